@@ -1,0 +1,19 @@
+.PHONY: run test test-slow lint format bench
+
+run:  ## set up everything, seed the demo organization, start web + worker
+	./scripts/run.sh
+
+test:  ## install and run the test suite (what CI runs)
+	./scripts/test.sh
+
+test-slow:  ## long fault/load tests
+	./scripts/test.sh -m slow
+
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+bench:  ## performance figures quoted in the README
+	.venv/bin/python tests/benchmarks/ingest.py

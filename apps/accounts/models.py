@@ -1,0 +1,67 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin (central AI team)"
+    OWNER = "owner", "Department owner"
+    PRODUCT = "product", "Product"
+    CX = "cx", "Customer experience"
+    COMPLIANCE = "compliance", "Compliance"
+    VIEWER = "viewer", "Viewer"
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("roles", [Role.ADMIN])
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person of one organization (lives in the organization's schema).
+
+    In the public schema the same table holds the few operator accounts that provision
+    organizations. Department membership is ``Department.members`` (apps.registry), reachable
+    here as ``user.departments``.
+    """
+
+    username = None
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    roles = ArrayField(models.CharField(max_length=20, choices=Role.choices), default=list, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def has_role(self, *roles: str) -> bool:
+        return any(role in self.roles for role in roles)
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.email

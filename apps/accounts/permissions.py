@@ -1,0 +1,103 @@
+"""The one place that decides who may see or change what (UI and API alike).
+
+Scope rule: ``admin`` and ``compliance`` see every assistant of their organization (the central
+team compares the portfolio; compliance reviews everything). Every other role sees the
+assistants of the departments the user belongs to. Changing an assistant takes ``admin``, or
+``owner`` *and* membership of the assistant's department.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from apps.accounts.models import Role
+from apps.core.exceptions import NotPermittedError
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
+    from apps.registry.models import Department
+
+ORG_WIDE_ROLES = (Role.ADMIN, Role.COMPLIANCE)
+
+
+class _HasDepartment(Protocol):
+    department_id: int
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_role(*roles))
+
+
+def require_role(user: User, *roles: str) -> None:
+    if not has_role(user, *roles):
+        raise NotPermittedError(f"this needs one of the roles: {', '.join(roles)}")
+
+
+def member_department_ids(user: User) -> set[int]:
+    cache = getattr(user, "_department_ids", None)
+    if cache is None:
+        cache = set(user.departments.values_list("id", flat=True))
+        user._department_ids = cache
+    return cache
+
+
+def sees_all_assistants(user: User) -> bool:
+    return has_role(user, *ORG_WIDE_ROLES)
+
+
+def can_view_department(user: User, department: Department) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return sees_all_assistants(user) or department.id in member_department_ids(user)
+
+
+def can_view_assistant(user: User, assistant: _HasDepartment) -> bool:
+    if not (user.is_authenticated and user.is_active and user.roles):
+        return False
+    return sees_all_assistants(user) or assistant.department_id in member_department_ids(user)
+
+
+def can_manage_department_assistants(user: User, department: Department) -> bool:
+    if has_role(user, Role.ADMIN):
+        return True
+    return has_role(user, Role.OWNER) and department.id in member_department_ids(user)
+
+
+def can_manage_assistant(user: User, assistant: _HasDepartment) -> bool:
+    if has_role(user, Role.ADMIN):
+        return True
+    return has_role(user, Role.OWNER) and assistant.department_id in member_department_ids(user)
+
+
+def can_unmask(user: User) -> bool:
+    return has_role(user, Role.COMPLIANCE)
+
+
+def require_manage_assistant(user: User, assistant: _HasDepartment) -> None:
+    if not can_manage_assistant(user, assistant):
+        raise NotPermittedError("only an admin or an owner of this assistant's department may change it")
+
+
+# Dashboards each role opens (DESIGN.md roles table). Paths are built by later issues; the
+# home page lists them so people see where they will work.
+DASHBOARDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    ("Portfolio", "/dashboards/portfolio/", "Compare every assistant: adoption, success, ROI.", (Role.ADMIN,)),
+    ("Assistants", "/registry/", "Register assistants, rotate API keys, annotate releases.", tuple(Role.values)),
+    (
+        "Product",
+        "/dashboards/product/",
+        "Acceptance, regenerations, A/B results, intents.",
+        (Role.ADMIN, Role.PRODUCT, Role.OWNER),
+    ),
+    ("Customer experience", "/dashboards/cx/", "Frustration, drop-off, escalations, languages.", (Role.ADMIN, Role.CX)),
+    ("Compliance", "/compliance/", "Review queue, findings, shadow AI, audit log.", (Role.ADMIN, Role.COMPLIANCE)),
+    ("Summary", "/dashboards/summary/", "Headline usage and satisfaction figures.", tuple(Role.values)),
+)
+
+
+def dashboards_for(user: User) -> list[dict[str, str]]:
+    return [
+        {"title": title, "href": href, "description": description}
+        for title, href, description, roles in DASHBOARDS
+        if has_role(user, *roles)
+    ]

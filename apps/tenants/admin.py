@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.db import connection
+from django.http import HttpRequest
+from django_tenants.admin import TenantAdminMixin
+from django_tenants.utils import get_public_schema_name
+
+from apps.tenants.models import Domain, Organization
+
+
+@admin.register(Organization)
+class OrganizationAdmin(TenantAdminMixin, admin.ModelAdmin):
+    list_display = ("schema_name", "name", "created_at")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Organizations are operator business: never listed from inside a tenant's admin.
+        return connection.schema_name == get_public_schema_name() and super().has_module_permission(request)
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ("domain", "tenant", "is_primary")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return connection.schema_name == get_public_schema_name() and super().has_module_permission(request)

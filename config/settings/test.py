@@ -1,0 +1,10 @@
+from config.settings.base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test logins
+
+# Tests run tasks in-process unless a test starts a real worker and turns eagerness off for
+# itself (tests/core/test_celery_worker.py). The broker is still the real Redis for those.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/15"
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL

@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.accounts.views import home
+from apps.core.views import health
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("api/", include("config.api")),
+    path("admin/", admin.site.urls),
+    path("healthz", health, name="health"),
+]

@@ -1,0 +1,30 @@
+# Shared by run.sh and test.sh: a virtualenv with the project installed, and services when present.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+VENV="$ROOT/.venv"
+
+ensure_venv() {
+  local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q -e ".[dev]"
+    rm -f "$VENV"/.installed-* && touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && exec 3>&- 3<&-; }
+
+ensure_redis() {
+  # Use a running Redis on 6379, or start the machine's redis-server if it has one.
+  if port_open 6379; then return 0; fi
+  if command -v redis-server >/dev/null 2>&1; then
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+    for _ in $(seq 50); do port_open 6379 && return 0; sleep 0.1; done
+  fi
+  return 1
+}

@@ -1,0 +1,47 @@
+"""A real Celery worker (Redis broker) runs a task in tenant A's schema and sees only A's data."""
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import User
+from apps.core.tasks import tenant_snapshot
+from config.celery import app
+from tests.helpers import process_env, start_worker, stop
+
+
+@pytest.fixture
+def committed_people(organizations, django_db_blocker) -> Iterator[dict[str, str]]:
+    """Rows the worker process can see: committed, not inside the test's transaction."""
+    tag = uuid.uuid4().hex[:8]
+    emails = {"alpha": f"worker-{tag}@alpha.test", "beta": f"worker-{tag}@beta.test"}
+    with django_db_blocker.unblock():
+        for slug, email in emails.items():
+            with schema_context(slug):
+                User.objects.create_user(email=email, password=None, roles=["viewer"])
+        yield emails
+        for slug, email in emails.items():
+            with schema_context(slug):
+                User.objects.filter(email=email).delete()
+        connection.set_schema_to_public()
+
+
+def test_real_worker_runs_task_in_sending_tenant_schema_only(committed_people, django_db_blocker) -> None:
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(queue, process_env())
+    app.conf.task_always_eager = False
+    try:
+        with django_db_blocker.unblock(), schema_context("alpha"):
+            result = tenant_snapshot.apply_async(queue=queue)
+        snapshot = result.get(timeout=60)
+    finally:
+        app.conf.task_always_eager = True
+        log = stop(worker)
+    assert snapshot["schema"] == "alpha", log
+    assert committed_people["alpha"] in snapshot["users"]
+    assert committed_people["beta"] not in snapshot["users"]
+    assert "admin@beta.test" not in snapshot["users"]
+    assert "admin@alpha.test" in snapshot["users"]

@@ -1,0 +1,28 @@
+import factory
+
+from apps.accounts.models import User
+from apps.registry.models import Department
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    full_name = factory.Faker("name")
+    roles = factory.LazyFunction(lambda: ["viewer"])
+    password = factory.PostGenerationMethodCall("set_password", "pass-word-123")
+
+    @factory.post_generation
+    def save_password(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create:
+            self.save()
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Department {n}")
