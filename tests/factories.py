@@ -26,3 +26,21 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Department {n}")
+
+
+class AssistantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "registry.Assistant"
+
+    department = factory.SubFactory(DepartmentFactory)
+    name = factory.Sequence(lambda n: f"Assistant {n}")
+    vendor = "openai"
+    model = "gpt-4o-mini"
+    purpose = "Answers questions"
+
+
+def issue_key(assistant) -> str:  # noqa: ANN001 - factory helper
+    """A real key through the real service (hash + public route), returned in plaintext."""
+    from apps.registry.services import api_key_create
+
+    return api_key_create(actor=None, assistant=assistant, name="test").plaintext

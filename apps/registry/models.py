@@ -16,3 +16,80 @@ class Department(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AssistantStatus(models.TextChoices):
+    PILOT = "pilot", "Pilot"
+    APPROVED = "approved", "Approved"
+    RETIRED = "retired", "Retired"
+
+
+class Assistant(TimeStampedModel):
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="assistants")
+    name = models.CharField(max_length=120)
+    purpose = models.TextField(blank=True)
+    vendor = models.CharField(max_length=80)
+    model = models.CharField(max_length=120)
+    status = models.CharField(max_length=16, choices=AssistantStatus.choices, default=AssistantStatus.PILOT)
+    audience_size = models.PositiveIntegerField(default=0, help_text="people who could use it (day-1 adoption)")
+    launched_on = models.DateField(null=True, blank=True, help_text="first day of availability")
+    # Value settings for ROI (METRICS.md, Business outcomes and ROI).
+    minutes_saved_per_task = models.DecimalField(max_digits=8, decimal_places=2, default=0)
+    hourly_cost = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    cost_per_human_contact = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    deflection_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default=1, help_text="share of resolved chats that avoided a human contact"
+    )
+    fixed_monthly_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    price_per_1k_tokens = models.DecimalField(max_digits=10, decimal_places=5, default=0)
+
+    class Meta:
+        ordering = ["department__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["department", "name"], name="assistant_unique_name_per_dept")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """An assistant's ingestion credential. Only a salted hash is stored; the key is shown once."""
+
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=80, blank=True)
+    prefix = models.CharField(max_length=32, unique=True)  # tsk_live_<12 hex>, shown in lists
+    salt = models.CharField(max_length=32)
+    hashed = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ReleaseKind(models.TextChoices):
+    PROMPT = "prompt", "Prompt change"
+    MODEL = "model", "Model change"
+    OTHER = "other", "Other"
+
+
+class ReleaseAnnotation(TimeStampedModel):
+    assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="releases")
+    date = models.DateField()
+    kind = models.CharField(max_length=16, choices=ReleaseKind.choices)
+    text = models.CharField(max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}: {self.text[:40]}"

@@ -1,12 +1,44 @@
+"""Writes of the registry: departments, assistants, API keys and release annotations (audited)."""
+
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.core.exceptions import ApplicationError
-from apps.registry.models import Department
+from apps.accounts.permissions import can_manage_department_assistants, require_manage_assistant
+from apps.compliance.services import audit_record
+from apps.core.exceptions import ApplicationError, NotPermittedError
+from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation
+
+KEY_PREFIX = "tsk_live_"
+KEY_ID_HEX = 12  # visible part after the prefix
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
+
+ASSISTANT_FIELDS = (
+    "name",
+    "purpose",
+    "vendor",
+    "model",
+    "status",
+    "audience_size",
+    "launched_on",
+    "minutes_saved_per_task",
+    "hourly_cost",
+    "cost_per_human_contact",
+    "deflection_share",
+    "fixed_monthly_cost",
+    "price_per_1k_tokens",
+)
 
 
 @transaction.atomic
@@ -21,3 +53,153 @@ def department_ensure(*, name: str, description: str = "") -> Department:
 @transaction.atomic
 def department_add_members(*, department: Department, users: Iterable[User]) -> None:
     department.members.add(*users)
+
+
+def _snapshot(assistant: Assistant) -> dict[str, Any]:
+    return model_to_dict(assistant, fields=("department", *ASSISTANT_FIELDS))
+
+
+@transaction.atomic
+def assistant_register(*, actor: User | None, department: Department, **fields: Any) -> Assistant:
+    """Create an assistant. ``actor=None`` is the operator CLI (trusted, audited as 'system')."""
+    if actor is not None and not can_manage_department_assistants(actor, department):
+        raise NotPermittedError("only an admin or an owner of this department may register its assistants")
+    unknown = set(fields) - set(ASSISTANT_FIELDS)
+    if unknown:
+        raise ApplicationError(f"unknown assistant field(s): {', '.join(sorted(unknown))}")
+    if Assistant.objects.filter(department=department, name=fields.get("name", "")).exists():
+        raise ApplicationError(f"department {department.name!r} already has an assistant named {fields.get('name')!r}")
+    assistant = Assistant(department=department, **fields)
+    assistant.full_clean()
+    assistant.save()
+    audit_record(actor=actor or "system", action="assistant.register", target=assistant, after=_snapshot(assistant))
+    return assistant
+
+
+@transaction.atomic
+def assistant_update(*, actor: User, assistant: Assistant, **changes: Any) -> Assistant:
+    require_manage_assistant(actor, assistant)
+    new_department = changes.pop("department", None)
+    unknown = set(changes) - set(ASSISTANT_FIELDS)
+    if unknown:
+        raise ApplicationError(f"unknown assistant field(s): {', '.join(sorted(unknown))}")
+    before = _snapshot(assistant)
+    if new_department is not None and new_department.pk != assistant.department_id:
+        if not can_manage_department_assistants(actor, new_department):
+            raise NotPermittedError("you may not move an assistant into a department you do not own")
+        assistant.department = new_department
+    for field, value in changes.items():
+        setattr(assistant, field, value)
+    assistant.full_clean()
+    assistant.save()
+    after = _snapshot(assistant)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if changed:
+        audit_record(
+            actor=actor,
+            action="assistant.update",
+            target=assistant,
+            before={k: before[k] for k in changed},
+            after=changed,
+        )
+    return assistant
+
+
+def _hash_key(salt: str, key: str) -> str:
+    # Keys carry 144+ bits of randomness, so one salted SHA-256 is enough (a slow KDF would only
+    # slow every ingestion request without protecting anything a brute force could reach).
+    return hashlib.sha256(f"{salt}:{key}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    plaintext: str  # shown once, never stored
+
+
+@transaction.atomic
+def api_key_create(*, actor: User | None, assistant: Assistant, name: str = "") -> IssuedKey:
+    from apps.tenants.models import ApiKeyRoute, Organization
+
+    if actor is not None:
+        require_manage_assistant(actor, assistant)
+    key_id = secrets.token_hex(KEY_ID_HEX // 2)
+    plaintext = f"{KEY_PREFIX}{key_id}{secrets.token_urlsafe(24)}"
+    prefix = f"{KEY_PREFIX}{key_id}"
+    salt = secrets.token_hex(8)
+    api_key = ApiKey.objects.create(
+        assistant=assistant,
+        name=name[:80],
+        prefix=prefix,
+        salt=salt,
+        hashed=_hash_key(salt, plaintext),
+        created_by=actor,
+    )
+    ApiKeyRoute.objects.create(prefix=prefix, tenant=Organization.objects.get(schema_name=connection.schema_name))
+    audit_record(actor=actor or "system", action="api_key.create", target=api_key, after={"prefix": prefix})
+    return IssuedKey(api_key=api_key, plaintext=plaintext)
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: User, api_key: ApiKey) -> ApiKey:
+    require_manage_assistant(actor, api_key.assistant)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_key.revoke", target=api_key, after={"prefix": api_key.prefix})
+    return api_key
+
+
+class InvalidKeyError(ApplicationError):
+    status_code = 401
+
+
+class ForbiddenKeyError(ApplicationError):
+    status_code = 403
+
+
+def api_key_authenticate(plaintext: str) -> ApiKey:
+    """Return the active key in the *current* schema or raise a precise 401/403."""
+    from apps.tenants.models import ApiKeyRoute
+
+    plaintext = plaintext.strip()
+    prefix = plaintext[: len(KEY_PREFIX) + KEY_ID_HEX]
+    if not plaintext.startswith(KEY_PREFIX) or len(plaintext) < len(prefix) + 16:
+        raise InvalidKeyError("malformed API key: expected 'Authorization: Bearer tsk_live_…'")
+    api_key = ApiKey.objects.select_related("assistant").filter(prefix=prefix).first()
+    if api_key is None:
+        route = ApiKeyRoute.objects.filter(prefix=prefix).exclude(tenant__schema_name=connection.schema_name).first()
+        if route is not None:
+            raise ForbiddenKeyError("this API key belongs to another organization; send it to that organization's host")
+        raise InvalidKeyError("unknown API key")
+    if not hmac.compare_digest(api_key.hashed, _hash_key(api_key.salt, plaintext)):
+        raise InvalidKeyError("unknown API key")
+    if api_key.revoked_at is not None:
+        raise ForbiddenKeyError(f"API key {api_key.prefix}… was revoked on {api_key.revoked_at:%Y-%m-%d}")
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key
+
+
+@transaction.atomic
+def release_annotate(*, actor: User, assistant: Assistant, date: Any, kind: str, text: str) -> ReleaseAnnotation:
+    require_manage_assistant(actor, assistant)
+    release = ReleaseAnnotation(assistant=assistant, date=date, kind=kind, text=text, created_by=actor)
+    release.full_clean()
+    release.save()
+    audit_record(
+        actor=actor, action="release.annotate", target=release, after={"date": date, "kind": kind, "text": text}
+    )
+    return release
+
+
+@transaction.atomic
+def assistant_find_or_register(*, department_name: str, name: str, vendor: str, model: str) -> tuple[Assistant, bool]:
+    """Operator path (``register_assistant`` command): find by department+name or create."""
+    department = department_ensure(name=department_name)
+    existing = Assistant.objects.filter(department=department, name=name).first()
+    if existing is not None:
+        return existing, False
+    return assistant_register(actor=None, department=department, name=name, vendor=vendor, model=model), True

@@ -21,3 +21,18 @@ class Organization(TenantMixin):
 class Domain(DomainMixin):
     def __str__(self) -> str:
         return self.domain
+
+
+class ApiKeyRoute(models.Model):
+    """Public index of API key prefixes → organization.
+
+    Keys are verified inside their own schema; this table only lets a request on the wrong host
+    be told "this key belongs to another organization" (403) instead of "unknown key" (401),
+    without ever verifying the key there.
+    """
+
+    prefix = models.CharField(max_length=32, unique=True)
+    tenant = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_key_routes")
+
+    def __str__(self) -> str:
+        return self.prefix

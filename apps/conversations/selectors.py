@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from apps.accounts.models import User
+from apps.accounts.permissions import member_department_ids, sees_all_assistants
+from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.registry.models import Assistant
+
+
+def assistants_visible_to(*, user: User) -> QuerySet[Assistant]:
+    qs = Assistant.objects.select_related("department")
+    if not (user.is_authenticated and user.is_active and user.roles):
+        return qs.none()
+    if sees_all_assistants(user):
+        return qs
+    return qs.filter(department_id__in=member_department_ids(user))
+
+
+def conversations_with_detail() -> QuerySet[Conversation]:
+    return Conversation.objects.select_related("assistant").prefetch_related(
+        Prefetch("messages", queryset=Message.objects.order_by("ts", "id")),
+        Prefetch("actions", queryset=Action.objects.select_related("message").order_by("ts", "id")),
+        Prefetch("feedback", queryset=Feedback.objects.select_related("message").order_by("ts", "id")),
+    )
+
+
+def conversation_for_assistant(*, assistant_id: int, external_id: str) -> Conversation | None:
+    return conversations_with_detail().filter(assistant_id=assistant_id, external_id=external_id).first()
+
+
+def conversations_for_user(*, user: User, external_id: str) -> QuerySet[Conversation]:
+    return conversations_with_detail().filter(external_id=external_id, assistant__in=assistants_visible_to(user=user))

@@ -1,0 +1,134 @@
+"""Build conversations, messages, actions, feedback and outcomes from a batch of raw events.
+
+Set-based SQL, one statement per entity, every one idempotent (ON CONFLICT DO NOTHING, absolute
+recounts, outcome updated only by a later-or-equal event), so a retried task changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+_TOUCHED = """
+CREATE TEMP TABLE IF NOT EXISTS enrich_touched (id bigint PRIMARY KEY) ON COMMIT DELETE ROWS
+"""
+
+_CONVERSATIONS = """
+INSERT INTO conversations_conversation AS c
+    (assistant_id, external_id, user_id, started_at, last_event_at, variant, feature,
+     user_locale, user_department, user_region, user_messages, assistant_messages)
+SELECT r.assistant_id, r.conversation_id,
+       (array_agg(r.user_id ORDER BY r.ts))[1], min(r.ts), max(r.ts),
+       (array_agg(r.payload->>'variant' ORDER BY r.ts) FILTER (WHERE r.payload ? 'variant'))[1],
+       (array_agg(r.payload->>'feature' ORDER BY r.ts) FILTER (WHERE r.payload ? 'feature'))[1],
+       (array_agg(r.payload->'user'->>'locale' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'locale'))[1],
+       (array_agg(r.payload->'user'->>'department' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'department'))[1],
+       (array_agg(r.payload->'user'->>'region' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'region'))[1],
+       0, 0
+FROM ingestion_rawevent r WHERE r.batch_id = %(batch)s
+GROUP BY r.assistant_id, r.conversation_id
+ON CONFLICT (assistant_id, external_id) DO UPDATE SET
+    started_at = LEAST(c.started_at, EXCLUDED.started_at),
+    last_event_at = GREATEST(c.last_event_at, EXCLUDED.last_event_at),
+    variant = COALESCE(c.variant, EXCLUDED.variant),
+    feature = COALESCE(c.feature, EXCLUDED.feature),
+    user_locale = COALESCE(c.user_locale, EXCLUDED.user_locale),
+    user_department = COALESCE(c.user_department, EXCLUDED.user_department),
+    user_region = COALESCE(c.user_region, EXCLUDED.user_region)
+RETURNING c.id
+"""
+
+_JOIN = """
+FROM ingestion_rawevent r
+JOIN conversations_conversation c ON c.assistant_id = r.assistant_id AND c.external_id = r.conversation_id
+"""
+
+_MESSAGES = f"""
+INSERT INTO conversations_message
+    (conversation_id, external_id, event_id, role, content, ts, model, variant, feature,
+     latency_ms, input_tokens, output_tokens, cost_usd)
+SELECT c.id, r.message_id, r.event_id, r.payload->>'role', COALESCE(r.payload->>'content', ''), r.ts,
+       r.payload->>'model', r.payload->>'variant', r.payload->>'feature',
+       (r.payload->>'latency_ms')::int, (r.payload->>'input_tokens')::int, (r.payload->>'output_tokens')::int,
+       (r.payload->>'cost_usd')::numeric
+{_JOIN}
+WHERE r.batch_id = %(batch)s AND r.type = 'message'
+ORDER BY r.ts, r.id
+ON CONFLICT (conversation_id, external_id) DO NOTHING
+"""
+
+_ACTIONS = f"""
+INSERT INTO conversations_action (conversation_id, message_id, message_external_id, event_id, action, ts, feature)
+SELECT c.id, m.id, r.message_id, r.event_id, r.payload->>'action', r.ts, r.payload->>'feature'
+{_JOIN}
+LEFT JOIN conversations_message m ON m.conversation_id = c.id AND m.external_id = r.message_id
+WHERE r.batch_id = %(batch)s AND r.type = 'action'
+ON CONFLICT (conversation_id, event_id) DO NOTHING
+"""
+
+_FEEDBACK = f"""
+INSERT INTO conversations_feedback (conversation_id, message_id, message_external_id, event_id, rating, thumb, comment, ts)
+SELECT c.id, m.id, r.message_id, r.event_id, r.payload->>'rating',
+       CASE WHEN r.payload->>'rating' IN ('up', '4', '5') THEN 'up'
+            WHEN r.payload->>'rating' IN ('down', '1', '2') THEN 'down' END,
+       COALESCE(r.payload->>'comment', ''), r.ts
+{_JOIN}
+LEFT JOIN conversations_message m ON m.conversation_id = c.id AND m.external_id = r.message_id
+WHERE r.batch_id = %(batch)s AND r.type = 'feedback'
+ON CONFLICT (conversation_id, event_id) DO NOTHING
+"""
+
+_OUTCOMES = """
+UPDATE conversations_conversation c SET outcome = o.outcome, outcome_at = o.ts
+FROM (
+    SELECT DISTINCT ON (r.assistant_id, r.conversation_id)
+           r.assistant_id, r.conversation_id, r.payload->>'outcome' AS outcome, r.ts
+    FROM ingestion_rawevent r WHERE r.batch_id = %(batch)s AND r.type = 'outcome'
+    ORDER BY r.assistant_id, r.conversation_id, r.ts DESC, r.id DESC
+) o
+WHERE c.assistant_id = o.assistant_id AND c.external_id = o.conversation_id
+  AND (c.outcome_at IS NULL OR o.ts >= c.outcome_at)
+"""
+
+# Actions/feedback may arrive before the message they refer to (another batch, a retry).
+_RELINK = """
+UPDATE {table} x SET message_id = m.id
+FROM conversations_message m, enrich_touched t
+WHERE x.message_id IS NULL AND x.conversation_id = t.id
+  AND m.conversation_id = x.conversation_id AND m.external_id = x.message_external_id
+"""
+
+_RECOUNT = """
+UPDATE conversations_conversation c SET
+    user_messages = s.user_messages, assistant_messages = s.assistant_messages
+FROM (
+    SELECT m.conversation_id,
+           count(*) FILTER (WHERE m.role = 'user') AS user_messages,
+           count(*) FILTER (WHERE m.role = 'assistant') AS assistant_messages
+    FROM conversations_message m JOIN enrich_touched t ON t.id = m.conversation_id
+    GROUP BY m.conversation_id
+) s
+WHERE c.id = s.conversation_id
+"""
+
+
+def conversations_build(*, batch_id: int) -> list[int]:
+    """Apply one raw-event batch to the enriched record; returns the touched conversation ids.
+
+    Runs inside the caller's transaction.
+    """
+    params = {"batch": batch_id}
+    with connection.cursor() as cursor:
+        cursor.execute(_TOUCHED)
+        cursor.execute(_CONVERSATIONS, params)
+        touched = [row[0] for row in cursor.fetchall()]
+        if not touched:
+            return []
+        cursor.execute("INSERT INTO enrich_touched (id) SELECT unnest(%s::bigint[]) ON CONFLICT DO NOTHING", [touched])
+        cursor.execute(_MESSAGES, params)
+        cursor.execute(_ACTIONS, params)
+        cursor.execute(_FEEDBACK, params)
+        cursor.execute(_OUTCOMES, params)
+        cursor.execute(_RELINK.format(table="conversations_action"))
+        cursor.execute(_RELINK.format(table="conversations_feedback"))
+        cursor.execute(_RECOUNT)
+    return touched

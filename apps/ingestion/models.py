@@ -1,0 +1,45 @@
+from django.db import models
+
+
+class IngestBatch(models.Model):
+    """One accepted request's worth of events; the unit of enrichment and of retry."""
+
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    source = models.CharField(max_length=16, default="batch")  # batch | otlp | seed
+    accepted = models.PositiveIntegerField(default=0)
+    enriched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["received_at"], name="batch_pending_idx", condition=models.Q(enriched_at__isnull=True))
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.accepted} events)"
+
+
+class RawEvent(models.Model):
+    """Durable transit store of accepted events, deduplicated by (assistant, client event id).
+
+    Written only with COPY + INSERT … SELECT … ON CONFLICT DO NOTHING (services.events_ingest);
+    the ORM model exists for migrations, enrichment queries and tests.
+    """
+
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    batch = models.ForeignKey(IngestBatch, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=128)
+    type = models.CharField(max_length=16)
+    ts = models.DateTimeField()
+    conversation_id = models.CharField(max_length=128)
+    user_id = models.CharField(max_length=128)
+    message_id = models.CharField(max_length=128, null=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assistant", "event_id"], name="rawevent_dedup")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

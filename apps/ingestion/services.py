@@ -1,0 +1,152 @@
+"""The durable write path: validate, COPY into a staging table, dedup-insert, hand off."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from apps.core.exceptions import ApplicationError
+from apps.ingestion.models import IngestBatch
+from apps.ingestion.validation import Limits, Row, validate_event
+from apps.registry.models import Assistant
+
+# ON COMMIT DELETE ROWS: the staging table lives as long as the (pooled) connection and is
+# emptied by every commit, so concurrent requests on other connections never see each other's rows.
+_STAGE_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
+    event_id varchar(128), type varchar(16), ts timestamptz, conversation_id varchar(128),
+    user_id varchar(128), message_id varchar(128), payload jsonb
+) ON COMMIT DELETE ROWS
+"""
+_COPY_SQL = "COPY ingest_stage (event_id, type, ts, conversation_id, user_id, message_id, payload) FROM STDIN"
+_INSERT_SQL = """
+INSERT INTO ingestion_rawevent
+    (assistant_id, batch_id, event_id, type, ts, conversation_id, user_id, message_id, payload, received_at)
+SELECT %s, %s, event_id, type, ts, conversation_id, user_id, message_id, payload, now() FROM ingest_stage
+ON CONFLICT (assistant_id, event_id) DO NOTHING
+"""
+
+
+class BacklogFullError(ApplicationError):
+    status_code = 429
+
+
+@dataclass
+class IngestResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    batch_id: int | None = None
+
+    def as_response(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+
+def backlog_events() -> int:
+    """Accepted events still waiting for enrichment (cached for a second: it is asked per request)."""
+    key = "ingest:backlog"
+    value = cache.get(key)
+    if value is None:
+        value = IngestBatch.objects.filter(enriched_at__isnull=True).aggregate(n=Sum("accepted"))["n"] or 0
+        cache.set(key, value, timeout=1)
+    return value
+
+
+def backlog_check() -> None:
+    if backlog_events() > settings.INGEST_MAX_BACKLOG_EVENTS:
+        raise BacklogFullError(
+            "enrichment backlog is over its bound; retry later",
+            extra={"retry_after": settings.INGEST_RETRY_AFTER_SECONDS},
+        )
+
+
+def events_validate(events: Sequence[Any]) -> tuple[list[Row], list[dict[str, Any]]]:
+    now = timezone.now()
+    limits = Limits.from_settings()
+    rows: list[Row] = []
+    rejected: list[dict[str, Any]] = []
+    for index, event in enumerate(events):
+        row, errors = validate_event(event, now=now, limits=limits)
+        if row is None:
+            event_id = event.get("id") if isinstance(event, dict) else None
+            rejected.append(
+                {"index": index, "id": event_id if isinstance(event_id, str | int) else None, "errors": errors}
+            )
+        else:
+            rows.append(row)
+    return rows, rejected
+
+
+def rows_store(*, assistant: Assistant, rows: Sequence[Row], source: str = "batch") -> tuple[int, int | None]:
+    """COPY rows into staging and insert the new ones; returns (inserted, batch id or None).
+
+    Must run inside a transaction; the batch's enrichment is queued on commit, so the client's
+    200 and the task both happen only once the events are durable.
+    """
+    if not rows:
+        return 0, None
+    batch = IngestBatch.objects.create(assistant=assistant, source=source)
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE_DDL)
+        with cursor.cursor.copy(_COPY_SQL) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(_INSERT_SQL, [assistant.pk, batch.pk])
+        inserted = cursor.rowcount
+    if inserted == 0:
+        batch.delete()
+        return 0, None
+    IngestBatch.objects.filter(pk=batch.pk).update(accepted=inserted)
+    _enqueue_on_commit(batch.pk)
+    return inserted, batch.pk
+
+
+def _enqueue_on_commit(batch_id: int) -> None:
+    from apps.ingestion.tasks import enrich_batch
+
+    transaction.on_commit(lambda: enrich_batch.delay(batch_id))
+
+
+def events_ingest(*, assistant: Assistant, events: Sequence[Any], source: str = "batch") -> IngestResult:
+    """Validate and durably store a batch; valid events are kept even when others are rejected."""
+    rows, rejected = events_validate(events)
+    with transaction.atomic():
+        inserted, batch_id = rows_store(assistant=assistant, rows=rows, source=source)
+    return IngestResult(accepted=inserted, duplicates=len(rows) - inserted, rejected=rejected, batch_id=batch_id)
+
+
+def batch_enrich(*, batch_id: int) -> int:
+    """Enrich one batch; safe to run twice or concurrently (the batch row is locked)."""
+    from apps.conversations.services import conversations_build
+
+    with transaction.atomic():
+        batch = IngestBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or batch.enriched_at is not None:
+            return 0
+        touched = conversations_build(batch_id=batch_id)
+        IngestBatch.objects.filter(pk=batch_id).update(enriched_at=timezone.now(), attempts=batch.attempts + 1)
+    return len(touched)
+
+
+def stale_batches_requeue() -> int:
+    """Queue again every batch accepted long ago and still not enriched (lost message, dead worker)."""
+    from datetime import timedelta
+
+    from apps.ingestion.tasks import enrich_batch
+
+    cutoff = timezone.now() - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS)
+    ids = list(
+        IngestBatch.objects.filter(enriched_at__isnull=True, received_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:10_000]
+    )
+    for batch_id in ids:
+        enrich_batch.delay(batch_id)
+    return len(ids)

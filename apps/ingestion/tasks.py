@@ -1,0 +1,16 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from apps.core.tenancy import for_each_tenant
+from apps.ingestion.services import batch_enrich, stale_batches_requeue
+
+
+@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=10, acks_late=True)
+def enrich_batch(self, batch_id: int) -> int:
+    return batch_enrich(batch_id=batch_id)
+
+
+@shared_task
+def requeue_stale_batches_all_tenants() -> dict[str, int]:
+    """Beat entry point (public schema): each tenant's stale batches are re-sent in its schema."""
+    return for_each_tenant(lambda _schema: stale_batches_requeue())

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from apps.core.exceptions import ApplicationError
+from apps.registry.models import ApiKey
+from apps.registry.services import api_key_authenticate
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer tsk_live_…`` → ``request.auth`` is the ApiKey (user stays anonymous)."""
+
+    keyword = "bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiKey] | None:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        if not header:
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != self.keyword or not token.strip().startswith("tsk_"):
+            return None  # not ours (e.g. a session user's request)
+        try:
+            api_key = api_key_authenticate(token)
+        except ApplicationError as exc:
+            if exc.status_code == 403:
+                raise exceptions.PermissionDenied(exc.detail) from exc
+            raise exceptions.AuthenticationFailed(exc.detail) from exc
+        return AnonymousUser(), api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="tessera"'
