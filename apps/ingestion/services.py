@@ -67,9 +67,9 @@ def backlog_check() -> None:
         )
 
 
-def events_validate(events: Sequence[Any]) -> tuple[list[Row], list[dict[str, Any]]]:
+def events_validate(events: Sequence[Any], *, limits: Limits | None = None) -> tuple[list[Row], list[dict[str, Any]]]:
     now = timezone.now()
-    limits = Limits.from_settings()
+    limits = limits or Limits.from_settings()
     rows: list[Row] = []
     rejected: list[dict[str, Any]] = []
     for index, event in enumerate(events):
@@ -114,9 +114,15 @@ def _enqueue_on_commit(batch_id: int) -> None:
     transaction.on_commit(lambda: enrich_batch.delay(batch_id))
 
 
-def events_ingest(*, assistant: Assistant, events: Sequence[Any], source: str = "batch") -> IngestResult:
-    """Validate and durably store a batch; valid events are kept even when others are rejected."""
-    rows, rejected = events_validate(events)
+def events_ingest(
+    *, assistant: Assistant, events: Sequence[Any], source: str = "batch", limits: Limits | None = None
+) -> IngestResult:
+    """Validate and durably store a batch; valid events are kept even when others are rejected.
+
+    ``limits`` lets trusted internal callers (demo seeding, backfills) accept older timestamps
+    than the public API does; the HTTP views never pass it.
+    """
+    rows, rejected = events_validate(events, limits=limits)
     with transaction.atomic():
         inserted, batch_id = rows_store(assistant=assistant, rows=rows, source=source)
     return IngestResult(accepted=inserted, duplicates=len(rows) - inserted, rejected=rejected, batch_id=batch_id)
