@@ -16,13 +16,37 @@ from django_tenants.utils import schema_context
 from apps.tenants.models import Organization
 from apps.tenants.services import organization_create
 
+pytest_plugins = ["tests.fixtures.events"]
+
 ALPHA = {"slug": "alpha", "name": "Alpha Corp", "domain": "alpha.localhost", "admin_email": "admin@alpha.test"}
 BETA = {"slug": "beta", "name": "Beta Inc", "domain": "beta.localhost", "admin_email": "admin@beta.test"}
 ADMIN_PASSWORD = "admin-pass-123"
 
 
 @pytest.fixture(scope="session")
-def organizations(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> dict[str, Organization]:
+def django_db_setup(
+    django_test_environment: None, django_db_blocker, django_db_keepdb: bool, django_db_createdb: bool
+) -> Iterator[None]:
+    """Always create the test database, even when the selected tests only use committed rows.
+
+    pytest-django only sets it up when some collected test carries a ``django_db`` mark; our
+    worker/server tests deliberately don't (their rows must be committed), and run alone they
+    would otherwise write to the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        cfg = setup_databases(verbosity=0, interactive=False, aliases={"default"}, keepdb=keepdb)
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(cfg, verbosity=0)
+
+
+@pytest.fixture(scope="session")
+def organizations(django_db_setup: None, django_db_blocker) -> dict[str, Organization]:
+    assert connection.settings_dict["NAME"].startswith("test_"), "refusing to create test tenants outside a test DB"
     with django_db_blocker.unblock():
         alpha = organization_create(**ALPHA, admin_password=ADMIN_PASSWORD).organization
         beta = organization_create(**BETA, admin_password=ADMIN_PASSWORD).organization

@@ -39,8 +39,18 @@ class AssistantFactory(factory.django.DjangoModelFactory):
     purpose = "Answers questions"
 
 
-def issue_key(assistant) -> str:  # noqa: ANN001 - factory helper
+def issue_key(assistant) -> str:
     """A real key through the real service (hash + public route), returned in plaintext."""
     from apps.registry.services import api_key_create
 
     return api_key_create(actor=None, assistant=assistant, name="test").plaintext
+
+
+class ReleaseAnnotationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "registry.ReleaseAnnotation"
+
+    assistant = factory.SubFactory(AssistantFactory)
+    date = factory.Faker("date_this_year")
+    kind = "prompt"
+    text = factory.Sequence(lambda n: f"Prompt revision {n}")

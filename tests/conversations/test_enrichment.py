@@ -1,0 +1,83 @@
+"""Enrichment builds the enriched record from raw events and is idempotent."""
+
+from datetime import timedelta
+
+from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.ingestion.models import IngestBatch
+from apps.ingestion.services import batch_enrich
+from tests.ingestion.conftest import iso, make_conversation
+
+
+def _snapshot() -> tuple:
+    return (
+        list(
+            Conversation.objects.order_by("id").values_list(
+                "external_id", "started_at", "last_event_at", "outcome", "user_messages", "assistant_messages"
+            )
+        ),
+        list(Message.objects.order_by("id").values_list("external_id", "role", "content")),
+        list(Action.objects.order_by("id").values_list("event_id", "action", "message_id")),
+        list(Feedback.objects.order_by("id").values_list("event_id", "rating", "thumb")),
+    )
+
+
+def test_running_enrichment_again_changes_nothing(post_events) -> None:
+    post_events(make_conversation("c1") + make_conversation("c2", user="u2"))
+    before = _snapshot()
+    batch = IngestBatch.objects.get()
+    IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=None)  # as if the task were retried
+    batch_enrich(batch_id=batch.pk)
+    batch_enrich(batch_id=batch.pk)
+    assert _snapshot() == before
+    assert Conversation.objects.count() == 2
+
+
+def test_action_arriving_before_its_message_is_linked_later(post_events) -> None:
+    events = make_conversation("late")
+    answer, rest = events[1], events[2:]
+    post_events([events[0], *rest])  # action + feedback refer to a message not yet sent
+    action = Action.objects.get()
+    assert action.message_id is None
+    post_events([answer])
+    action.refresh_from_db()
+    assert action.message is not None
+    assert action.message.external_id == "late-m2"
+    assert Feedback.objects.get().message_id == action.message_id
+
+
+def test_conversation_spanning_batches_keeps_earliest_start_and_latest_event(post_events) -> None:
+    first = make_conversation("span")[:2]
+    later = [
+        {
+            "id": "span-e9",
+            "type": "message",
+            "timestamp": iso(timedelta(minutes=5)),
+            "conversation_id": "span",
+            "user_id": "u1",
+            "message_id": "span-m9",
+            "role": "user",
+            "content": "One more question",
+        },
+    ]
+    post_events(later)
+    post_events(first)
+    conversation = Conversation.objects.get(external_id="span")
+    assert conversation.started_at < conversation.last_event_at
+    assert conversation.last_event_at.isoformat() == later[0]["timestamp"].replace("+00:00", "+00:00")
+    assert (conversation.user_messages, conversation.assistant_messages) == (2, 1)
+
+
+def test_later_outcome_wins_and_earlier_does_not_override(post_events) -> None:
+    base = {"conversation_id": "o", "user_id": "u"}
+    post_events(
+        [{**base, "id": "o2", "type": "outcome", "timestamp": iso(timedelta(minutes=2)), "outcome": "escalated"}]
+    )
+    post_events([{**base, "id": "o1", "type": "outcome", "timestamp": iso(), "outcome": "resolved"}])
+    assert Conversation.objects.get(external_id="o").outcome == "escalated"
+
+
+def test_five_point_ratings_map_to_thumbs(post_events) -> None:
+    base = {"type": "feedback", "timestamp": iso(), "conversation_id": "r", "user_id": "u"}
+    post_events([{**base, "id": f"r{n}", "rating": n} for n in (1, 2, 3, 4, 5)])
+    thumbs = dict(Feedback.objects.values_list("rating", "thumb"))
+    assert thumbs == {"1": "down", "2": "down", "3": None, "4": "up", "5": "up"}
