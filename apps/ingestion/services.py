@@ -26,12 +26,23 @@ CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
 ) ON COMMIT DELETE ROWS
 """
 _COPY_SQL = "COPY ingest_stage (event_id, type, ts, conversation_id, user_id, message_id, payload) FROM STDIN"
+# One statement inserts the new events and, if there were any, their batch row with its count.
+# Django's foreign keys are DEFERRABLE INITIALLY DEFERRED, so the events may name the batch
+# before its row exists; both commit together or not at all.
 _INSERT_SQL = """
-INSERT INTO ingestion_rawevent
-    (assistant_id, batch_id, event_id, type, ts, conversation_id, user_id, message_id, payload, received_at)
-SELECT %s, %s, event_id, type, ts, conversation_id, user_id, message_id, payload, now() FROM ingest_stage
-ON CONFLICT (assistant_id, event_id) DO NOTHING
+WITH ins AS (
+    INSERT INTO ingestion_rawevent
+        (assistant_id, batch_id, event_id, type, ts, conversation_id, user_id, message_id, payload, received_at)
+    SELECT %(assistant)s, %(batch)s, event_id, type, ts, conversation_id, user_id, message_id, payload, now()
+    FROM ingest_stage
+    ON CONFLICT (assistant_id, event_id) DO NOTHING
+    RETURNING 1
+)
+INSERT INTO ingestion_ingestbatch (id, assistant_id, received_at, source, accepted, attempts)
+SELECT %(batch)s, %(assistant)s, now(), %(source)s, count(*), 0 FROM ins HAVING count(*) > 0
+RETURNING accepted
 """
+_NEXT_BATCH_SQL = "SELECT nextval(pg_get_serial_sequence('ingestion_ingestbatch', 'id'))"
 
 
 class BacklogFullError(ApplicationError):
@@ -92,20 +103,19 @@ def rows_store(*, assistant: Assistant, rows: Sequence[Row], source: str = "batc
     """
     if not rows:
         return 0, None
-    batch = IngestBatch.objects.create(assistant=assistant, source=source)
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
+        cursor.execute(_NEXT_BATCH_SQL)
+        batch_id = cursor.fetchone()[0]
         with cursor.cursor.copy(_COPY_SQL) as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(_INSERT_SQL, [assistant.pk, batch.pk])
-        inserted = cursor.rowcount
-    if inserted == 0:
-        batch.delete()
+        cursor.execute(_INSERT_SQL, {"assistant": assistant.pk, "batch": batch_id, "source": source})
+        created = cursor.fetchone()
+    if created is None:  # every event was a duplicate: no batch, nothing to enrich
         return 0, None
-    IngestBatch.objects.filter(pk=batch.pk).update(accepted=inserted)
-    _enqueue_on_commit(batch.pk)
-    return inserted, batch.pk
+    _enqueue_on_commit(batch_id)
+    return created[0], batch_id
 
 
 def _enqueue_on_commit(batch_id: int) -> None:
