@@ -8,4 +8,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("apps.ingestion.api.urls")),
     path("", include("apps.conversations.api.urls")),
+    path("", include("apps.registry.api.urls")),
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
     path("api/", include("config.api")),
+    path("registry/", include("apps.registry.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]

@@ -1,0 +1,133 @@
+"""Input validation and output shapes of the registry API (no business rules here)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.registry.models import ApiKey, Assistant, AssistantStatus, Department, ReleaseAnnotation, ReleaseKind
+from apps.registry.selectors import departments_visible_to
+
+ZERO = Decimal(0)
+MONEY_FIELDS = ("hourly_cost", "cost_per_human_contact", "fixed_monthly_cost", "price_per_1k_tokens")
+
+
+class DepartmentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ("id", "name", "description")
+
+
+class VisibleDepartmentField(serializers.PrimaryKeyRelatedField):
+    """A department id the caller can see; anything else is reported the same way (no oracle)."""
+
+    default_error_messages = {
+        "does_not_exist": "no department with id {pk_value} that you can see",
+        "incorrect_type": "expected a department id (integer), got {data_type}",
+    }
+
+    def get_queryset(self) -> Any:
+        return departments_visible_to(user=self.context["request"].user)
+
+
+class AssistantOut(serializers.ModelSerializer):
+    department = DepartmentOut(read_only=True)
+    keys_count = serializers.IntegerField(read_only=True, help_text="active (not revoked) API keys")
+
+    class Meta:
+        model = Assistant
+        fields = (
+            "id",
+            "department",
+            "name",
+            "purpose",
+            "vendor",
+            "model",
+            "status",
+            "audience_size",
+            "launched_on",
+            "minutes_saved_per_task",
+            "hourly_cost",
+            "cost_per_human_contact",
+            "deflection_share",
+            "fixed_monthly_cost",
+            "price_per_1k_tokens",
+            "keys_count",
+            "created_at",
+            "updated_at",
+        )
+
+
+class AssistantIn(serializers.ModelSerializer):
+    department = VisibleDepartmentField()
+    status = serializers.ChoiceField(choices=AssistantStatus.choices, required=False)
+    audience_size = serializers.IntegerField(min_value=0, required=False)
+    minutes_saved_per_task = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=ZERO, required=False)
+    hourly_cost = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=ZERO, required=False)
+    cost_per_human_contact = serializers.DecimalField(max_digits=10, decimal_places=2, min_value=ZERO, required=False)
+    deflection_share = serializers.DecimalField(
+        max_digits=4, decimal_places=3, min_value=ZERO, max_value=Decimal(1), required=False
+    )
+    fixed_monthly_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=ZERO, required=False)
+    price_per_1k_tokens = serializers.DecimalField(max_digits=10, decimal_places=5, min_value=ZERO, required=False)
+
+    class Meta:
+        model = Assistant
+        fields = (
+            "department",
+            "name",
+            "purpose",
+            "vendor",
+            "model",
+            "status",
+            "audience_size",
+            "launched_on",
+            "minutes_saved_per_task",
+            "hourly_cost",
+            "cost_per_human_contact",
+            "deflection_share",
+            "fixed_monthly_cost",
+            "price_per_1k_tokens",
+        )
+        # Uniqueness of (department, name) is a business rule the service reports precisely;
+        # DRF's generated validator would duplicate it with a vaguer message.
+        validators: list[Any] = []
+
+
+class ApiKeyOut(serializers.ModelSerializer):
+    revoked = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = ApiKey
+        fields = ("id", "prefix", "name", "created_at", "created_by", "last_used_at", "revoked", "revoked_at")
+
+    def get_revoked(self, obj: ApiKey) -> bool:
+        return obj.revoked_at is not None
+
+
+class ApiKeyIn(serializers.Serializer):
+    name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+
+
+class ApiKeyCreatedOut(ApiKeyOut):
+    key = serializers.CharField(read_only=True, help_text="the plaintext key; shown in this response only, never again")
+
+    class Meta(ApiKeyOut.Meta):
+        fields = (*ApiKeyOut.Meta.fields, "key")
+
+
+class ReleaseOut(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+
+    class Meta:
+        model = ReleaseAnnotation
+        fields = ("id", "assistant", "date", "kind", "text", "created_by", "created_at")
+
+
+class ReleaseIn(serializers.Serializer):
+    date = serializers.DateField()
+    kind = serializers.ChoiceField(choices=ReleaseKind.choices)
+    text = serializers.CharField(max_length=500)

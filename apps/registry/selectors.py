@@ -1,0 +1,56 @@
+"""Reads of the registry, always scoped by who asks (apps.accounts.permissions decides)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from apps.accounts.models import Role, User
+from apps.accounts.permissions import has_role, member_department_ids, sees_all_assistants
+from apps.conversations.selectors import assistants_visible_to
+from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation
+
+__all__ = [
+    "api_keys_of",
+    "assistant_list",
+    "assistants_visible_to",
+    "departments_manageable_by",
+    "departments_visible_to",
+    "releases_of",
+]
+
+
+def departments_visible_to(*, user: User) -> QuerySet[Department]:
+    if not (user.is_authenticated and user.is_active and user.roles):
+        return Department.objects.none()
+    if sees_all_assistants(user):
+        return Department.objects.all()
+    return Department.objects.filter(id__in=member_department_ids(user))
+
+
+def departments_manageable_by(*, user: User) -> QuerySet[Department]:
+    """Departments in which ``user`` may register assistants (same rule as the services)."""
+    if has_role(user, Role.ADMIN):
+        return Department.objects.all()
+    if has_role(user, Role.OWNER):
+        return Department.objects.filter(id__in=member_department_ids(user))
+    return Department.objects.none()
+
+
+def assistant_list(*, user: User, department_id: int | None = None, status: str | None = None) -> QuerySet[Assistant]:
+    # Only active keys are counted: a revoked key no longer lets anything in.
+    qs = assistants_visible_to(user=user).annotate(
+        keys_count=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True))
+    )
+    if department_id is not None:
+        qs = qs.filter(department_id=department_id)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def api_keys_of(*, assistant: Assistant) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(assistant=assistant).select_related("created_by").order_by("-created_at", "-id")
+
+
+def releases_of(*, assistant: Assistant) -> QuerySet[ReleaseAnnotation]:
+    return ReleaseAnnotation.objects.filter(assistant=assistant).select_related("created_by")

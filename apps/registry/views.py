@@ -1,0 +1,208 @@
+"""Registry pages (htmx partials). Thin: check with the permissions module, call one service.
+
+Visibility first (404 for assistants the user may not see), then the right to change (403 for
+read-only roles), exactly as the API does; the services check once more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts.models import Role
+from apps.accounts.permissions import can_manage_assistant, has_role
+from apps.core.exceptions import ApplicationError, NotPermittedError
+from apps.registry.forms import AssistantFilterForm, AssistantForm, ReleaseForm
+from apps.registry.models import ApiKey, Assistant
+from apps.registry.selectors import (
+    api_keys_of,
+    assistant_list,
+    departments_manageable_by,
+    releases_of,
+)
+from apps.registry.services import (
+    IssuedKey,
+    api_key_create,
+    api_key_revoke,
+    assistant_register,
+    assistant_update,
+    release_annotate,
+)
+
+FORBIDDEN_EDIT = "Only an admin or an owner of this assistant's department may change it."
+
+
+def _visible(request: HttpRequest, pk: int) -> Assistant:
+    return get_object_or_404(assistant_list(user=request.user), pk=pk)
+
+
+def _require_manage(request: HttpRequest, assistant: Assistant) -> None:
+    if not can_manage_assistant(request.user, assistant):
+        raise PermissionDenied(FORBIDDEN_EDIT)
+
+
+def _require_can_register(request: HttpRequest) -> None:
+    if not departments_manageable_by(user=request.user).exists():
+        raise PermissionDenied("Only admins and department owners may register assistants.")
+
+
+def _nav(request: HttpRequest) -> dict[str, Any]:
+    return {"can_audit": has_role(request.user, Role.ADMIN, Role.COMPLIANCE)}
+
+
+@login_required
+@require_GET
+def assistant_list_view(request: HttpRequest) -> HttpResponse:
+    filters = AssistantFilterForm(request.GET or None, user=request.user)
+    department_id = status = None
+    if filters.is_valid():
+        department = filters.cleaned_data["department"]
+        department_id = department.pk if department else None
+        status = filters.cleaned_data["status"] or None
+    context = {
+        "filters": filters,
+        "assistants": assistant_list(user=request.user, department_id=department_id, status=status),
+        "can_register": departments_manageable_by(user=request.user).exists(),
+        **_nav(request),
+    }
+    template = "registry/assistant_list.html"
+    if request.htmx and request.htmx.target == "assistant-table":
+        template += "#assistant-table"
+    return render(request, template, context)
+
+
+def _form_page(request: HttpRequest, form: AssistantForm, assistant: Assistant | None) -> HttpResponse:
+    return render(request, "registry/assistant_form.html", {"form": form, "assistant": assistant, **_nav(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assistant_create_view(request: HttpRequest) -> HttpResponse:
+    _require_can_register(request)
+    validate_url = reverse("registry:validate-new")
+    form = AssistantForm(request.POST or None, user=request.user, validate_url=validate_url)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            assistant = assistant_register(actor=request.user, department=data.pop("department"), **data)
+        except NotPermittedError as exc:
+            raise PermissionDenied(exc.detail) from exc
+        except ApplicationError as exc:
+            form.add_error(None, exc.detail)
+        except DjangoValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Registered {assistant.name}. Create an API key so it can send events.")
+            return HttpResponseRedirect(reverse("registry:detail", args=[assistant.pk]))
+    return _form_page(request, form, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assistant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assistant = _visible(request, pk)
+    _require_manage(request, assistant)
+    # The form gets its own copy: binding a ModelForm writes the new values into its instance,
+    # and the service must see the stored values to record an honest "before" in the audit log.
+    form_instance = Assistant.objects.get(pk=assistant.pk)
+    validate_url = reverse("registry:validate", args=[assistant.pk])
+    form = AssistantForm(request.POST or None, instance=form_instance, user=request.user, validate_url=validate_url)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assistant_update(actor=request.user, assistant=assistant, **form.cleaned_data)
+        except NotPermittedError as exc:
+            raise PermissionDenied(exc.detail) from exc
+        except ApplicationError as exc:
+            form.add_error(None, exc.detail)
+        except DjangoValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Saved {assistant.name}.")
+            return HttpResponseRedirect(reverse("registry:detail", args=[assistant.pk]))
+    return _form_page(request, form, assistant)
+
+
+@login_required
+@require_POST
+def assistant_validate_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Inline validation: validate the whole form, answer with the one field that changed."""
+    instance = None
+    if pk is None:
+        _require_can_register(request)
+    else:
+        assistant = _visible(request, pk)
+        _require_manage(request, assistant)
+        instance = Assistant.objects.get(pk=assistant.pk)
+    form = AssistantForm(request.POST, instance=instance, user=request.user, validate_url=request.path)
+    name = (request.htmx.trigger_name if request.htmx else None) or request.POST.get("_field", "")
+    if name not in form.fields:
+        return HttpResponse(f"unknown field {name!r}", status=400)
+    form.is_valid()
+    return render(request, "registry/assistant_form.html#field", {"field": form[name]})
+
+
+def _detail_context(request: HttpRequest, assistant: Assistant, **extra: Any) -> dict[str, Any]:
+    return {
+        "assistant": assistant,
+        "can_manage": can_manage_assistant(request.user, assistant),
+        "api_keys": api_keys_of(assistant=assistant),
+        "releases": releases_of(assistant=assistant),
+        "release_form": ReleaseForm(initial={"kind": "prompt"}),
+        "new_key": None,
+        **_nav(request),
+        **extra,
+    }
+
+
+def _detail_or_partial(request: HttpRequest, assistant: Assistant, partial: str, **extra: Any) -> HttpResponse:
+    # htmx gets the refreshed section; a plain form post (no JS) gets the whole page.
+    template = "registry/assistant_detail.html"
+    if request.htmx:
+        template += f"#{partial}"
+    return render(request, template, _detail_context(request, assistant, **extra))
+
+
+@login_required
+@require_GET
+def assistant_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "registry/assistant_detail.html", _detail_context(request, _visible(request, pk)))
+
+
+@login_required
+@require_POST
+def api_key_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assistant = _visible(request, pk)
+    _require_manage(request, assistant)
+    issued: IssuedKey = api_key_create(actor=request.user, assistant=assistant, name=request.POST.get("name", ""))
+    # The plaintext lives only in this response; it is not put in the session or a message.
+    return _detail_or_partial(request, assistant, "keys", new_key=issued)
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request: HttpRequest, pk: int, key_id: int) -> HttpResponse:
+    assistant = _visible(request, pk)
+    _require_manage(request, assistant)
+    api_key = get_object_or_404(ApiKey, pk=key_id, assistant=assistant)
+    api_key_revoke(actor=request.user, api_key=api_key)
+    return _detail_or_partial(request, assistant, "keys")
+
+
+@login_required
+@require_POST
+def release_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    assistant = _visible(request, pk)
+    _require_manage(request, assistant)
+    form = ReleaseForm(request.POST)
+    if form.is_valid():
+        release_annotate(actor=request.user, assistant=assistant, **form.cleaned_data)
+        form = ReleaseForm(initial={"kind": "prompt"})
+    return _detail_or_partial(request, assistant, "releases", release_form=form)

@@ -1,0 +1,1 @@
+from tests.registry.conftest import World, login, world  # noqa: F401 - shared fixtures
