@@ -29,6 +29,7 @@ SHARED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
 ]
@@ -165,6 +166,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Registry, ingestion and read-back API of Tessera. All paths are served on the organization's host.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Self-hosted Swagger UI assets: the docs page works on machines without internet access.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
