@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import IngestBatch
@@ -139,7 +140,13 @@ def events_ingest(
 
 
 def batch_enrich(*, batch_id: int) -> int:
-    """Enrich one batch; safe to run twice or concurrently (the batch row is locked)."""
+    """Enrich one batch; safe to run twice or concurrently (the batch row is locked).
+
+    First the enriched record is built from the raw events, then every step named in
+    ``settings.ENRICHMENT_STEPS`` runs in order on the touched conversations, in the same
+    transaction (a failed step rolls the batch back and the task retries it whole). Order
+    matters: sensitive-data masking comes before anything that reads content.
+    """
     from apps.conversations.services import conversations_build
 
     with transaction.atomic():
@@ -147,8 +154,14 @@ def batch_enrich(*, batch_id: int) -> int:
         if batch is None or batch.enriched_at is not None:
             return 0
         touched = conversations_build(batch_id=batch_id)
+        for step in enrichment_steps():
+            step(batch_id=batch_id, conversation_ids=touched)
         IngestBatch.objects.filter(pk=batch_id).update(enriched_at=timezone.now(), attempts=batch.attempts + 1)
     return len(touched)
+
+
+def enrichment_steps() -> list[Callable[..., None]]:
+    return [import_string(path) for path in settings.ENRICHMENT_STEPS]
 
 
 def stale_batches_requeue() -> int:

@@ -203,6 +203,10 @@ INGEST_RETRY_AFTER_SECONDS = env_int("INGEST_RETRY_AFTER_SECONDS", 30)
 # A batch not enriched this long after it was accepted is queued again (lost broker message,
 # killed worker); the sweep runs every minute from beat.
 INGEST_REQUEUE_AFTER_SECONDS = env_int("INGEST_REQUEUE_AFTER_SECONDS", 120)
+# Steps run after conversations are built from a batch: ``fn(*, batch_id, conversation_ids)``,
+# idempotent, in this order (masking before anything else reads content).
+ENRICHMENT_STEPS: list[str] = []
+
 CELERY_BEAT_SCHEDULE = {
     "ingestion-requeue-stale-batches": {
         "task": "apps.ingestion.tasks.requeue_stale_batches_all_tenants",
