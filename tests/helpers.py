@@ -7,10 +7,18 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from django.db import connection
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyValue, KeyValueList
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,3 +71,123 @@ def stop(proc: subprocess.Popen, timeout: float = 10.0) -> str:
         proc.kill()
         out, _ = proc.communicate()
     return out or ""
+
+
+# --- OTLP builders (tests/ingestion/test_otlp*.py) -----------------------------------------
+
+
+def otlp_value(value: object) -> AnyValue:
+    """A Python value as an OTLP AnyValue (str, bool, int, float, list, dict)."""
+    if isinstance(value, bool):
+        return AnyValue(bool_value=value)
+    if isinstance(value, int):
+        return AnyValue(int_value=value)
+    if isinstance(value, float):
+        return AnyValue(double_value=value)
+    if isinstance(value, list):
+        return AnyValue(array_value=ArrayValue(values=[otlp_value(v) for v in value]))
+    if isinstance(value, dict):
+        return AnyValue(kvlist_value=KeyValueList(values=otlp_attributes(value)))
+    return AnyValue(string_value=str(value))
+
+
+def otlp_attributes(attrs: dict[str, object]) -> list[KeyValue]:
+    return [KeyValue(key=key, value=otlp_value(value)) for key, value in attrs.items()]
+
+
+def unix_nano(moment: datetime) -> int:
+    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1_000
+
+
+def otlp_span(
+    *,
+    trace_id: str,
+    span_id: str,
+    start: datetime,
+    end: datetime,
+    attrs: dict[str, object] | None = None,
+    parent: str = "",
+    name: str = "chat gpt-4o-mini",
+    events: Sequence[tuple[str, datetime, dict[str, object]]] = (),
+) -> Span:
+    return Span(
+        trace_id=bytes.fromhex(trace_id),
+        span_id=bytes.fromhex(span_id),
+        parent_span_id=bytes.fromhex(parent),
+        name=name,
+        kind=Span.SPAN_KIND_CLIENT,
+        start_time_unix_nano=unix_nano(start),
+        end_time_unix_nano=unix_nano(end),
+        attributes=otlp_attributes(attrs or {}),
+        events=[
+            Span.Event(name=ev_name, time_unix_nano=unix_nano(at), attributes=otlp_attributes(ev_attrs))
+            for ev_name, at, ev_attrs in events
+        ],
+    )
+
+
+def otlp_traces(*spans: Span, resource: dict[str, object] | None = None) -> ExportTraceServiceRequest:
+    return ExportTraceServiceRequest(
+        resource_spans=[
+            ResourceSpans(
+                resource=Resource(attributes=otlp_attributes(resource or {"service.name": "test-app"})),
+                scope_spans=[ScopeSpans(spans=list(spans))],
+            )
+        ]
+    )
+
+
+def otlp_log(
+    *, trace_id: str, span_id: str, event_name: str, at: datetime, body: object = None, attrs: dict | None = None
+) -> LogRecord:
+    record = LogRecord(
+        trace_id=bytes.fromhex(trace_id),
+        span_id=bytes.fromhex(span_id),
+        event_name=event_name,
+        time_unix_nano=unix_nano(at),
+        attributes=otlp_attributes(attrs or {}),
+    )
+    if body is not None:
+        record.body.CopyFrom(otlp_value(body))
+    return record
+
+
+def otlp_logs(*records: LogRecord) -> ExportLogsServiceRequest:
+    return ExportLogsServiceRequest(resource_logs=[ResourceLogs(scope_logs=[ScopeLogs(log_records=list(records))])])
+
+
+def otlp_json(message: object) -> bytes:
+    """OTLP/JSON as exporters write it: lowerCamelCase, trace/span ids in hex (not protobuf's base64)."""
+    import base64
+
+    import orjson
+    from google.protobuf import json_format
+
+    def to_hex(node: object) -> object:
+        if isinstance(node, dict):
+            return {
+                k: base64.b64decode(v).hex() if k in {"traceId", "spanId", "parentSpanId"} else to_hex(v)
+                for k, v in node.items()
+            }
+        if isinstance(node, list):
+            return [to_hex(v) for v in node]
+        return node
+
+    return orjson.dumps(to_hex(json_format.MessageToDict(message)))
+
+
+def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
+    """The production server command (gunicorn), one worker, against the test database."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -106,6 +106,8 @@ def rows_store(*, assistant: Assistant, rows: Sequence[Row], source: str = "batc
         return 0, None
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
+        # Rows of an earlier call in the same transaction (seeding, backfills) are still here.
+        cursor.execute("DELETE FROM ingest_stage")
         cursor.execute(_NEXT_BATCH_SQL)
         batch_id = cursor.fetchone()[0]
         with cursor.cursor.copy(_COPY_SQL) as copy:

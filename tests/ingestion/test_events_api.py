@@ -215,3 +215,16 @@ def test_last_used_at_is_recorded(post_events, assistant) -> None:
 
     post_events(make_conversation())
     assert ApiKey.objects.get(assistant=assistant).last_used_at is not None
+
+
+def test_two_ingests_in_one_transaction_do_not_leak_rows_between_assistants(alpha) -> None:
+    from django.db import transaction
+
+    from apps.ingestion.services import events_ingest
+
+    first, second = AssistantFactory(name="First"), AssistantFactory(name="Second")
+    with transaction.atomic():
+        assert events_ingest(assistant=first, events=make_conversation("one")).accepted == 5
+        assert events_ingest(assistant=second, events=make_conversation("two")).accepted == 5
+    assert RawEvent.objects.filter(assistant=first).count() == 5
+    assert set(RawEvent.objects.filter(assistant=second).values_list("conversation_id", flat=True)) == {"two"}

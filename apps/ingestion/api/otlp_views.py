@@ -1,0 +1,161 @@
+"""OTLP/HTTP receiver: ``/api/v1/otlp/v1/{traces,logs,metrics}`` (docs/otlp.md).
+
+Interfaces only: decode the body, call one service in ``apps.ingestion.otlp``, answer with the
+OTLP response message in the request's encoding (what exporters expect to parse).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsPartialSuccess,
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceResponse
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTracePartialSuccess,
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.api import ScopedAPIView
+from apps.core.exceptions import ApplicationError
+from apps.ingestion.api.views import HasApiKey, read_body
+from apps.ingestion.otlp import (
+    JSON,
+    PROTOBUF,
+    decode_request,
+    encode_response,
+    media_type,
+    otlp_logs_ingest,
+    otlp_traces_ingest,
+)
+from apps.ingestion.services import backlog_check
+from apps.registry.auth import ApiKeyAuthentication
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """Error bodies are JSON whatever ``Accept`` says: exporters send ``Accept`` values DRF would 406."""
+
+    def select_parser(self, request: Request, parsers: list) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+
+_BODY = {
+    "application/x-protobuf": {"type": "string", "format": "binary"},
+    "application/json": {"type": "object", "description": "OTLP/JSON (hex trace and span ids, lowerCamelCase)"},
+}
+_ERRORS = {
+    400: OpenApiResponse(description="body is not a valid OTLP request (`detail` says why)"),
+    401: OpenApiResponse(description="missing, malformed or unknown key"),
+    403: OpenApiResponse(description="revoked key, or key of another organization"),
+    413: OpenApiResponse(description="body over 5 MB (after gzip decompression)"),
+    415: OpenApiResponse(description="Content-Type is neither application/x-protobuf nor application/json"),
+    429: OpenApiResponse(description="enrichment backlog over its bound; see Retry-After"),
+}
+
+
+class _OtlpView(ScopedAPIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [HasApiKey]
+    parser_classes: list = []
+    content_negotiation_class = FirstRenderer
+
+    def _backlog_response(self) -> Response | None:
+        try:
+            backlog_check()
+        except ApplicationError as exc:
+            # OTLP exporters retry 429 and honour Retry-After (OTLP/HTTP spec, throttling).
+            return Response(
+                {"detail": exc.detail},
+                status=exc.status_code,
+                headers={"Retry-After": str(settings.INGEST_RETRY_AFTER_SECONDS)},
+            )
+        return None
+
+
+class OtlpTracesView(_OtlpView):
+    @extend_schema(
+        summary="OTLP/HTTP traces (OpenTelemetry GenAI spans → conversation events)",
+        description=(
+            "Point an OpenTelemetry exporter at `/api/v1/otlp` with `Authorization: Bearer <assistant key>`. "
+            "Spans following the GenAI semantic conventions become the same events as `POST /api/v1/events`; "
+            "other spans are ignored. Protobuf or JSON, optionally gzip. Spans whose events are refused "
+            "(e.g. older than 30 days) are counted in `partial_success.rejected_spans`."
+        ),
+        request=_BODY,
+        responses={
+            200: OpenApiResponse(description="ExportTraceServiceResponse, in the request's encoding"),
+            **_ERRORS,
+        },
+    )
+    def post(self, request: Request) -> HttpResponse | Response:
+        content = media_type(request.content_type)
+        message = decode_request(
+            read_body(request, limit=settings.INGEST_MAX_BYTES), content, ExportTraceServiceRequest
+        )
+        if (throttled := self._backlog_response()) is not None:
+            return throttled
+        result = otlp_traces_ingest(assistant=request.auth.assistant, request=message)
+        response = ExportTraceServiceResponse()
+        if result.rejected:
+            response.partial_success.CopyFrom(
+                ExportTracePartialSuccess(rejected_spans=result.rejected, error_message=result.error_message)
+            )
+        return HttpResponse(encode_response(response, content), content_type=content)
+
+
+class OtlpLogsView(_OtlpView):
+    @extend_schema(
+        summary="OTLP/HTTP logs (GenAI event log records, joined to their spans)",
+        description=(
+            "Log records named `gen_ai.*` (user/system/assistant messages, `gen_ai.choice`, "
+            "`gen_ai.evaluation.result`) are joined to their span by trace and span id, whichever "
+            "arrives first; other log records are ignored."
+        ),
+        request=_BODY,
+        responses={200: OpenApiResponse(description="ExportLogsServiceResponse, in the request's encoding"), **_ERRORS},
+    )
+    def post(self, request: Request) -> HttpResponse | Response:
+        content = media_type(request.content_type)
+        message = decode_request(read_body(request, limit=settings.INGEST_MAX_BYTES), content, ExportLogsServiceRequest)
+        if (throttled := self._backlog_response()) is not None:
+            return throttled
+        result = otlp_logs_ingest(assistant=request.auth.assistant, request=message)
+        response = ExportLogsServiceResponse()
+        if result.rejected:
+            response.partial_success.CopyFrom(
+                ExportLogsPartialSuccess(rejected_log_records=result.rejected, error_message=result.error_message)
+            )
+        return HttpResponse(encode_response(response, content), content_type=content)
+
+
+class OtlpMetricsView(_OtlpView):
+    @extend_schema(
+        summary="OTLP/HTTP metrics (accepted and ignored)",
+        description=(
+            "Tessera computes its metrics from conversations; this endpoint only answers success so "
+            "an app exporting all three signals to one endpoint gets no export errors."
+        ),
+        request=_BODY,
+        responses={
+            200: OpenApiResponse(description="empty ExportMetricsServiceResponse"),
+            **{code: _ERRORS[code] for code in (401, 403, 413)},
+        },
+    )
+    def post(self, request: Request) -> HttpResponse:
+        read_body(request, limit=settings.INGEST_MAX_BYTES)  # same size rule as the other signals
+        # Never decoded, so any body is fine; answer in JSON only when that is what was sent.
+        content = JSON if request.content_type.split(";", 1)[0].strip().lower() == JSON else PROTOBUF
+        return HttpResponse(encode_response(ExportMetricsServiceResponse(), content), content_type=content)
