@@ -43,3 +43,19 @@ class RawEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class OtlpJoinState(models.Model):
+    """Durable half of an OTLP span ↔ log-record join (they arrive in separate requests).
+
+    Holds a resolved span's identities or a span's parked log records until the other half
+    arrives; rows expire after ``OTLP_JOIN_TTL_SECONDS`` and are swept by the requeue job. Kept in
+    PostgreSQL rather than the cache so a 200 for log records is as durable as one for events.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    value = models.BinaryField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.key

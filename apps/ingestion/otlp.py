@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import pickle
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from typing import Any, TypeVar
 
 import orjson
 from django.conf import settings
-from django.core.cache import cache
+from django.utils import timezone
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError
 from google.protobuf.message import Message as ProtoMessage
@@ -723,10 +724,38 @@ def _unique(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- services: the cross-request join and the write path --------------------------------------
 
 # Spans and their log records are exported by separate processors, in separate requests, in
-# either order. The join state is kept in the (tenant-keyed, shared Redis) cache: each GenAI
-# span's resolved identities, and each span's log records. Whichever arrives second completes
-# the join; mapping twice is harmless because event ids are deterministic.
+# either order. The join state is kept durably in the tenant's schema (OtlpJoinState): each
+# GenAI span's resolved identities, and each span's log records. Whichever arrives second
+# completes the join; mapping twice is harmless because event ids are deterministic.
 _JOIN_TTL_SECONDS = getattr(settings, "OTLP_JOIN_TTL_SECONDS", 3600)
+
+
+def _join_get_many(keys: list[str]) -> dict[str, Any]:
+    from apps.ingestion.models import OtlpJoinState
+
+    rows = OtlpJoinState.objects.filter(key__in=keys, expires_at__gt=timezone.now()).values_list("key", "value")
+    # Pickle is safe here: the bytes were written by this module into the tenant's own schema.
+    return {key: pickle.loads(bytes(value)) for key, value in rows}  # noqa: S301
+
+
+def _join_set_many(values: dict[str, Any]) -> None:
+    from apps.ingestion.models import OtlpJoinState
+
+    expires = timezone.now() + timedelta(seconds=_JOIN_TTL_SECONDS)
+    OtlpJoinState.objects.bulk_create(
+        [OtlpJoinState(key=k, value=pickle.dumps(v), expires_at=expires) for k, v in values.items()],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["value", "expires_at"],
+    )
+
+
+def join_state_sweep() -> int:
+    """Delete expired join rows (log records whose span never came)."""
+    from apps.ingestion.models import OtlpJoinState
+
+    deleted, _ = OtlpJoinState.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
 
 
 def _span_key(assistant_id: int, trace_id: str, span_id: str) -> str:
@@ -775,11 +804,8 @@ def otlp_traces_ingest(*, assistant: Assistant, request: ExportTraceServiceReque
     if not resolved:
         return OtlpResult(rejected=0, error_message="", ingest=None)
     aid = assistant.pk
-    cache.set_many(
-        {_span_key(aid, s.span.trace_id, s.span.span_id): s for s in resolved},
-        timeout=_JOIN_TTL_SECONDS,
-    )
-    parked = cache.get_many([_logs_key(aid, s.span.trace_id, s.span.span_id) for s in resolved])
+    _join_set_many({_span_key(aid, s.span.trace_id, s.span.span_id): s for s in resolved})
+    parked = _join_get_many([_logs_key(aid, s.span.trace_id, s.span.span_id) for s in resolved])
     logs = [ref for refs in parked.values() for ref in refs]
     bad, message, result = _store(assistant=assistant, mapped=map_spans(resolved, logs))
     return OtlpResult(rejected=len(bad), error_message=message, ingest=result)
@@ -796,16 +822,16 @@ def otlp_logs_ingest(*, assistant: Assistant, request: ExportLogsServiceRequest)
     # Keep every span's records (not only the new ones): a span's history may be split over two
     # log exports, and positions are counted over all of them.
     keys = {pair: _logs_key(aid, *pair) for pair in grouped}
-    known = cache.get_many(list(keys.values()))
+    known = _join_get_many(list(keys.values()))
     merged: dict[tuple[str, str], list[LogRef]] = {}
     for pair, new in grouped.items():
         existing = known.get(keys[pair], [])
         fingerprints = {_fingerprint(r) for r in existing}
         merged[pair] = existing + [r for r in new if _fingerprint(r) not in fingerprints]
-    cache.set_many({keys[pair]: value for pair, value in merged.items()}, timeout=_JOIN_TTL_SECONDS)
+    _join_set_many({keys[pair]: value for pair, value in merged.items()})
 
     span_keys = {pair: _span_key(aid, *pair) for pair in grouped}
-    found = cache.get_many(list(span_keys.values()))
+    found = _join_get_many(list(span_keys.values()))
     spans = [found[key] for key in span_keys.values() if key in found]
     if not spans:
         return OtlpResult(rejected=0, error_message="", ingest=None)  # parked until the span arrives

@@ -2,6 +2,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from apps.core.tenancy import for_each_tenant
+from apps.ingestion.otlp import join_state_sweep
 from apps.ingestion.services import batch_enrich, stale_batches_requeue
 
 
@@ -10,7 +11,13 @@ def enrich_batch(self, batch_id: int) -> int:
     return batch_enrich(batch_id=batch_id)
 
 
+def _sweep(_schema: str) -> int:
+    join_state_sweep()
+    return stale_batches_requeue()
+
+
 @shared_task
 def requeue_stale_batches_all_tenants() -> dict[str, int]:
-    """Beat entry point (public schema): each tenant's stale batches are re-sent in its schema."""
-    return for_each_tenant(lambda _schema: stale_batches_requeue())
+    """Beat entry point (public schema): each tenant's stale batches are re-sent in its schema,
+    and expired OTLP join rows are dropped."""
+    return for_each_tenant(_sweep)
