@@ -1,0 +1,1 @@
+"""Deterministic demo traffic for seed_demo (see docs/demo-data.md)."""

@@ -36,7 +36,7 @@ from apps.ingestion.demo.catalog import (
 
 DEFAULT_EVENTS = 80_000
 BATCH_SIZE = 5_000
-ACCEPT = frozenset({"copy", "share", "save", "send", "apply"})
+ACCEPT = frozenset({"copy", "share", "save", "send", "apply"})  # METRICS.md accept actions (checks, docs)
 
 _CUSTOMER_LOCALES = {
     "en": (("en-US", "NA", 0.6), ("en-GB", "EMEA", 0.25), ("en-AU", "APAC", 0.1), ("en-IN", "APAC", 0.05)),
@@ -412,7 +412,7 @@ def _lower_first(text: str) -> str:
 
 
 class Generator:
-    """Yields :class:`Batch` es of at most ``plan.batch_size`` events, one assistant per batch."""
+    """Yields batches of at most ``plan.batch_size`` events, one assistant per batch."""
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
