@@ -1,0 +1,169 @@
+"""Names, organizations and places from the statistical pipeline's NER, and when to run it.
+
+NER is the one expensive step (about 2 ms per message on the small English pipeline, against
+tens of microseconds for every pattern recognizer together), so it runs only on texts where it
+can find something: names of people, companies and places are capitalised in every language we
+serve. A text whose only capitalised words are sentence starters ("Can you…", "Hola,") or our
+own keywords ("IBAN", "SSN") cannot hold an entity the model would tag correctly, and skipping
+it is what makes detection several times faster than running NER everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+
+from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
+
+NER_SCORE = 0.85
+LABELS = {"PERSON": PERSON, "PER": PERSON, "ORG": ORGANIZATION, "GPE": LOCATION, "LOC": LOCATION, "FAC": LOCATION}
+
+_CAPITALISED_RE = re.compile(r"(?<![\w'’@./\\-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*")
+_SENTENCE_END_RE = re.compile(r"(?:\A|[.!?:;¿¡\"“”«»()\[\]>*\n-]|\d)\s*\Z")
+
+
+# Capitalised words that start sentences or are shouted keywords, in the five languages we
+# serve. Only the first word of a sentence is checked against this list; any other capitalised
+# word triggers NER.
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+_NON_ENTITY_WORDS = _words(
+    """
+    i i'm i've i'll i'd im a an the this that these those my your our his her their its it it's is are was were be
+    can could would should will shall may might must do does did don't doesn't please pls plz thanks thank hi hello
+    hey dear ok okay yes no not so and but or if when what why how who where which whose also just still then now
+    here there hope sorry sure great good fine cool help write make create give show tell find check fix explain
+    summarize translate draft send update add remove list convert rewrite generate use let lets let's need want
+    got get have has had am as at by for from in of on to with about after before again all any each every few
+    more most other some such only own same than too very one two three new see look note also btw fyi re fw fwd
+    hola gracias por favor buenos buenas días dime puedes podrías necesito quiero tengo mi mis tu tus su el la los
+    las un una es son está estoy cómo como qué que cuál donde dónde cuando cuándo para con sin sobre hay también
+    olá ola obrigado obrigada bom boa dia preciso quero tenho meu minha você voce pode poderia ajuda como o os as
+    um uma é está não sim
+    bonjour salut merci bonsoir je j'ai tu il elle nous vous ils mon ma mes ton ta ses le les un une des est
+    c'est peux pouvez pourriez voici voilà quel quelle comment pourquoi aussi avec pour dans sur oui non
+    hallo danke bitte guten tag ich du er sie es wir ihr mein meine dein deine kannst können könnten könntest
+    brauche habe ist sind war wie was warum wo wann auch mit für auf und oder nicht ja nein der die das ein eine
+    iban ssn dob nif nie dni cpf bsn nir pesel vat tva iva cvv cvc pin id api url json sql csv pdf html http https
+    ip ipv4 ipv6 aws jwt ssh dns vpn faq asap eta tl;dr pm am ps nb
+    redacta escribe escriba resume traduce explica tras después antes según hoy ayer mañana
+    escreva redija resuma traduza explique depois nasci nasceu ontem hoje amanhã
+    écris écrivez rédige rédigez résume résumez traduis explique depuis après avant hier aujourd'hui demain né née
+    schreib schreibe schreiben fasse übersetze erkläre erklär seit nach vor heute gestern morgen bin wurde
+    customer client cliente kunde user usuario utilizador utilisateur benutzer subject re asunto assunto objet betreff
+    """
+)
+_KEYWORDS_ANYWHERE = _words(
+    "i i'm i've i'll i'd iban ssn dob nif nie dni cpf bsn nir pesel vat tva iva cvv cvc pin id api url json sql csv"
+    " pdf html http https ip ipv4 ipv6 jwt ssh dns vpn faq asap eta ok pm am ps nb usd eur gbp brl mxn akia bearer e-mail email udp tcp nino steuer steuer-id idnr ust-idnr tel telefon handy dni nie cf"
+)
+
+
+_NEXT_WORD_RE = re.compile(r"[\s,]*([^\s,]+)")
+_ELISION_RE = re.compile(r"\A(?:l|d|j|qu|n|s|c|m|t)['’]", re.IGNORECASE)
+
+
+# Characters of context kept around a capitalised word when NER runs on a window of the
+# text rather than all of it. The small pipeline's NER sees about four tokens either side
+# (CNN depth 4, window 1) plus a few tokens of transition-state lookahead; 80 characters is
+# well over ten tokens, so windowing changes no decision while skipping long stretches of
+# lowercase prose, code and numbers.
+WINDOW_CHARS = 80
+
+
+def _triggers(text: str) -> list[tuple[int, int]]:
+    """Spans of capitalised words that could start a name.
+
+    Mid-sentence capitalised words trigger NER. A sentence's first word is capitalised anyway,
+    so it triggers only when the next word is capitalised too ("Sarah Johnson called"): a
+    single capitalised opener ("Schedule a call", "Transfira o valor") is almost always a
+    verb or a noun, and the small model rarely tags a lone sentence-initial name correctly.
+    Words with digits or underscores (keys, ids, invoice numbers) are never names.
+    """
+    spans = []
+    for m in _CAPITALISED_RE.finditer(text):
+        token = m.group()
+        if any(c.isdigit() or c == "_" for c in token):
+            continue
+        word = _ELISION_RE.sub("", token.rstrip(".'’-")).lower()
+        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE:
+            continue
+        if _SENTENCE_END_RE.search(text[max(0, m.start() - 3) : m.start()]):
+            if word in _NON_ENTITY_WORDS:
+                continue
+            following = _NEXT_WORD_RE.match(text, m.end())
+            if following is None or not following.group(1)[:1].isupper():
+                continue
+        spans.append((m.start(), m.end()))
+    return spans
+
+
+def needs_ner(text: str) -> bool:
+    """True when the text has a capitalised word that could start a name."""
+    return bool(_triggers(text))
+
+
+def ner_windows(text: str, window: int = WINDOW_CHARS) -> list[tuple[int, int]]:
+    """Non-overlapping character ranges NER should see: each trigger plus ``window`` characters
+    either side, widened to whole words, merged when they touch. Empty: skip NER."""
+    merged: list[list[int]] = []
+    n = len(text)
+    for start, end in _triggers(text):
+        lo, hi = max(0, start - window), min(n, end + window)
+        while lo > 0 and not text[lo - 1].isspace():
+            lo -= 1
+        while hi < n and not text[hi].isspace():
+            hi += 1
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return [(lo, hi) for lo, hi in merged]
+
+
+def _trim(ent: object) -> tuple[int, int] | None:
+    """Token range of the entity without leading/trailing words that cannot be part of a name.
+
+    The English model, run on Spanish or German, glues neighbouring words to entities ("la
+    historia de México", "Meine Steuer-ID"); names start and end with a capitalised word.
+    """
+    tokens = list(ent)  # type: ignore[call-overload]
+    lo, hi = 0, len(tokens)
+
+    def ok(token: object) -> bool:
+        text = token.text  # type: ignore[attr-defined]
+        return text[:1].isupper() and text.lower() not in _NON_ENTITY_WORDS and text.lower() not in _KEYWORDS_ANYWHERE
+
+    while lo < hi and not ok(tokens[lo]):
+        lo += 1
+    while hi > lo and not ok(tokens[hi - 1]):
+        hi -= 1
+    if lo == hi:
+        return None
+    return tokens[lo].idx, tokens[hi - 1].idx + len(tokens[hi - 1].text)  # type: ignore[attr-defined]
+
+
+def entity_findings(ents: object, offset: int = 0) -> list[Finding]:
+    """spaCy entities mapped to finding types, minus the model's obvious confusions.
+
+    ``offset`` shifts spans when the entities come from a window of the text."""
+    found = []
+    for ent in ents:  # type: ignore[attr-defined]
+        entity_type = LABELS.get(ent.label_)
+        if entity_type is None:
+            continue
+        span = _trim(ent)
+        if span is None:
+            continue
+        start, end = span
+        value = ent.doc.text[start:end]
+        letters = sum(c.isalpha() for c in value)
+        # The small model tags keywords ("IBAN"), digit runs and lowercase words as entities;
+        # those are never names.
+        if letters < 2 or letters < len(value) / 2 or not any(c.isupper() for c in value):
+            continue
+        if value.lower() in _KEYWORDS_ANYWHERE or "@" in value or "://" in value or any(c.isdigit() for c in value):
+            continue
+        found.append(Finding(entity_type, start + offset, end + offset, NER_SCORE, "spacy_ner"))
+    return found

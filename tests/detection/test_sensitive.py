@@ -1,0 +1,108 @@
+"""The public entry point: shape, offsets, NER gating, large inputs."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+from apps.detection.findings import ENTITY_TYPES, Finding, resolve_overlaps
+from apps.detection.ner import needs_ner, ner_windows
+from apps.detection.sensitive import detect
+
+
+def typed(text: str, findings: list[Finding]) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in findings]
+
+
+def test_detect_returns_one_list_per_text_with_exact_offsets():
+    texts = [
+        "My email is john.smith@example.com and my phone is +1 415-555-2671.",
+        "",
+        "Write a haiku about autumn.",
+        "IBAN DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111",
+    ]
+    result = detect(texts)
+    assert len(result) == 4
+    assert typed(texts[0], result[0]) == [("EMAIL", "john.smith@example.com"), ("PHONE", "+1 415-555-2671")]
+    assert result[1] == []
+    assert result[2] == []
+    assert typed(texts[3], result[3]) == [
+        ("IBAN", "DE89 3704 0044 0532 0130 00"),
+        ("CREDIT_CARD", "4111 1111 1111 1111"),
+    ]
+    for found in result:
+        for f in found:
+            assert f.type in ENTITY_TYPES
+            assert 0.0 < f.score <= 1.0
+            assert f.recognizer
+
+
+def test_detect_empty_batch():
+    assert detect([]) == []
+
+
+def test_detect_names_with_ner():
+    text = "Please send the contract to Sarah Johnson at Goldman Sachs in London."
+    found = typed(text, detect([text])[0])
+    assert ("PERSON", "Sarah Johnson") in found
+    assert ("LOCATION", "London") in found
+
+
+def test_ner_gating():
+    assert needs_ner("Send it to Sarah Johnson tomorrow")
+    assert needs_ner("We flew to Berlin last week")
+    assert needs_ner("Sarah Johnson called")
+    # A lone capitalised sentence opener is a verb or noun far more often than a name.
+    assert not needs_ner("Schedule a call for tomorrow")
+    assert not needs_ner("key AKIA1234 and INV-2024-00001")
+    assert not needs_ner("Can you write a haiku about autumn?")
+    assert not needs_ner("Hola, ¿me ayudas? Gracias.")
+    assert not needs_ner("what's my IBAN format, and is SSN needed?")
+    assert not needs_ner("")
+
+
+def test_findings_do_not_overlap():
+    text = "Transfer to DE89370400440532013000 now, or call 0157 1234 5678."
+    found = detect([text])[0]
+    for a, b in itertools.pairwise(found):
+        assert a.end <= b.start
+
+
+def test_resolve_overlaps_prefers_score_then_length():
+    a = Finding("PHONE", 0, 10, 0.6, "phone")
+    b = Finding("CREDIT_CARD", 0, 16, 0.9, "credit_card")
+    c = Finding("EMAIL", 20, 30, 0.95, "email")
+    assert resolve_overlaps([a, b, c]) == [b, c]
+
+
+def test_emoji_offsets_are_character_offsets():
+    text = "🎉🎉 ping ana@example.org 🎉"
+    found = detect([text])[0]
+    assert typed(text, found) == [("EMAIL", "ana@example.org")]
+
+
+def test_large_input_is_fast_and_exact():
+    chunk = "lorem ipsum dolor sit amet, version 1.2.3.4, order 4000123412341234. "
+    text = chunk * 750 + "contact: ana@example.org"  # ~50 kB
+    assert len(text) > 49_000
+    start = time.perf_counter()
+    found = detect([text])[0]
+    assert time.perf_counter() - start < 10
+    assert typed(text, found) == [("EMAIL", "ana@example.org")]
+
+
+def test_ner_windows_cover_whole_words_and_merge():
+    text = "x " * 100 + "ask Sarah Johnson about it" + " y" * 100
+    windows = ner_windows(text, window=10)
+    assert len(windows) == 1
+    lo, hi = windows[0]
+    assert "Sarah Johnson" in text[lo:hi]
+    assert text[lo - 1] == " "
+    assert text[hi] == " "
+    assert len(text[lo:hi]) < 60
+
+
+def test_entity_offsets_from_windows_are_offsets_into_the_full_text():
+    text = "lorem ipsum " * 40 + "please email the deck to Sarah Johnson today " + "dolor sit " * 40
+    found = detect([text])[0]
+    assert ("PERSON", "Sarah Johnson") in typed(text, found)
