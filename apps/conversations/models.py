@@ -18,6 +18,11 @@ class Conversation(models.Model):
     user_region = models.CharField(max_length=64, null=True, blank=True)
     user_messages = models.PositiveIntegerField(default=0)
     assistant_messages = models.PositiveIntegerField(default=0)
+    # Conversation understanding (apps.nlp.services.nlp_enrich_step).
+    language = models.CharField(max_length=8, null=True, blank=True)  # of the first substantive user message
+    frustration = models.FloatField(null=True, blank=True)  # 0..1, METRICS.md
+    frustrated = models.BooleanField(null=True, blank=True)  # frustration >= 0.5
+    intent = models.ForeignKey("nlp.Intent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assistant", "external_id"], name="conversation_external_uq")]
@@ -41,9 +46,23 @@ class Message(models.Model):
     input_tokens = models.IntegerField(null=True, blank=True)
     output_tokens = models.IntegerField(null=True, blank=True)
     cost_usd = models.DecimalField(max_digits=12, decimal_places=6, null=True, blank=True)
+    # User messages only (apps.nlp.services.nlp_enrich_step); null until annotated.
+    language = models.CharField(max_length=8, null=True, blank=True)  # ISO 639-1, null = unknown
+    sentiment = models.FloatField(null=True, blank=True)  # -1..1
+    rephrase_score = models.FloatField(null=True, blank=True)  # vs the previous two user messages
+    is_rephrase = models.BooleanField(null=True, blank=True)
+    intent = models.ForeignKey("nlp.Intent", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    annotated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["conversation", "external_id"], name="message_external_uq")]
+        indexes = [
+            models.Index(
+                fields=["conversation"],
+                name="message_user_unannotated",
+                condition=models.Q(role="user", annotated_at=None),
+            )
+        ]
         ordering = ["ts", "id"]
 
     def __str__(self) -> str:

@@ -43,6 +43,7 @@ TENANT_APPS = [
     "apps.compliance",
     "apps.ingestion",
     "apps.conversations",
+    "apps.nlp",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -206,11 +207,17 @@ INGEST_RETRY_AFTER_SECONDS = env_int("INGEST_RETRY_AFTER_SECONDS", 30)
 INGEST_REQUEUE_AFTER_SECONDS = env_int("INGEST_REQUEUE_AFTER_SECONDS", 120)
 # Steps run after conversations are built from a batch: ``fn(*, batch_id, conversation_ids)``,
 # idempotent, in this order (masking before anything else reads content).
-ENRICHMENT_STEPS: list[str] = []
+ENRICHMENT_STEPS: list[str] = [
+    "apps.nlp.services.nlp_enrich_step",
+]
 
 CELERY_BEAT_SCHEDULE = {
     "ingestion-requeue-stale-batches": {
         "task": "apps.ingestion.tasks.requeue_stale_batches_all_tenants",
         "schedule": 60.0,
+    },
+    "nlp-recluster-intents": {
+        "task": "apps.nlp.tasks.recluster_intents_all_tenants",
+        "schedule": 600.0,
     },
 }

@@ -1,0 +1,428 @@
+"""Intent clustering of user requests, with an "other" bucket (-1) and nearest-centroid assignment.
+
+Pipeline (pure NumPy/SciPy, CPU):
+
+1. static MiniLM sentence embeddings (``embeddings.embed``);
+2. centre on the batch mean and keep the top ``PCA_DIMS`` principal directions: the common
+   "this is a request" direction otherwise dominates every cosine between short requests;
+3. average-linkage agglomerative clustering cut at a cosine distance (``DISTANCE_THRESHOLDS``),
+   so the number of intents is found, not given;
+4. clusters smaller than ``MIN_CLUSTER_SIZE`` become -1 ("other") rather than forced intents.
+
+Above ``MAX_LINKAGE_TEXTS`` texts the linkage (quadratic memory) runs on a random sample and
+the rest is assigned to the nearest centroid, which keeps time and memory bounded.
+
+``fit_intents`` returns an ``IntentModel`` (JSON-serialisable through ``to_dict``) that
+enrichment keeps to assign new messages between re-clusterings with ``assign_intents``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from apps.nlp import embeddings
+
+PCA_DIMS = 128
+# Below these batch sizes the batch mean / principal directions are too noisy to help:
+# small batches are clustered on the raw embeddings, medium ones only centred.
+MIN_TEXTS_TO_CENTRE = 50
+MIN_TEXTS_FOR_PCA = 200
+# Cosine distance at which the tree is cut, per regime (raw / centred / centred+PCA): centring
+# spreads the cosines out, so the cut moves with it. Each is the best NMI on
+# tests/data/intents_requests.tsv in its regime.
+DISTANCE_THRESHOLDS = {"raw": 0.6, "centred": 0.85, "pca": 0.8}
+MIN_CLUSTER_SIZE = 3
+MAX_LINKAGE_TEXTS = 4000
+# A new text joins its nearest intent only if it is at least this close to the centroid;
+# chosen so that held-out members of a cluster are kept and out-of-scope requests are not.
+ASSIGN_MIN_COSINE = 0.35
+SEED = 0
+
+
+@dataclass
+class IntentModel:
+    """What is needed to place new texts in the intents of the last clustering."""
+
+    mean: np.ndarray  # (dim,) batch mean removed before projection
+    components: np.ndarray  # (k, dim) principal directions
+    centroids: np.ndarray  # (n_clusters, k) L2-normalised
+    cluster_ids: list[int]
+    labels: list[int] = field(default_factory=list)  # of the fitted texts
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "mean": self.mean.astype(float).tolist(),
+            "components": self.components.astype(float).tolist(),
+            "centroids": self.centroids.astype(float).tolist(),
+            "cluster_ids": list(self.cluster_ids),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> IntentModel:
+        return cls(
+            mean=np.asarray(data["mean"], dtype=np.float32),
+            components=np.asarray(data["components"], dtype=np.float32),
+            centroids=np.asarray(data["centroids"], dtype=np.float32),
+            cluster_ids=[int(c) for c in data["cluster_ids"]],  # type: ignore[union-attr]
+        )
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
+
+
+def _project(x: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    return _normalise((x - mean) @ components.T)
+
+
+def _linkage_labels(z: np.ndarray, threshold: float) -> np.ndarray:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if len(z) == 1:
+        return np.zeros(1, dtype=np.int64)
+    tree = linkage(z.astype(np.float64), method="average", metric="cosine")
+    return fcluster(tree, t=threshold, criterion="distance").astype(np.int64)
+
+
+def fit_intents(texts: list[str]) -> IntentModel:
+    """Cluster ``texts``; ids are 0..n-1 by decreasing size, -1 for "other"."""
+    x = embeddings.embed(texts)
+    valid = np.linalg.norm(x, axis=1) > 0
+    dim = x.shape[1]
+    if valid.sum() < MIN_CLUSTER_SIZE:
+        return IntentModel(
+            mean=np.zeros(dim, np.float32),
+            components=np.eye(dim, dtype=np.float32),
+            centroids=np.zeros((0, dim), np.float32),
+            cluster_ids=[],
+            labels=[-1] * len(texts),
+        )
+    xv = x[valid]
+    rng = np.random.default_rng(SEED)
+    sample = rng.choice(len(xv), size=min(len(xv), MAX_LINKAGE_TEXTS), replace=False)
+    sample.sort()
+    mean = xv.mean(0) if len(xv) >= MIN_TEXTS_TO_CENTRE else np.zeros(dim, np.float32)
+    regime = "raw" if len(xv) < MIN_TEXTS_TO_CENTRE else "centred"
+    if len(xv) >= MIN_TEXTS_FOR_PCA:
+        regime = "pca"
+        # SVD on the sample only: the principal directions are stable well before 4,000 rows.
+        _, _, vt = np.linalg.svd(xv[sample] - mean, full_matrices=False)
+        components = vt[: min(PCA_DIMS, vt.shape[0])].astype(np.float32)
+    else:
+        components = np.eye(dim, dtype=np.float32)
+    z = _project(xv, mean, components)
+
+    raw = np.full(len(xv), -1, dtype=np.int64)
+    raw[sample] = _linkage_labels(z[sample], DISTANCE_THRESHOLDS[regime])
+    ids, counts = np.unique(raw[sample], return_counts=True)
+    keep = [(int(c), int(i)) for i, c in zip(ids, counts, strict=True) if c >= MIN_CLUSTER_SIZE]
+    keep.sort(key=lambda ci: (-ci[0], ci[1]))
+    remap = {old: new for new, (_, old) in enumerate(keep)}
+    sampled = np.array([remap.get(int(r), -1) for r in raw[sample]], dtype=np.int64)
+    centroids = np.zeros((len(keep), z.shape[1]), dtype=np.float32)
+    for new in range(len(keep)):
+        centroids[new] = z[sample][sampled == new].mean(0)
+    centroids = _normalise(centroids)
+    model = IntentModel(mean, components, centroids, list(range(len(keep))))
+
+    labels_valid = np.full(len(xv), -1, dtype=np.int64)
+    labels_valid[sample] = sampled
+    rest = np.setdiff1d(np.arange(len(xv)), sample)
+    if len(rest):
+        labels_valid[rest] = _nearest(model, z[rest])
+    labels = np.full(len(texts), -1, dtype=np.int64)
+    labels[np.flatnonzero(valid)] = labels_valid
+    model.labels = labels.tolist()
+    return model
+
+
+def _nearest(model: IntentModel, z: np.ndarray) -> np.ndarray:
+    if len(model.cluster_ids) == 0:
+        return np.full(len(z), -1, dtype=np.int64)
+    sims = z @ model.centroids.T
+    best = sims.argmax(1)
+    ids = np.asarray(model.cluster_ids, dtype=np.int64)[best]
+    return np.where(sims.max(1) >= ASSIGN_MIN_COSINE, ids, -1)
+
+
+def assign_intents(model: IntentModel, texts: list[str]) -> list[int]:
+    """Nearest existing intent for each new text, or -1 when none is close enough."""
+    x = embeddings.embed(texts)
+    z = _project(x, model.mean, model.components)
+    out = _nearest(model, z)
+    out[np.linalg.norm(x, axis=1) == 0] = -1
+    return out.tolist()
+
+
+def cluster_intents(texts: list[str]) -> list[int]:
+    """Intent id per text (0 = largest cluster), -1 = other/outlier."""
+    return fit_intents(texts).labels
+
+
+# --- labels -----------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+# Function words of the languages we see most; they would otherwise top every cluster.
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "you",
+        "your",
+        "he",
+        "she",
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "must",
+        "to",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "into",
+        "about",
+        "as",
+        "and",
+        "or",
+        "but",
+        "if",
+        "so",
+        "not",
+        "no",
+        "yes",
+        "please",
+        "pls",
+        "what",
+        "whats",
+        "how",
+        "why",
+        "when",
+        "where",
+        "who",
+        "which",
+        "there",
+        "here",
+        "just",
+        "any",
+        "some",
+        "all",
+        "more",
+        "very",
+        "want",
+        "need",
+        "get",
+        "got",
+        "like",
+        "also",
+        "too",
+        "still",
+        "again",
+        "now",
+        "then",
+        "than",
+        "im",
+        "ive",
+        "dont",
+        "cant",
+        "its",
+        "thats",
+        "hi",
+        "el",
+        "la",
+        "los",
+        "las",
+        "un",
+        "una",
+        "unos",
+        "de",
+        "del",
+        "y",
+        "o",
+        "que",
+        "en",
+        "por",
+        "para",
+        "con",
+        "mi",
+        "mis",
+        "tu",
+        "su",
+        "es",
+        "no",
+        "se",
+        "lo",
+        "le",
+        "me",
+        "como",
+        "qué",
+        "cómo",
+        "por",
+        "favor",
+        "quiero",
+        "puedo",
+        "está",
+        "o",
+        "os",
+        "um",
+        "uma",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "e",
+        "em",
+        "para",
+        "com",
+        "meu",
+        "minha",
+        "não",
+        "é",
+        "eu",
+        "você",
+        "le",
+        "la",
+        "les",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "et",
+        "ou",
+        "que",
+        "en",
+        "pour",
+        "avec",
+        "mon",
+        "ma",
+        "mes",
+        "je",
+        "tu",
+        "est",
+        "pas",
+        "ne",
+        "il",
+        "elle",
+        "der",
+        "die",
+        "das",
+        "ein",
+        "eine",
+        "und",
+        "oder",
+        "ich",
+        "du",
+        "ist",
+        "nicht",
+        "mit",
+        "für",
+        "von",
+        "zu",
+        "den",
+        "dem",
+        "mein",
+        "meine",
+        "il",
+        "lo",
+        "gli",
+        "una",
+        "di",
+        "e",
+        "che",
+        "per",
+        "con",
+        "non",
+        "sono",
+        "mio",
+        "mia",
+    ]
+)
+
+
+def _terms(text: str) -> list[str]:
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+def label_intents(texts: list[str], labels: list[int]) -> dict[int, str]:
+    """Short label per cluster from its most distinctive terms (class-based TF-IDF).
+
+    A term scores by its frequency inside the cluster times log(1 + clusters / clusters using
+    it), so words shared by every intent ("account", "help") lose to the specific ones. The
+    best bigram wins when it is nearly as strong as the best word (more readable).
+    """
+    per_cluster: dict[int, Counter[str]] = {}
+    for text, label in zip(texts, labels, strict=True):
+        if label < 0:
+            continue
+        # Count a term once per text so one long message cannot name its cluster.
+        per_cluster.setdefault(label, Counter()).update(set(_terms(text)))
+    if not per_cluster:
+        return {-1: "other"} if any(lab < 0 for lab in labels) else {}
+    document_freq: Counter[str] = Counter()
+    for counts in per_cluster.values():
+        document_freq.update(counts.keys())
+    n = len(per_cluster)
+    out: dict[int, str] = {}
+    for label, counts in per_cluster.items():
+        size = sum(1 for lab in labels if lab == label)
+        scored = sorted(((c / size) * np.log1p(n / document_freq[t]), t) for t, c in counts.items())[::-1]
+        if not scored:
+            out[label] = f"intent {label}"
+            continue
+        words = [t for _, t in scored if " " not in t]
+        bigrams = [(s, t) for s, t in scored if " " in t]
+        best_score = scored[0][0]
+        if bigrams and bigrams[0][0] >= 0.8 * best_score:
+            out[label] = bigrams[0][1]
+        else:
+            out[label] = " / ".join(words[:2])
+    if any(lab < 0 for lab in labels):
+        out[-1] = "other"
+    return out

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django_tenants.utils import schema_context
+
+from apps.nlp.models import Intent
+from apps.nlp.selectors import success_and_rephrase_by_language
+from apps.registry.models import Assistant
+
+
+class Command(BaseCommand):
+    help = "Print success and rephrase rate by language, and the named intents, of one assistant."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--org", required=True)
+        parser.add_argument("--assistant", required=True, help="assistant name")
+
+    def handle(self, *args: object, **opts: str) -> None:
+        with schema_context(opts["org"]):
+            assistant = Assistant.objects.filter(name=opts["assistant"]).first()
+            if assistant is None:
+                raise CommandError(f"no assistant named {opts['assistant']!r} in {opts['org']!r}")
+            self.stdout.write(f"{'language':<10}{'conversations':>15}{'resolved':>10}{'user msgs':>11}{'rephrase':>10}")
+            for row in success_and_rephrase_by_language(assistant_id=assistant.pk):
+                rephrase = "-" if row.rephrase_rate is None else f"{row.rephrase_rate:.0%}"
+                self.stdout.write(
+                    f"{row.language:<10}{row.conversations:>15}{row.resolved_rate:>10.0%}{row.user_messages:>11}{rephrase:>10}"
+                )
+            self.stdout.write("\nintents:")
+            for intent in Intent.objects.filter(assistant=assistant, active=True).order_by("-size")[:20]:
+                self.stdout.write(f"  {intent.size:>6}  {intent.label}")

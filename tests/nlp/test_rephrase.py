@@ -1,0 +1,80 @@
+import csv
+from pathlib import Path
+
+import pytest
+
+from apps.nlp.rephrase import is_rephrase, rephrase_scores
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "rephrase_pairs.tsv"
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("how do I reset my password", "password reset steps?"),
+        ("where is my order", "my order hasn't arrived yet, where is it?"),
+        ("what is my account balance", "how much money do I have in my account"),
+        ("how do I reset my password", "how do I reset my password"),
+    ],
+)
+def test_reworded_questions_are_rephrases(a: str, b: str) -> None:
+    assert is_rephrase(a, b)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss of static embeddings: no shared content word, synonyms only "
+    "(log in / sign in); documented in docs/nlp.md",
+)
+def test_known_miss_synonym_only_rewording() -> None:
+    assert is_rephrase("I can't log in", "unable to sign in to my account")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("how do I reset my password", "and how do I change my email?"),
+        ("how do I reset my password", "thanks, that worked"),
+        ("where is my order", "I want to return an item"),
+        ("what's the weather tomorrow", "what time is it"),
+    ],
+)
+def test_follow_ups_on_a_new_topic_are_not(a: str, b: str) -> None:
+    assert not is_rephrase(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("", ""), ("", "hello"), ("😀😀", "😀😀"), ("???", "?!?")],
+)
+def test_empty_or_wordless_messages_are_never_rephrases(a: str, b: str) -> None:
+    assert rephrase_scores([(a, b)])[0] < 0.01
+
+
+def test_scores_are_in_unit_interval_and_keep_order() -> None:
+    pairs = [
+        ("how do I reset my password", "password reset steps?"),
+        ("how do I reset my password", "what's the weather"),
+        ("x" * 50_000, "y" * 50_000),
+        ("def f(x):\n    return x", "def g(y):\n    return y"),
+    ]
+    scores = rephrase_scores(pairs)
+    assert len(scores) == 4
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[0] > scores[1]
+    assert rephrase_scores([]) == []
+
+
+def test_labelled_set_beats_chance_and_threshold_is_balanced() -> None:
+    with DATA.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    assert len(rows) >= 300
+    scores = rephrase_scores([(r["a"], r["b"]) for r in rows])
+    labels = [r["label"] == "1" for r in rows]
+    positives = [s for s, y in zip(scores, labels, strict=True) if y]
+    negatives = [s for s, y in zip(scores, labels, strict=True) if not y]
+    # Mann-Whitney estimate of ROC-AUC; the set is all hard negatives, so 0.55 is the floor.
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    assert wins / (len(positives) * len(negatives)) > 0.55
+    predicted = sum(s >= 0.5 for s in scores) / len(scores)
+    assert 0.3 < predicted < 0.7
