@@ -11,6 +11,7 @@ from apps.core.demo import DEMO_LOGINS, DEMO_SLUG, demo_org_ensure, demo_portfol
 from apps.ingestion.demo.generator import DEFAULT_EVENTS, Plan, demo_batches
 from apps.ingestion.services import events_ingest
 from apps.ingestion.validation import Limits
+from apps.nlp.tasks import recluster_intents
 from apps.tenants.models import Organization
 
 
@@ -78,6 +79,11 @@ class Command(BaseCommand):
                     self.stderr.write(f"rejected: {result.rejected[0]['id']} {result.rejected[0]['errors']}")
                 progress.update(len(batch.events))
             progress.close()
+            # Name the intents now rather than at the next scheduled re-clustering. Queued after
+            # every enrichment task, so a worker runs it once the conversations are annotated;
+            # without a broker it runs here, in-process.
+            for assistant in portfolio.assistants.values():
+                recluster_intents.delay(assistant.pk)
         self.stdout.write(
             f"seeded {slug}: {accepted:,} events stored, {duplicates:,} already present, {rejected:,} rejected "
             f"(seed {plan.seed}, {days} days up to {now:%Y-%m-%d %H:%M} UTC, anchor {plan.anchor}) "
