@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from apps.registry.models import ApiKey, Assistant, AssistantStatus, Department, ReleaseAnnotation, ReleaseKind
 from apps.registry.selectors import departments_visible_to
+from apps.registry.services import ASSISTANT_FIELDS
 
 ZERO = Decimal(0)
 MONEY_FIELDS = ("hourly_cost", "cost_per_human_contact", "fixed_monthly_cost", "price_per_1k_tokens")
@@ -38,26 +39,7 @@ class AssistantOut(serializers.ModelSerializer):
 
     class Meta:
         model = Assistant
-        fields = (
-            "id",
-            "department",
-            "name",
-            "purpose",
-            "vendor",
-            "model",
-            "status",
-            "audience_size",
-            "launched_on",
-            "minutes_saved_per_task",
-            "hourly_cost",
-            "cost_per_human_contact",
-            "deflection_share",
-            "fixed_monthly_cost",
-            "price_per_1k_tokens",
-            "keys_count",
-            "created_at",
-            "updated_at",
-        )
+        fields = ("id", "department", *ASSISTANT_FIELDS, "keys_count", "created_at", "updated_at")
 
 
 class AssistantIn(serializers.ModelSerializer):
@@ -75,22 +57,7 @@ class AssistantIn(serializers.ModelSerializer):
 
     class Meta:
         model = Assistant
-        fields = (
-            "department",
-            "name",
-            "purpose",
-            "vendor",
-            "model",
-            "status",
-            "audience_size",
-            "launched_on",
-            "minutes_saved_per_task",
-            "hourly_cost",
-            "cost_per_human_contact",
-            "deflection_share",
-            "fixed_monthly_cost",
-            "price_per_1k_tokens",
-        )
+        fields = ("department", *ASSISTANT_FIELDS)
         # Uniqueness of (department, name) is a business rule the service reports precisely;
         # DRF's generated validator would duplicate it with a vaguer message.
         validators: list[Any] = []
