@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("apps.ingestion.api.urls")),
     path("", include("apps.conversations.api.urls")),
     path("", include("apps.registry.api.urls")),
+    path("", include("apps.compliance.api.urls")),
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("api/", include("config.api")),
     path("registry/", include("apps.registry.urls")),
+    path("compliance/", include("apps.compliance.review_urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]

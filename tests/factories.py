@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import factory
 
 from apps.accounts.models import User
@@ -54,3 +56,40 @@ class ReleaseAnnotationFactory(factory.django.DjangoModelFactory):
     date = factory.Faker("date_this_year")
     kind = "prompt"
     text = factory.Sequence(lambda n: f"Prompt revision {n}")
+
+
+def sensitive_events(conv: str, user: str, content: str, *, department: str = "Support") -> list[dict]:
+    """A user message carrying ``content``, a clean assistant answer and an outcome (3 events)."""
+    from tests.fixtures.events import iso
+
+    return [
+        {
+            "id": f"{conv}-e1",
+            "type": "message",
+            "timestamp": iso(),
+            "conversation_id": conv,
+            "user_id": user,
+            "message_id": f"{conv}-m1",
+            "role": "user",
+            "content": content,
+            "user": {"locale": "en-US", "department": department},
+        },
+        {
+            "id": f"{conv}-e2",
+            "type": "message",
+            "timestamp": iso(timedelta(seconds=2)),
+            "conversation_id": conv,
+            "user_id": user,
+            "message_id": f"{conv}-m2",
+            "role": "assistant",
+            "content": "Thanks, I have passed this on to our billing team.",
+        },
+        {
+            "id": f"{conv}-e3",
+            "type": "outcome",
+            "timestamp": iso(timedelta(seconds=3)),
+            "conversation_id": conv,
+            "user_id": user,
+            "outcome": "resolved",
+        },
+    ]

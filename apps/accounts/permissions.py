@@ -73,6 +73,19 @@ def can_unmask(user: User) -> bool:
     return has_role(user, Role.COMPLIANCE)
 
 
+def can_read_review_cases(user: User) -> bool:
+    """The queue and case pages (masked content only): compliance works them, admins oversee."""
+    return has_role(user, Role.ADMIN, Role.COMPLIANCE)
+
+
+def can_decide_review_cases(user: User) -> bool:
+    return has_role(user, Role.COMPLIANCE)
+
+
+def can_edit_masking_policy(user: User) -> bool:
+    return has_role(user, Role.ADMIN, Role.COMPLIANCE)
+
+
 def require_manage_assistant(user: User, assistant: _HasDepartment) -> None:
     if not can_manage_assistant(user, assistant):
         raise NotPermittedError("only an admin or an owner of this assistant's department may change it")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
-from apps.compliance.models import AuditEntry
+from apps.compliance.models import AuditEntry, ReviewCase, UnmaskRequest, UnmaskStatus
+from apps.conversations.models import Message
+from apps.detection.models import SensitiveFinding
 
 
 def audit_entries(
@@ -38,3 +42,87 @@ def audit_actions() -> list[str]:
 
 def audit_target_types() -> list[str]:
     return list(AuditEntry.objects.order_by("target_type").values_list("target_type", flat=True).distinct())
+
+
+# --- Review cases -------------------------------------------------------------------------------
+
+CASE_SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "severity": ("-severity", "-created_at", "-id"),
+    "findings": ("-finding_count", "-created_at", "-id"),
+}
+
+
+def review_cases(
+    *,
+    status: str = "",
+    min_severity: int | None = None,
+    finding_type: str = "",
+    assistant_id: int | None = None,
+    department_id: int | None = None,
+    older_than_days: int | None = None,
+    assignee_id: int | None = None,
+    sort: str = "newest",
+) -> QuerySet[ReviewCase]:
+    """The queue. Callers check the role first (``can_read_review_cases``): cases are org-wide."""
+    qs = ReviewCase.objects.select_related("assistant", "department", "assignee", "conversation")
+    if status:
+        qs = qs.filter(status=status)
+    if min_severity is not None:
+        qs = qs.filter(severity__gte=min_severity)
+    if finding_type:
+        qs = qs.filter(finding_types__contains=[finding_type])
+    if assistant_id:
+        qs = qs.filter(assistant_id=assistant_id)
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    if older_than_days:
+        qs = qs.filter(created_at__lt=timezone.now() - timedelta(days=older_than_days))
+    if assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    return qs.order_by(*CASE_SORTS.get(sort, CASE_SORTS["newest"]))
+
+
+def review_case_counts() -> dict[str, int]:
+    return dict(ReviewCase.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    finding: SensitiveFinding | None = None
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message: Message
+    segments: list[Segment]
+    findings: list[SensitiveFinding]
+
+
+def case_messages(*, case: ReviewCase) -> list[MessageView]:
+    """The conversation's (masked) messages cut into plain and highlighted segments."""
+    from apps.detection.services import findings_by_message
+
+    grouped = findings_by_message(conversation_id=case.conversation_id)
+    views: list[MessageView] = []
+    for message in Message.objects.filter(conversation_id=case.conversation_id).order_by("ts", "id"):
+        found = grouped.get(message.pk, [])
+        segments: list[Segment] = []
+        cursor = 0
+        for finding in found:
+            if finding.masked_start < cursor or finding.masked_end > len(message.content):
+                continue  # content expired by retention: the offsets no longer apply
+            segments.append(Segment(message.content[cursor : finding.masked_start]))
+            segments.append(Segment(message.content[finding.masked_start : finding.masked_end], finding))
+            cursor = finding.masked_end
+        segments.append(Segment(message.content[cursor:]))
+        views.append(MessageView(message=message, segments=[s for s in segments if s.text], findings=found))
+    return views
+
+
+def unmask_requests_pending() -> QuerySet[UnmaskRequest]:
+    return UnmaskRequest.objects.filter(status=UnmaskStatus.PENDING).select_related(
+        "requester", "finding", "finding__conversation__review_case"
+    )

@@ -44,6 +44,7 @@ TENANT_APPS = [
     "apps.ingestion",
     "apps.conversations",
     "apps.nlp",
+    "apps.detection",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -208,6 +209,7 @@ INGEST_REQUEUE_AFTER_SECONDS = env_int("INGEST_REQUEUE_AFTER_SECONDS", 120)
 # Steps run after conversations are built from a batch: ``fn(*, batch_id, conversation_ids)``,
 # idempotent, in this order (masking before anything else reads content).
 ENRICHMENT_STEPS: list[str] = [
+    "apps.detection.services.sensitive_enrich_step",  # first: nothing may read unmasked content
     "apps.nlp.services.nlp_enrich_step",
 ]
 
@@ -220,4 +222,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.nlp.tasks.recluster_intents_all_tenants",
         "schedule": 600.0,
     },
+    "compliance-apply-retention": {
+        "task": "apps.compliance.tasks.apply_retention_all_tenants",
+        "schedule": 3600.0,  # hourly: cheap when nothing expired, and no day-long lag
+    },
 }
+
+# --- Compliance (docs/compliance.md) -------------------------------------------------------
+# Fernet keys for the vault of original values: the first encrypts, all decrypt, so a key is
+# rotated by prepending a new one and running `manage.py rotate_vault_keys`. Empty = a
+# development key derived from SECRET_KEY (a warning is logged when it is used).
+TESSERA_VAULT_KEYS = env_list("TESSERA_VAULT_KEYS", [])
+# Key for the HMAC of matched values (suppression rules, dedup); empty = derived from SECRET_KEY.
+TESSERA_FINDING_HASH_KEY = env_str("TESSERA_FINDING_HASH_KEY", "")

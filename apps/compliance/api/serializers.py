@@ -1,0 +1,45 @@
+from rest_framework import serializers
+
+from apps.compliance.forms import DECISION_CHOICES
+from apps.compliance.models import ReviewCase
+from apps.detection.models import SensitiveFinding
+
+
+class FindingOut(serializers.ModelSerializer):
+    message_id = serializers.CharField(source="message.external_id")
+
+    class Meta:
+        model = SensitiveFinding
+        fields = ("id", "message_id", "type", "masked_start", "masked_end", "score", "recognizer", "severity",
+                  "masked_preview", "suppressed", "action")  # fmt: skip
+
+
+class CaseOut(serializers.ModelSerializer):
+    conversation_id = serializers.CharField(source="conversation.external_id")
+    assistant = serializers.CharField(source="assistant.name")
+    department = serializers.CharField(source="department.name")
+    severity = serializers.CharField(source="get_severity_display")
+    assignee = serializers.EmailField(source="assignee.email", allow_null=True, default=None)
+    decided_by = serializers.EmailField(source="decided_by.email", allow_null=True, default=None)
+
+    class Meta:
+        model = ReviewCase
+        fields = ("id", "conversation_id", "assistant", "assistant_id", "department", "department_id", "severity",
+                  "finding_types", "finding_count", "status", "assignee", "decided_by", "decided_at", "comment",
+                  "created_at", "updated_at")  # fmt: skip
+
+
+class CaseDetailOut(CaseOut):
+    findings = serializers.SerializerMethodField()
+
+    class Meta(CaseOut.Meta):
+        fields = (*CaseOut.Meta.fields, "findings")
+
+    def get_findings(self, case: ReviewCase) -> list[dict]:
+        qs = SensitiveFinding.objects.filter(conversation_id=case.conversation_id).select_related("message")
+        return FindingOut(qs.order_by("message__ts", "message_id", "start"), many=True).data
+
+
+class DecisionIn(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=DECISION_CHOICES)
+    comment = serializers.CharField(max_length=4000)

@@ -1,0 +1,54 @@
+"""Review cases over the API: compliance only, every case of the organization (masked)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.permissions import can_decide_review_cases
+from apps.compliance.api.serializers import CaseDetailOut, CaseOut, DecisionIn
+from apps.compliance.models import ReviewCase
+from apps.compliance.selectors import review_cases
+from apps.compliance.services import conversation_sensitive_view_record, review_case_decide
+from apps.core.api import ScopedViewSet
+
+
+class IsCompliance(BasePermission):
+    message = "review cases are open to compliance users only"
+
+    def has_permission(self, request: Request, view: object) -> bool:
+        return can_decide_review_cases(request.user)
+
+
+class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    permission_classes = [IsCompliance]
+    serializer_class = CaseOut
+
+    def scoped_queryset(self) -> QuerySet[ReviewCase]:
+        if not can_decide_review_cases(self.request.user):
+            return ReviewCase.objects.none()
+        params = self.request.query_params
+        return review_cases(
+            status=params.get("status", ""),
+            finding_type=params.get("type", ""),
+            sort=params.get("sort", "newest"),
+        ).select_related("decided_by")
+
+    def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
+        case = self.get_object()
+        conversation_sensitive_view_record(actor=request.user, conversation_id=case.conversation_id, via="api")
+        return Response(CaseDetailOut(case).data)
+
+    @extend_schema(request=DecisionIn, responses={200: CaseOut})
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        body = DecisionIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = review_case_decide(actor=request.user, case=case, **body.validated_data)
+        return Response(CaseOut(case).data)

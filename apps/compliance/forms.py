@@ -1,0 +1,125 @@
+"""Forms of the review pages (validation only; services decide)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from apps.accounts.models import User
+from apps.compliance.models import CaseStatus, MaskAction, MaskingPolicy, Severity
+from apps.compliance.selectors import CASE_SORTS
+from apps.detection.findings import ENTITY_TYPES
+from apps.detection.masking import action_for
+from apps.registry.models import Assistant, Department
+
+DECISION_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus.OPEN]
+
+
+def compliance_users() -> Any:
+    return User.objects.filter(roles__contains=["compliance"], is_active=True).order_by("email")
+
+
+class CaseFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *CaseStatus.choices])
+    min_severity = forms.TypedChoiceField(
+        required=False, label="Severity", coerce=int, empty_value=None,
+        choices=[("", "Any severity")] + [(s.value, f"{s.label} and up") for s in Severity if s > 0],
+    )  # fmt: skip
+    finding_type = forms.ChoiceField(
+        required=False, label="Type", choices=[("", "Any type")] + [(t, t) for t in ENTITY_TYPES]
+    )
+    assistant = forms.ModelChoiceField(
+        required=False, queryset=Assistant.objects.order_by("name"), empty_label="Any assistant"
+    )
+    department = forms.ModelChoiceField(
+        required=False, queryset=Department.objects.order_by("name"), empty_label="Any department"
+    )
+    older_than_days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="Older than (days)")
+    sort = forms.ChoiceField(required=False, choices=[(k, k.capitalize()) for k in CASE_SORTS])
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "status": data.get("status") or "",
+            "min_severity": data.get("min_severity"),
+            "finding_type": data.get("finding_type") or "",
+            "assistant_id": data["assistant"].pk if data.get("assistant") else None,
+            "department_id": data["department"].pk if data.get("department") else None,
+            "older_than_days": data.get("older_than_days"),
+            "sort": data.get("sort") or "newest",
+        }
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=DECISION_CHOICES, widget=forms.RadioSelect)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class BulkForm(forms.Form):
+    ACTIONS = [
+        ("assign", "Assign to…"),
+        ("false_positive", "Mark false positive"),
+        ("accepted_risk", "Accept risk"),
+    ]
+    cases = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+    action = forms.ChoiceField(choices=ACTIONS)
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
+    comment = forms.CharField(required=False, max_length=4000)
+
+    def __init__(self, *args: Any, cases: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = cases
+        self.fields["assignee"].queryset = compliance_users()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("action") in ("false_positive", "accepted_risk") and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", "a decision needs a comment")
+        return cleaned
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = compliance_users()
+
+
+class UnmaskForm(forms.Form):
+    reason = forms.CharField(
+        min_length=5, max_length=2000, widget=forms.TextInput(attrs={"placeholder": "Why do you need the original?"})
+    )
+
+
+class PolicyForm(forms.Form):
+    case_threshold = forms.TypedChoiceField(coerce=int, choices=Severity.choices, label="Open a case from severity")
+    retention_days = forms.IntegerField(
+        required=False, min_value=1, max_value=36500, label="Retention (days)",
+        help_text="Content older than this is replaced by [expired]; empty keeps it.",
+    )  # fmt: skip
+    four_eyes_unmask = forms.BooleanField(required=False, label="Unmasking needs a second compliance user's approval")
+
+    def __init__(self, *args: Any, policy: MaskingPolicy, **kwargs: Any) -> None:
+        initial = {
+            "case_threshold": policy.case_threshold,
+            "retention_days": policy.retention_days,
+            "four_eyes_unmask": policy.four_eyes_unmask,
+            **{f"action_{t}": action_for(t, policy.actions) for t in ENTITY_TYPES},
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        for t in ENTITY_TYPES:
+            self.fields[f"action_{t}"] = forms.ChoiceField(choices=MaskAction.choices, label=t)
+
+    def action_fields(self) -> list[forms.BoundField]:
+        return [self[f"action_{t}"] for t in ENTITY_TYPES]
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "actions": {t: data[f"action_{t}"] for t in ENTITY_TYPES},
+            "case_threshold": data["case_threshold"],
+            "retention_days": data["retention_days"],
+            "four_eyes_unmask": data["four_eyes_unmask"],
+        }

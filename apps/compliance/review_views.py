@@ -1,0 +1,263 @@
+"""Review workflow pages under /compliance/ (htmx partials). Thin: check, call one service, render.
+
+Cases are org-wide (compliance reviews everything); the schema already confines them to the
+organization, so another organization's case id is simply not found (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from apps.accounts.models import Role
+from apps.accounts.permissions import (
+    can_decide_review_cases,
+    can_edit_masking_policy,
+    can_read_review_cases,
+    can_unmask,
+    has_role,
+)
+from apps.compliance.forms import AssignForm, BulkForm, CaseFilterForm, DecisionForm, PolicyForm, UnmaskForm
+from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest, UnmaskStatus
+from apps.compliance.selectors import case_messages, review_case_counts, review_cases, unmask_requests_pending
+from apps.compliance.services import (
+    FourEyesRequiredError,
+    conversation_sensitive_view_record,
+    finding_unmask,
+    masking_policy_get,
+    masking_policy_update,
+    review_case_decide,
+    review_cases_assign,
+    review_cases_decide,
+    unmask_request_create,
+    unmask_request_decide,
+)
+from apps.core.exceptions import ApplicationError
+from apps.detection.models import SensitiveFinding
+
+PAGE_SIZE = 50
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not can_read_review_cases(request.user):
+        raise PermissionDenied("The review queue is open to compliance and admins only.")
+
+
+def _require_reviewer(request: HttpRequest) -> None:
+    if not can_decide_review_cases(request.user):
+        raise PermissionDenied("Only compliance users may work review cases.")
+
+
+def _nav(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "can_audit": has_role(request.user, Role.ADMIN, Role.COMPLIANCE),
+        "can_policy": can_edit_masking_policy(request.user),
+        "can_review": can_read_review_cases(request.user),
+    }
+
+
+@login_required
+@require_GET
+def queue_view(request: HttpRequest) -> HttpResponse:
+    _require_reader(request)
+    # Unbound, the queue shows open cases; the form says so rather than "Any status".
+    filters = CaseFilterForm(request.GET or None, initial={"status": CaseStatus.OPEN})
+    if filters.is_bound and filters.is_valid():
+        cases = review_cases(**filters.selector_kwargs())
+    elif filters.is_bound:
+        cases = ReviewCase.objects.none()
+    else:
+        cases = review_cases(status=CaseStatus.OPEN)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "counts": review_case_counts(),
+        "can_decide": can_decide_review_cases(request.user),
+        "bulk": BulkForm(cases=ReviewCase.objects.none()),
+        "pending_requests": unmask_requests_pending().exclude(requester=request.user)
+        if can_unmask(request.user)
+        else [],
+        **_nav(request),
+    }
+    template = "compliance/queue.html"
+    if request.htmx and request.htmx.target == "case-table":
+        template += "#case-table"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def bulk_view(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(request)
+    form = BulkForm(request.POST, cases=ReviewCase.objects.all())
+    if not form.is_valid():
+        messages.error(
+            request, "Bulk action not applied: " + "; ".join(e for errs in form.errors.values() for e in errs)
+        )
+        return HttpResponseRedirect(reverse("compliance:queue"))
+    ids = [c.pk for c in form.cleaned_data["cases"]]
+    action = form.cleaned_data["action"]
+    try:
+        if action == "assign":
+            review_cases_assign(actor=request.user, case_ids=ids, assignee=form.cleaned_data["assignee"])
+        else:
+            review_cases_decide(actor=request.user, case_ids=ids, decision=action, comment=form.cleaned_data["comment"])
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, f"{dict(BulkForm.ACTIONS)[action].rstrip('…')}: {len(ids)} case(s).")
+    return HttpResponseRedirect(
+        reverse("compliance:queue") + ("?" + request.POST["next"] if request.POST.get("next") else "")
+    )
+
+
+def _case(request: HttpRequest, pk: int) -> ReviewCase:
+    return get_object_or_404(ReviewCase.objects.select_related("conversation", "assistant", "department"), pk=pk)
+
+
+def _detail_context(request: HttpRequest, case: ReviewCase, **extra: Any) -> dict[str, Any]:
+    views = case_messages(case=case)
+    mine = {
+        r.finding_id: r
+        for r in UnmaskRequest.objects.filter(finding__conversation=case.conversation, requester=request.user)
+        .select_related("approved_by")
+        .order_by("created_at")
+    }
+    findings = [f for mv in views for f in mv.findings]
+    for finding in findings:
+        finding.my_request = mine.get(finding.pk)  # the latest own four-eyes request, for the template
+    return {
+        "case": case,
+        "conversation": case.conversation,
+        "messages_view": views,
+        "findings": findings,
+        "decision": extra.pop("decision", None) or DecisionForm(),
+        "assign": AssignForm(initial={"assignee": case.assignee_id}),
+        "unmask_form": UnmaskForm(),
+        "can_decide": can_decide_review_cases(request.user),
+        "can_unmask": can_unmask(request.user),
+        "four_eyes": masking_policy_get().four_eyes_unmask,
+        **_nav(request),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+@never_cache
+def case_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    case = _case(request, pk)
+    conversation_sensitive_view_record(actor=request.user, conversation_id=case.conversation_id, via="case page")
+    return render(request, "compliance/case_detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def case_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request)
+    case = _case(request, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            review_case_decide(actor=request.user, case=case, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(
+                request, f"Case {case.pk} closed as {CaseStatus(form.cleaned_data['decision']).label.lower()}."
+            )
+            return HttpResponseRedirect(reverse("compliance:case", args=[case.pk]))
+    return render(request, "compliance/case_detail.html", _detail_context(request, case, decision=form), status=400)
+
+
+@login_required
+@require_POST
+def case_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request)
+    case = _case(request, pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        review_cases_assign(actor=request.user, case_ids=[case.pk], assignee=form.cleaned_data["assignee"])
+        messages.success(request, "Assignment saved.")
+    return HttpResponseRedirect(reverse("compliance:case", args=[case.pk]))
+
+
+@login_required
+@require_POST
+@never_cache
+def finding_unmask_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx: reveal one value (reason required), or file/await a four-eyes request."""
+    if not can_unmask(request.user):
+        raise PermissionDenied("Only compliance users may unmask content.")
+    finding = get_object_or_404(SensitiveFinding, pk=pk)
+    form = UnmaskForm(request.POST)
+    context: dict[str, Any] = {
+        "finding": finding,
+        "unmask_form": form,
+        "four_eyes": masking_policy_get().four_eyes_unmask,
+    }
+    try:
+        if masking_policy_get().four_eyes_unmask:
+            try:
+                context["unmasked"] = finding_unmask(actor=request.user, finding=finding)
+            except FourEyesRequiredError:
+                if not form.is_valid():
+                    return render(request, "compliance/_unmask.html", context, status=400)
+                context["unmask_request"] = unmask_request_create(
+                    actor=request.user, finding=finding, reason=form.cleaned_data["reason"]
+                )
+        else:
+            if not form.is_valid():
+                return render(request, "compliance/_unmask.html", context, status=400)
+            context["unmasked"] = finding_unmask(
+                actor=request.user, finding=finding, reason=form.cleaned_data["reason"]
+            )
+    except ApplicationError as exc:
+        context["error"] = exc.detail
+        return render(request, "compliance/_unmask.html", context, status=exc.status_code)
+    return render(request, "compliance/_unmask.html", context)
+
+
+@login_required
+@require_POST
+def unmask_request_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    if not can_unmask(request.user):
+        raise PermissionDenied("Only compliance users may approve unmasking.")
+    unmask_request = get_object_or_404(UnmaskRequest, pk=pk, status=UnmaskStatus.PENDING)
+    try:
+        unmask_request_decide(actor=request.user, request=unmask_request, approve=request.POST.get("approve") == "1")
+    except ApplicationError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request, "Unmask request approved." if request.POST.get("approve") == "1" else "Unmask request rejected."
+        )
+    return HttpResponseRedirect(reverse("compliance:queue"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_view(request: HttpRequest) -> HttpResponse:
+    if not can_edit_masking_policy(request.user):
+        raise PermissionDenied("The masking policy is open to admins and compliance only.")
+    policy = masking_policy_get()
+    form = PolicyForm(request.POST or None, policy=policy)
+    if request.method == "POST" and form.is_valid():
+        masking_policy_update(actor=request.user, changes=form.changes())
+        messages.success(request, "Policy saved. It applies to data enriched from now on.")
+        return HttpResponseRedirect(reverse("compliance:policy"))
+    return render(request, "compliance/policy.html", {"form": form, "policy": policy, **_nav(request)})
