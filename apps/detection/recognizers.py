@@ -809,7 +809,12 @@ def recognize_secrets(text: str) -> list[Finding]:
                 if spec.validate(m.group()):
                     found.append(Finding(SECRET, m.start(), end, spec.score, spec.name))
     for m in _CREDENTIAL_RE.finditer(text):
-        value = m.group("value").rstrip(".,:)")
+        value = m.group("value").rstrip(".,:;)")
+        # A closing "?" or "!" belongs to a password that has digits or symbols of its own
+        # ("Sommer2024!"), and is sentence punctuation after a plain word ("Passwort zurück?").
+        bare = value.rstrip("?!")
+        if not re.search(r"[\d\W_]", bare):
+            value = bare
         if text[m.start() - 1 : m.start()] in ("?", "&"):
             value = value.split("&", 1)[0]  # a URL query parameter ends at the next "&"
         if value.lower() in _CREDENTIAL_STOPWORDS or len(value) < 4:

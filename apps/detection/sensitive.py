@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from apps.detection.findings import ENTITY_TYPES, Finding
 from apps.detection.ner import entity_findings, ner_windows
 from apps.detection.pipeline import findings_for_text, install
@@ -50,4 +52,31 @@ def detect(texts: list[str]) -> list[list[Finding]]:
                     stream = step.pipe(stream, batch_size=NER_BATCH_SIZE)  # type: ignore[attr-defined]
                 for (i, lo, _hi), doc in zip(windows, stream, strict=True):
                     entities[i].extend(entity_findings(doc.ents, offset=lo))
+    _drop_german_nouns(texts, entities)
     return [findings_for_text(text, found) for text, found in zip(texts, entities, strict=True)]
+
+
+# German capitalises every noun, and the English model tags lone nouns ("Konto",
+# "Entschuldigung") as names or places. In German text a one-word entity counts only after a
+# cue that introduces a person; two-word names ("Klaus Müller") stand as they are.
+_GERMAN_NAME_CUE = re.compile(
+    r"(?:ich bin|ich heiße|ich heisse|mein name ist|name:|herr|frau|dr\.|kollegin|kollege|ansprechpartner(?:in)?:?)\s*\Z",
+    re.IGNORECASE,
+)
+
+
+def _drop_german_nouns(texts: list[str], entities: list[list[Finding]]) -> None:
+    from apps.nlp.language import detect_languages
+
+    candidates = [i for i, found in enumerate(entities) if any(" " not in texts[i][f.start : f.end] for f in found)]
+    if not candidates:
+        return
+    for i, language in zip(candidates, detect_languages([texts[i] for i in candidates]), strict=True):
+        if language != "de":
+            continue
+        text = texts[i]
+        entities[i] = [
+            f
+            for f in entities[i]
+            if " " in text[f.start : f.end] or _GERMAN_NAME_CUE.search(text[max(0, f.start - 30) : f.start])
+        ]

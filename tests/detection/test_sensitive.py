@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import time
 
+import pytest
+
 from apps.detection.findings import ENTITY_TYPES, Finding, resolve_overlaps
 from apps.detection.ner import needs_ner, ner_windows
 from apps.detection.sensitive import detect
@@ -106,3 +108,29 @@ def test_entity_offsets_from_windows_are_offsets_into_the_full_text():
     text = "lorem ipsum " * 40 + "please email the deck to Sarah Johnson today " + "dolor sit " * 40
     found = detect([text])[0]
     assert ("PERSON", "Sarah Johnson") in typed(text, found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Entschuldigung, mein Konto ist gesperrt. Können Sie helfen?",
+        "Wie setze ich mein Passwort zurück?",
+        "Meine Bestellung ist nicht angekommen, die Lieferung fehlt.",
+    ],
+)
+def test_german_nouns_and_questions_are_not_findings(text: str) -> None:
+    assert detect([text]) == [[]]
+
+
+def test_german_names_still_found() -> None:
+    text = "Hallo, ich bin Klaus Müller und mein Konto ist gesperrt"
+    assert [(f.type, text[f.start : f.end]) for f in detect([text])[0]] == [("PERSON", "Klaus Müller")]
+    text = "Bitte rufen Sie Frau Schneider an"
+    people = [text[f.start : f.end] for f in detect([text])[0] if f.type == "PERSON"]
+    assert len(people) == 1
+    assert "Schneider" in people[0]
+
+
+def test_password_keeps_its_own_trailing_bang() -> None:
+    text = "Mein Passwort: Sommer2024!"
+    assert [(f.type, text[f.start : f.end]) for f in detect([text])[0]] == [("SECRET", "Sommer2024!")]
