@@ -115,7 +115,7 @@ def main() -> None:
             done += len(chunk)
             chunk = []
             rss.append(process.memory_info().rss / 1e6)
-            if done % (args.chunk * 10) == 0:
+            if len(rss) % 10 == 0:
                 print(f"  {done} messages, RSS {rss[-1]:.0f} MB", flush=True)
     if chunk:
         run(chunk)
