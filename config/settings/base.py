@@ -206,6 +206,8 @@ INGEST_RETRY_AFTER_SECONDS = env_int("INGEST_RETRY_AFTER_SECONDS", 30)
 # A batch not enriched this long after it was accepted is queued again (lost broker message,
 # killed worker); the sweep runs every minute from beat.
 INGEST_REQUEUE_AFTER_SECONDS = env_int("INGEST_REQUEUE_AFTER_SECONDS", 120)
+# How long the first half of an OTLP span/log-record join waits for the other (docs/otlp.md).
+OTLP_JOIN_TTL_SECONDS = env_int("OTLP_JOIN_TTL_SECONDS", 3600)
 # Steps run after conversations are built from a batch: ``fn(*, batch_id, conversation_ids)``,
 # idempotent, in this order (masking before anything else reads content).
 ENRICHMENT_STEPS: list[str] = [
