@@ -57,6 +57,7 @@ def demo_org_ensure() -> Organization:
         domain=DEMO_DOMAIN,
         admin_email=DEMO_LOGINS[0].email,
         admin_password=DEMO_PASSWORD,
+        admin_full_name=DEMO_LOGINS[0].full_name,
     )
     with schema_context(DEMO_SLUG), transaction.atomic():
         departments = {name: department_ensure(name=name) for name in DEPARTMENTS}

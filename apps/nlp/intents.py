@@ -385,8 +385,12 @@ STOPWORDS = frozenset(
 )
 
 
+# Reference numbers ("ORD-48213", "INC12345", "#4411") would otherwise name clusters "ord".
+_REFERENCE = re.compile(r"\b[A-Za-z]{1,5}[-_#]?\d[\w-]*|#\w+")
+
+
 def _terms(text: str) -> list[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    words = [w for w in _WORD.findall(_REFERENCE.sub(" ", text).lower()) if w not in STOPWORDS]
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 

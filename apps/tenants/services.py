@@ -61,7 +61,13 @@ def public_tenant_ensure() -> Organization:
 
 
 def organization_create(
-    *, slug: str, name: str, domain: str, admin_email: str, admin_password: str | None = None
+    *,
+    slug: str,
+    name: str,
+    domain: str,
+    admin_email: str,
+    admin_password: str | None = None,
+    admin_full_name: str = "Administrator",
 ) -> OrganizationResult:
     """Create (or confirm) an organization with its schema, domain and first admin.
 
@@ -107,7 +113,7 @@ def organization_create(
         generated = secrets.token_urlsafe(12)
     with schema_context(slug), transaction.atomic():
         _, admin_created = user_ensure(
-            email=admin_email, password=admin_password or generated, roles=["admin"], full_name="Administrator"
+            email=admin_email, password=admin_password or generated, roles=["admin"], full_name=admin_full_name
         )
     return OrganizationResult(
         organization=org,
