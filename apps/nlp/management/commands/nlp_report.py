@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
+from apps.conversations.models import Message
 from apps.nlp.models import Intent
 from apps.nlp.selectors import success_and_rephrase_by_language
 from apps.registry.models import Assistant
@@ -24,6 +25,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{row.language:<10}{row.conversations:>15}{row.resolved_rate:>10.0%}{row.user_messages:>11}{rephrase:>10}"
                 )
-            self.stdout.write("\nintents:")
+            user_messages = Message.objects.filter(conversation__assistant=assistant, role="user")
+            other = user_messages.filter(intent__isnull=True).count()
+            total = user_messages.count()
+            self.stdout.write(f"\nintents (other / unassigned: {other} of {total} user messages):")
             for intent in Intent.objects.filter(assistant=assistant, active=True).order_by("-size")[:20]:
                 self.stdout.write(f"  {intent.size:>6}  {intent.label}")
