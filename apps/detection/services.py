@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from apps.compliance.models import CaseStatus, MaskAction, MaskingPolicy, ReviewCase, SuppressionRule, VaultEntry
@@ -74,6 +74,7 @@ class ScanResult:
 def sensitive_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
     """ENRICHMENT_STEPS entry point (``fn(*, batch_id, conversation_ids)``); idempotent."""
     result = messages_scan(batch_id=batch_id, conversation_ids=conversation_ids)
+    free_text_mask(batch_id=batch_id)
     # Counts only: matched values and content never reach a log line.
     logger.info(
         "sensitive scan batch=%s messages=%s findings=%s raw_events=%s cases=%s",
@@ -261,3 +262,78 @@ def findings_by_message(*, conversation_id: int) -> dict[int, list[SensitiveFind
     for finding in SensitiveFinding.objects.filter(conversation_id=conversation_id).order_by("message_id", "start"):
         grouped[finding.message_id].append(finding)
     return grouped
+
+
+def _strings(value: object, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
+def _replace(value: object, masked: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return masked.get(value, value)
+    if isinstance(value, dict):
+        return {k: _replace(v, masked) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, masked) for v in value]
+    return value
+
+
+def free_text_mask(*, batch_id: int) -> int:
+    """Mask feedback comments and ``metadata`` strings of the batch (raw events and Feedback).
+
+    Users write personal data into comments too, and clients into metadata. These texts open no
+    review case and keep no vault copy: they are masked by type (what the policy says to keep
+    stays), which is enough for "the original remains in no stored column". Re-running finds
+    only placeholders, so it changes nothing.
+    """
+    from apps.conversations.models import Feedback
+
+    policy = masking_policy_get()
+    rows = list(
+        RawEvent.objects.filter(batch_id=batch_id)
+        .filter(Q(payload__has_key="comment") | Q(payload__has_key="metadata"))
+        .values_list("id", "type", "assistant_id", "event_id", "payload")
+    )
+    if not rows:
+        return 0
+    texts: list[str] = []
+    for *_ignored, payload in rows:
+        _strings({k: payload.get(k) for k in ("comment", "metadata")}, texts)
+    texts = list(dict.fromkeys(t for t in texts if t))
+    masked: dict[str, str] = {}
+    for text, found in zip(texts, detect(texts), strict=True):
+        if found:
+            new_text, spans = mask_text(text, found, policy.actions)
+            if spans and new_text != text:
+                masked[text] = new_text
+    if not masked:
+        return 0
+    changed_raw = []
+    changed_comments: dict[tuple[int, str], str] = {}
+    for rid, etype, assistant_id, event_id, payload in rows:
+        updated = dict(payload)
+        for key in ("comment", "metadata"):
+            if key in updated:
+                updated[key] = _replace(updated[key], masked)
+        if updated != payload:
+            changed_raw.append(RawEvent(id=rid, payload=updated))
+            if etype == "feedback" and updated.get("comment") != payload.get("comment"):
+                changed_comments[(assistant_id, event_id)] = updated["comment"]
+    RawEvent.objects.bulk_update(changed_raw, ["payload"], batch_size=1000)
+    if changed_comments:
+        feedback = Feedback.objects.filter(event_id__in=[e for _, e in changed_comments]).select_related("conversation")
+        updates = []
+        for item in feedback:
+            new = changed_comments.get((item.conversation.assistant_id, item.event_id))
+            if new is not None:
+                item.comment = new
+                updates.append(item)
+        Feedback.objects.bulk_update(updates, ["comment"], batch_size=1000)
+    return len(changed_raw)

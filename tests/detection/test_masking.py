@@ -172,3 +172,36 @@ def test_mask_text_offsets_follow_earlier_replacements() -> None:
     masked, spans = mask_text(text, detect([text])[0], {})
     assert masked == "[EMAIL] then **** 4242"
     assert [masked[s.masked_start : s.masked_end] for s in spans] == ["[EMAIL]", "**** 4242"]
+
+
+def test_feedback_comments_and_metadata_are_masked_too(post_events) -> None:
+    from apps.conversations.models import Feedback
+    from tests.fixtures.events import iso
+
+    events = [
+        *sensitive_events("c-fb", "u-fb", "Where is my parcel?"),
+        {
+            "id": "c-fb-f1",
+            "type": "feedback",
+            "timestamp": iso(),
+            "conversation_id": "c-fb",
+            "user_id": "u-fb",
+            "rating": "down",
+            "comment": f"Useless. Call me on {PHONE} or write to {EMAIL}",
+        },
+        {
+            "id": "c-fb-x1",
+            "type": "outcome",
+            "timestamp": iso(),
+            "conversation_id": "c-fb",
+            "user_id": "u-fb",
+            "outcome": "abandoned",
+            "metadata": {"crm": {"contact": EMAIL, "note": f"card {CARD}"}, "n": 3},
+        },
+    ]
+    assert post_events(events).json()["accepted"] == len(events)
+    for needle in (EMAIL, PHONE, CARD):
+        assert _columns_containing(needle) == [], needle
+    assert Feedback.objects.get(event_id="c-fb-f1").comment == "Useless. Call me on [PHONE] or write to [EMAIL]"
+    metadata = RawEvent.objects.get(event_id="c-fb-x1").payload["metadata"]
+    assert metadata == {"crm": {"contact": "[EMAIL]", "note": "card **** 4242"}, "n": 3}
