@@ -111,9 +111,12 @@ def fit_intents(texts: list[str]) -> IntentModel:
     regime = "raw" if len(xv) < MIN_TEXTS_TO_CENTRE else "centred"
     if len(xv) >= MIN_TEXTS_FOR_PCA:
         regime = "pca"
-        # SVD on the sample only: the principal directions are stable well before 4,000 rows.
-        _, _, vt = np.linalg.svd(xv[sample] - mean, full_matrices=False)
-        components = vt[: min(PCA_DIMS, vt.shape[0])].astype(np.float32)
+        # Principal directions from the sample's (dim x dim) scatter matrix: the same subspace
+        # as an SVD of the sample (signs aside, which cosines ignore) at a fraction of the cost.
+        centred = (xv[sample] - mean).astype(np.float64)
+        eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
+        order = np.argsort(eigenvalues)[::-1][: min(PCA_DIMS, len(sample), dim)]
+        components = eigenvectors[:, order].T.astype(np.float32)
     else:
         components = np.eye(dim, dtype=np.float32)
     z = _project(xv, mean, components)
