@@ -133,6 +133,14 @@ def rephrase(calibrate: bool) -> dict[str, object]:
         "accuracy": round(float((pred == y).mean()), 4),
         "pairs_per_s": round(_throughput(rephrase_scores, pairs)),
     }
+    # Multilingual chat set (en/es/pt/fr/de, easy and hard negatives); "fit" chose the weights.
+    chat = _rows("rephrase_pairs_chat.tsv")
+    for split in ("fit", "heldout"):
+        part = [r for r in chat if r["split"] == split]
+        chat_y = np.array([int(r["label"]) for r in part])
+        chat_scores = np.array(rephrase_scores([(r["a"], r["b"]) for r in part]))
+        out[f"chat_{split}_pairs"] = len(part)
+        out[f"chat_{split}_roc_auc"] = round(float(roc_auc(chat_y, chat_scores)), 4)
     if calibrate:
         threshold, accuracy = _best_accuracy_threshold(y, raw_scores(pairs))
         print(f"  calibrated RAW_THRESHOLD={threshold:.4f} (accuracy {accuracy:.4f})")
