@@ -1,0 +1,129 @@
+"""Whole enrichment pipeline per worker process, on the real database.
+
+    .venv/bin/python tests/benchmarks/pipeline.py [--events 40000]
+
+Stores seeded demo traffic through ``events_ingest`` into organization ``pipe`` of
+``DATABASE_URL`` (default: local PostgreSQL, database ``tessera_bench``), without enriching it,
+then enriches batch by batch exactly as ``batch_enrich`` does (build conversations, then every
+``ENRICHMENT_STEPS`` step, in one transaction), timing each stage. The first batch is a warm-up
+(model loading) and is not counted. Last line is JSON. Not a timed test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tessera_bench")
+
+import django  # noqa: E402
+
+django.setup()
+
+import psutil  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django.utils.module_loading import import_string  # noqa: E402
+from django_tenants.utils import schema_context  # noqa: E402
+
+from apps.conversations.services import conversations_build  # noqa: E402
+from apps.core.demo import demo_portfolio_ensure  # noqa: E402
+from apps.ingestion.demo.generator import Plan, demo_batches  # noqa: E402
+from apps.ingestion.models import IngestBatch  # noqa: E402
+from apps.ingestion.services import events_ingest  # noqa: E402
+from apps.ingestion.validation import Limits  # noqa: E402
+from apps.tenants.services import organization_create  # noqa: E402
+from config.celery import app  # noqa: E402
+
+SLUG = "pipe"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=40_000)
+    args = parser.parse_args()
+
+    # Store without enriching: the enrichment tasks go to an in-memory broker nobody reads.
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "memory://"
+    organization_create(
+        slug=SLUG,
+        name="Pipeline bench",
+        domain="pipe.localhost",
+        admin_email="p@pipe.test",
+        admin_password="pipe-pass-123",
+    )
+    now = timezone.now()
+    limits = Limits(
+        content_max_chars=settings.INGEST_CONTENT_MAX_CHARS,
+        metadata_max_bytes=settings.INGEST_METADATA_MAX_BYTES,
+        max_age=timedelta(days=120),
+        max_future=timedelta(minutes=5),
+    )
+    with schema_context(SLUG):
+        portfolio = demo_portfolio_ensure(today=now.date())
+        seed = int(time.time())  # fresh ids every run: nothing is a duplicate
+        plan = Plan(
+            seed=seed, today=now.date(), now=now, anchor=portfolio.anchor, days=90, events=args.events, batch_size=2000
+        )
+        batch_ids = []
+        for batch in demo_batches(plan):
+            result = events_ingest(
+                assistant=portfolio.assistants[batch.assistant], events=batch.events, source="seed", limits=limits
+            )
+            if result.batch_id:
+                batch_ids.append(result.batch_id)
+        steps = [(path.rsplit(".", 1)[-1], import_string(path)) for path in settings.ENRICHMENT_STEPS]
+        timings = {"build": 0.0, **{name: 0.0 for name, _ in steps}}
+        events = messages = 0
+        process = psutil.Process()
+        rss = []
+        for n, batch_id in enumerate(batch_ids):
+            stage: dict[str, float] = {}
+            with transaction.atomic():
+                t = time.perf_counter()
+                touched = conversations_build(batch_id=batch_id)
+                stage["build"] = time.perf_counter() - t
+                for name, step in steps:
+                    t = time.perf_counter()
+                    step(batch_id=batch_id, conversation_ids=touched)
+                    stage[name] = time.perf_counter() - t
+                IngestBatch.objects.filter(pk=batch_id).update(enriched_at=datetime.now(UTC))
+            if n == 0:
+                continue  # warm-up: models load here
+            for key, value in stage.items():
+                timings[key] += value
+            batch = IngestBatch.objects.get(pk=batch_id)
+            events += batch.accepted
+            messages += batch.events.filter(type="message").count()
+            rss.append(process.memory_info().rss / 1e6)
+    total = sum(timings.values())
+    print(
+        json.dumps(
+            {
+                "benchmark": "pipeline",
+                "events_per_s": round(events / total),
+                "messages_per_s": round(messages / total),
+                "per_stage_s": {k: round(v, 2) for k, v in timings.items()},
+                "share": {k: round(v / total, 3) for k, v in timings.items()},
+                "events": events,
+                "messages": messages,
+                "batches": len(batch_ids) - 1,
+                "worker_rss_mb": round(rss[-1], 1) if rss else None,
+                "worker_rss_max_mb": round(max(rss), 1) if rss else None,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
