@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -37,7 +38,9 @@ def test_database_url() -> str:
 
 def process_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test"})
+    env.update(
+        {"DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "config.settings.test", "LOG_LEVEL": "WARNING"}
+    )
     env.update(extra)
     return env
 
@@ -58,19 +61,34 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
 
 
+def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
+    # Output goes to a file, not a pipe: nobody reads a pipe while the test runs, and a child
+    # that fills one (64 KB of log lines) blocks on its next write.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed by stop()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log_file = log  # type: ignore[attr-defined]
+    return proc
+
+
 def start_worker(queue: str, env: dict[str, str]) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return _spawn(cmd, env)
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10.0) -> str:
     proc.terminate()
     try:
-        out, _ = proc.communicate(timeout=timeout)
+        proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
-        out, _ = proc.communicate()
-    return out or ""
+        proc.wait()
+    log = getattr(proc, "log_file", None)
+    if log is None:
+        return ""
+    log.seek(0)
+    out = log.read()
+    log.close()
+    return out
 
 
 # --- OTLP builders (tests/ingestion/test_otlp*.py) -----------------------------------------
@@ -189,5 +207,9 @@ def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
         "1",
         "--log-level",
         "warning",
+        # The first request loads the NLP models inside the request (tasks run eagerly in the
+        # test settings): allow it more than gunicorn's default 30 s on a loaded machine.
+        "--timeout",
+        "180",
     ]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return _spawn(cmd, env)

@@ -320,11 +320,12 @@ def _export_with_sdk(server: dict[str, Any], key: str, build: Callable[[Any], No
     exporter = OTLPSpanExporter(
         endpoint=f"{server['url']}/api/v1/otlp/v1/traces",
         headers={"Authorization": f"Bearer {key}", "Host": server["host"]},
+        timeout=120,  # the server's first request loads the NLP models
     )
     provider = TracerProvider(resource=Resource.create({"service.name": "helpdesk-bot"}))
     provider.add_span_processor(BatchSpanProcessor(exporter))
     build(provider.get_tracer("tests.otlp"))
-    assert provider.force_flush(30_000)
+    assert provider.force_flush(150_000)
     provider.shutdown()
 
 
