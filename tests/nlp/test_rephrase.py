@@ -26,15 +26,6 @@ def test_reworded_questions_are_rephrases(a: str, b: str) -> None:
     assert is_rephrase(a, b)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss of static embeddings: no shared content word, synonyms only "
-    "(log in / sign in); documented in docs/nlp.md",
-)
-def test_known_miss_synonym_only_rewording() -> None:
-    assert is_rephrase("I can't log in", "unable to sign in to my account")
-
-
 @pytest.mark.parametrize(
     ("a", "b"),
     [
