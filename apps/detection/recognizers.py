@@ -798,6 +798,9 @@ _TOKEN_CONTEXT = make_context(
 )
 
 
+_MARKUP_EDGES = re.compile(r"^[*_`~]+|[*_`~]+$")
+
+
 def recognize_secrets(text: str) -> list[Finding]:
     found: list[Finding] = []
     if _SECRET_QUICK_RE.search(text):
@@ -810,6 +813,9 @@ def recognize_secrets(text: str) -> list[Finding]:
                     found.append(Finding(SECRET, m.start(), end, spec.score, spec.name))
     for m in _CREDENTIAL_RE.finditer(text):
         value = m.group("value").rstrip(".,:;)")
+        # Markdown emphasis around a UI label ("**Mot de passe oublié**") is not part of a value.
+        if _MARKUP_EDGES.search(value) and not re.search(r"[\d\W_]", value.strip("*_`~")):
+            continue
         # A closing "?" or "!" belongs to a password that has digits or symbols of its own
         # ("Sommer2024!"), and is sentence punctuation after a plain word ("Passwort zurück?").
         bare = value.rstrip("?!")

@@ -134,3 +134,20 @@ def test_german_names_still_found() -> None:
 def test_password_keeps_its_own_trailing_bang() -> None:
     text = "Mein Passwort: Sommer2024!"
     assert [(f.type, text[f.start : f.end]) for f in detect([text])[0]] == [("SECRET", "Sommer2024!")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pour réinitialiser, cliquez sur **Mot de passe oublié** sur la page de connexion.",
+        "Klicken Sie auf der Anmeldeseite auf **Passwort vergessen**.",
+        "Use the `Forgot password` link, then **Reset password**.",
+    ],
+)
+def test_markdown_ui_labels_after_password_are_not_secrets(text: str) -> None:
+    assert detect([text]) == [[]]
+
+
+def test_emphasised_real_password_is_still_a_secret() -> None:
+    text = "password: **hunter2**"
+    assert [f.type for f in detect([text])[0]] == ["SECRET"]
