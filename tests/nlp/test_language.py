@@ -71,3 +71,43 @@ def test_batch_keeps_order_and_length() -> None:
     texts = ["", "merci beaucoup pour votre aide", "😀", "thank you so much for your help"]
     assert detect_languages(texts) == [None, "fr", None, "en"]
     assert detect_languages([]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # fastText ranks the right language low; Lingua's low-accuracy mode puts it among the candidates.
+        ("nataka kuzungumza na mtu", "sw"),
+        ("agizo langu liko wapi?", "sw"),
+        # Lingua's low-accuracy mode ranks English low; fastText's guesses or the fixed "en" cover it.
+        ("can u check my order status pls", "en"),
+        ("how do I reset my password", "en"),
+        # fastText confidently wrong on a short text (English, 0.88).
+        ("kus on minu tellimus?", "et"),
+        # Close pairs stay apart when Lingua weighs only a few candidates.
+        ("як скинути пароль", "uk"),
+        ("благодаря, работи", "bg"),
+        ("kde je moja objednávka?", "sk"),
+        ("no me sirve", "es"),
+    ],
+)
+def test_restricted_lingua_keeps_the_right_language_among_its_candidates(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+def test_repeated_texts_in_a_batch_get_the_same_answer_in_place() -> None:
+    texts = ["ok thanks", "merci beaucoup", "ok thanks", "", "merci beaucoup", "ok thanks"]
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
+    assert detect_languages(texts)[3] is None
+
+
+def test_labelled_short_texts_stay_accurate() -> None:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "language_short_texts.tsv"
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    pred = detect_languages([r["text"] for r in rows])
+    accuracy = sum(r["lang"] == p for r, p in zip(rows, pred, strict=True)) / len(rows)
+    assert accuracy >= 0.98
