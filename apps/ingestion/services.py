@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from apps.core.exceptions import ApplicationError
-from apps.ingestion.models import IngestBatch
+from apps.ingestion.models import IngestBatch, RawEvent
 from apps.ingestion.validation import Limits, Row, validate_event
 from apps.registry.models import Assistant
 
@@ -168,8 +169,6 @@ def enrichment_steps() -> list[Callable[..., None]]:
 
 def stale_batches_requeue() -> int:
     """Queue again every batch accepted long ago and still not enriched (lost message, dead worker)."""
-    from datetime import timedelta
-
     from apps.ingestion.tasks import enrich_batch
 
     cutoff = timezone.now() - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS)
@@ -181,3 +180,16 @@ def stale_batches_requeue() -> int:
     for batch_id in ids:
         enrich_batch.delay(batch_id)
     return len(ids)
+
+
+def raw_events_prune(*, now: datetime | None = None) -> int:
+    """Delete raw events that can no longer be replayed (DESIGN.md: raw events are a transit store).
+
+    An event is kept while a client retry of it would still be accepted (``INGEST_MAX_AGE_DAYS``
+    plus a day of margin), because its row is what makes the retry a duplicate; and always while
+    its batch is not enriched. The enriched record keeps everything the product reads.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.INGEST_MAX_AGE_DAYS + 1)
+    deleted, _ = RawEvent.objects.filter(ts__lt=cutoff, batch__enriched_at__isnull=False).delete()
+    IngestBatch.objects.filter(enriched_at__isnull=False, events__isnull=True).delete()
+    return deleted

@@ -3,7 +3,7 @@ from django.db import OperationalError
 
 from apps.core.tenancy import for_each_tenant
 from apps.ingestion.otlp import join_state_sweep
-from apps.ingestion.services import batch_enrich, stale_batches_requeue
+from apps.ingestion.services import batch_enrich, raw_events_prune, stale_batches_requeue
 
 
 @shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=10, acks_late=True)
@@ -21,3 +21,9 @@ def requeue_stale_batches_all_tenants() -> dict[str, int]:
     """Beat entry point (public schema): each tenant's stale batches are re-sent in its schema,
     and expired OTLP join rows are dropped."""
     return for_each_tenant(_sweep)
+
+
+@shared_task
+def prune_raw_events_all_tenants() -> dict[str, int]:
+    """Beat entry point (daily): drop raw events past the replay window, per tenant."""
+    return for_each_tenant(lambda _schema: raw_events_prune())

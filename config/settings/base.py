@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.ingestion.tasks.requeue_stale_batches_all_tenants",
         "schedule": 60.0,
     },
+    "ingestion-prune-raw-events": {
+        "task": "apps.ingestion.tasks.prune_raw_events_all_tenants",
+        "schedule": 86400.0,
+    },
     "nlp-recluster-intents": {
         "task": "apps.nlp.tasks.recluster_intents_all_tenants",
         "schedule": 600.0,

@@ -228,3 +228,20 @@ def test_two_ingests_in_one_transaction_do_not_leak_rows_between_assistants(alph
         assert events_ingest(assistant=second, events=make_conversation("two")).accepted == 5
     assert RawEvent.objects.filter(assistant=first).count() == 5
     assert set(RawEvent.objects.filter(assistant=second).values_list("conversation_id", flat=True)) == {"two"}
+
+
+def test_raw_events_past_the_replay_window_are_pruned_and_nothing_else(post_events, assistant) -> None:
+    from datetime import timedelta
+
+    from apps.ingestion.services import raw_events_prune
+
+    post_events(make_conversation("old"))
+    post_events(make_conversation("recent"))
+    pending = IngestBatch.objects.create(assistant=assistant, accepted=0)  # not yet enriched
+    RawEvent.objects.filter(conversation_id="recent").update(batch=pending)
+    later = timezone.now() + timedelta(days=31)  # "old" is now 31+ days old; "recent" too, but unenriched
+    assert raw_events_prune(now=later) == 5
+    assert set(RawEvent.objects.values_list("conversation_id", flat=True)) == {"recent"}
+    assert Conversation.objects.filter(external_id="old").exists()  # the enriched record stays
+    assert Message.objects.filter(conversation__external_id="old").count() == 2
+    assert raw_events_prune(now=timezone.now()) == 0
