@@ -491,3 +491,19 @@ def test_json_batch_and_otlp_yield_identical_conversations(tessera_server, commi
     assert [(a["action"], a["message_id"]) for a in via_otlp["actions"]] == [("copy", 2)]
     assert [(f["rating"], f["comment"], f["message_id"]) for f in via_otlp["feedback"]] == [("up", "thanks", 2)]
     assert (via_otlp["outcome"], via_otlp["user_locale"], via_otlp["variant"]) == ("resolved", "en-US", "prompt-a")
+
+
+@pytest.mark.parametrize("signal", ["traces", "logs"])
+def test_backlog_over_bound_is_429_for_otlp_too(post_otlp, assistant, signal: str) -> None:
+    from django.core.cache import cache
+    from django.test import override_settings
+
+    IngestBatch.objects.create(assistant=assistant, accepted=50)
+    cache.clear()
+    body = _interaction("conv-429", _now()).SerializeToString() if signal == "traces" else b"{}"
+    with override_settings(INGEST_MAX_BACKLOG_EVENTS=10, INGEST_RETRY_AFTER_SECONDS=23):
+        response = post_otlp(body, signal=signal, content_type=PROTOBUF if signal == "traces" else "application/json")
+    cache.clear()
+    assert response.status_code == 429
+    assert response["Retry-After"] == "23"
+    assert not RawEvent.objects.exists()

@@ -6,6 +6,7 @@ OTLP response message in the request's encoding (what exporters expect to parse)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -27,18 +28,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api import ScopedAPIView
-from apps.core.exceptions import ApplicationError
-from apps.ingestion.api.views import HasApiKey, read_body
+from apps.ingestion.api.views import HasApiKey, backlog_response, read_body
 from apps.ingestion.otlp import (
     JSON,
     PROTOBUF,
+    OtlpResult,
     decode_request,
     encode_response,
     media_type,
     otlp_logs_ingest,
     otlp_traces_ingest,
 )
-from apps.ingestion.services import backlog_check
 from apps.registry.auth import ApiKeyAuthentication
 
 
@@ -72,17 +72,24 @@ class _OtlpView(ScopedAPIView):
     parser_classes: list = []
     content_negotiation_class = FirstRenderer
 
-    def _backlog_response(self) -> Response | None:
-        try:
-            backlog_check()
-        except ApplicationError as exc:
-            # OTLP exporters retry 429 and honour Retry-After (OTLP/HTTP spec, throttling).
-            return Response(
-                {"detail": exc.detail},
-                status=exc.status_code,
-                headers={"Retry-After": str(settings.INGEST_RETRY_AFTER_SECONDS)},
-            )
-        return None
+    def _export(
+        self,
+        request: Request,
+        request_cls: type,
+        ingest: Callable[..., OtlpResult],
+        response: Any,
+        partial: Callable[[OtlpResult], Any],
+    ) -> HttpResponse | Response:
+        """Decode, check the backlog, ingest, answer in the request's encoding (traces and logs)."""
+        content = media_type(request.content_type)
+        message = decode_request(read_body(request, limit=settings.INGEST_MAX_BYTES), content, request_cls)
+        # OTLP exporters retry 429 and honour Retry-After (OTLP/HTTP spec, throttling).
+        if (throttled := backlog_response()) is not None:
+            return throttled
+        result = ingest(assistant=request.auth.assistant, request=message)
+        if result.rejected:
+            response.partial_success.CopyFrom(partial(result))
+        return HttpResponse(encode_response(response, content), content_type=content)
 
 
 class OtlpTracesView(_OtlpView):
@@ -101,19 +108,13 @@ class OtlpTracesView(_OtlpView):
         },
     )
     def post(self, request: Request) -> HttpResponse | Response:
-        content = media_type(request.content_type)
-        message = decode_request(
-            read_body(request, limit=settings.INGEST_MAX_BYTES), content, ExportTraceServiceRequest
+        return self._export(
+            request,
+            ExportTraceServiceRequest,
+            otlp_traces_ingest,
+            ExportTraceServiceResponse(),
+            lambda r: ExportTracePartialSuccess(rejected_spans=r.rejected, error_message=r.error_message),
         )
-        if (throttled := self._backlog_response()) is not None:
-            return throttled
-        result = otlp_traces_ingest(assistant=request.auth.assistant, request=message)
-        response = ExportTraceServiceResponse()
-        if result.rejected:
-            response.partial_success.CopyFrom(
-                ExportTracePartialSuccess(rejected_spans=result.rejected, error_message=result.error_message)
-            )
-        return HttpResponse(encode_response(response, content), content_type=content)
 
 
 class OtlpLogsView(_OtlpView):
@@ -128,17 +129,13 @@ class OtlpLogsView(_OtlpView):
         responses={200: OpenApiResponse(description="ExportLogsServiceResponse, in the request's encoding"), **_ERRORS},
     )
     def post(self, request: Request) -> HttpResponse | Response:
-        content = media_type(request.content_type)
-        message = decode_request(read_body(request, limit=settings.INGEST_MAX_BYTES), content, ExportLogsServiceRequest)
-        if (throttled := self._backlog_response()) is not None:
-            return throttled
-        result = otlp_logs_ingest(assistant=request.auth.assistant, request=message)
-        response = ExportLogsServiceResponse()
-        if result.rejected:
-            response.partial_success.CopyFrom(
-                ExportLogsPartialSuccess(rejected_log_records=result.rejected, error_message=result.error_message)
-            )
-        return HttpResponse(encode_response(response, content), content_type=content)
+        return self._export(
+            request,
+            ExportLogsServiceRequest,
+            otlp_logs_ingest,
+            ExportLogsServiceResponse(),
+            lambda r: ExportLogsPartialSuccess(rejected_log_records=r.rejected, error_message=r.error_message),
+        )
 
 
 class OtlpMetricsView(_OtlpView):

@@ -55,6 +55,19 @@ def parse_json(body: bytes) -> Any:
         raise ApplicationError(f"body is not valid JSON: {exc}") from exc
 
 
+def backlog_response() -> Response | None:
+    """429 with ``Retry-After`` when the enrichment backlog is over its bound, else ``None``."""
+    try:
+        backlog_check()
+    except ApplicationError as exc:
+        return Response(
+            {"detail": exc.detail},
+            status=exc.status_code,
+            headers={"Retry-After": str(settings.INGEST_RETRY_AFTER_SECONDS)},
+        )
+    return None
+
+
 class EventsView(ScopedAPIView):
     authentication_classes = [ApiKeyAuthentication]
     permission_classes = [HasApiKey]
@@ -86,13 +99,7 @@ class EventsView(ScopedAPIView):
             raise PayloadTooLargeError(
                 f"batch has {len(events)} events; the limit is {settings.INGEST_MAX_EVENTS} per request"
             )
-        try:
-            backlog_check()
-        except ApplicationError as exc:
-            return Response(
-                {"detail": exc.detail},
-                status=exc.status_code,
-                headers={"Retry-After": str(settings.INGEST_RETRY_AFTER_SECONDS)},
-            )
+        if (throttled := backlog_response()) is not None:
+            return throttled
         result = events_ingest(assistant=request.auth.assistant, events=events)
         return Response(result.as_response(), status=status.HTTP_200_OK)
