@@ -45,12 +45,6 @@ def sees_all_assistants(user: User) -> bool:
     return has_role(user, *ORG_WIDE_ROLES)
 
 
-def can_view_department(user: User, department: Department) -> bool:
-    if not (user.is_authenticated and user.is_active):
-        return False
-    return sees_all_assistants(user) or department.id in member_department_ids(user)
-
-
 def can_view_assistant(user: User, assistant: _HasDepartment) -> bool:
     if not (user.is_authenticated and user.is_active and user.roles):
         return False

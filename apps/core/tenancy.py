@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
-from django.db import connection
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
 T = TypeVar("T")
@@ -27,7 +26,3 @@ def for_each_tenant(fn: Callable[[str], T]) -> dict[str, T]:
         with schema_context(schema):
             results[schema] = fn(schema)
     return results
-
-
-def current_schema() -> str:
-    return connection.schema_name

@@ -51,7 +51,3 @@ def get_nlp():
     for installer in list(_installers):
         installer(nlp)
     return nlp
-
-
-def has_ner() -> bool:
-    return "ner" in get_nlp().pipe_names
