@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.registry.models import Department
@@ -93,3 +94,40 @@ def sensitive_events(conv: str, user: str, content: str, *, department: str = "S
             "outcome": "resolved",
         },
     ]
+
+
+class ConversationFactory(factory.django.DjangoModelFactory):
+    """The enriched record written directly, for metric tests with hand-computed expectations."""
+
+    class Meta:
+        model = "conversations.Conversation"
+
+    assistant = factory.SubFactory(AssistantFactory)
+    external_id = factory.Sequence(lambda n: f"conv-{n}")
+    user_id = factory.Sequence(lambda n: f"user-{n}")
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    last_event_at = factory.LazyAttribute(lambda c: c.started_at + timedelta(minutes=2))
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Message"
+
+    conversation = factory.SubFactory(ConversationFactory)
+    external_id = factory.Sequence(lambda n: f"msg-{n}")
+    event_id = factory.LazyAttribute(lambda m: m.external_id)
+    role = "user"
+    content = "How do I reset my password?"
+    ts = factory.LazyAttribute(lambda m: m.conversation.started_at)
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "conversations.Action"
+
+    message = factory.SubFactory(MessageFactory, role="assistant")
+    conversation = factory.LazyAttribute(lambda a: a.message.conversation)
+    message_external_id = factory.LazyAttribute(lambda a: a.message.external_id)
+    event_id = factory.Sequence(lambda n: f"act-{n}")
+    action = "copy"
+    ts = factory.LazyAttribute(lambda a: a.message.ts + timedelta(seconds=5))

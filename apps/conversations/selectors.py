@@ -3,18 +3,8 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from apps.accounts.models import User
-from apps.accounts.permissions import member_department_ids, sees_all_assistants
 from apps.conversations.models import Action, Conversation, Feedback, Message
-from apps.registry.models import Assistant
-
-
-def assistants_visible_to(*, user: User) -> QuerySet[Assistant]:
-    qs = Assistant.objects.select_related("department")
-    if not (user.is_authenticated and user.is_active and user.roles):
-        return qs.none()
-    if sees_all_assistants(user):
-        return qs
-    return qs.filter(department_id__in=member_department_ids(user))
+from apps.registry.selectors import assistants_visible_to
 
 
 def conversations_with_detail() -> QuerySet[Conversation]:

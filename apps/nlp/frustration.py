@@ -89,8 +89,8 @@ MAX_CHARS = 5000
 class MessageSignals:
     """One message of a conversation, in order. Precomputed detector outputs are optional.
 
-    ``rating``: the rating attached to this message (normalise 1-5 scales with
-    ``rating_from_scale``). ``sentiment`` / ``is_rephrase``: pass what enrichment already
+    ``rating``: the rating attached to this message as enrichment normalised it
+    (``Feedback.thumb``: 1-5 scales already mapped to up/down/neither). ``sentiment`` / ``is_rephrase``: pass what enrichment already
     computed; ``None`` means compute it here.
     """
 
@@ -106,15 +106,6 @@ class FrustrationResult:
     score: float
     frustrated: bool
     signals: dict[str, int] = field(default_factory=dict)
-
-
-def rating_from_scale(value: int) -> Literal["up", "down"] | None:
-    """METRICS.md: on 1-5 scales 4-5 are up, 1-2 down, 3 neither."""
-    if value >= 4:
-        return "up"
-    if value <= 2:
-        return "down"
-    return None
 
 
 def _fold(text: str) -> str:

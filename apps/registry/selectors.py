@@ -6,7 +6,6 @@ from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import Role, User
 from apps.accounts.permissions import has_role, member_department_ids, sees_all_assistants
-from apps.conversations.selectors import assistants_visible_to
 from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation
 
 __all__ = [
@@ -17,6 +16,15 @@ __all__ = [
     "departments_visible_to",
     "releases_of",
 ]
+
+
+def assistants_visible_to(*, user: User) -> QuerySet[Assistant]:
+    qs = Assistant.objects.select_related("department")
+    if not (user.is_authenticated and user.is_active and user.roles):
+        return qs.none()
+    if sees_all_assistants(user):
+        return qs
+    return qs.filter(department_id__in=member_department_ids(user))
 
 
 def departments_visible_to(*, user: User) -> QuerySet[Department]:

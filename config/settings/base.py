@@ -45,6 +45,7 @@ TENANT_APPS = [
     "apps.conversations",
     "apps.nlp",
     "apps.detection",
+    "apps.analytics",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -4,7 +4,6 @@ from apps.nlp.frustration import (
     asks_for_human,
     has_frustration_phrase,
     is_shouting,
-    rating_from_scale,
     score_frustration,
 )
 
@@ -76,14 +75,11 @@ def test_phrases_in_other_languages() -> None:
     assert not asks_for_human("how do I add a person to my team")
 
 
-def test_shouting_and_ratings_helpers() -> None:
+def test_shouting_helper() -> None:
     assert is_shouting("WHY IS THIS STILL BROKEN")
     assert not is_shouting("OK")
     assert not is_shouting("I use the AWS API")
     assert is_shouting("НЕ РАБОТАЕТ СОВСЕМ")  # capitals of any script count
-    assert rating_from_scale(5) == "up"
-    assert rating_from_scale(3) is None
-    assert rating_from_scale(1) == "down"
 
 
 def test_empty_and_huge_conversations() -> None:

@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
+from apps.analytics.selectors import success_and_rephrase_by_language
 from apps.conversations.models import Message
 from apps.nlp.models import Intent
-from apps.nlp.selectors import success_and_rephrase_by_language
 from apps.registry.models import Assistant
 
 
@@ -19,11 +19,13 @@ class Command(BaseCommand):
             assistant = Assistant.objects.filter(name=opts["assistant"]).first()
             if assistant is None:
                 raise CommandError(f"no assistant named {opts['assistant']!r} in {opts['org']!r}")
-            self.stdout.write(f"{'language':<10}{'conversations':>15}{'resolved':>10}{'user msgs':>11}{'rephrase':>10}")
+            self.stdout.write(
+                f"{'language':<10}{'conversations':>15}{'ended':>8}{'success':>26}{'user msgs':>11}{'rephrase':>26}"
+            )
             for row in success_and_rephrase_by_language(assistant_id=assistant.pk):
-                rephrase = "-" if row.rephrase_rate is None else f"{row.rephrase_rate:.0%}"
                 self.stdout.write(
-                    f"{row.language:<10}{row.conversations:>15}{row.resolved_rate:>10.0%}{row.user_messages:>11}{rephrase:>10}"
+                    f"{row.language:<10}{row.conversations:>15}{row.success.denominator:>8}"
+                    f"{row.success.display():>26}{row.rephrase.denominator:>11}{row.rephrase.display():>26}"
                 )
             user_messages = Message.objects.filter(conversation__assistant=assistant, role="user")
             other = user_messages.filter(intent__isnull=True).count()
