@@ -27,6 +27,7 @@ import unicodedata
 import numpy as np
 
 from apps.nlp import embeddings
+from apps.nlp.lexicon import NEGATIONS
 
 # Weight of the unmatched-word penalty against the cosine (chosen on tests/data/rephrase_pairs.tsv;
 # larger values helped a little more there, but that set is all hard negatives, so we stay
@@ -43,60 +44,6 @@ SCALE = 0.05
 _NO_WORDS = -1.0
 
 _WORD = re.compile(r"\w+")
-# en ("n't" is split off to "not" before matching); es / pt (accents are stripped before
-# matching: não -> nao); fr; de.
-_NEGATORS = frozenset(
-    [
-        "not",
-        "no",
-        "never",
-        "nothing",
-        "nobody",
-        "cannot",
-        "cant",
-        "dont",
-        "doesnt",
-        "didnt",
-        "isnt",
-        "arent",
-        "wasnt",
-        "werent",
-        "wont",
-        "havent",
-        "hasnt",
-        "couldnt",
-        "shouldnt",
-        "wouldnt",
-        "none",
-        "nor",
-        "nunca",
-        "nada",
-        "ningun",
-        "ninguna",
-        "nadie",
-        "nao",
-        "nem",
-        "nenhum",
-        "nenhuma",
-        "ninguem",
-        "pas",
-        "jamais",
-        "rien",
-        "aucun",
-        "aucune",
-        "personne",
-        "nicht",
-        "kein",
-        "keine",
-        "keinen",
-        "keinem",
-        "keiner",
-        "keines",
-        "nie",
-        "niemals",
-        "nichts",
-    ]
-)
 
 
 def _words(text: str) -> list[str]:
@@ -121,7 +68,7 @@ def _mismatches(a: str, b: str) -> tuple[float, float]:
     na = {w for w in wa if any(c.isdigit() for c in w)}
     nb = {w for w in wb if any(c.isdigit() for c in w)}
     number = float(na != nb)
-    negation = float(bool(wa & _NEGATORS) != bool(wb & _NEGATORS))
+    negation = float(bool(wa & NEGATIONS) != bool(wb & NEGATIONS))
     return number, negation
 
 

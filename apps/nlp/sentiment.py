@@ -20,69 +20,11 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from apps.nlp.lexicon import NEGATIONS
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CHARS = 2000  # sentiment of a 50 kB paste is that of its opening, and costs no more
 
-NEGATIONS = frozenset(
-    [
-        "not",
-        "never",
-        "no",
-        "none",
-        "nothing",
-        "nobody",
-        "nowhere",
-        "neither",
-        "nor",
-        "without",
-        "cannot",
-        "cant",
-        "dont",
-        "doesnt",
-        "didnt",
-        "isnt",
-        "arent",
-        "wasnt",
-        "werent",
-        "wont",
-        "wouldnt",
-        "shouldnt",
-        "couldnt",
-        "havent",
-        "hasnt",
-        "hadnt",
-        "aint",
-        "nope",
-        "nunca",
-        "jamas",
-        "nada",
-        "ni",
-        "nadie",
-        "tampoco",
-        "nao",
-        "nem",
-        "nunca",
-        "ninguem",
-        "ne",
-        "pas",
-        "jamais",
-        "rien",
-        "personne",
-        "aucun",
-        "nicht",
-        "kein",
-        "keine",
-        "keinen",
-        "keinem",
-        "nie",
-        "niemals",
-        "nichts",
-        "non",
-        "mai",
-        "niente",
-        "nessuno",
-    ]
-)
 BOOSTERS = frozenset(
     [
         "very",
