@@ -42,6 +42,7 @@ from apps.compliance.services import (
     unmask_request_decide,
 )
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import form_call
 from apps.detection.models import SensitiveFinding
 
 PAGE_SIZE = 50
@@ -172,11 +173,8 @@ def case_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     form = DecisionForm(request.POST)
     if form.is_valid():
-        try:
-            review_case_decide(actor=request.user, case=case, **form.cleaned_data)
-        except ApplicationError as exc:
-            form.add_error(None, exc.detail)
-        else:
+        decided = form_call(form, lambda: review_case_decide(actor=request.user, case=case, **form.cleaned_data))
+        if decided is not None:
             messages.success(
                 request, f"Case {case.pk} closed as {CaseStatus(form.cleaned_data['decision']).label.lower()}."
             )

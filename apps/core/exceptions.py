@@ -13,7 +13,7 @@ from rest_framework.views import exception_handler
 class ApplicationError(Exception):
     """A business rule refused the operation; ``detail`` is safe to show to the caller."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code: int = status.HTTP_400_BAD_REQUEST
 
     def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
         super().__init__(detail)

@@ -18,6 +18,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import can_manage_department_assistants, require_manage_assistant
 from apps.compliance.services import audit_record
 from apps.core.exceptions import ApplicationError, NotPermittedError
+from apps.core.services import model_update
 from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation
 
 KEY_PREFIX = "tsk_live_"
@@ -79,28 +80,22 @@ def assistant_register(*, actor: User | None, department: Department, **fields: 
 @transaction.atomic
 def assistant_update(*, actor: User, assistant: Assistant, **changes: Any) -> Assistant:
     require_manage_assistant(actor, assistant)
-    new_department = changes.pop("department", None)
-    unknown = set(changes) - set(ASSISTANT_FIELDS)
+    unknown = set(changes) - {"department", *ASSISTANT_FIELDS}
     if unknown:
         raise ApplicationError(f"unknown assistant field(s): {', '.join(sorted(unknown))}")
-    before = _snapshot(assistant)
-    if new_department is not None and new_department.pk != assistant.department_id:
-        if not can_manage_department_assistants(actor, new_department):
-            raise NotPermittedError("you may not move an assistant into a department you do not own")
-        assistant.department = new_department
-    for field, value in changes.items():
-        setattr(assistant, field, value)
-    assistant.full_clean()
-    assistant.save()
-    after = _snapshot(assistant)
-    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    new_department = changes.get("department")
+    if new_department is None:
+        changes.pop("department", None)
+    elif new_department.pk != assistant.department_id and not can_manage_department_assistants(actor, new_department):
+        raise NotPermittedError("you may not move an assistant into a department you do not own")
+    changed = model_update(instance=assistant, fields=("department", *ASSISTANT_FIELDS), data=changes)
     if changed:
         audit_record(
             actor=actor,
             action="assistant.update",
             target=assistant,
-            before={k: before[k] for k in changed},
-            after=changed,
+            before={k: before for k, (before, _) in changed.items()},
+            after={k: after for k, (_, after) in changed.items()},
         )
     return assistant
 

@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.models import Role
 from apps.accounts.permissions import can_manage_assistant, has_role
-from apps.core.exceptions import ApplicationError, NotPermittedError
+from apps.core.forms import form_call
 from apps.registry.forms import AssistantFilterForm, AssistantForm, ReleaseForm
 from apps.registry.models import ApiKey, Assistant
 from apps.registry.selectors import (
@@ -91,15 +90,9 @@ def assistant_create_view(request: HttpRequest) -> HttpResponse:
     form = AssistantForm(request.POST or None, user=request.user, validate_url=validate_url)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            assistant = assistant_register(actor=request.user, department=data.pop("department"), **data)
-        except NotPermittedError as exc:
-            raise PermissionDenied(exc.detail) from exc
-        except ApplicationError as exc:
-            form.add_error(None, exc.detail)
-        except DjangoValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        department = data.pop("department")
+        assistant = form_call(form, lambda: assistant_register(actor=request.user, department=department, **data))
+        if assistant is not None:
             messages.success(request, f"Registered {assistant.name}. Create an API key so it can send events.")
             return HttpResponseRedirect(reverse("registry:detail", args=[assistant.pk]))
     return _form_page(request, form, None)
@@ -116,15 +109,10 @@ def assistant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     validate_url = reverse("registry:validate", args=[assistant.pk])
     form = AssistantForm(request.POST or None, instance=form_instance, user=request.user, validate_url=validate_url)
     if request.method == "POST" and form.is_valid():
-        try:
-            assistant_update(actor=request.user, assistant=assistant, **form.cleaned_data)
-        except NotPermittedError as exc:
-            raise PermissionDenied(exc.detail) from exc
-        except ApplicationError as exc:
-            form.add_error(None, exc.detail)
-        except DjangoValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        updated = form_call(
+            form, lambda: assistant_update(actor=request.user, assistant=assistant, **form.cleaned_data)
+        )
+        if updated is not None:
             messages.success(request, f"Saved {assistant.name}.")
             return HttpResponseRedirect(reverse("registry:detail", args=[assistant.pk]))
     return _form_page(request, form, assistant)
