@@ -45,6 +45,26 @@ OPTIONAL_FIELDS = {
 }
 # A user_id must be pseudonymous (DESIGN.md): refuse what is plainly an e-mail address.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# PostgreSQL text and jsonb cannot hold U+0000. In free text it is removed and the event kept
+# (it carries no meaning and clients such as OTLP exporters cannot be asked to resend); in an
+# identifier it is an error, because silently changing an idempotency key would break dedup.
+NUL = "\x00"
+TEXT_FIELDS = ("content", "comment", "model", "variant", "feature", "user", "metadata")
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(NUL, "") if NUL in value else value
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def _one_of(value: Any, allowed: frozenset[str]) -> bool:
+    """Membership for any JSON value (an object or a list is unhashable, and simply not allowed)."""
+    return isinstance(value, str) and value in allowed
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,9 @@ def _id(event: dict, field: str, errors: dict[str, str], required: bool = True) 
         value = str(value)
     if not isinstance(value, str) or not value.strip():
         errors[field] = "must be a non-empty string"
+        return None
+    if NUL in value:
+        errors[field] = "must not contain NUL (\\u0000) characters"
         return None
     if len(value) > ID_MAX:
         errors[field] = f"longer than {ID_MAX} characters"
@@ -130,12 +153,14 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
     """Return the row to store, or ``None`` and the errors by field."""
     if not isinstance(event, dict):
         return None, {"event": "must be a JSON object"}
+    event = {k: _without_nul(v) if k in TEXT_FIELDS else v for k, v in event.items()}
     errors: dict[str, str] = {}
     etype = event.get("type")
-    if etype not in EVENT_TYPES:
+    if not _one_of(etype, EVENT_TYPES):
         errors["type"] = (
             "required" if etype is None else f"unknown type {str(etype)[:40]!r}; expected one of {sorted(EVENT_TYPES)}"
         )
+        etype = None
     event_id = _id(event, "id", errors)
     conversation_id = _id(event, "conversation_id", errors)
     user_id = _id(event, "user_id", errors)
@@ -143,16 +168,16 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
         errors["user_id"] = "looks like an e-mail address; send a pseudonymous id instead"
     ts = _timestamp(event, now, limits, errors)
 
-    allowed = COMMON_FIELDS | OPTIONAL_FIELDS.get(etype, frozenset())
+    allowed = COMMON_FIELDS | OPTIONAL_FIELDS.get(etype, frozenset()) if etype else COMMON_FIELDS
     for field in event.keys() - allowed:
-        errors[str(field)[:64]] = "unknown field" + ("" if etype not in EVENT_TYPES else f" for type {etype!r}")
+        errors[str(field)[:64]] = "unknown field" + ("" if etype is None else f" for type {etype!r}")
 
     message_id = _id(event, "message_id", errors, required=etype in {"message", "action"})
     for field in ("model", "variant", "feature"):
         _short(event, field, errors)
 
     if etype == "message":
-        if event.get("role") not in ROLES:
+        if not _one_of(event.get("role"), ROLES):
             errors["role"] = f"required, one of {sorted(ROLES)}"
         content = event.get("content")
         if content is None:
@@ -170,16 +195,16 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
         ):
             errors["cost_usd"] = "must be a number between 0 and 100000"
     elif etype == "action":
-        if event.get("action") not in ACTIONS:
+        if not _one_of(event.get("action"), ACTIONS):
             errors["action"] = f"required, one of {sorted(ACTIONS)}"
     elif etype == "feedback":
         rating = event.get("rating")
-        if not (rating in THUMBS or (type(rating) is int and 1 <= rating <= 5)):
+        if not (_one_of(rating, THUMBS) or (type(rating) is int and 1 <= rating <= 5)):
             errors["rating"] = "required: 'up', 'down' or an integer 1-5"
         comment = event.get("comment")
         if comment is not None and (not isinstance(comment, str) or len(comment) > COMMENT_MAX):
             errors["comment"] = f"must be a string of at most {COMMENT_MAX} characters"
-    elif etype == "outcome" and event.get("outcome") not in OUTCOMES:
+    elif etype == "outcome" and not _one_of(event.get("outcome"), OUTCOMES):
         errors["outcome"] = f"required, one of {sorted(OUTCOMES)}"
 
     user = event.get("user")
@@ -198,9 +223,18 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
     if metadata is not None:
         if not isinstance(metadata, dict):
             errors["metadata"] = "must be an object"
-        elif len(orjson.dumps(metadata)) > limits.metadata_max_bytes:
-            errors["metadata"] = f"larger than {limits.metadata_max_bytes} bytes"
+        else:
+            try:
+                if len(orjson.dumps(metadata)) > limits.metadata_max_bytes:
+                    errors["metadata"] = f"larger than {limits.metadata_max_bytes} bytes"
+            except orjson.JSONEncodeError:
+                errors["metadata"] = "nested too deeply, or holds text that is not valid Unicode"
 
     if errors:
         return None, errors
-    return (event_id, etype, ts, conversation_id, user_id, message_id, orjson.dumps(payload).decode()), {}
+    try:
+        encoded = orjson.dumps(payload).decode()
+    except orjson.JSONEncodeError:
+        # A lone surrogate (\ud800) parses as JSON but is not Unicode text; it cannot be stored.
+        return None, {"event": "holds text that is not valid Unicode (a lone surrogate)"}
+    return (event_id, etype, ts, conversation_id, user_id, message_id, encoded), {}
