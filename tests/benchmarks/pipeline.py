@@ -36,8 +36,8 @@ from django.utils.module_loading import import_string  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
 from apps.conversations.services import conversations_build  # noqa: E402
-from apps.core.demo import demo_portfolio_ensure  # noqa: E402
-from apps.ingestion.demo.generator import Plan, demo_batches  # noqa: E402
+from apps.demo.generator import Plan, demo_batches  # noqa: E402
+from apps.demo.services import demo_portfolio_ensure  # noqa: E402
 from apps.ingestion.models import IngestBatch  # noqa: E402
 from apps.ingestion.services import events_ingest  # noqa: E402
 from apps.ingestion.validation import Limits  # noqa: E402
