@@ -12,7 +12,7 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
-from apps.accounts.services import user_ensure
+from apps.accounts.services import organization_provision, user_ensure
 from apps.core.exceptions import ApplicationError
 from apps.demo.catalog import ASSISTANTS, RELEASES
 from apps.registry.models import Assistant
@@ -24,7 +24,6 @@ from apps.registry.services import (
     release_annotate,
 )
 from apps.tenants.models import Organization
-from apps.tenants.services import organization_create
 
 DEMO_SLUG = "demo"
 DEMO_DOMAIN = "demo.localhost"
@@ -51,7 +50,7 @@ DEMO_LOGINS = (
 
 
 def demo_org_ensure() -> Organization:
-    result = organization_create(
+    result = organization_provision(
         slug=DEMO_SLUG,
         name="Demo Company",
         domain=DEMO_DOMAIN,
