@@ -13,8 +13,8 @@ from django.db import connection
 from django.test import Client
 from django_tenants.utils import schema_context
 
+from apps.accounts.services import organization_provision
 from apps.tenants.models import Organization
-from apps.tenants.services import organization_create
 
 pytest_plugins = ["tests.fixtures.events"]
 
@@ -48,8 +48,8 @@ def django_db_setup(
 def organizations(django_db_setup: None, django_db_blocker) -> dict[str, Organization]:
     assert connection.settings_dict["NAME"].startswith("test_"), "refusing to create test tenants outside a test DB"
     with django_db_blocker.unblock():
-        alpha = organization_create(**ALPHA, admin_password=ADMIN_PASSWORD).organization
-        beta = organization_create(**BETA, admin_password=ADMIN_PASSWORD).organization
+        alpha = organization_provision(**ALPHA, admin_password=ADMIN_PASSWORD).organization
+        beta = organization_provision(**BETA, admin_password=ADMIN_PASSWORD).organization
         connection.set_schema_to_public()
     return {"alpha": alpha, "beta": beta}
 

@@ -1,16 +1,14 @@
-"""Creating organizations: schema, domain and first admin, idempotently."""
+"""Creating organizations: schema and domain, idempotently (the first admin: accounts)."""
 
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import DomainNameValidator
-from django.db import transaction
-from django_tenants.utils import get_public_schema_name, schema_context
+from django_tenants.utils import get_public_schema_name
 
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.tenants.models import Domain, Organization
@@ -27,9 +25,6 @@ _domain_validator = DomainNameValidator(accept_idna=False)
 class OrganizationResult:
     organization: Organization
     created: bool
-    admin_email: str
-    admin_created: bool
-    admin_password: str | None  # only when this call generated it; shown once
 
 
 def validate_slug(slug: str) -> None:
@@ -60,32 +55,26 @@ def public_tenant_ensure() -> Organization:
     return public
 
 
-def organization_create(
-    *,
-    slug: str,
-    name: str,
-    domain: str,
-    admin_email: str,
-    admin_password: str | None = None,
-    admin_full_name: str = "Administrator",
-) -> OrganizationResult:
-    """Create (or confirm) an organization with its schema, domain and first admin.
+def organization_validate(*, slug: str, name: str, domain: str) -> None:
+    """Refuse bad arguments before anything is written (the caller may have more to check)."""
+    validate_slug(slug.strip().lower())
+    validate_domain(domain.strip().lower())
+    if not name.strip():
+        raise ApplicationError("name must not be empty")
+
+
+def organization_create(*, slug: str, name: str, domain: str) -> OrganizationResult:
+    """Create (or confirm) an organization with its schema and domain.
 
     Running it again with the same arguments changes nothing; conflicting arguments
     (a domain that belongs to another organization, a different domain for an existing
-    slug) are refused with a message saying which.
+    slug) are refused with a message saying which. The first admin is the accounts app's
+    business (``apps.accounts.services.organization_provision``).
     """
-    from apps.accounts.services import user_ensure
-
+    organization_validate(slug=slug, name=name, domain=domain)
     slug = slug.strip().lower()
     domain = domain.strip().lower()
     name = name.strip()
-    validate_slug(slug)
-    validate_domain(domain)
-    if not name:
-        raise ApplicationError("name must not be empty")
-    if not admin_email or "@" not in admin_email:
-        raise ApplicationError(f"invalid admin e-mail {admin_email!r}")
 
     public_tenant_ensure()
     owner = Domain.objects.filter(domain=domain).select_related("tenant").first()
@@ -107,18 +96,4 @@ def organization_create(
                 f"organization {slug!r} already exists with domain(s) {existing}; refusing to add {domain!r}"
             )
         Domain.objects.create(domain=domain, tenant=org, is_primary=True)
-
-    generated = None
-    if admin_password is None:
-        generated = secrets.token_urlsafe(12)
-    with schema_context(slug), transaction.atomic():
-        _, admin_created = user_ensure(
-            email=admin_email, password=admin_password or generated, roles=["admin"], full_name=admin_full_name
-        )
-    return OrganizationResult(
-        organization=org,
-        created=created,
-        admin_email=admin_email,
-        admin_created=admin_created,
-        admin_password=generated if admin_created else None,
-    )
+    return OrganizationResult(organization=org, created=created)

@@ -46,6 +46,8 @@ TENANT_APPS = [
     "apps.nlp",
     "apps.detection",
     "apps.analytics",
+    # The top of the house: no models; seed_demo and the ops task (autodiscovered by Celery).
+    "apps.demo",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

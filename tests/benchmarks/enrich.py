@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/benchmarks/enrich.py [--messages 100000] [--chunk 2000]
 
-User messages come from the seeded demo generator (apps.ingestion.demo), in conversation
+User messages come from the seeded demo generator (apps.demo), in conversation
 order, so rephrase pairs are the real "previous two user messages". Each chunk goes through
 the same functions the enrichment step calls, one process, timed per stage; the intent model
 is fitted once up front (not timed: that is the scheduled re-clustering). RSS is sampled per
@@ -31,7 +31,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from apps.ingestion.demo.generator import Plan, demo_batches  # noqa: E402
+from apps.demo.generator import Plan, demo_batches  # noqa: E402
 from apps.nlp.frustration import MessageSignals, score_frustration  # noqa: E402
 from apps.nlp.intents import assign_intents, fit_intents  # noqa: E402
 from apps.nlp.language import detect_languages  # noqa: E402

@@ -35,13 +35,13 @@ from django.utils import timezone  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
+from apps.accounts.services import organization_provision  # noqa: E402
 from apps.conversations.services import conversations_build  # noqa: E402
-from apps.core.demo import demo_portfolio_ensure  # noqa: E402
-from apps.ingestion.demo.generator import Plan, demo_batches  # noqa: E402
+from apps.demo.generator import Plan, demo_batches  # noqa: E402
+from apps.demo.services import demo_portfolio_ensure  # noqa: E402
 from apps.ingestion.models import IngestBatch  # noqa: E402
 from apps.ingestion.services import events_ingest  # noqa: E402
 from apps.ingestion.validation import Limits  # noqa: E402
-from apps.tenants.services import organization_create  # noqa: E402
 from config.celery import app  # noqa: E402
 
 SLUG = "pipe"
@@ -55,7 +55,7 @@ def main() -> None:
     # Store without enriching: the enrichment tasks go to an in-memory broker nobody reads.
     app.conf.task_always_eager = False
     app.conf.broker_url = "memory://"
-    organization_create(
+    organization_provision(
         slug=SLUG,
         name="Pipeline bench",
         domain="pipe.localhost",

@@ -8,7 +8,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
-from apps.core.tasks import tenant_snapshot
+from apps.demo.tasks import tenant_snapshot
 from config.celery import app
 from tests.helpers import process_env, start_worker, stop
 

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from tqdm import tqdm
 
-from apps.core.demo import DEMO_LOGINS, DEMO_SLUG, demo_org_ensure, demo_portfolio_ensure
-from apps.ingestion.demo.generator import DEFAULT_EVENTS, Plan, demo_batches
+from apps.demo.generator import DEFAULT_EVENTS, Plan, demo_batches
+from apps.demo.services import DEMO_LOGINS, DEMO_SLUG, demo_org_ensure, demo_portfolio_ensure
 from apps.ingestion.services import events_ingest
 from apps.ingestion.validation import Limits
 from apps.nlp.tasks import recluster_intents
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             org = demo_org_ensure()
             self.stdout.write(f"demo organization ready: {org.name} ({org.schema_name})")
         elif not Organization.objects.filter(schema_name=slug).exists():
-            raise CommandError(f"organization {slug!r} does not exist; create it first (create_organization)")
+            raise CommandError(f"organization {slug!r} does not exist; create it first (create_org)")
 
         now = timezone.now()
         # The trusted-caller path: the seed back-fills history older than the public API's 30 days.

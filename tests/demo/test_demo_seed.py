@@ -14,10 +14,10 @@ import orjson
 import pytest
 from django.db import connection
 
-from apps.core.demo import demo_portfolio_ensure
-from apps.ingestion.demo import templates as tpl
-from apps.ingestion.demo.catalog import HR_CAREER_COACH_LAUNCH, SPECS_BY_KEY
-from apps.ingestion.demo.generator import ACCEPT, Batch, Plan, demo_batches
+from apps.demo import templates as tpl
+from apps.demo.catalog import HR_CAREER_COACH_LAUNCH, SPECS_BY_KEY
+from apps.demo.generator import ACCEPT, Batch, Plan, demo_batches
+from apps.demo.services import demo_portfolio_ensure
 from apps.ingestion.models import RawEvent
 from apps.ingestion.services import events_ingest
 from apps.ingestion.validation import Limits

@@ -19,8 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import Any
 
-from apps.ingestion.demo import templates as tpl
-from apps.ingestion.demo.catalog import (
+from apps.demo import templates as tpl
+from apps.demo.catalog import (
     ASSISTANTS,
     CAREER_DAY1_SHARE,
     CODE_MODEL_CHANGE,

@@ -2,8 +2,8 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.accounts.services import organization_provision
 from apps.core.exceptions import ApplicationError
-from apps.tenants.services import organization_create
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **opts: str) -> None:
         password = os.environ.get(opts["admin_password_env"]) or None
         try:
-            result = organization_create(
+            result = organization_provision(
                 slug=opts["slug"],
                 name=opts["name"],
                 domain=opts["domain"],

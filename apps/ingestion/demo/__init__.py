@@ -1,1 +1,0 @@
-"""Deterministic demo traffic for seed_demo (see docs/demo-data.md)."""
