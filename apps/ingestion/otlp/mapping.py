@@ -1,62 +1,28 @@
-"""OTLP/HTTP traces and logs → v1 events (DESIGN.md, Ingestion API; docs/otlp.md).
+"""GenAI spans (plus the log records joined to them) → v1 event dicts. Pure: no HTTP, no database.
 
 Spans that follow the OpenTelemetry GenAI semantic conventions (and the older attribute and
 event shapes real instrumentation libraries still send) are mapped onto the SAME event dicts
-the JSON batch API accepts, then stored through ``events_ingest`` — one durable write path,
-one validator, one enrichment.
-
-Every LLM call re-sends the whole history, so message and event ids are derived from
-(conversation id, position in the history, role, content hash): turn 2's copy of turn 1's
-question gets turn 1's event id, and the per-assistant idempotency key stores it once.
-
-The first half of this module is pure (protobuf in, event dicts out) so it is testable without
-HTTP or a database; the ``otlp_*_ingest`` services at the bottom add the cross-request join of
-log records to spans and call the write path.
+the JSON batch API accepts: one durable write path, one validator, one enrichment.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import pickle
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from django.conf import settings
-from django.utils import timezone
-from google.protobuf import json_format
-from google.protobuf.message import DecodeError
-from google.protobuf.message import Message as ProtoMessage
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from rest_framework import status
 
-from apps.core.exceptions import ApplicationError
-from apps.ingestion.services import IngestResult, events_ingest
+from apps.ingestion.otlp.decode import EventRecord, LogRef, SpanRecord, logs_from_request, spans_from_request
+from apps.ingestion.otlp.dedup import id_digest, unique_events
+from apps.ingestion.otlp.identities import GenAiSpan, resolve_spans
 from apps.ingestion.validation import ACTIONS, OUTCOMES, ROLES
-from apps.registry.models import Assistant
-
-PROTOBUF = "application/x-protobuf"
-JSON = "application/json"
-# Some exporters spell it without the x- (the OTLP spec names only x-protobuf, but it costs nothing).
-_PROTOBUF_TYPES = frozenset({PROTOBUF, "application/protobuf"})
-
-CONVERSATION_KEYS = ("gen_ai.conversation.id", "session.id", "traceloop.association.properties.session_id")
-USER_KEYS = ("user.id", "traceloop.association.properties.user_id", "enduser.id")
-# Not GenAI conventions: Tessera's own optional attributes so OTLP clients can send what the
-# JSON API's feature/variant/user fields carry (A/B variants, locale for language metrics).
-FEATURE_KEY = "tessera.feature"
-VARIANT_KEY = "tessera.variant"
-USER_PROFILE_KEYS = {
-    "locale": "tessera.user.locale",
-    "department": "tessera.user.department",
-    "region": "tessera.user.region",
-}
 
 INPUT_EVENT_ROLES = {
     "gen_ai.system.message": "system",
@@ -81,16 +47,6 @@ _ROLE_ALIASES = {
     "ipython": "tool",
 }
 _OLD_ATTR_RE = re.compile(r"^gen_ai\.(prompt|completion)\.(\d+)\.(role|content)$")
-_HEX_RE = re.compile(r"^[0-9a-fA-F]+$")
-# OTLP/JSON sends trace and span ids as hex, protobuf's JSON mapping expects base64 for bytes.
-_ID_FIELD_LENGTHS = {
-    "traceId": 32,
-    "trace_id": 32,
-    "spanId": 16,
-    "span_id": 16,
-    "parentSpanId": 16,
-    "parent_span_id": 16,
-}
 _UP_LABELS = frozenset(
     {"up", "thumbs_up", "thumbsup", "positive", "pass", "passed", "good", "correct", "relevant", "helpful", "yes"}
 )
@@ -114,257 +70,6 @@ _DOWN_LABELS = frozenset(
 _MAX_LATENCY_MS = 3_600_000
 _COMMENT_MAX = 2000
 _SHORT_MAX = 128
-
-M = TypeVar("M", bound=ProtoMessage)
-
-
-class OtlpDecodeError(ApplicationError):
-    status_code = status.HTTP_400_BAD_REQUEST
-
-
-class UnsupportedMediaTypeError(ApplicationError):
-    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-
-
-# --- decoding -----------------------------------------------------------------------------
-
-
-def media_type(content_type: str | None) -> str:
-    """``application/json; charset=utf-8`` → ``application/json``; refuses what OTLP/HTTP does not use."""
-    base = (content_type or "").split(";", 1)[0].strip().lower()
-    if base in _PROTOBUF_TYPES:
-        return PROTOBUF
-    if base == JSON:
-        return JSON
-    raise UnsupportedMediaTypeError(
-        f"unsupported Content-Type {base or '(none)'!r}; OTLP/HTTP sends {PROTOBUF!r} or {JSON!r}"
-    )
-
-
-def _hex_ids_to_base64(node: Any) -> Any:
-    """Rewrite OTLP/JSON's hex trace/span ids in place so protobuf's JSON parser reads the bytes.
-
-    Values that are not hex of the right length are left alone: some exporters send protobuf's
-    own JSON mapping (base64), and json_format reads those as they are.
-    """
-    if isinstance(node, dict):
-        for key, value in node.items():
-            length = _ID_FIELD_LENGTHS.get(key)
-            if length and isinstance(value, str) and len(value) == length and _HEX_RE.match(value):
-                node[key] = base64.b64encode(bytes.fromhex(value)).decode()
-            elif isinstance(value, dict | list):
-                _hex_ids_to_base64(value)
-    elif isinstance(node, list):
-        for item in node:
-            _hex_ids_to_base64(item)
-    return node
-
-
-def decode_request(body: bytes, content: str, message_cls: type[M]) -> M:
-    """Parse an OTLP export request body (protobuf or OTLP/JSON) into ``message_cls``."""
-    name = message_cls.DESCRIPTOR.name
-    message = message_cls()
-    if content == PROTOBUF:
-        try:
-            message.ParseFromString(body)
-        except DecodeError as exc:
-            raise OtlpDecodeError(f"body is not a valid protobuf {name}: {exc}") from exc
-        return message
-    try:
-        payload = orjson.loads(body) if body else {}
-    except orjson.JSONDecodeError as exc:
-        raise OtlpDecodeError(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise OtlpDecodeError(f"body must be a JSON object ({name})")
-    try:
-        # ignore_unknown_fields: OTLP/JSON receivers must ignore fields they do not know (spec).
-        json_format.ParseDict(_hex_ids_to_base64(payload), message, ignore_unknown_fields=True)
-    except json_format.ParseError as exc:
-        raise OtlpDecodeError(f"body is not a valid OTLP/JSON {name}: {exc}") from exc
-    return message
-
-
-def encode_response(message: ProtoMessage, content: str) -> bytes:
-    if content == PROTOBUF:
-        return message.SerializeToString()
-    return orjson.dumps(json_format.MessageToDict(message))
-
-
-# --- OTLP records as plain data --------------------------------------------------------------
-
-
-@dataclass
-class EventRecord:
-    """A span event or a log record: what the GenAI conventions call an event."""
-
-    name: str
-    time_ns: int
-    attrs: dict[str, Any]
-    body: Any = None
-
-
-@dataclass
-class SpanRecord:
-    trace_id: str  # hex
-    span_id: str  # hex
-    parent_span_id: str
-    name: str
-    start_ns: int
-    end_ns: int
-    attrs: dict[str, Any]
-    events: list[EventRecord] = field(default_factory=list)
-    resource: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class LogRef:
-    trace_id: str
-    span_id: str
-    event: EventRecord
-
-
-@dataclass
-class GenAiSpan:
-    """A GenAI span with the identities resolved from its trace (what the log join needs later)."""
-
-    span: SpanRecord
-    conversation_id: str
-    user_id: str
-    feature: str | None = None
-    variant: str | None = None
-    user: dict[str, str] = field(default_factory=dict)
-
-
-def any_value(value: AnyValue) -> Any:
-    kind = value.WhichOneof("value")
-    if kind is None:
-        return None
-    if kind == "array_value":
-        return [any_value(v) for v in value.array_value.values]
-    if kind == "kvlist_value":
-        return attributes(value.kvlist_value.values)
-    if kind == "bytes_value":
-        return value.bytes_value.hex()
-    return getattr(value, kind)
-
-
-def attributes(kvs: Iterable[KeyValue]) -> dict[str, Any]:
-    return {kv.key: any_value(kv.value) for kv in kvs}
-
-
-def spans_from_request(request: ExportTraceServiceRequest) -> list[SpanRecord]:
-    spans: list[SpanRecord] = []
-    for resource_spans in request.resource_spans:
-        resource = attributes(resource_spans.resource.attributes)
-        for scope_spans in resource_spans.scope_spans:
-            for span in scope_spans.spans:
-                spans.append(
-                    SpanRecord(
-                        trace_id=span.trace_id.hex(),
-                        span_id=span.span_id.hex(),
-                        parent_span_id=span.parent_span_id.hex(),
-                        name=span.name,
-                        start_ns=span.start_time_unix_nano,
-                        end_ns=span.end_time_unix_nano or span.start_time_unix_nano,
-                        attrs=attributes(span.attributes),
-                        events=[
-                            EventRecord(name=e.name, time_ns=e.time_unix_nano, attrs=attributes(e.attributes))
-                            for e in span.events
-                        ],
-                        resource=resource,
-                    )
-                )
-    return spans
-
-
-def logs_from_request(request: ExportLogsServiceRequest) -> list[LogRef]:
-    """Log records that name a GenAI event; others (application logs) are not ours to keep."""
-    refs: list[LogRef] = []
-    for resource_logs in request.resource_logs:
-        for scope_logs in resource_logs.scope_logs:
-            for record in scope_logs.log_records:
-                attrs = attributes(record.attributes)
-                # event_name is the field since OTLP 1.5; older SDKs put it in an attribute.
-                name = record.event_name or str(attrs.get("event.name") or "")
-                if not name.startswith("gen_ai."):
-                    continue
-                refs.append(
-                    LogRef(
-                        trace_id=record.trace_id.hex(),
-                        span_id=record.span_id.hex(),
-                        event=EventRecord(
-                            name=name,
-                            time_ns=record.time_unix_nano or record.observed_time_unix_nano,
-                            attrs=attrs,
-                            body=any_value(record.body) if record.HasField("body") else None,
-                        ),
-                    )
-                )
-    return refs
-
-
-# --- identities -----------------------------------------------------------------------------
-
-
-def is_genai(span: SpanRecord) -> bool:
-    return any(key.startswith("gen_ai.") for key in span.attrs) or any(
-        event.name.startswith("gen_ai.") for event in span.events
-    )
-
-
-def _lineage(span: SpanRecord, by_id: dict[tuple[str, str], SpanRecord], trace: list[SpanRecord]) -> list[dict]:
-    """Attribute sets to search for ids: the span, its ancestors, the rest of its trace, its resource.
-
-    Apps put ``gen_ai.conversation.id`` / ``user.id`` on their own (ancestor) span; when the
-    parent chain is broken by a span not in this request, another span of the trace may still
-    hold them.
-    """
-    chain: list[SpanRecord] = []
-    seen: set[str] = set()
-    current: SpanRecord | None = span
-    while current is not None and current.span_id not in seen:
-        chain.append(current)
-        seen.add(current.span_id)
-        current = by_id.get((current.trace_id, current.parent_span_id)) if current.parent_span_id else None
-    rest = sorted((s for s in trace if s.span_id not in seen), key=lambda s: s.start_ns)
-    return [s.attrs for s in chain] + [s.attrs for s in rest] + [span.resource]
-
-
-def _first(attr_sets: Sequence[dict], keys: Sequence[str]) -> str | None:
-    for key in keys:  # key order first: gen_ai.conversation.id anywhere beats session.id nearby
-        for attrs in attr_sets:
-            value = attrs.get(key)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                value = str(value)
-            if isinstance(value, str) and value.strip():
-                return value
-    return None
-
-
-def resolve_spans(spans: Sequence[SpanRecord]) -> list[GenAiSpan]:
-    """The GenAI spans of a request with conversation and user resolved; other spans dropped."""
-    by_id = {(s.trace_id, s.span_id): s for s in spans}
-    traces: dict[str, list[SpanRecord]] = {}
-    for span in spans:
-        traces.setdefault(span.trace_id, []).append(span)
-    resolved: list[GenAiSpan] = []
-    for span in spans:
-        if not is_genai(span):
-            continue
-        lineage = _lineage(span, by_id, traces[span.trace_id])
-        user = {name: value for name, key in USER_PROFILE_KEYS.items() if (value := _first(lineage, [key]))}
-        resolved.append(
-            GenAiSpan(
-                span=span,
-                # No ids anywhere: one conversation is one trace (DESIGN.md).
-                conversation_id=_first(lineage, CONVERSATION_KEYS) or span.trace_id,
-                user_id=_first(lineage, USER_KEYS) or f"anonymous-{span.trace_id}",
-                feature=_first(lineage, [FEATURE_KEY]),
-                variant=_first(lineage, [VARIANT_KEY]),
-                user=user,
-            )
-        )
-    return resolved
 
 
 # --- content --------------------------------------------------------------------------------
@@ -534,10 +239,6 @@ def _ts(ns: int) -> str:
     return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ns // 1000)).isoformat()
 
 
-def _digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
-
-
 def _int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -604,7 +305,7 @@ def span_events(
     for position, role, text, is_output in turns:
         if role is None or text is None:
             continue
-        digest = _digest(conversation, position, role, hashlib.sha256(text.encode()).hexdigest())
+        digest = id_digest(conversation, position, role, hashlib.sha256(text.encode()).hexdigest())
         event: dict[str, Any] = {
             "id": f"otlp-{digest}",
             "type": "message",
@@ -657,7 +358,7 @@ def _evaluation_event(
     raw_label = attrs.get("gen_ai.evaluation.score.label")
     label = re.sub(r"[\s-]+", "_", raw_label.strip().lower()) if isinstance(raw_label, str) else None
     score = attrs.get("gen_ai.evaluation.score.value")
-    digest = _digest(common["conversation_id"], answer_id or span.span_id, name, label, score)
+    digest = id_digest(common["conversation_id"], answer_id or span.span_id, name, label, score)
     base = {
         "timestamp": _ts(evaluation.time_ns or span.end_ns),
         **common,
@@ -711,137 +412,4 @@ def request_to_events(
         logs_from_request(logs) if logs is not None else (),
         content_max_chars=content_max_chars,
     )
-    return _unique(event for item in mapped for event in item.events)
-
-
-def _unique(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: dict[str, dict[str, Any]] = {}
-    for event in events:
-        seen.setdefault(event["id"], event)  # the first span to carry a message wins
-    return list(seen.values())
-
-
-# --- services: the cross-request join and the write path --------------------------------------
-
-# Spans and their log records are exported by separate processors, in separate requests, in
-# either order. The join state is kept durably in the tenant's schema (OtlpJoinState): each
-# GenAI span's resolved identities, and each span's log records. Whichever arrives second
-# completes the join; mapping twice is harmless because event ids are deterministic.
-_JOIN_TTL_SECONDS = getattr(settings, "OTLP_JOIN_TTL_SECONDS", 3600)
-
-
-def _join_get_many(keys: list[str]) -> dict[str, Any]:
-    from apps.ingestion.models import OtlpJoinState
-
-    rows = OtlpJoinState.objects.filter(key__in=keys, expires_at__gt=timezone.now()).values_list("key", "value")
-    # Pickle is safe here: the bytes were written by this module into the tenant's own schema.
-    return {key: pickle.loads(bytes(value)) for key, value in rows}  # noqa: S301
-
-
-def _join_set_many(values: dict[str, Any]) -> None:
-    from apps.ingestion.models import OtlpJoinState
-
-    expires = timezone.now() + timedelta(seconds=_JOIN_TTL_SECONDS)
-    OtlpJoinState.objects.bulk_create(
-        [OtlpJoinState(key=k, value=pickle.dumps(v), expires_at=expires) for k, v in values.items()],
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=["value", "expires_at"],
-    )
-
-
-def join_state_sweep() -> int:
-    """Delete expired join rows (log records whose span never came)."""
-    from apps.ingestion.models import OtlpJoinState
-
-    deleted, _ = OtlpJoinState.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
-
-
-def _span_key(assistant_id: int, trace_id: str, span_id: str) -> str:
-    return f"otlp:span:{assistant_id}:{trace_id}:{span_id}"
-
-
-def _logs_key(assistant_id: int, trace_id: str, span_id: str) -> str:
-    return f"otlp:logs:{assistant_id}:{trace_id}:{span_id}"
-
-
-@dataclass
-class OtlpResult:
-    rejected: int  # spans (traces) or log records (logs) whose events were rejected
-    error_message: str
-    ingest: IngestResult | None
-
-
-def _store(*, assistant: Assistant, mapped: Sequence[SpanEvents]) -> tuple[set[int], str, IngestResult | None]:
-    """Ingest the mapped events; returns the indexes of spans with rejected events and why."""
-    events: list[dict[str, Any]] = []
-    owner: list[int] = []
-    seen: set[str] = set()
-    for index, item in enumerate(mapped):
-        for event in item.events:
-            if event["id"] not in seen:
-                seen.add(event["id"])
-                events.append(event)
-                owner.append(index)
-    if not events:
-        return set(), "", None
-    result = events_ingest(assistant=assistant, events=events, source="otlp")
-    bad: set[int] = set()
-    reasons: list[str] = []
-    for rejected in result.rejected:
-        span_index = owner[rejected["index"]]
-        if span_index not in bad:
-            bad.add(span_index)
-            errors = "; ".join(f"{k}: {v}" for k, v in rejected["errors"].items())
-            reasons.append(f"span {mapped[span_index].span.span.span_id}: {errors}")
-    message = " | ".join(reasons[:5]) + (f" (and {len(reasons) - 5} more)" if len(reasons) > 5 else "")
-    return bad, message, result
-
-
-def otlp_traces_ingest(*, assistant: Assistant, request: ExportTraceServiceRequest) -> OtlpResult:
-    resolved = resolve_spans(spans_from_request(request))
-    if not resolved:
-        return OtlpResult(rejected=0, error_message="", ingest=None)
-    aid = assistant.pk
-    _join_set_many({_span_key(aid, s.span.trace_id, s.span.span_id): s for s in resolved})
-    parked = _join_get_many([_logs_key(aid, s.span.trace_id, s.span.span_id) for s in resolved])
-    logs = [ref for refs in parked.values() for ref in refs]
-    bad, message, result = _store(assistant=assistant, mapped=map_spans(resolved, logs))
-    return OtlpResult(rejected=len(bad), error_message=message, ingest=result)
-
-
-def otlp_logs_ingest(*, assistant: Assistant, request: ExportLogsServiceRequest) -> OtlpResult:
-    refs = [ref for ref in logs_from_request(request) if ref.span_id and ref.trace_id]
-    if not refs:
-        return OtlpResult(rejected=0, error_message="", ingest=None)
-    aid = assistant.pk
-    grouped: dict[tuple[str, str], list[LogRef]] = {}
-    for ref in refs:
-        grouped.setdefault((ref.trace_id, ref.span_id), []).append(ref)
-    # Keep every span's records (not only the new ones): a span's history may be split over two
-    # log exports, and positions are counted over all of them.
-    keys = {pair: _logs_key(aid, *pair) for pair in grouped}
-    known = _join_get_many(list(keys.values()))
-    merged: dict[tuple[str, str], list[LogRef]] = {}
-    for pair, new in grouped.items():
-        existing = known.get(keys[pair], [])
-        fingerprints = {_fingerprint(r) for r in existing}
-        merged[pair] = existing + [r for r in new if _fingerprint(r) not in fingerprints]
-    _join_set_many({keys[pair]: value for pair, value in merged.items()})
-
-    span_keys = {pair: _span_key(aid, *pair) for pair in grouped}
-    found = _join_get_many(list(span_keys.values()))
-    spans = [found[key] for key in span_keys.values() if key in found]
-    if not spans:
-        return OtlpResult(rejected=0, error_message="", ingest=None)  # parked until the span arrives
-    logs = [ref for pair in grouped if span_keys[pair] in found for ref in merged[pair]]
-    mapped = map_spans(spans, logs)
-    bad, message, result = _store(assistant=assistant, mapped=mapped)
-    bad_pairs = {(mapped[i].span.span.trace_id, mapped[i].span.span.span_id) for i in bad}
-    rejected_records = sum(len(grouped[pair]) for pair in bad_pairs if pair in grouped)
-    return OtlpResult(rejected=rejected_records, error_message=message, ingest=result)
-
-
-def _fingerprint(ref: LogRef) -> str:
-    return _digest(ref.event.name, ref.event.time_ns, orjson.dumps(ref.event.body, default=str), ref.event.attrs)
+    return unique_events(event for item in mapped for event in item.events)
