@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Iterator
+from typing import Any
 
+from celery import Task
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
-
-T = TypeVar("T")
 
 
 def iter_tenant_schemas() -> Iterator[str]:
@@ -19,10 +18,19 @@ def iter_tenant_schemas() -> Iterator[str]:
     )
 
 
-def for_each_tenant(fn: Callable[[str], T]) -> dict[str, T]:
-    """Run ``fn(schema_name)`` inside each organization's schema; never in public."""
-    results: dict[str, T] = {}
+def dispatch_per_tenant(task: Task, *args: Any, **kwargs: Any) -> dict[str, str]:
+    """Enqueue ``task(*args, **kwargs)`` once per organization; returns the task id per schema.
+
+    Each task is sent while its organization's schema is active, so the tenant-aware Celery app
+    runs it in that schema (never in public), and one organization's failure fails only its own
+    task: the others still run, and each is retried or reported on its own.
+    """
+    # Without a broker (tests, a demo without Redis) the task runs right here, and with
+    # eager_propagates its exception would end the loop; throw=False keeps the failure in that
+    # task's own result, as a worker would. Celery still logs it with its traceback.
+    options: dict[str, Any] = {"throw": False} if task.app.conf.task_always_eager else {}
+    sent: dict[str, str] = {}
     for schema in list(iter_tenant_schemas()):
         with schema_context(schema):
-            results[schema] = fn(schema)
-    return results
+            sent[schema] = task.apply_async(args=args, kwargs=kwargs, **options).id
+    return sent

@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from apps.core.tenancy import for_each_tenant
+from apps.core.tenancy import dispatch_per_tenant
 from apps.ingestion.otlp import join_state_sweep
 from apps.ingestion.services import batch_enrich, raw_events_prune, stale_batches_requeue
 
@@ -11,19 +11,26 @@ def enrich_batch(self, batch_id: int) -> int:
     return batch_enrich(batch_id=batch_id)
 
 
-def _sweep(_schema: str) -> int:
+@shared_task
+def requeue_stale_batches() -> int:
+    """One organization's sweep: stale batches are re-sent, expired OTLP join rows dropped."""
     join_state_sweep()
     return stale_batches_requeue()
 
 
 @shared_task
-def requeue_stale_batches_all_tenants() -> dict[str, int]:
-    """Beat entry point (public schema): each tenant's stale batches are re-sent in its schema,
-    and expired OTLP join rows are dropped."""
-    return for_each_tenant(_sweep)
+def requeue_stale_batches_all_tenants() -> dict[str, str]:
+    """Beat entry point (public schema): one ``requeue_stale_batches`` task per organization."""
+    return dispatch_per_tenant(requeue_stale_batches)
 
 
 @shared_task
-def prune_raw_events_all_tenants() -> dict[str, int]:
-    """Beat entry point (daily): drop raw events past the replay window, per tenant."""
-    return for_each_tenant(lambda _schema: raw_events_prune())
+def prune_raw_events() -> int:
+    """One organization's raw events past the replay window are dropped."""
+    return raw_events_prune()
+
+
+@shared_task
+def prune_raw_events_all_tenants() -> dict[str, str]:
+    """Beat entry point (daily): one ``prune_raw_events`` task per organization."""
+    return dispatch_per_tenant(prune_raw_events)

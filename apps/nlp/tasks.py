@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from apps.core.tenancy import for_each_tenant
+from apps.core.tenancy import dispatch_per_tenant
 from apps.nlp.services import intents_recluster, intents_recluster_due
 
 
@@ -9,7 +9,9 @@ def recluster_intents(assistant_id: int) -> int:
     return intents_recluster(assistant_id=assistant_id)
 
 
-def _dispatch(_schema: str) -> int:
+@shared_task
+def recluster_due_intents() -> int:
+    """One organization: queue a re-clustering for every assistant with enough new data."""
     due = intents_recluster_due()
     for assistant_id in due:
         recluster_intents.delay(assistant_id)
@@ -17,6 +19,6 @@ def _dispatch(_schema: str) -> int:
 
 
 @shared_task
-def recluster_intents_all_tenants() -> dict[str, int]:
-    """Beat entry point: queue a re-clustering for every assistant with enough new data."""
-    return for_each_tenant(_dispatch)
+def recluster_intents_all_tenants() -> dict[str, str]:
+    """Beat entry point (public schema): one ``recluster_due_intents`` task per organization."""
+    return dispatch_per_tenant(recluster_due_intents)

@@ -8,6 +8,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
+from apps.core.tenancy import dispatch_per_tenant
 from apps.demo.tasks import tenant_snapshot
 from config.celery import app
 from tests.helpers import process_env, start_worker, stop
@@ -45,3 +46,28 @@ def test_real_worker_runs_task_in_sending_tenant_schema_only(committed_people, d
     assert committed_people["beta"] not in snapshot["users"]
     assert "admin@beta.test" not in snapshot["users"]
     assert "admin@alpha.test" in snapshot["users"]
+
+
+def test_real_worker_runs_each_dispatched_task_in_its_own_tenant_schema(committed_people, django_db_blocker) -> None:
+    """What the beat dispatchers do: sent from public, one task per organization, each in its schema."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(queue, process_env())
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+    try:
+        with django_db_blocker.unblock():
+            connection.set_schema_to_public()
+            sent = dispatch_per_tenant(tenant_snapshot)
+        snapshots = {schema: app.AsyncResult(task_id).get(timeout=60) for schema, task_id in sent.items()}
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.task_default_queue = "celery"
+        log = stop(worker)
+    assert {schema: snapshot["schema"] for schema, snapshot in snapshots.items()} == {
+        "alpha": "alpha",
+        "beta": "beta",
+    }, log
+    assert committed_people["alpha"] in snapshots["alpha"]["users"]
+    assert committed_people["alpha"] not in snapshots["beta"]["users"]
+    assert committed_people["beta"] in snapshots["beta"]["users"]
+    assert committed_people["beta"] not in snapshots["alpha"]["users"]

@@ -1,7 +1,8 @@
-"""OTLP request → v1 event dicts, without HTTP or a database (apps/ingestion/otlp.py)."""
+"""OTLP request → v1 event dicts, without HTTP or a database (apps/ingestion/otlp/)."""
 
 from __future__ import annotations
 
+import pickle
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -484,3 +485,20 @@ def test_decode_errors_are_precise() -> None:
         media_type("text/plain")
     assert media_type("application/json; charset=utf-8") == JSON
     assert media_type("application/x-protobuf") == PROTOBUF
+
+
+def test_join_rows_pickled_before_the_package_split_still_load() -> None:
+    """Join state written by the single-module ``apps.ingestion.otlp`` names its classes there."""
+    from apps.ingestion.otlp.decode import EventRecord, LogRef, SpanRecord
+    from apps.ingestion.otlp.identities import GenAiSpan
+
+    event = EventRecord(name="gen_ai.user.message", time_ns=1, attrs={"k": "v"}, body={"content": QUESTION})
+    span = SpanRecord(TRACE, LLM_SPAN, APP_SPAN, "chat", 1, 2, {"gen_ai.system": "openai"}, [event])
+    state = [GenAiSpan(span=span, conversation_id="c-1", user_id="u-1"), LogRef(TRACE, LLM_SPAN, event)]
+    # Protocol 0 names each class as text ("c<module>\n<name>\n"), so the old module path can be written in.
+    old = pickle.dumps(state, protocol=0)
+    for module in ("apps.ingestion.otlp.decode", "apps.ingestion.otlp.identities"):
+        old = old.replace(f"c{module}\n".encode(), b"capps.ingestion.otlp\n")
+    assert b"otlp.decode" not in old
+    assert b"otlp.identities" not in old
+    assert pickle.loads(old) == state  # noqa: S301 - bytes built by this test

@@ -1,0 +1,56 @@
+"""Pattern recognizers: compiled regexes find candidates, maintained libraries validate them.
+
+Each recognizer is a plain function ``(text) -> list[Finding]`` so it can be tested alone and
+run inside the spaCy component (``apps.detection.pipeline``) on ``doc.text``. Candidates are
+deliberately generous; checksums (``python-stdnum``), phone metadata (``phonenumbers``) and
+context words (``apps.detection.context``) decide. Scores below ``MIN_SCORE`` are dropped by
+``detect``, so a recognizer expresses "only with supporting context" as a base score below it.
+
+One module per family (``contact``, ``financial``, ``national_ids``, ``network``, ``secrets``,
+``date_of_birth``); this module is the registry that runs them all.
+"""
+
+from __future__ import annotations
+
+from apps.detection.findings import Finding
+from apps.detection.recognizers.base import MIN_SCORE, Recognizer
+from apps.detection.recognizers.contact import recognize_email, recognize_phone
+from apps.detection.recognizers.date_of_birth import recognize_date_of_birth
+from apps.detection.recognizers.financial import recognize_credit_card, recognize_iban
+from apps.detection.recognizers.national_ids import recognize_ids
+from apps.detection.recognizers.network import recognize_ip
+from apps.detection.recognizers.secrets import recognize_secrets
+
+__all__ = [
+    "MIN_SCORE",
+    "PATTERN_RECOGNIZERS",
+    "Recognizer",
+    "recognize_credit_card",
+    "recognize_date_of_birth",
+    "recognize_email",
+    "recognize_iban",
+    "recognize_ids",
+    "recognize_ip",
+    "recognize_patterns",
+    "recognize_phone",
+    "recognize_secrets",
+]
+
+PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
+    recognize_email,
+    recognize_phone,
+    recognize_credit_card,
+    recognize_iban,
+    recognize_ids,
+    recognize_ip,
+    recognize_secrets,
+    recognize_date_of_birth,
+)
+
+
+def recognize_patterns(text: str, min_score: float = MIN_SCORE) -> list[Finding]:
+    """All pattern recognizers over one text, before overlap resolution."""
+    findings: list[Finding] = []
+    for recognizer in PATTERN_RECOGNIZERS:
+        findings.extend(f for f in recognizer(text) if f.score >= min_score)
+    return findings

@@ -1,0 +1,117 @@
+"""Dates of birth: a plausible date becomes personal data only next to birth words."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from apps.detection.context import make_context
+from apps.detection.findings import DATE_OF_BIRTH, Finding
+from apps.detection.recognizers.base import DIGIT_RE
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    "|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre"
+    "|janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|novembro|dezembro"
+    "|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+    "|januar|jänner|februar|märz|maerz|juni|juli|oktober|dezember"
+)
+_MONTH_NUMBER = {
+    **dict.fromkeys(("january", "jan", "enero", "janeiro", "janvier", "januar", "jänner"), 1),
+    **dict.fromkeys(("february", "feb", "febrero", "fevereiro", "février", "fevrier", "februar"), 2),
+    **dict.fromkeys(("march", "mar", "marzo", "março", "marco", "mars", "märz", "maerz"), 3),
+    **dict.fromkeys(("april", "apr", "abril", "avril"), 4),
+    **dict.fromkeys(("may", "mayo", "maio", "mai"), 5),
+    **dict.fromkeys(("june", "jun", "junio", "junho", "juin", "juni"), 6),
+    **dict.fromkeys(("july", "jul", "julio", "julho", "juillet", "juli"), 7),
+    **dict.fromkeys(("august", "aug", "agosto", "août", "aout"), 8),
+    **dict.fromkeys(("september", "sep", "sept", "septiembre", "setiembre", "setembro", "septembre"), 9),
+    **dict.fromkeys(("october", "oct", "octubre", "outubro", "octobre", "oktober"), 10),
+    **dict.fromkeys(("november", "nov", "noviembre", "novembro", "novembre"), 11),
+    **dict.fromkeys(("december", "dec", "diciembre", "dezembro", "décembre", "decembre", "dezember"), 12),
+}
+_DATE_RE = re.compile(
+    rf"(?<![\w./-])(?:"
+    rf"(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>(?:19|20)\d{{2}}|\d{{2}})"
+    rf"|(?P<y2>(?:19|20)\d{{2}})[./-](?P<m2>\d{{1,2}})[./-](?P<d2>\d{{1,2}})"
+    rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th|º|°|\.|er)?\s+(?:de\s+)?(?P<m3>{_MONTHS})\.?,?\s+(?:de\s+|del\s+)?(?P<y3>(?:19|20)\d{{2}})"
+    rf"|(?P<m4>{_MONTHS})\.?\s+(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}})"
+    rf")(?![\w]|[./-]\d)",
+    re.IGNORECASE,
+)
+_DOB_CONTEXT = make_context(
+    positive=(
+        "born",
+        "birth",
+        "birthday",
+        "birthdate",
+        "date of birth",
+        "dob",
+        "d.o.b",
+        "b.",
+        "nacido",
+        "nacida",
+        "nací",
+        "naci",
+        "nacimiento",
+        "cumpleaños",
+        "f. nac",
+        "nascido",
+        "nascida",
+        "nasci",
+        "nascimento",
+        "aniversário",
+        "né",
+        "née",
+        "naissance",
+        "geboren",
+        "geburtsdatum",
+        "geburtstag",
+        "geb.",
+        "geb",
+        "age",
+        "edad",
+        "idade",
+        "âge",
+        "alter",
+    ),
+    boost=0.6,
+    floor_with_context=0.85,
+    window_before=60,
+)
+
+
+def _plausible_birth_date(m: re.Match[str]) -> bool:
+    groups = m.groupdict()
+    for i in "1234":
+        if groups[f"y{i}"]:
+            year_text, month_text, day_text = groups[f"y{i}"], groups[f"m{i}"], groups[f"d{i}"]
+            break
+    else:
+        return False
+    year = int(year_text)
+    if len(year_text) == 2:
+        year += 1900 if year > 25 else 2000
+    month = int(month_text) if month_text.isdigit() else _MONTH_NUMBER.get(month_text.lower().rstrip("."), 0)
+    day = int(day_text)
+    if i == "1" and month > 12 and day <= 12:
+        day, month = month, day  # US month/day order
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= date.today()  # noqa: DTZ011 — a calendar bound, not a timestamp
+
+
+def recognize_date_of_birth(text: str) -> list[Finding]:
+    if not DIGIT_RE.search(text):
+        return []
+    found = []
+    for m in _DATE_RE.finditer(text):
+        if not _plausible_birth_date(m):
+            continue
+        # A date alone is not personal data; it becomes a date of birth only in context.
+        score = _DOB_CONTEXT.score(text, m.start(), m.end(), 0.2)
+        found.append(Finding(DATE_OF_BIRTH, m.start(), m.end(), score, "date_of_birth"))
+    return found

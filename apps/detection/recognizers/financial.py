@@ -1,0 +1,109 @@
+"""Payment data: card numbers (PAN) and IBANs."""
+
+from __future__ import annotations
+
+import re
+
+from stdnum import iban as std_iban
+from stdnum import luhn
+
+from apps.detection.context import REFERENCE_WORDS, make_context
+from apps.detection.findings import CREDIT_CARD, IBAN, Finding
+from apps.detection.recognizers.base import compact, digits_of
+
+# ----------------------------------------------------------------------------------- card (PAN)
+
+_CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:[ \-]?\d){12,18}(?![\w]|[.\-/]\d)")
+# Issuer prefixes (IIN ranges) of the networks that matter; a Luhn-valid number outside them
+# is far more likely an id.
+_CARD_IIN_RE = re.compile(
+    r"\A(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)\d{12}"
+    r"|3[47]\d{13}|3(?:0[0-5]|[68]\d)\d{11,16}|6(?:011|5\d\d|4[4-9]\d)\d{12,15}|35(?:2[89]|[3-8]\d)\d{12,15}"
+    r"|62\d{14,17})\Z"
+)
+_CARD_CONTEXT = make_context(
+    positive=(
+        "card",
+        "credit",
+        "debit",
+        "visa",
+        "mastercard",
+        "amex",
+        "american express",
+        "discover",
+        "cc",
+        "pan",
+        "cvv",
+        "cvc",
+        "expiry",
+        "exp",
+        "payment",
+        "pay",
+        "charged",
+        "tarjeta",
+        "crédito",
+        "débito",
+        "pago",
+        "cartão",
+        "cartao",
+        "pagamento",
+        "carte",
+        "bancaire",
+        "paiement",
+        "karte",
+        "kreditkarte",
+        "kartennummer",
+        "zahlung",
+    ),
+    negative=(*REFERENCE_WORDS, "imei", "account", "id", "isbn", "ean", "barcode", "phone", "tel"),
+)
+
+
+def recognize_credit_card(text: str) -> list[Finding]:
+    found = []
+    for m in _CARD_RE.finditer(text):
+        value = m.group()
+        digits = digits_of(value)
+        if not _CARD_IIN_RE.match(digits) or not luhn.is_valid(digits):
+            continue
+        groups = re.split(r"[ \-]", value)
+        # Cards are written in groups of 4 (Amex 4-6-5) or as one block; anything else
+        # (3-3-4, 2-digit groups) is a phone or reference number that happens to pass Luhn.
+        if len(groups) > 1 and not (
+            all(len(g) == 4 for g in groups[:-1]) or [len(g) for g in groups] in ([4, 6, 5], [4, 6, 4])
+        ):
+            continue
+        base = 0.85 if len(groups) > 1 else 0.7
+        score = _CARD_CONTEXT.score(text, m.start(), m.end(), base)
+        found.append(Finding(CREDIT_CARD, m.start(), m.end(), score, "credit_card"))
+    return found
+
+
+# ----------------------------------------------------------------------------------------- IBAN
+
+# Case-insensitive: people type "gb82 west ..." too; the mod-97 check keeps that safe.
+_IBAN_RE = re.compile(
+    r"(?<![\w])[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,3})?(?![\w])", re.IGNORECASE
+)
+_IBAN_QUICK_RE = re.compile(r"[A-Z]{2}\d{2}", re.IGNORECASE)
+_IBAN_CONTEXT = make_context(positive=("iban", "bank", "account", "cuenta", "conta", "compte", "konto", "transfer"))
+
+
+def recognize_iban(text: str) -> list[Finding]:
+    if not _IBAN_QUICK_RE.search(text):
+        return []
+    found = []
+    for m in _IBAN_RE.finditer(text):
+        value = m.group()
+        # The regex may swallow a following all-caps word or number group; shrink from the
+        # right until the checksum holds.
+        parts = re.split(r"([ \-])", value)
+        while parts:
+            candidate = "".join(parts)
+            if len(compact(candidate)) >= 15 and std_iban.is_valid(candidate.upper()):
+                end = m.start() + len(candidate)
+                score = _IBAN_CONTEXT.score(text, m.start(), end, 0.95)
+                found.append(Finding(IBAN, m.start(), end, score, "iban"))
+                break
+            parts = parts[:-2] if len(parts) > 2 else []
+    return found

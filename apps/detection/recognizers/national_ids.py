@@ -1,0 +1,218 @@
+"""US SSNs, national identifiers and EU VAT numbers: format regex, then python-stdnum's checksum."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stdnum.br import cpf
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.eu import vat
+from stdnum.exceptions import ValidationError
+from stdnum.fr import nir
+from stdnum.it import codicefiscale
+from stdnum.nl import bsn
+from stdnum.pl import pesel
+from stdnum.pt import nif
+from stdnum.us import ssn as us_ssn
+
+from apps.detection.context import REFERENCE_WORDS, Context, make_context
+from apps.detection.findings import NATIONAL_ID, SSN, Finding
+from apps.detection.recognizers.base import DIGIT_RE, compact, digits_of
+
+
+@dataclass(frozen=True, slots=True)
+class _IdSpec:
+    """A national identifier: where to look, how to validate, how much a valid hit proves."""
+
+    name: str
+    type: str
+    pattern: re.Pattern[str]
+    validate: Callable[[str], bool]
+    base: float  # score when written in its typical formatted shape
+    bare_base: float  # score for an unformatted digit run (weak: many ids share lengths)
+    context: Context
+
+
+def _ok(validator: Callable[[str], str]) -> Callable[[str], bool]:
+    def check(value: str) -> bool:
+        try:
+            validator(value)
+        except (ValidationError, ValueError, KeyError, IndexError):
+            return False
+        return True
+
+    return check
+
+
+def _nino_valid(value: str) -> bool:
+    # python-stdnum has no NINO module; HMRC's published prefix rules are the whole check
+    # (NINOs carry no checksum).
+    v = compact(value)
+    return bool(re.fullmatch(r"[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]", v)) and v[:2] not in {
+        "BG",
+        "GB",
+        "NK",
+        "KN",
+        "TN",
+        "NT",
+        "ZZ",
+    }
+
+
+def _ssn_valid(value: str) -> bool:
+    digits = digits_of(value)
+    return len(digits) == 9 and us_ssn.is_valid(digits) and len(set(digits)) > 2
+
+
+_ID_REFERENCE_NEGATIVE = (*REFERENCE_WORDS, "phone", "tel", "account", "routing", "zip", "amount")
+
+_ID_SPECS: tuple[_IdSpec, ...] = (
+    _IdSpec(
+        "us_ssn",
+        SSN,
+        re.compile(r"(?<![\w\-.])\d{3}([ \-]?)\d{2}\1\d{4}(?![\w]|[\-.]\d)"),
+        _ssn_valid,
+        0.65,
+        0.3,
+        make_context(
+            positive=("ssn", "ss#", "social security", "social", "seguro social", "sécurité sociale"),
+            negative=_ID_REFERENCE_NEGATIVE,
+        ),
+    ),
+    _IdSpec(
+        "uk_nino",
+        NATIONAL_ID,
+        re.compile(r"(?<!\w)[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)"),
+        _nino_valid,
+        0.7,
+        0.7,
+        make_context(positive=("national insurance", "ni number", "nino", "ni no", "ni")),
+    ),
+    _IdSpec(
+        "es_dni",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w\-])\d{8}[ \-]?[A-Za-z](?!\w)"),
+        _ok(dni.validate),
+        0.75,
+        0.75,
+        make_context(positive=("dni", "nif", "documento", "identidad", "id")),
+    ),
+    _IdSpec(
+        "es_nie",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w\-])[XYZxyz][ \-]?\d{7}[ \-]?[A-Za-z](?!\w)"),
+        _ok(nie.validate),
+        0.8,
+        0.8,
+        make_context(positive=("nie", "extranjero", "residencia", "documento")),
+    ),
+    _IdSpec(
+        "fr_nir",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}(?!\w)"),
+        _ok(nir.validate),
+        0.7,
+        0.5,
+        make_context(positive=("sécurité sociale", "securite sociale", "sécu", "secu", "nir", "insee", "carte vitale")),
+    ),
+    _IdSpec(
+        "it_codice_fiscale",
+        NATIONAL_ID,
+        re.compile(r"(?<!\w)[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z](?!\w)"),
+        _ok(codicefiscale.validate),
+        0.9,
+        0.9,
+        make_context(positive=("codice fiscale", "cf", "fiscale")),
+    ),
+    _IdSpec(
+        "br_cpf",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w.\-])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\w]|[.\-]\d)"),
+        _ok(cpf.validate),
+        0.8,
+        0.3,
+        make_context(positive=("cpf", "cadastro"), negative=_ID_REFERENCE_NEGATIVE),
+    ),
+    _IdSpec(
+        "de_idnr",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w.\-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)"),
+        _ok(idnr.validate),
+        0.3,
+        0.3,
+        make_context(
+            positive=(
+                "steuer-id",
+                "steuer-idnr",
+                "steueridentifikationsnummer",
+                "idnr",
+                "identifikationsnummer",
+                "tax id",
+            ),
+            negative=_ID_REFERENCE_NEGATIVE,
+        ),
+    ),
+    _IdSpec(
+        "nl_bsn",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w.\-])\d{4}\.?\d{2}\.?\d{3}(?![\w]|[.\-]\d)"),
+        _ok(bsn.validate),
+        0.3,
+        0.2,
+        make_context(positive=("bsn", "burgerservicenummer", "sofinummer"), negative=_ID_REFERENCE_NEGATIVE),
+    ),
+    _IdSpec(
+        "pt_nif",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w.\-])\d{3} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)"),
+        _ok(nif.validate),
+        0.2,
+        0.2,
+        make_context(
+            positive=("nif", "contribuinte", "número fiscal", "numero fiscal", "nipc"), negative=_ID_REFERENCE_NEGATIVE
+        ),
+    ),
+    _IdSpec(
+        "pl_pesel",
+        NATIONAL_ID,
+        re.compile(r"(?<![\w.\-])\d{11}(?![\w]|[.\-]\d)"),
+        _ok(pesel.validate),
+        0.2,
+        0.2,
+        make_context(positive=("pesel",), negative=_ID_REFERENCE_NEGATIVE),
+    ),
+    _IdSpec(
+        "eu_vat",
+        NATIONAL_ID,
+        re.compile(
+            r"(?<!\w)(?:ATU|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
+            r"[ \-]?[0-9A-Z]{8,12}(?!\w)"
+        ),
+        _ok(vat.validate),
+        0.85,
+        0.85,
+        make_context(
+            positive=("vat", "ust-idnr", "ust-id", "umsatzsteuer", "tva", "iva", "btw", "nif-iva", "partita iva")
+        ),
+    ),
+)
+
+
+def recognize_ids(text: str) -> list[Finding]:
+    """US SSN and national IDs / VAT numbers: format regex, then python-stdnum's checksum."""
+    if not DIGIT_RE.search(text):
+        return []
+    found = []
+    for spec in _ID_SPECS:
+        for m in spec.pattern.finditer(text):
+            value = m.group()
+            if not spec.validate(value):
+                continue
+            bare = value.isdigit()
+            base = spec.bare_base if bare else spec.base
+            score = spec.context.score(text, m.start(), m.end(), base)
+            found.append(Finding(spec.type, m.start(), m.end(), score, spec.name))
+    return found

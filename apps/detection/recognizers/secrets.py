@@ -1,0 +1,267 @@
+"""Secrets: provider keys and tokens, credentials after a keyword, high-entropy tokens in context."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from apps.detection.context import REFERENCE_WORDS, make_context
+from apps.detection.findings import SECRET, Finding, resolve_overlaps
+from apps.detection.recognizers.base import MIN_SCORE
+
+
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+def shannon_entropy(value: str) -> float:
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _looks_random(value: str, min_entropy: float = 3.0) -> bool:
+    """Rejects placeholders ("sk-xxxxxxxx", "sk-your-key-here") that share a key's prefix."""
+    lowered = value.lower()
+    if any(p in lowered for p in ("xxxx", "your", "placeholder", "redacted", "dummy", "<", "...", "****")):
+        return False
+    return shannon_entropy(value) >= min_entropy and bool(re.search(r"\d", value))
+
+
+def _jwt_valid(value: str) -> bool:
+    header = value.split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
+        return isinstance(json.loads(decoded), dict)
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class _SecretSpec:
+    name: str
+    pattern: re.Pattern[str]
+    score: float
+    validate: Callable[[str], bool]
+
+
+_SECRET_SPECS: tuple[_SecretSpec, ...] = (
+    _SecretSpec(
+        "private_key",
+        re.compile(
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s]*)"
+        ),
+        1.0,
+        lambda v: True,
+    ),
+    # AWS access key ids are 20 chars: a 4-letter type prefix then 16 base-32 characters.
+    _SecretSpec(
+        "aws_access_key",
+        re.compile(
+            r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z2-7]{16}(?![A-Za-z0-9])"
+        ),
+        0.95,
+        lambda v: len(set(v[4:])) > 4,
+    ),
+    _SecretSpec(
+        "jwt",
+        re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}(?![\w-])"),
+        0.95,
+        _jwt_valid,
+    ),
+    _SecretSpec(
+        "openai_key",
+        re.compile(r"(?<![\w-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}(?![\w-])"),
+        0.9,
+        lambda v: _looks_random(v.split("-", 1)[1]),
+    ),
+    _SecretSpec(
+        "anthropic_key",
+        re.compile(r"(?<![\w-])sk-ant-[a-z0-9]{2,8}-[A-Za-z0-9_-]{20,}(?![\w-])"),
+        0.95,
+        lambda v: _looks_random(v),
+    ),
+    _SecretSpec(
+        "github_token",
+        re.compile(r"(?<![\w])(?:gh[pousr]_[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{22,255})(?![\w])"),
+        0.95,
+        lambda v: _looks_random(v),
+    ),
+    _SecretSpec(
+        "gitlab_token",
+        re.compile(r"(?<![\w-])glpat-[A-Za-z0-9_-]{20,}(?![\w-])"),
+        0.95,
+        lambda v: _looks_random(v),
+    ),
+    _SecretSpec(
+        "slack_token",
+        re.compile(r"(?<![\w-])xox[abposr]-[A-Za-z0-9-]{10,}(?![\w-])"),
+        0.9,
+        lambda v: _looks_random(v),
+    ),
+    _SecretSpec(
+        "stripe_key",
+        re.compile(r"(?<![\w])(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}(?![\w])"),
+        0.95,
+        lambda v: _looks_random(v),
+    ),
+    _SecretSpec(
+        "google_api_key",
+        re.compile(r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"),
+        0.95,
+        lambda v: True,
+    ),
+    _SecretSpec(
+        "sendgrid_key",
+        re.compile(r"(?<![\w-])SG\.[\w-]{22}\.[\w-]{43}(?![\w-])"),
+        0.95,
+        lambda v: True,
+    ),
+    _SecretSpec(
+        "huggingface_token",
+        re.compile(r"(?<![\w])hf_[A-Za-z0-9]{30,}(?![\w])"),
+        0.9,
+        lambda v: _looks_random(v, 3.5) or shannon_entropy(v) >= 4.0,
+    ),
+    _SecretSpec(
+        "npm_token",
+        re.compile(r"(?<![\w])npm_[A-Za-z0-9]{36}(?![\w])"),
+        0.95,
+        lambda v: _looks_random(v),
+    ),
+)
+_SECRET_QUICK_RE = re.compile(
+    r"PRIVATE KEY|AKIA|ASIA|A[BCGIRN][A-Z]A|eyJ|sk-|gh[pousr]_|github_pat_|glpat-|xox|_live_|_test_|AIza|SG\.|hf_|npm_"
+)
+
+# "password: hunter2", "api_key=...", "mi contraseña es ...": the value after the keyword.
+_CREDENTIAL_RE = re.compile(
+    r"(?<!\w)(?P<key>pass(?:word|wd|phrase)?|pwd|passwort|kennwort|contraseña|contrasena|clave|senha|mot de passe|mdp"
+    r"|secret|client[_ -]?secret|api[_ -]?key|apikey|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token"
+    r"|token|bearer|pin)(?!\w)"
+    r"(?P<sep>[\"']?\s*(?:=>|:=|[:=])\s*|\s+(?:is|es|é|est|ist|era|was|sería|:)\s*[:=]?\s*|\s+)"
+    r"[\"'`]?(?P<value>[^\s\"'`,;<>]{4,200})",
+    re.IGNORECASE,
+)
+_CREDENTIAL_STOPWORDS = _words(
+    "the a an my your his her our their this that it is was not to for of and or reset change changed expired "
+    "field manager policy requirements required generator strength please null none empty true false undefined "
+    "here there below above same again too very el la mi tu su es de que para une un le mon ma est pas das der die "
+    "mein ist nicht o a meu minha não"
+)
+
+# Random-looking tokens next to a credential word; pure hex (git SHAs, UUIDs, checksums) is
+# excluded unless the context names it a key.
+_TOKEN_RE = re.compile(r"(?<![\w/+=.-])[A-Za-z0-9+/_\-]{20,}={0,2}(?![\w/+=-])")
+_UUID_RE = re.compile(r"\A[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_HEX_RE = re.compile(r"\A[0-9a-fA-F]+\Z")
+_TOKEN_CONTEXT = make_context(
+    positive=(
+        "key",
+        "api key",
+        "apikey",
+        "secret",
+        "token",
+        "bearer",
+        "authorization",
+        "auth",
+        "credential*",
+        "password",
+        "passwort",
+        "contraseña",
+        "senha",
+        "clé",
+        "clave",
+        "chave",
+        "schlüssel",
+        "private",
+        "signing",
+        "webhook",
+    ),
+    negative=(
+        "commit",
+        "sha",
+        "hash",
+        "checksum",
+        "md5",
+        "sha1",
+        "sha256",
+        "uuid",
+        "guid",
+        "request id",
+        "trace",
+        "url",
+        "path",
+        "file",
+        "base64",
+        "image",
+        "data",
+        "png",
+        "jpeg",
+        *REFERENCE_WORDS,
+    ),
+    boost=0.4,
+    floor_with_context=0.7,
+)
+
+
+_MARKUP_EDGES = re.compile(r"^[*_`~]+|[*_`~]+$")
+
+
+def recognize_secrets(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if _SECRET_QUICK_RE.search(text):
+        for spec in _SECRET_SPECS:
+            for m in spec.pattern.finditer(text):
+                end = m.end()
+                while end > m.start() and text[end - 1].isspace():
+                    end -= 1
+                if spec.validate(m.group()):
+                    found.append(Finding(SECRET, m.start(), end, spec.score, spec.name))
+    for m in _CREDENTIAL_RE.finditer(text):
+        value = m.group("value").rstrip(".,:;)")
+        # Markdown emphasis around a UI label ("**Mot de passe oublié**") is not part of a value.
+        if _MARKUP_EDGES.search(value) and not re.search(r"[\d\W_]", value.strip("*_`~")):
+            continue
+        # A closing "?" or "!" belongs to a password that has digits or symbols of its own
+        # ("Sommer2024!"), and is sentence punctuation after a plain word ("Passwort zurück?").
+        bare = value.rstrip("?!")
+        if not re.search(r"[\d\W_]", bare):
+            value = bare
+        if text[m.start() - 1 : m.start()] in ("?", "&"):
+            value = value.split("&", 1)[0]  # a URL query parameter ends at the next "&"
+        if value.lower() in _CREDENTIAL_STOPWORDS or len(value) < 4:
+            continue
+        explicit = any(c in m.group("sep") for c in ":=")
+        has_digit_or_symbol = bool(re.search(r"[\d\W_]", value))
+        if not explicit and not has_digit_or_symbol:
+            continue  # "my password is weak" / "token expired" — prose, not a value
+        if m.group("key").lower() in ("token", "pin", "bearer", "secret") and not explicit and len(value) < 8:
+            continue
+        score = 0.85 if explicit else 0.7
+        found.append(Finding(SECRET, m.start("value"), m.start("value") + len(value), score, "credential_in_context"))
+    for m in _TOKEN_RE.finditer(text):
+        value = m.group()
+        if _UUID_RE.match(value) or not re.search(r"\d", value) or not re.search(r"[A-Za-z]", value):
+            continue
+        entropy = shannon_entropy(value)
+        if _HEX_RE.match(value):
+            base, needed = 0.3, 3.0  # hex is git SHAs and checksums unless context says key
+        else:
+            if not (re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)) or "/" in value.strip("/"):
+                continue  # single-case words-with-digits and paths are identifiers, not keys
+            base, needed = (0.55 if len(value) >= 32 else 0.4), 3.5
+        if entropy < needed:
+            continue
+        score = _TOKEN_CONTEXT.score(text, m.start(), m.end(), base)
+        found.append(Finding(SECRET, m.start(), m.end(), score, "high_entropy_token"))
+    # A provider key is also a high-entropy token and often sits after "key:"; report it once,
+    # under the most specific recognizer (ties in score go to the longer span).
+    return resolve_overlaps(f for f in found if f.score >= MIN_SCORE)
