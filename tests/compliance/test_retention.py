@@ -9,13 +9,14 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.compliance.models import AuditEntry, ErasureRecord, MaskingPolicy, ReviewCase, VaultEntry
+from apps.audit.models import AuditEntry
+from apps.compliance.models import ErasureRecord, ReviewCase
 from apps.compliance.retention import EXPIRED, end_user_erase, end_user_hash, retention_apply
-from apps.compliance.services import masking_policy_get
 from apps.compliance.tasks import apply_retention_all_tenants
 from apps.conversations.models import Action, Conversation, Feedback, Message
 from apps.core.exceptions import NotPermittedError
-from apps.detection.models import SensitiveFinding
+from apps.detection.models import MaskingPolicy, SensitiveFinding, VaultEntry
+from apps.detection.services import masking_policy_get
 from apps.ingestion.models import RawEvent
 from tests.factories import UserFactory, sensitive_events
 from tests.fixtures.events import make_conversation
