@@ -2,8 +2,7 @@
 
 Runs first among ``settings.ENRICHMENT_STEPS`` inside the batch's transaction, so no other step,
 page or API ever reads unmasked content, and a failure rolls the batch back whole. Review cases
-are compliance's: its own step (``apps.compliance.services.review_cases_enrich_step``) runs next
-and reads the findings written here.
+are compliance's: its own enrichment step runs next and reads the findings written here.
 """
 
 from __future__ import annotations
