@@ -8,6 +8,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("apps.accounts.urls")),
     path("api/", include("config.api")),
+    # The audit log page is compliance's; it keeps its address under /registry/ but is mounted
+    # here, so registry (below compliance) does not route to it.
+    path("registry/audit/", include("apps.compliance.urls")),
     path("registry/", include("apps.registry.urls")),
     path("compliance/", include("apps.compliance.review_urls")),
     path("admin/", admin.site.urls),

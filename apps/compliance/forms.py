@@ -7,10 +7,11 @@ from typing import Any
 from django import forms
 
 from apps.accounts.models import User
-from apps.compliance.models import CaseStatus, MaskAction, MaskingPolicy, Severity
+from apps.compliance.models import CaseStatus
 from apps.compliance.selectors import CASE_SORTS
 from apps.detection.findings import ENTITY_TYPES
 from apps.detection.masking import action_for
+from apps.detection.models import MaskAction, MaskingPolicy, Severity
 from apps.registry.models import Assistant, Department
 
 DECISION_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus.OPEN]

@@ -14,17 +14,18 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Role
 from apps.accounts.permissions import has_role
-from apps.compliance.models import ErasureRecord, ReviewCase, VaultEntry
-from apps.compliance.services import audit_record, masking_policy_get
+from apps.audit.services import audit_record
+from apps.compliance.models import ErasureRecord, ReviewCase
 from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.conversations.services import conversations_delete, feedback_comments_expire, messages_content_expire
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.detection.models import SensitiveFinding
-from apps.ingestion.models import RawEvent
+from apps.detection.services import masking_policy_get, suppression_rules_unlink_cases, vault_entries_delete
+from apps.ingestion.services import raw_events_delete_enriched_before, raw_events_delete_for_end_user
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -47,19 +48,16 @@ def retention_apply(*, now: datetime | None = None) -> RetentionResult:
     if not days:
         return RetentionResult()
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    old_messages = Message.objects.filter(ts__lt=cutoff)
     vault_ids = list(
-        SensitiveFinding.objects.filter(message__in=old_messages, vault__isnull=False).values_list(
-            "vault_id", flat=True
-        )
+        SensitiveFinding.objects.filter(message__ts__lt=cutoff, vault__isnull=False).values_list("vault_id", flat=True)
     )
     # Vault entries first: findings point at them with SET NULL, so afterwards no finding can
     # claim an original that is gone.
-    vault_deleted = VaultEntry.objects.filter(pk__in=vault_ids).delete()[0] if vault_ids else 0
-    messages_expired = old_messages.exclude(content=EXPIRED).update(content=EXPIRED)
-    feedback_expired = Feedback.objects.filter(ts__lt=cutoff).exclude(comment="").update(comment="")
+    vault_deleted = vault_entries_delete(entry_ids=vault_ids)
+    messages_expired = messages_content_expire(before=cutoff, placeholder=EXPIRED)
+    feedback_expired = feedback_comments_expire(before=cutoff)
     # Only raw events already enriched: deleting a pending one would lose an accepted event.
-    raw_deleted = RawEvent.objects.filter(ts__lt=cutoff, batch__enriched_at__isnull=False).delete()[0]
+    raw_deleted = raw_events_delete_enriched_before(before=cutoff)
     result = RetentionResult(messages_expired, feedback_expired, raw_deleted, vault_deleted)
     if any(asdict(result).values()):
         audit_record(
@@ -89,24 +87,22 @@ def end_user_erase(*, actor: User | None, user_id: str) -> ErasureRecord:
     conversation_keys = list(conversations.values_list("assistant_id", "external_id"))
     findings = SensitiveFinding.objects.filter(conversation__in=conversations)
     vault_ids = list(findings.filter(vault__isnull=False).values_list("vault_id", flat=True))
+    case_ids = list(ReviewCase.objects.filter(conversation__in=conversations).values_list("id", flat=True))
     counts = {
         "conversations": conversations.count(),
         "messages": Message.objects.filter(conversation__in=conversations).count(),
         "actions": Action.objects.filter(conversation__in=conversations).count(),
         "feedback": Feedback.objects.filter(conversation__in=conversations).count(),
         "findings": findings.count(),
-        "cases": ReviewCase.objects.filter(conversation__in=conversations).count(),
+        "cases": len(case_ids),
         "vault_entries": len(vault_ids),
     }
-    raw = RawEvent.objects.filter(user_id=user_id)
-    if conversation_keys:
-        by_conversation = Q()
-        for assistant_id, external_id in conversation_keys:
-            by_conversation |= Q(assistant_id=assistant_id, conversation_id=external_id)
-        raw = RawEvent.objects.filter(Q(user_id=user_id) | by_conversation)
-    counts["raw_events"] = raw.delete()[0]  # nothing references raw events: the total is theirs
-    VaultEntry.objects.filter(pk__in=vault_ids).delete()
-    conversations.delete()  # cascades to messages, actions, feedback, findings, scans, cases
+    # Nothing references raw events: the total is theirs.
+    counts["raw_events"] = raw_events_delete_for_end_user(user_id=user_id, conversation_keys=conversation_keys)
+    vault_entries_delete(entry_ids=vault_ids)
+    suppression_rules_unlink_cases(case_ids=case_ids)  # the rules stay; their source case goes
+    # Cascades to messages, actions, feedback, findings, scans, cases.
+    conversations_delete(conversation_ids=list(conversations.values_list("id", flat=True)))
     label = str(getattr(actor, "email", None) or "system")
     record = ErasureRecord.objects.create(
         user_hash=end_user_hash(user_id), requested_by=actor, requested_by_label=label, counts=counts

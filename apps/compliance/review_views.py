@@ -33,8 +33,6 @@ from apps.compliance.services import (
     FourEyesRequiredError,
     conversation_sensitive_view_record,
     finding_unmask,
-    masking_policy_get,
-    masking_policy_update,
     review_case_decide,
     review_cases_assign,
     review_cases_decide,
@@ -44,6 +42,7 @@ from apps.compliance.services import (
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import form_call
 from apps.detection.models import SensitiveFinding
+from apps.detection.services import masking_policy_get, masking_policy_update
 
 PAGE_SIZE = 50
 

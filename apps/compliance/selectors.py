@@ -1,48 +1,17 @@
-"""Reads of the audit log."""
+"""Reads of review cases and their conversations."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from apps.compliance.models import AuditEntry, ReviewCase, UnmaskRequest, UnmaskStatus
+from apps.compliance.models import ReviewCase, UnmaskRequest, UnmaskStatus
 from apps.conversations.models import Message
 from apps.detection.models import SensitiveFinding
-
-
-def audit_entries(
-    *,
-    action: str = "",
-    actor: str = "",
-    target_type: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> QuerySet[AuditEntry]:
-    qs = AuditEntry.objects.order_by("-id")
-    if action:
-        qs = qs.filter(action=action)
-    if actor:
-        # actor_label, not the FK: entries of deleted users and of "system" stay findable.
-        qs = qs.filter(actor_label__icontains=actor)
-    if target_type:
-        qs = qs.filter(target_type=target_type)
-    if date_from:
-        qs = qs.filter(created_at__date__gte=date_from)
-    if date_to:
-        qs = qs.filter(created_at__date__lte=date_to)
-    return qs
-
-
-def audit_actions() -> list[str]:
-    return list(AuditEntry.objects.order_by("action").values_list("action", flat=True).distinct())
-
-
-def audit_target_types() -> list[str]:
-    return list(AuditEntry.objects.order_by("target_type").values_list("target_type", flat=True).distinct())
-
+from apps.detection.services import findings_by_message
 
 # --- Review cases -------------------------------------------------------------------------------
 
@@ -103,8 +72,6 @@ class MessageView:
 
 def case_messages(*, case: ReviewCase) -> list[MessageView]:
     """The conversation's (masked) messages cut into plain and highlighted segments."""
-    from apps.detection.services import findings_by_message
-
     grouped = findings_by_message(conversation_id=case.conversation_id)
     views: list[MessageView] = []
     for message in Message.objects.filter(conversation_id=case.conversation_id).order_by("ts", "id"):

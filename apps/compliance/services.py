@@ -1,161 +1,106 @@
-"""The audit log: every change, view of sensitive content, unmask and decision is recorded here."""
+"""Review cases (opened from detection's findings, decided by compliance) and unmasking.
+
+Every decision, look at flagged content and unmask is on the audit log (``apps.audit``).
+"""
 
 from __future__ import annotations
 
-import hashlib
+import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-import orjson
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from apps.accounts.permissions import can_decide_review_cases, can_edit_masking_policy, can_unmask
-from apps.compliance.models import (
-    AuditEntry,
-    CaseStatus,
-    MaskingPolicy,
-    ReviewCase,
-    SuppressionRule,
-    UnmaskRequest,
-    UnmaskStatus,
-)
-from apps.compliance.vault import vault_decrypt
+from apps.accounts.permissions import can_decide_review_cases, can_unmask
+from apps.audit.services import audit_record
+from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest, UnmaskStatus
+from apps.conversations.models import Conversation
 from apps.core.exceptions import ApplicationError, ConflictError, NotFoundError, NotPermittedError
+from apps.detection.models import MaskingPolicy, SensitiveFinding
+from apps.detection.services import masking_policy_get, suppression_rules_from_cases
+from apps.detection.vault import vault_decrypt
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
-    from apps.detection.models import SensitiveFinding
 
-GENESIS = "0" * 64
-# One advisory lock id per schema serialises appends so two writers cannot fork the chain.
-_AUDIT_LOCK_ID = 7_311_001
+logger = logging.getLogger(__name__)
 MIN_REASON_CHARS = 5
 
 
-def _digest(*, prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
-    return hashlib.sha256(prev_hash.encode() + payload).hexdigest()
-
-
-def _entry_fields(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "created_at": entry.created_at.isoformat(),
-        "actor_label": entry.actor_label,
-        "action": entry.action,
-        "target_type": entry.target_type,
-        "target_id": entry.target_id,
-        "before": entry.before,
-        "after": entry.after,
-        "reason": entry.reason,
-    }
-
-
-@transaction.atomic
-def audit_record(
-    *,
-    actor: Any,
-    action: str,
-    target: Any | None = None,
-    target_type: str = "",
-    target_id: str = "",
-    before: dict | None = None,
-    after: dict | None = None,
-    reason: str = "",
-) -> AuditEntry:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_ID])
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target_id or str(target.pk)
-    actor_obj = actor if getattr(actor, "pk", None) else None
-    entry = AuditEntry(
-        created_at=timezone.now(),
-        actor=actor_obj,
-        actor_label=str(getattr(actor, "email", None) or actor or "system"),
-        action=action,
-        target_type=target_type,
-        target_id=str(target_id),
-        target_label=str(target)[:254] if target is not None else "",
-        before=orjson.loads(orjson.dumps(before, default=str)) if before is not None else None,
-        after=orjson.loads(orjson.dumps(after, default=str)) if after is not None else None,
-        reason=reason,
-    )
-    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-    entry.prev_hash = last or GENESIS
-    entry.hash = _digest(prev_hash=entry.prev_hash, fields=_entry_fields(entry))
-    entry.save()
-    return entry
-
-
-@dataclass(frozen=True)
-class ChainReport:
-    entries: int
-    ok: bool
-    first_bad_id: int | None
-    problem: str
-
-
-def audit_chain_verify() -> ChainReport:
-    prev = GENESIS
-    count = 0
-    for entry in AuditEntry.objects.order_by("id").iterator(chunk_size=2000):
-        count += 1
-        if entry.prev_hash != prev:
-            return ChainReport(count, False, entry.id, "prev_hash does not match the entry before (deleted entry?)")
-        if _digest(prev_hash=prev, fields=_entry_fields(entry)) != entry.hash:
-            return ChainReport(count, False, entry.id, "content does not match its hash (edited entry?)")
-        prev = entry.hash
-    return ChainReport(count, True, None, "")
-
-
-# --- Masking policy ---------------------------------------------------------------------------
-
-POLICY_FIELDS = ("actions", "case_threshold", "retention_days", "four_eyes_unmask")
-
-
-def masking_policy_get() -> MaskingPolicy:
-    """The organization's policy row, created with the defaults on first use."""
-    policy = MaskingPolicy.objects.order_by("id").first()
-    if policy is None:
-        policy, _ = MaskingPolicy.objects.get_or_create(id=1)
-    return policy
-
-
-def _policy_snapshot(policy: MaskingPolicy) -> dict[str, Any]:
-    return {name: getattr(policy, name) for name in POLICY_FIELDS}
-
-
-@transaction.atomic
-def masking_policy_update(*, actor: User, changes: dict[str, Any]) -> MaskingPolicy:
-    if not can_edit_masking_policy(actor):
-        raise NotPermittedError("only admins and compliance may change the masking policy")
-    unknown = set(changes) - set(POLICY_FIELDS)
-    if unknown:
-        raise ApplicationError(f"unknown policy fields: {', '.join(sorted(unknown))}")
-    policy = MaskingPolicy.objects.select_for_update().get(pk=masking_policy_get().pk)
-    before = _policy_snapshot(policy)
-    for name, value in changes.items():
-        setattr(policy, name, value)
-    policy.updated_by = actor
-    policy.full_clean(exclude=["updated_by"])
-    policy.save()
-    after = _policy_snapshot(policy)
-    if before != after:
-        changed = [k for k in POLICY_FIELDS if before[k] != after[k]]
-        audit_record(
-            actor=actor,
-            action="policy.update",
-            target=policy,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
-        )
-    return policy
-
-
 # --- Review cases -------------------------------------------------------------------------------
+
+
+def review_cases_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
+    """ENRICHMENT_STEPS entry point, right after detection's scan in the same transaction: open or
+    update the cases of the batch's conversations from the findings detection just stored."""
+    changed = review_cases_refresh(conversation_ids=conversation_ids, policy=masking_policy_get())
+    logger.info("review cases batch=%s cases=%s", batch_id, changed)
+
+
+def review_cases_refresh(*, conversation_ids: list[int], policy: MaskingPolicy, now: datetime | None = None) -> int:
+    """Open or update the review case of each conversation with unsuppressed findings at or above
+    the threshold; a decided case reopens when new qualifying findings arrived. Returns how many
+    cases were created or changed."""
+    if not conversation_ids:
+        return 0
+    now = now or timezone.now()
+    stats = {
+        row["conversation_id"]: row
+        for row in SensitiveFinding.objects.filter(
+            conversation_id__in=conversation_ids, suppressed=False, severity__gte=policy.case_threshold
+        )
+        .values("conversation_id")
+        .annotate(
+            severity=Max("severity"),
+            n=Count("id"),
+            types=ArrayAgg("type", distinct=True, order_by="type"),
+            first_seen=Min("message__ts"),
+        )
+    }
+    if not stats:
+        return 0
+    existing = {c.conversation_id: c for c in ReviewCase.objects.filter(conversation_id__in=stats)}
+    owners = {
+        cid: (assistant_id, department_id)
+        for cid, assistant_id, department_id in Conversation.objects.filter(
+            id__in=[cid for cid in stats if cid not in existing]
+        ).values_list("id", "assistant_id", "assistant__department_id")
+    }
+    created: list[ReviewCase] = []
+    updated: list[ReviewCase] = []
+    for cid, row in stats.items():
+        case = existing.get(cid)
+        if case is None:
+            assistant_id, department_id = owners[cid]
+            created.append(
+                ReviewCase(
+                    conversation_id=cid,
+                    assistant_id=assistant_id,
+                    department_id=department_id,
+                    severity=row["severity"],
+                    finding_types=row["types"],
+                    finding_count=row["n"],
+                    # A case's age runs from when the data was exposed, not from when a worker
+                    # got to it: a backfill of old traffic must not look brand new in the queue.
+                    created_at=row["first_seen"],
+                    updated_at=now,
+                )
+            )
+        elif (case.severity, case.finding_types, case.finding_count) != (row["severity"], row["types"], row["n"]):
+            grew = row["n"] > case.finding_count
+            case.severity, case.finding_types, case.finding_count = row["severity"], row["types"], row["n"]
+            if grew and case.status != CaseStatus.OPEN:
+                case.status = CaseStatus.OPEN  # new evidence the earlier decision did not cover
+            case.updated_at = now
+            updated.append(case)
+    ReviewCase.objects.bulk_create(created)
+    ReviewCase.objects.bulk_update(updated, ["severity", "finding_types", "finding_count", "status", "updated_at"])
+    return len(created) + len(updated)
+
 
 DECISIONS = (CaseStatus.CONFIRMED_INCIDENT, CaseStatus.FALSE_POSITIVE, CaseStatus.ACCEPTED_RISK)
 
@@ -173,8 +118,6 @@ def review_case_decide(*, actor: User, case: ReviewCase, decision: str, comment:
 
 @transaction.atomic
 def review_cases_decide(*, actor: User, case_ids: list[int], decision: str, comment: str) -> list[ReviewCase]:
-    from apps.detection.models import SensitiveFinding
-
     _require_reviewer(actor)
     if decision not in DECISIONS:
         raise ApplicationError(f"decision must be one of: {', '.join(DECISIONS)}")
@@ -204,21 +147,9 @@ def review_cases_decide(*, actor: User, case_ids: list[int], decision: str, comm
         )
     ReviewCase.objects.bulk_update(cases, ["status", "comment", "decided_by", "decided_at", "updated_at"])
     if decision == CaseStatus.FALSE_POSITIVE:
-        conversation_ids = [c.conversation_id for c in cases]
-        findings = SensitiveFinding.objects.filter(conversation_id__in=conversation_ids, suppressed=False)
-        by_case = {c.conversation_id: c for c in cases}
-        rules = {
-            (f.type, f.value_hash): SuppressionRule(
-                type=f.type,
-                value_hash=f.value_hash,
-                comment=comment,
-                source_case=by_case[f.conversation_id],
-                created_by=actor,
-            )
-            for f in findings.only("type", "value_hash", "conversation_id")
-        }
-        SuppressionRule.objects.bulk_create(list(rules.values()), ignore_conflicts=True)
-        findings.update(suppressed=True)
+        suppression_rules_from_cases(
+            actor=actor, case_by_conversation={c.conversation_id: c.pk for c in cases}, comment=comment
+        )
     return cases
 
 

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.models import Role
 from apps.accounts.permissions import has_role
-from apps.compliance.models import AuditEntry
-from apps.compliance.selectors import audit_actions, audit_entries, audit_target_types
-from apps.compliance.services import audit_chain_verify
+from apps.audit.models import AuditEntry
+from apps.audit.selectors import audit_actions, audit_entries, audit_target_types
+from apps.audit.services import audit_chain_verify
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("id", "created_at", "actor", "action", "target_type", "target_id", "target", "before", "after", "reason")

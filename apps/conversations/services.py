@@ -6,7 +6,12 @@ recounts, outcome updated only by a later-or-equal event), so a retried task cha
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
 from django.db import connection
+
+from apps.conversations.models import Conversation, Feedback, Message
 
 _TOUCHED = """
 CREATE TEMP TABLE IF NOT EXISTS enrich_touched (id bigint PRIMARY KEY) ON COMMIT DELETE ROWS
@@ -132,3 +137,24 @@ def conversations_build(*, batch_id: int) -> list[int]:
         cursor.execute(_RELINK.format(table="conversations_feedback"))
         cursor.execute(_RECOUNT)
     return touched
+
+
+# --- Retention and erasure (called by compliance; this app is the one writer of its tables) ----
+
+
+def messages_content_expire(*, before: datetime, placeholder: str) -> int:
+    """Replace the content of messages older than ``before``; timestamps, metadata and counts stay."""
+    return Message.objects.filter(ts__lt=before).exclude(content=placeholder).update(content=placeholder)
+
+
+def feedback_comments_expire(*, before: datetime) -> int:
+    """Blank the comments of feedback older than ``before``; the ratings stay."""
+    return Feedback.objects.filter(ts__lt=before).exclude(comment="").update(comment="")
+
+
+def conversations_delete(*, conversation_ids: Sequence[int]) -> int:
+    """Delete conversations with everything that cascades from them (messages, actions, feedback,
+    and the rows other apps declared as belonging to a conversation). Returns how many rows went."""
+    if not conversation_ids:
+        return 0
+    return Conversation.objects.filter(pk__in=list(conversation_ids)).delete()[0]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
-from apps.compliance.models import MaskAction, Severity
 from apps.detection import findings as t
 from apps.detection.findings import Finding
+from apps.detection.models import MaskAction, Severity
 
 # How bad a leak of each type is; a case opens when a finding reaches the policy's threshold.
 SEVERITY: dict[str, int] = {

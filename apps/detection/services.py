@@ -1,7 +1,8 @@
-"""Enrichment step: find sensitive data, mask it everywhere it is stored, open review cases.
+"""Enrichment step: find sensitive data and mask it everywhere it is stored; the masking policy.
 
 Runs first among ``settings.ENRICHMENT_STEPS`` inside the batch's transaction, so no other step,
-page or API ever reads unmasked content, and a failure rolls the batch back whole.
+page or API ever reads unmasked content, and a failure rolls the batch back whole. Review cases
+are compliance's: its own enrichment step runs next and reads the findings written here.
 """
 
 from __future__ import annotations
@@ -9,22 +10,27 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connection
-from django.db.models import Count, Max, Min, Q
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from apps.compliance.models import CaseStatus, MaskAction, MaskingPolicy, ReviewCase, SuppressionRule, VaultEntry
-from apps.compliance.services import masking_policy_get
-from apps.compliance.vault import vault_encrypt_many
-from apps.conversations.models import Conversation, Message
+from apps.accounts.permissions import can_edit_masking_policy
+from apps.audit.services import audit_record
+from apps.conversations.models import Message
+from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
-from apps.detection.models import MessageScan, SensitiveFinding
+from apps.detection.models import MaskAction, MaskingPolicy, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
 from apps.detection.sensitive import detect
+from apps.detection.vault import vault_encrypt_many
 from apps.ingestion.models import RawEvent
+
+if TYPE_CHECKING:
+    from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +74,6 @@ class ScanResult:
     messages: int
     findings: int
     raw_events: int
-    cases: int
 
 
 def sensitive_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
@@ -77,19 +82,18 @@ def sensitive_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None
     free_text_mask(batch_id=batch_id)
     # Counts only: matched values and content never reach a log line.
     logger.info(
-        "sensitive scan batch=%s messages=%s findings=%s raw_events=%s cases=%s",
+        "sensitive scan batch=%s messages=%s findings=%s raw_events=%s",
         batch_id,
         result.messages,
         result.findings,
         result.raw_events,
-        result.cases,
     )
 
 
 def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     """Scan the not-yet-scanned messages of these conversations and the batch's raw message events."""
     if not conversation_ids:
-        return ScanResult(0, 0, 0, 0)
+        return ScanResult(0, 0, 0)
     now = timezone.now()
     policy = masking_policy_get()
     messages = list(
@@ -121,10 +125,7 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
             cursor.execute(_UPDATE_MESSAGES, [[i for i, _ in changed_messages], [c for _, c in changed_messages]])
         if changed_raw:
             cursor.execute(_UPDATE_RAW, [[i for i, _ in changed_raw], [c for _, c in changed_raw]])
-    cases = cases_refresh(
-        conversation_ids=sorted({f.conversation_id for f in findings if not f.suppressed}), policy=policy, now=now
-    )
-    return ScanResult(len(messages), len(findings), len(changed_raw), cases)
+    return ScanResult(len(messages), len(findings), len(changed_raw))
 
 
 def _raw_events_to_mask(
@@ -194,67 +195,6 @@ def _findings_build(
         for (row, _), entry in zip(to_vault, entries, strict=True):
             row.vault = entry
     return [row for row, _ in pending]
-
-
-def cases_refresh(*, conversation_ids: list[int], policy: MaskingPolicy, now: object | None = None) -> int:
-    """Open or update the review case of each conversation with unsuppressed findings at or above
-    the threshold; a decided case reopens when new qualifying findings arrived. Returns how many
-    cases were created or changed."""
-    if not conversation_ids:
-        return 0
-    now = now or timezone.now()
-    stats = {
-        row["conversation_id"]: row
-        for row in SensitiveFinding.objects.filter(
-            conversation_id__in=conversation_ids, suppressed=False, severity__gte=policy.case_threshold
-        )
-        .values("conversation_id")
-        .annotate(
-            severity=Max("severity"),
-            n=Count("id"),
-            types=ArrayAgg("type", distinct=True, order_by="type"),
-            first_seen=Min("message__ts"),
-        )
-    }
-    if not stats:
-        return 0
-    existing = {c.conversation_id: c for c in ReviewCase.objects.filter(conversation_id__in=stats)}
-    owners = {
-        cid: (assistant_id, department_id)
-        for cid, assistant_id, department_id in Conversation.objects.filter(
-            id__in=[cid for cid in stats if cid not in existing]
-        ).values_list("id", "assistant_id", "assistant__department_id")
-    }
-    created: list[ReviewCase] = []
-    updated: list[ReviewCase] = []
-    for cid, row in stats.items():
-        case = existing.get(cid)
-        if case is None:
-            assistant_id, department_id = owners[cid]
-            created.append(
-                ReviewCase(
-                    conversation_id=cid,
-                    assistant_id=assistant_id,
-                    department_id=department_id,
-                    severity=row["severity"],
-                    finding_types=row["types"],
-                    finding_count=row["n"],
-                    # A case's age runs from when the data was exposed, not from when a worker
-                    # got to it: a backfill of old traffic must not look brand new in the queue.
-                    created_at=row["first_seen"],
-                    updated_at=now,
-                )
-            )
-        elif (case.severity, case.finding_types, case.finding_count) != (row["severity"], row["types"], row["n"]):
-            grew = row["n"] > case.finding_count
-            case.severity, case.finding_types, case.finding_count = row["severity"], row["types"], row["n"]
-            if grew and case.status != CaseStatus.OPEN:
-                case.status = CaseStatus.OPEN  # new evidence the earlier decision did not cover
-            case.updated_at = now
-            updated.append(case)
-    ReviewCase.objects.bulk_create(created)
-    ReviewCase.objects.bulk_update(updated, ["severity", "finding_types", "finding_count", "status", "updated_at"])
-    return len(created) + len(updated)
 
 
 def findings_by_message(*, conversation_id: int) -> dict[int, list[SensitiveFinding]]:
@@ -337,3 +277,86 @@ def free_text_mask(*, batch_id: int) -> int:
                 updates.append(item)
         Feedback.objects.bulk_update(updates, ["comment"], batch_size=1000)
     return len(changed_raw)
+
+
+# --- Masking policy ---------------------------------------------------------------------------
+
+POLICY_FIELDS = ("actions", "case_threshold", "retention_days", "four_eyes_unmask")
+
+
+def masking_policy_get() -> MaskingPolicy:
+    """The organization's policy row, created with the defaults on first use."""
+    policy = MaskingPolicy.objects.order_by("id").first()
+    if policy is None:
+        policy, _ = MaskingPolicy.objects.get_or_create(id=1)
+    return policy
+
+
+def _policy_snapshot(policy: MaskingPolicy) -> dict[str, Any]:
+    return {name: getattr(policy, name) for name in POLICY_FIELDS}
+
+
+@transaction.atomic
+def masking_policy_update(*, actor: User, changes: dict[str, Any]) -> MaskingPolicy:
+    if not can_edit_masking_policy(actor):
+        raise NotPermittedError("only admins and compliance may change the masking policy")
+    unknown = set(changes) - set(POLICY_FIELDS)
+    if unknown:
+        raise ApplicationError(f"unknown policy fields: {', '.join(sorted(unknown))}")
+    policy = MaskingPolicy.objects.select_for_update().get(pk=masking_policy_get().pk)
+    before = _policy_snapshot(policy)
+    for name, value in changes.items():
+        setattr(policy, name, value)
+    policy.updated_by = actor
+    policy.full_clean(exclude=["updated_by"])
+    policy.save()
+    after = _policy_snapshot(policy)
+    if before != after:
+        changed = [k for k in POLICY_FIELDS if before[k] != after[k]]
+        audit_record(
+            actor=actor,
+            action="policy.update",
+            target=policy,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+        )
+    return policy
+
+
+# --- Suppression rules and the vault, written for compliance's decisions and retention ---------
+
+
+@transaction.atomic
+def suppression_rules_from_cases(*, actor: User, case_by_conversation: dict[int, int], comment: str) -> int:
+    """Suppress every value found in these conversations (a false-positive decision): one rule per
+    (type, value hash), pointing at the deciding case, and the findings themselves marked
+    suppressed. ``case_by_conversation`` maps conversation id to review case id. Returns how many
+    findings were suppressed."""
+    findings = SensitiveFinding.objects.filter(conversation_id__in=list(case_by_conversation), suppressed=False)
+    rules = {
+        (f.type, f.value_hash): SuppressionRule(
+            type=f.type,
+            value_hash=f.value_hash,
+            comment=comment,
+            source_case_id=case_by_conversation[f.conversation_id],
+            created_by=actor,
+        )
+        for f in findings.only("type", "value_hash", "conversation_id")
+    }
+    SuppressionRule.objects.bulk_create(list(rules.values()), ignore_conflicts=True)
+    return findings.update(suppressed=True)
+
+
+def suppression_rules_unlink_cases(*, case_ids: Sequence[int]) -> int:
+    """Forget deleted review cases as rule sources (what ``on_delete=SET_NULL`` did before the
+    rules moved below compliance); the rules themselves stay in force."""
+    if not case_ids:
+        return 0
+    return SuppressionRule.objects.filter(source_case_id__in=list(case_ids)).update(source_case_id=None)
+
+
+def vault_entries_delete(*, entry_ids: Sequence[int]) -> int:
+    """Delete vaulted originals (retention, erasure); findings pointing at them keep a null vault."""
+    if not entry_ids:
+        return 0
+    return VaultEntry.objects.filter(pk__in=list(entry_ids)).delete()[0]

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -193,3 +193,21 @@ def raw_events_prune(*, now: datetime | None = None) -> int:
     deleted, _ = RawEvent.objects.filter(ts__lt=cutoff, batch__enriched_at__isnull=False).delete()
     IngestBatch.objects.filter(enriched_at__isnull=False, events__isnull=True).delete()
     return deleted
+
+
+# --- Retention and erasure (called by compliance; this app is the one writer of its tables) ----
+
+
+def raw_events_delete_enriched_before(*, before: datetime) -> int:
+    """Delete raw events older than ``before`` whose batch is enriched (a pending one is an
+    accepted event not yet in the record: deleting it would lose it)."""
+    return RawEvent.objects.filter(ts__lt=before, batch__enriched_at__isnull=False).delete()[0]
+
+
+def raw_events_delete_for_end_user(*, user_id: str, conversation_keys: Sequence[tuple[int, str]]) -> int:
+    """Erasure: delete an end user's raw events, by user id and by (assistant id, client
+    conversation id), since some events of their conversations may carry no user id."""
+    match = Q(user_id=user_id)
+    for assistant_id, external_id in conversation_keys:
+        match |= Q(assistant_id=assistant_id, conversation_id=external_id)
+    return RawEvent.objects.filter(match).delete()[0]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.permissions import can_manage_department_assistants, require_manage_assistant
-from apps.compliance.services import audit_record
+from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
 from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation

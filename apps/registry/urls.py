@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from apps.registry import views
 
@@ -14,7 +14,4 @@ urlpatterns = [
     path("<int:pk>/keys/", views.api_key_create_view, name="key-create"),
     path("<int:pk>/keys/<int:key_id>/revoke/", views.api_key_revoke_view, name="key-revoke"),
     path("<int:pk>/releases/", views.release_create_view, name="release-create"),
-    # The audit log lives in apps.compliance; it is mounted here until compliance gets its own
-    # top-level include (one include line per issue in config/urls_tenants.py).
-    path("audit/", include("apps.compliance.urls")),
 ]

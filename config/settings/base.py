@@ -39,6 +39,7 @@ TENANT_APPS = [
     "apps.accounts",
     "django.contrib.sessions",
     "django.contrib.admin",
+    "apps.audit",
     "apps.registry",
     "apps.compliance",
     "apps.ingestion",
@@ -215,6 +216,7 @@ OTLP_JOIN_TTL_SECONDS = env_int("OTLP_JOIN_TTL_SECONDS", 3600)
 # idempotent, in this order (masking before anything else reads content).
 ENRICHMENT_STEPS: list[str] = [
     "apps.detection.services.sensitive_enrich_step",  # first: nothing may read unmasked content
+    "apps.compliance.services.review_cases_enrich_step",  # reads the findings the step above stored
     "apps.nlp.services.nlp_enrich_step",
 ]
 

@@ -10,13 +10,15 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.compliance.models import AuditEntry, ErasureRecord, MaskingPolicy, ReviewCase, VaultEntry
+from apps.audit.models import AuditEntry
+from apps.compliance.models import ErasureRecord, ReviewCase
 from apps.compliance.retention import EXPIRED, end_user_erase, end_user_hash, retention_apply
-from apps.compliance.services import masking_policy_get
+from apps.compliance.services import review_case_decide
 from apps.compliance.tasks import apply_retention_all_tenants
 from apps.conversations.models import Action, Conversation, Feedback, Message
 from apps.core.exceptions import NotPermittedError
-from apps.detection.models import SensitiveFinding
+from apps.detection.models import MaskingPolicy, SensitiveFinding, SuppressionRule, VaultEntry
+from apps.detection.services import masking_policy_get
 from apps.ingestion.models import RawEvent
 from tests.factories import UserFactory, sensitive_events
 from tests.fixtures.events import make_conversation
@@ -133,6 +135,25 @@ def test_erase_user_removes_that_user_only(post_events, alpha) -> None:
     entry = AuditEntry.objects.get(action="user.erase")
     assert entry.actor_id == officer.pk
     assert "u-erase" not in str(entry.after) + entry.target_label
+
+
+def test_erase_user_keeps_suppression_rules_but_forgets_their_case(post_events) -> None:
+    post_events(sensitive_events("c-fp", "u-fp", OLD_TEXT))
+    case = ReviewCase.objects.get(conversation__external_id="c-fp")
+    officer = UserFactory(roles=["compliance"])
+    review_case_decide(actor=officer, case=case, decision="false_positive", comment="QA test data")
+    assert set(SuppressionRule.objects.values_list("type", "source_case_id")) == {
+        ("CREDIT_CARD", case.pk),
+        ("EMAIL", case.pk),
+    }
+
+    end_user_erase(actor=officer, user_id="u-fp")
+
+    assert not ReviewCase.objects.filter(pk=case.pk).exists()
+    assert set(SuppressionRule.objects.values_list("type", "source_case_id")) == {
+        ("CREDIT_CARD", None),
+        ("EMAIL", None),
+    }
 
 
 def test_erase_user_command(post_events, alpha) -> None:

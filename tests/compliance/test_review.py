@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from apps.compliance.models import AuditEntry, CaseStatus, MaskingPolicy, ReviewCase, SuppressionRule, UnmaskRequest
-from apps.compliance.services import masking_policy_get
-from apps.detection.models import SensitiveFinding
+from apps.audit.models import AuditEntry
+from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest
+from apps.detection.models import MaskingPolicy, SensitiveFinding, SuppressionRule
+from apps.detection.services import masking_policy_get
 from tests.factories import UserFactory, sensitive_events
 
 CARD = "4111 1111 1111 1111"

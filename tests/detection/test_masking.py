@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from apps.compliance.models import CaseStatus, MaskAction, ReviewCase, SuppressionRule, VaultEntry
-from apps.compliance.services import masking_policy_get
-from apps.compliance.vault import vault_decrypt
+from apps.compliance.models import CaseStatus, ReviewCase
+from apps.compliance.services import review_cases_enrich_step
 from apps.conversations.models import Message
 from apps.detection.masking import mask_text, value_hash
-from apps.detection.models import MessageScan, SensitiveFinding
+from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
 from apps.detection.sensitive import detect
-from apps.detection.services import sensitive_enrich_step
+from apps.detection.services import masking_policy_get, sensitive_enrich_step
+from apps.detection.vault import vault_decrypt
 from apps.ingestion.models import RawEvent
 from tests.factories import UserFactory, sensitive_events
 
@@ -104,6 +104,7 @@ def test_enrichment_is_idempotent(post_events) -> None:
         list(RawEvent.objects.values_list("payload", flat=True).order_by("id")),
     )
     sensitive_enrich_step(batch_id=batch_id, conversation_ids=[message.conversation_id])
+    review_cases_enrich_step(batch_id=batch_id, conversation_ids=[message.conversation_id])
     # A client retry of the same events is acknowledged as duplicates and changes nothing either.
     again = post_events(sensitive_events("c-pii", "u-pii", TEXT))
     assert again.json()["duplicates"] == response.json()["accepted"]

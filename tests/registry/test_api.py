@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.compliance.models import AuditEntry
+from apps.audit.models import AuditEntry
 from apps.registry.models import ApiKey, Assistant, ReleaseAnnotation
 from apps.registry.services import ForbiddenKeyError, api_key_authenticate
 from tests.factories import AssistantFactory, ReleaseAnnotationFactory, issue_key

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.compliance.models import AuditEntry
+from apps.audit.models import AuditEntry
 from apps.registry.models import ApiKey, Assistant, ReleaseAnnotation
 from tests.factories import issue_key
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_tenant_model, schema_context
 
-from apps.compliance.services import audit_chain_verify
-from apps.tenants.models import Organization
+from apps.audit.services import audit_chain_verify
 
 
 class Command(BaseCommand):
@@ -21,7 +20,8 @@ class Command(BaseCommand):
         parser.add_argument("--org", required=True, help="organization slug (schema name)")
 
     def handle(self, *args: Any, org: str, **options: Any) -> None:
-        organization = Organization.objects.filter(schema_name=org).first()
+        # By setting, not by import: the audit app depends on nothing above accounts.
+        organization = get_tenant_model().objects.filter(schema_name=org).first()
         if organization is None:
             raise CommandError(f"no organization with slug {org!r}", returncode=2)
         with schema_context(organization.schema_name):

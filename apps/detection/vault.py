@@ -16,8 +16,8 @@ from functools import lru_cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
-from apps.compliance.models import VaultEntry
 from apps.core.exceptions import ApplicationError
+from apps.detection.models import VaultEntry
 
 logger = logging.getLogger(__name__)
 ROTATE_CHUNK = 1000

@@ -7,8 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_tenants.utils import schema_context
 
-from apps.compliance.vault import vault_rotate
 from apps.core.tenancy import iter_tenant_schemas
+from apps.detection.vault import vault_rotate
 
 
 class Command(BaseCommand):

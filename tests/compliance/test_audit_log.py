@@ -1,65 +1,13 @@
+"""The audit log page and its CSV export (compliance's page over ``apps.audit``)."""
+
 from __future__ import annotations
 
 import csv
 import io
 
 import pytest
-from django.core.management import CommandError, call_command
 
-from apps.compliance.models import AuditEntry
-from apps.compliance.services import audit_chain_verify, audit_record
-from apps.registry.services import assistant_update
-
-
-@pytest.fixture
-def changes(world) -> list[AuditEntry]:
-    owner = world.users["owner"]
-    assistant_update(actor=owner, assistant=world.hr_bot, audience_size=11)
-    assistant_update(actor=owner, assistant=world.hr_bot, status="approved")
-    audit_record(
-        actor="=cmd|' /C calc'!A0",
-        action="policy.change",
-        target_type="compliance.policy",
-        target_id="1",
-        after={"note": '=HYPERLINK("http://evil")'},
-    )
-    return list(AuditEntry.objects.order_by("id"))
-
-
-def test_chain_verifies(changes) -> None:
-    report = audit_chain_verify()
-    assert report.ok
-    assert report.entries == AuditEntry.objects.count()
-
-
-def test_chain_detects_an_edited_entry(changes) -> None:
-    victim = changes[-2]
-    AuditEntry.objects.filter(pk=victim.pk).update(after={"status": "retired"})
-    report = audit_chain_verify()
-    assert not report.ok
-    assert report.first_bad_id == victim.pk
-    assert "edited" in report.problem
-
-
-def test_chain_detects_a_deleted_entry(changes) -> None:
-    AuditEntry.objects.filter(pk=changes[-2].pk).delete()
-    report = audit_chain_verify()
-    assert not report.ok
-    assert report.first_bad_id == changes[-1].pk
-    assert "deleted" in report.problem
-
-
-def test_command_prints_ok_and_fails_when_broken(changes, alpha) -> None:
-    out = io.StringIO()
-    call_command("verify_audit_chain", org=alpha.schema_name, stdout=out)
-    assert out.getvalue().strip() == f"audit chain of alpha OK: {AuditEntry.objects.count()} entries verified"
-    AuditEntry.objects.filter(pk=changes[-1].pk).update(actor_label="someone-else")
-    with pytest.raises(CommandError, match=f"BROKEN at entry {changes[-1].pk}") as excinfo:
-        call_command("verify_audit_chain", org=alpha.schema_name)
-    assert excinfo.value.returncode == 1
-    with pytest.raises(CommandError, match="no organization with slug 'nope'") as excinfo:
-        call_command("verify_audit_chain", org="nope")
-    assert excinfo.value.returncode == 2
+from apps.audit.models import AuditEntry
 
 
 @pytest.mark.parametrize(("role", "status"), [("admin", 200), ("compliance", 200), ("owner", 403), ("viewer", 403)])
