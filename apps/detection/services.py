@@ -22,6 +22,7 @@ from apps.accounts.permissions import can_edit_masking_policy
 from apps.audit.services import audit_record
 from apps.conversations.models import Message
 from apps.core.exceptions import ApplicationError, NotPermittedError
+from apps.core.services import model_update
 from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MaskAction, MaskingPolicy, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
@@ -292,10 +293,6 @@ def masking_policy_get() -> MaskingPolicy:
     return policy
 
 
-def _policy_snapshot(policy: MaskingPolicy) -> dict[str, Any]:
-    return {name: getattr(policy, name) for name in POLICY_FIELDS}
-
-
 @transaction.atomic
 def masking_policy_update(*, actor: User, changes: dict[str, Any]) -> MaskingPolicy:
     if not can_edit_masking_policy(actor):
@@ -304,21 +301,16 @@ def masking_policy_update(*, actor: User, changes: dict[str, Any]) -> MaskingPol
     if unknown:
         raise ApplicationError(f"unknown policy fields: {', '.join(sorted(unknown))}")
     policy = MaskingPolicy.objects.select_for_update().get(pk=masking_policy_get().pk)
-    before = _policy_snapshot(policy)
-    for name, value in changes.items():
-        setattr(policy, name, value)
-    policy.updated_by = actor
-    policy.full_clean(exclude=["updated_by"])
-    policy.save()
-    after = _policy_snapshot(policy)
-    if before != after:
-        changed = [k for k in POLICY_FIELDS if before[k] != after[k]]
+    changed = model_update(instance=policy, fields=POLICY_FIELDS, data=changes)
+    if changed:
+        policy.updated_by = actor
+        policy.save(update_fields=["updated_by"])
         audit_record(
             actor=actor,
             action="policy.update",
             target=policy,
-            before={k: before[k] for k in changed},
-            after={k: after[k] for k in changed},
+            before={k: before for k, (before, _) in changed.items()},
+            after={k: after for k, (_, after) in changed.items()},
         )
     return policy
 
