@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
-from django.db import connection
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
@@ -20,23 +19,15 @@ from apps.compliance.models import CaseStatus, MaskAction, MaskingPolicy, Review
 from apps.compliance.services import masking_policy_get
 from apps.compliance.vault import vault_encrypt_many
 from apps.conversations.models import Conversation, Message
+from apps.conversations.services import feedback_comments_replace, messages_content_replace
 from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MessageScan, SensitiveFinding
 from apps.detection.sensitive import detect
 from apps.ingestion.models import RawEvent
+from apps.ingestion.services import raw_events_content_replace, raw_events_payload_replace
 
 logger = logging.getLogger(__name__)
-
-# One statement per table, however many rows changed (unnest pairs ids with new texts).
-_UPDATE_MESSAGES = """
-UPDATE conversations_message m SET content = v.content
-FROM unnest(%s::bigint[], %s::text[]) AS v(id, content) WHERE m.id = v.id
-"""
-_UPDATE_RAW = """
-UPDATE ingestion_rawevent r SET payload = jsonb_set(r.payload, '{content}', to_jsonb(v.content))
-FROM unnest(%s::bigint[], %s::text[]) AS v(id, content) WHERE r.id = v.id
-"""
 
 
 @dataclass(frozen=True)
@@ -116,11 +107,9 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     )
     changed_messages = [(m[0], masked_by_text[m[4]][0]) for m in messages if m[4] and masked_by_text[m[4]][1]]
     changed_raw = [(rid, masked_by_text[content][0]) for rid, content in raw if masked_by_text[content][1]]
-    with connection.cursor() as cursor:
-        if changed_messages:
-            cursor.execute(_UPDATE_MESSAGES, [[i for i, _ in changed_messages], [c for _, c in changed_messages]])
-        if changed_raw:
-            cursor.execute(_UPDATE_RAW, [[i for i, _ in changed_raw], [c for _, c in changed_raw]])
+    # Each table through its owner, one COPY + UPDATE however many rows changed.
+    messages_content_replace(rows=changed_messages)
+    raw_events_content_replace(rows=changed_raw)
     cases = cases_refresh(
         conversation_ids=sorted({f.conversation_id for f in findings if not f.suppressed}), policy=policy, now=now
     )
@@ -323,17 +312,19 @@ def free_text_mask(*, batch_id: int) -> int:
             if key in updated:
                 updated[key] = _replace(updated[key], masked)
         if updated != payload:
-            changed_raw.append(RawEvent(id=rid, payload=updated))
+            changed_raw.append((rid, updated))
             if etype == "feedback" and updated.get("comment") != payload.get("comment"):
                 changed_comments[(assistant_id, event_id)] = updated["comment"]
-    RawEvent.objects.bulk_update(changed_raw, ["payload"], batch_size=1000)
+    raw_events_payload_replace(rows=changed_raw)
     if changed_comments:
-        feedback = Feedback.objects.filter(event_id__in=[e for _, e in changed_comments]).select_related("conversation")
-        updates = []
-        for item in feedback:
-            new = changed_comments.get((item.conversation.assistant_id, item.event_id))
-            if new is not None:
-                item.comment = new
-                updates.append(item)
-        Feedback.objects.bulk_update(updates, ["comment"], batch_size=1000)
+        feedback = Feedback.objects.filter(event_id__in=[e for _, e in changed_comments]).values_list(
+            "id", "conversation__assistant_id", "event_id"
+        )
+        feedback_comments_replace(
+            rows=[
+                (fid, changed_comments[(assistant_id, event_id)])
+                for fid, assistant_id, event_id in feedback
+                if (assistant_id, event_id) in changed_comments
+            ]
+        )
     return len(changed_raw)

@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.conversations.services import batch_enrich
 from apps.ingestion.models import IngestBatch
-from apps.ingestion.services import batch_enrich
 from tests.ingestion.conftest import iso, make_conversation
 
 
