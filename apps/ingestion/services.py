@@ -150,7 +150,7 @@ def batch_lock(*, batch_id: int) -> IngestBatch | None:
 
 
 def batch_mark_enriched(*, batch: IngestBatch) -> None:
-    """Record that the batch's enrichment committed (with the caller's transaction)."""
+    """Mark the batch enriched; takes effect when the caller's enrichment transaction commits."""
     IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=timezone.now(), attempts=batch.attempts + 1)
 
 
