@@ -1,17 +1,28 @@
-"""Build conversations, messages, actions, feedback and outcomes from a batch of raw events.
+"""Enrich a batch of raw events: build conversations, messages, actions, feedback and outcomes,
+then run the enrichment steps; and the writes other apps' steps make to the enriched record.
 
 Set-based SQL, one statement per entity, every one idempotent (ON CONFLICT DO NOTHING, absolute
 recounts, outcome updated only by a later-or-equal event), so a retried task changes nothing.
+Ingestion's table is read, never written, here; its name comes from its model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.module_loading import import_string
+from psycopg import sql
 
-from apps.conversations.models import Conversation, Feedback, Message
+from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.core.bulk import rows_update
+from apps.ingestion.models import RawEvent
+from apps.ingestion.services import batch_lock, batch_mark_enriched
+
+_RAW = sql.Identifier(RawEvent._meta.db_table)
+
 
 _TOUCHED = """
 CREATE TEMP TABLE IF NOT EXISTS enrich_touched (id bigint PRIMARY KEY) ON COMMIT DELETE ROWS
@@ -29,7 +40,7 @@ SELECT r.assistant_id, r.conversation_id,
        (array_agg(r.payload->'user'->>'department' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'department'))[1],
        (array_agg(r.payload->'user'->>'region' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'region'))[1],
        0, 0
-FROM ingestion_rawevent r WHERE r.batch_id = %(batch)s
+FROM {raw} r WHERE r.batch_id = %(batch)s
 GROUP BY r.assistant_id, r.conversation_id
 ON CONFLICT (assistant_id, external_id) DO UPDATE SET
     started_at = LEAST(c.started_at, EXCLUDED.started_at),
@@ -43,7 +54,7 @@ RETURNING c.id
 """
 
 _JOIN = """
-FROM ingestion_rawevent r
+FROM {raw} r
 JOIN conversations_conversation c ON c.assistant_id = r.assistant_id AND c.external_id = r.conversation_id
 """
 
@@ -87,7 +98,7 @@ UPDATE conversations_conversation c SET outcome = o.outcome, outcome_at = o.ts
 FROM (
     SELECT DISTINCT ON (r.assistant_id, r.conversation_id)
            r.assistant_id, r.conversation_id, r.payload->>'outcome' AS outcome, r.ts
-    FROM ingestion_rawevent r WHERE r.batch_id = %(batch)s AND r.type = 'outcome'
+    FROM {raw} r WHERE r.batch_id = %(batch)s AND r.type = 'outcome'
     ORDER BY r.assistant_id, r.conversation_id, r.ts DESC, r.id DESC
 ) o
 WHERE c.assistant_id = o.assistant_id AND c.external_id = o.conversation_id
@@ -116,6 +127,19 @@ WHERE c.id = s.conversation_id
 """
 
 
+def _compose(template: str, **names: sql.Composable) -> sql.Composed:
+    return sql.SQL(template).format(**names)
+
+
+_BUILD_CONVERSATIONS = _compose(_CONVERSATIONS, raw=_RAW)
+_BUILD_MESSAGES = _compose(_MESSAGES, raw=_RAW)
+_BUILD_ACTIONS = _compose(_ACTIONS, raw=_RAW)
+_BUILD_FEEDBACK = _compose(_FEEDBACK, raw=_RAW)
+_BUILD_OUTCOMES = _compose(_OUTCOMES, raw=_RAW)
+_RELINK_ACTIONS = _compose(_RELINK, table=sql.Identifier(Action._meta.db_table))
+_RELINK_FEEDBACK = _compose(_RELINK, table=sql.Identifier(Feedback._meta.db_table))
+
+
 def conversations_build(*, batch_id: int) -> list[int]:
     """Apply one raw-event batch to the enriched record; returns the touched conversation ids.
 
@@ -124,17 +148,17 @@ def conversations_build(*, batch_id: int) -> list[int]:
     params = {"batch": batch_id}
     with connection.cursor() as cursor:
         cursor.execute(_TOUCHED)
-        cursor.execute(_CONVERSATIONS, params)
+        cursor.execute(_BUILD_CONVERSATIONS, params)
         touched = [row[0] for row in cursor.fetchall()]
         if not touched:
             return []
         cursor.execute("INSERT INTO enrich_touched (id) SELECT unnest(%s::bigint[]) ON CONFLICT DO NOTHING", [touched])
-        cursor.execute(_MESSAGES, params)
-        cursor.execute(_ACTIONS, params)
-        cursor.execute(_FEEDBACK, params)
-        cursor.execute(_OUTCOMES, params)
-        cursor.execute(_RELINK.format(table="conversations_action"))
-        cursor.execute(_RELINK.format(table="conversations_feedback"))
+        cursor.execute(_BUILD_MESSAGES, params)
+        cursor.execute(_BUILD_ACTIONS, params)
+        cursor.execute(_BUILD_FEEDBACK, params)
+        cursor.execute(_BUILD_OUTCOMES, params)
+        cursor.execute(_RELINK_ACTIONS)
+        cursor.execute(_RELINK_FEEDBACK)
         cursor.execute(_RECOUNT)
     return touched
 
@@ -158,3 +182,60 @@ def conversations_delete(*, conversation_ids: Sequence[int]) -> int:
     if not conversation_ids:
         return 0
     return Conversation.objects.filter(pk__in=list(conversation_ids)).delete()[0]
+
+
+def batch_enrich(*, batch_id: int) -> int:
+    """Enrich one batch; safe to run twice or concurrently (the batch row is locked).
+
+    First the enriched record is built from the raw events, then every step named in
+    ``settings.ENRICHMENT_STEPS`` runs in order on the touched conversations, in the same
+    transaction (a failed step rolls the batch back and the task retries it whole). Order
+    matters: sensitive-data masking comes before anything that reads content.
+    """
+    with transaction.atomic():
+        batch = batch_lock(batch_id=batch_id)
+        if batch is None or batch.enriched_at is not None:
+            return 0
+        touched = conversations_build(batch_id=batch_id)
+        for step in enrichment_steps():
+            step(batch_id=batch_id, conversation_ids=touched)
+        batch_mark_enriched(batch=batch)
+    return len(touched)
+
+
+def enrichment_steps() -> list[Callable[..., None]]:
+    return [import_string(path) for path in settings.ENRICHMENT_STEPS]
+
+
+# Columns of the enriched record that enrichment steps fill in after the build; anything else
+# (ids, content, counts) is this app's own business.
+MESSAGE_ANNOTATIONS = frozenset({"language", "sentiment", "rephrase_score", "is_rephrase", "intent_id", "annotated_at"})
+CONVERSATION_ANNOTATIONS = frozenset({"language", "frustration", "frustrated", "intent_id"})
+
+
+def _annotations_check(columns: Sequence[str], allowed: frozenset[str]) -> None:
+    unknown = set(columns) - allowed
+    if unknown:
+        raise ValueError(f"not an annotation column: {sorted(unknown)}")
+
+
+def messages_annotate(*, columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> int:
+    """Set annotation ``columns`` of messages from ``(message id, *values)`` rows (one COPY + UPDATE)."""
+    _annotations_check(columns, MESSAGE_ANNOTATIONS)
+    return rows_update(model=Message, columns=columns, rows=rows)
+
+
+def conversations_annotate(*, columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> int:
+    """Set annotation ``columns`` of conversations from ``(conversation id, *values)`` rows."""
+    _annotations_check(columns, CONVERSATION_ANNOTATIONS)
+    return rows_update(model=Conversation, columns=columns, rows=rows)
+
+
+def messages_content_replace(*, rows: Sequence[tuple[int, str]]) -> int:
+    """Replace message texts, e.g. by their masked form: ``(message id, new content)`` rows."""
+    return rows_update(model=Message, columns=["content"], rows=rows)
+
+
+def feedback_comments_replace(*, rows: Sequence[tuple[int, str]]) -> int:
+    """Replace feedback comments, e.g. by their masked form: ``(feedback id, new comment)`` rows."""
+    return rows_update(model=Feedback, columns=["comment"], rows=rows)

@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.permissions import can_edit_masking_policy
 from apps.audit.services import audit_record
 from apps.conversations.models import Message
+from apps.conversations.services import feedback_comments_replace, messages_content_replace
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
 from apps.detection.findings import Finding
@@ -29,21 +30,12 @@ from apps.detection.models import MaskAction, MaskingPolicy, MessageScan, Sensit
 from apps.detection.sensitive import detect
 from apps.detection.vault import vault_encrypt_many
 from apps.ingestion.models import RawEvent
+from apps.ingestion.services import raw_events_content_replace, raw_events_payload_replace
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
 
 logger = logging.getLogger(__name__)
-
-# One statement per table, however many rows changed (unnest pairs ids with new texts).
-_UPDATE_MESSAGES = """
-UPDATE conversations_message m SET content = v.content
-FROM unnest(%s::bigint[], %s::text[]) AS v(id, content) WHERE m.id = v.id
-"""
-_UPDATE_RAW = """
-UPDATE ingestion_rawevent r SET payload = jsonb_set(r.payload, '{content}', to_jsonb(v.content))
-FROM unnest(%s::bigint[], %s::text[]) AS v(id, content) WHERE r.id = v.id
-"""
 
 
 @dataclass(frozen=True)
@@ -121,11 +113,9 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     )
     changed_messages = [(m[0], masked_by_text[m[4]][0]) for m in messages if m[4] and masked_by_text[m[4]][1]]
     changed_raw = [(rid, masked_by_text[content][0]) for rid, content in raw if masked_by_text[content][1]]
-    with connection.cursor() as cursor:
-        if changed_messages:
-            cursor.execute(_UPDATE_MESSAGES, [[i for i, _ in changed_messages], [c for _, c in changed_messages]])
-        if changed_raw:
-            cursor.execute(_UPDATE_RAW, [[i for i, _ in changed_raw], [c for _, c in changed_raw]])
+    # Each table through its owner, one COPY + UPDATE however many rows changed.
+    messages_content_replace(rows=changed_messages)
+    raw_events_content_replace(rows=changed_raw)
     return ScanResult(len(messages), len(findings), len(changed_raw))
 
 
@@ -264,19 +254,21 @@ def free_text_mask(*, batch_id: int) -> int:
             if key in updated:
                 updated[key] = _replace(updated[key], masked)
         if updated != payload:
-            changed_raw.append(RawEvent(id=rid, payload=updated))
+            changed_raw.append((rid, updated))
             if etype == "feedback" and updated.get("comment") != payload.get("comment"):
                 changed_comments[(assistant_id, event_id)] = updated["comment"]
-    RawEvent.objects.bulk_update(changed_raw, ["payload"], batch_size=1000)
+    raw_events_payload_replace(rows=changed_raw)
     if changed_comments:
-        feedback = Feedback.objects.filter(event_id__in=[e for _, e in changed_comments]).select_related("conversation")
-        updates = []
-        for item in feedback:
-            new = changed_comments.get((item.conversation.assistant_id, item.event_id))
-            if new is not None:
-                item.comment = new
-                updates.append(item)
-        Feedback.objects.bulk_update(updates, ["comment"], batch_size=1000)
+        feedback = Feedback.objects.filter(event_id__in=[e for _, e in changed_comments]).values_list(
+            "id", "conversation__assistant_id", "event_id"
+        )
+        feedback_comments_replace(
+            rows=[
+                (fid, changed_comments[(assistant_id, event_id)])
+                for fid, assistant_id, event_id in feedback
+                if (assistant_id, event_id) in changed_comments
+            ]
+        )
     return len(changed_raw)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,8 +12,10 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.module_loading import import_string
+from psycopg import sql
 
+from apps.core.bulk import STAGED, TARGET, Staged, rows_update
+from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import IngestBatch, RawEvent
 from apps.ingestion.validation import Limits, Row, validate_event
@@ -44,6 +46,8 @@ INSERT INTO ingestion_ingestbatch (id, assistant_id, received_at, source, accept
 SELECT %(batch)s, %(assistant)s, now(), %(source)s, count(*), 0 FROM ins HAVING count(*) > 0
 RETURNING accepted
 """
+# Enrichment lives above ingestion (apps.conversations), so its task is queued by name.
+ENRICH_BATCH_TASK = "apps.conversations.tasks.enrich_batch"
 _NEXT_BATCH_SQL = "SELECT nextval(pg_get_serial_sequence('ingestion_ingestbatch', 'id'))"
 
 
@@ -123,9 +127,7 @@ def rows_store(*, assistant: Assistant, rows: Sequence[Row], source: str = "batc
 
 
 def _enqueue_on_commit(batch_id: int) -> None:
-    from apps.ingestion.tasks import enrich_batch
-
-    transaction.on_commit(lambda: enrich_batch.delay(batch_id))
+    transaction.on_commit(lambda: task_enqueue(ENRICH_BATCH_TASK, batch_id))
 
 
 def events_ingest(
@@ -142,35 +144,34 @@ def events_ingest(
     return IngestResult(accepted=inserted, duplicates=len(rows) - inserted, rejected=rejected, batch_id=batch_id)
 
 
-def batch_enrich(*, batch_id: int) -> int:
-    """Enrich one batch; safe to run twice or concurrently (the batch row is locked).
+def batch_lock(*, batch_id: int) -> IngestBatch | None:
+    """The batch row, locked until the caller's transaction ends (enrichment runs once at a time)."""
+    return IngestBatch.objects.select_for_update().filter(pk=batch_id).first()
 
-    First the enriched record is built from the raw events, then every step named in
-    ``settings.ENRICHMENT_STEPS`` runs in order on the touched conversations, in the same
-    transaction (a failed step rolls the batch back and the task retries it whole). Order
-    matters: sensitive-data masking comes before anything that reads content.
+
+def batch_mark_enriched(*, batch: IngestBatch) -> None:
+    """Mark the batch enriched; takes effect when the caller's enrichment transaction commits."""
+    IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=timezone.now(), attempts=batch.attempts + 1)
+
+
+def raw_events_content_replace(*, rows: Sequence[tuple[int, str]]) -> int:
+    """Replace ``payload.content`` of raw events, e.g. by its masked form: ``(raw event id, text)`` rows.
+
+    Only the one key changes, in SQL: the rest of the payload is never read back into Python.
     """
-    from apps.conversations.services import conversations_build
-
-    with transaction.atomic():
-        batch = IngestBatch.objects.select_for_update().filter(pk=batch_id).first()
-        if batch is None or batch.enriched_at is not None:
-            return 0
-        touched = conversations_build(batch_id=batch_id)
-        for step in enrichment_steps():
-            step(batch_id=batch_id, conversation_ids=touched)
-        IngestBatch.objects.filter(pk=batch_id).update(enriched_at=timezone.now(), attempts=batch.attempts + 1)
-    return len(touched)
+    content = sql.SQL("jsonb_set({target}.payload, '{{content}}', to_jsonb({staged}.content))").format(
+        target=TARGET, staged=STAGED
+    )
+    return rows_update(model=RawEvent, columns=[Staged("content", "text")], rows=rows, assign={"payload": content})
 
 
-def enrichment_steps() -> list[Callable[..., None]]:
-    return [import_string(path) for path in settings.ENRICHMENT_STEPS]
+def raw_events_payload_replace(*, rows: Sequence[tuple[int, dict[str, Any]]]) -> int:
+    """Replace whole raw-event payloads: ``(raw event id, payload)`` rows."""
+    return rows_update(model=RawEvent, columns=["payload"], rows=rows)
 
 
 def stale_batches_requeue() -> int:
     """Queue again every batch accepted long ago and still not enriched (lost message, dead worker)."""
-    from apps.ingestion.tasks import enrich_batch
-
     cutoff = timezone.now() - timedelta(seconds=settings.INGEST_REQUEUE_AFTER_SECONDS)
     ids = list(
         IngestBatch.objects.filter(enriched_at__isnull=True, received_at__lt=cutoff)
@@ -178,7 +179,7 @@ def stale_batches_requeue() -> int:
         .values_list("id", flat=True)[:10_000]
     )
     for batch_id in ids:
-        enrich_batch.delay(batch_id)
+        task_enqueue(ENRICH_BATCH_TASK, batch_id)
     return len(ids)
 
 

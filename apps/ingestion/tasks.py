@@ -1,14 +1,8 @@
 from celery import shared_task
-from django.db import OperationalError
 
 from apps.core.tenancy import dispatch_per_tenant
 from apps.ingestion.otlp import join_state_sweep
-from apps.ingestion.services import batch_enrich, raw_events_prune, stale_batches_requeue
-
-
-@shared_task(bind=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=10, acks_late=True)
-def enrich_batch(self, batch_id: int) -> int:
-    return batch_enrich(batch_id=batch_id)
+from apps.ingestion.services import raw_events_prune, stale_batches_requeue
 
 
 @shared_task

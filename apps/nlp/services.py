@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.conversations import services as conversations_services
 from apps.conversations.models import Conversation, Feedback, Message
 from apps.nlp.frustration import MessageSignals, score_frustration
 from apps.nlp.intents import IntentModel, assign_intents, fit_intents, label_intents
@@ -39,26 +40,6 @@ class _UserMessage:
     conversation_id: int
     content: str
     annotated: bool
-
-
-def _copy_update(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple]) -> None:
-    """UPDATE ``table`` from rows keyed by id, via COPY into a temp table (one round trip per
-    batch instead of one UPDATE per row)."""
-    if not rows:
-        return
-    names = [name for name, _ in columns]
-    temp = f"upd_{table}"
-    with connection.cursor() as cursor:
-        # Recreated each call: the same table may be updated with other columns earlier in this transaction.
-        cursor.execute(f"DROP TABLE IF EXISTS {temp}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {temp} (id bigint, " + ", ".join(f"{n} {t}" for n, t in columns) + ") ON COMMIT DROP"
-        )
-        with cursor.cursor.copy(f"COPY {temp} (id, {', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        sets = ", ".join(f"{n} = u.{n}" for n in names)
-        cursor.execute(f"UPDATE {table} t SET {sets} FROM {temp} u WHERE t.id = u.id")  # noqa: S608 - identifiers are ours
 
 
 def _user_messages(conversation_ids: Sequence[int]) -> dict[int, list[_UserMessage]]:
@@ -114,16 +95,8 @@ def messages_annotate(*, conversation_ids: Sequence[int]) -> int:
                 now,
             )
         )
-    _copy_update(
-        "conversations_message",
-        [
-            ("language", "varchar(8)"),
-            ("sentiment", "float8"),
-            ("rephrase_score", "float8"),
-            ("is_rephrase", "boolean"),
-            ("annotated_at", "timestamptz"),
-        ],
-        rows,
+    conversations_services.messages_annotate(
+        columns=["language", "sentiment", "rephrase_score", "is_rephrase", "annotated_at"], rows=rows
     )
     _intents_assign([m.id for m in targets], texts, conversation_ids)
     return len(targets)
@@ -147,7 +120,7 @@ def _intents_assign(message_ids: list[int], texts: list[str], conversation_ids: 
         clusters = assign_intents(model, [texts[p] for p in positions])
         for p, cluster in zip(positions, clusters, strict=True):
             rows.append((message_ids[p], state.intent_ids.get(str(cluster)) if cluster >= 0 else None))
-    _copy_update("conversations_message", [("intent_id", "bigint")], rows)
+    conversations_services.messages_annotate(columns=["intent_id"], rows=rows)
 
 
 def conversations_score(*, conversation_ids: Sequence[int]) -> None:
@@ -180,10 +153,8 @@ def conversations_score(*, conversation_ids: Sequence[int]) -> None:
             continue
         result = score_frustration(items)
         rows.append((cid, language.get(cid), round(result.score, 4), result.frustrated, intent.get(cid)))
-    _copy_update(
-        "conversations_conversation",
-        [("language", "varchar(8)"), ("frustration", "float8"), ("frustrated", "boolean"), ("intent_id", "bigint")],
-        rows,
+    conversations_services.conversations_annotate(
+        columns=["language", "frustration", "frustrated", "intent_id"], rows=rows
     )
 
 
@@ -195,94 +166,142 @@ def nlp_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
     conversations_score(conversation_ids=conversation_ids)
 
 
-@transaction.atomic
-def intents_recluster(*, assistant_id: int) -> int:
-    """Fit the assistant's intents on its recent user messages, keep ids of clusters that
-    persist, name them, and (re)assign every user message. Returns the number of intents."""
+@dataclass(frozen=True)
+class IntentFit:
+    """One clustering of an assistant's messages, before it is stored."""
+
+    model: IntentModel
+    names: dict[int, str]  # cluster → label
+    sizes: dict[int, int]  # cluster → messages in it
+
+
+def _recluster_sample(assistant_id: int) -> tuple[list[int], list[str]]:
+    """Ids and texts of the assistant's most recent non-empty user messages (the fitting window)."""
     rows = list(
         Message.objects.filter(conversation__assistant_id=assistant_id, role="user")
         .exclude(content="")
         .order_by("-ts")
         .values_list("id", "content")[:MAX_MESSAGES_TO_CLUSTER]
     )
-    if len(rows) < MIN_MESSAGES_TO_CLUSTER:
-        return 0
-    ids = [r[0] for r in rows]
-    texts = [r[1] for r in rows]
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def intents_fit(texts: list[str]) -> IntentFit:
+    """Cluster the texts and name each cluster."""
     model = fit_intents(texts)
-    names = label_intents(texts, model.labels)
-    sizes = defaultdict(int)
+    sizes: dict[int, int] = defaultdict(int)
     for label in model.labels:
         sizes[label] += 1
+    return IntentFit(model=model, names=label_intents(texts, model.labels), sizes=dict(sizes))
 
-    previous = IntentModelState.objects.filter(assistant_id=assistant_id).first()
-    old_centroids: dict[int, np.ndarray] = {}
-    if previous is not None:
-        old_model = IntentModel.from_dict(previous.model)
-        # Old centroids live in the old projection; compare in embedding space via the old
-        # model's components (centroid @ components ≈ direction in the embedding space).
-        for pos, cluster in enumerate(old_model.cluster_ids):
-            intent_pk = previous.intent_ids.get(str(cluster))
-            if intent_pk is not None:
-                direction = old_model.centroids[pos] @ old_model.components
-                old_centroids[intent_pk] = direction / max(np.linalg.norm(direction), 1e-9)
 
-    intent_ids: dict[str, int] = {}
-    kept: set[int] = set()
-    for pos, cluster in enumerate(model.cluster_ids):
-        direction = model.centroids[pos] @ model.components
-        direction = direction / max(np.linalg.norm(direction), 1e-9)
-        match = None
-        best = KEEP_ID_MIN_COSINE
-        for pk, old in old_centroids.items():
+def _unit_directions(model: IntentModel) -> list[np.ndarray]:
+    """Each cluster's centroid as a unit direction in the embedding space. Centroids live in the
+    model's own projection; centroid @ components brings them back, so two fits compare."""
+    directions = []
+    for centroid in model.centroids:
+        direction = centroid @ model.components
+        directions.append(direction / max(np.linalg.norm(direction), 1e-9))
+    return directions
+
+
+def intent_ids_match(*, model: IntentModel, previous: IntentModelState | None) -> dict[int, int]:
+    """Cluster → id of the previous fit's intent it continues (stable ids).
+
+    Greedy in cluster order: each cluster takes the most similar previous intent not taken yet,
+    if their centroids' cosine reaches ``KEEP_ID_MIN_COSINE``; clusters left out are new intents.
+    """
+    if previous is None:
+        return {}
+    old_model = IntentModel.from_dict(previous.model)
+    old_directions: dict[int, np.ndarray] = {}
+    for cluster, direction in zip(old_model.cluster_ids, _unit_directions(old_model), strict=True):
+        intent_pk = previous.intent_ids.get(str(cluster))
+        if intent_pk is not None:
+            old_directions[intent_pk] = direction
+    matches: dict[int, int] = {}
+    for cluster, direction in zip(model.cluster_ids, _unit_directions(model), strict=True):
+        match, best = None, KEEP_ID_MIN_COSINE
+        for pk, old in old_directions.items():
             similarity = float(direction @ old)
-            if pk not in kept and similarity >= best:
+            if pk not in matches.values() and similarity >= best:
                 match, best = pk, similarity
-        label = names.get(cluster, f"intent {cluster}")[:120]
+        if match is not None:
+            matches[cluster] = match
+    return matches
+
+
+def intents_persist(*, assistant_id: int, fit: IntentFit, matches: dict[int, int], fitted_on: int) -> dict[str, int]:
+    """Create or refresh the fit's intents, retire the others, store the model; returns the
+    state's cluster → intent id map (keys are strings: it is stored as JSON)."""
+    intent_ids: dict[str, int] = {}
+    for cluster in fit.model.cluster_ids:
+        label = fit.names.get(cluster, f"intent {cluster}")[:120]
+        size = fit.sizes.get(cluster, 0)
+        match = matches.get(cluster)
         if match is None:
-            intent = Intent.objects.create(assistant_id=assistant_id, label=label, size=sizes[cluster])
+            intent = Intent.objects.create(assistant_id=assistant_id, label=label, size=size)
         else:
             intent = Intent.objects.get(pk=match)
-            intent.label, intent.size, intent.active = label, sizes[cluster], True
+            intent.label, intent.size, intent.active = label, size, True
             intent.save(update_fields=["label", "size", "active", "updated_at"])
-        kept.add(intent.pk)
         intent_ids[str(cluster)] = intent.pk
-    Intent.objects.filter(assistant_id=assistant_id).exclude(pk__in=kept).update(active=False, size=0)
-
+    Intent.objects.filter(assistant_id=assistant_id).exclude(pk__in=intent_ids.values()).update(active=False, size=0)
     IntentModelState.objects.update_or_create(
         assistant_id=assistant_id,
         defaults={
-            "model": model.to_dict(),
+            "model": fit.model.to_dict(),
             "intent_ids": intent_ids,
             "fitted_at": timezone.now(),
-            "fitted_on": len(texts),
+            "fitted_on": fitted_on,
             "new_since_fit": 0,
         },
     )
-    assignments = [
-        (mid, intent_ids.get(str(label)) if label >= 0 else None) for mid, label in zip(ids, model.labels, strict=True)
-    ]
-    _copy_update("conversations_message", [("intent_id", "bigint")], assignments)
-    # Older messages beyond the fitting window are placed by nearest centroid.
+    return intent_ids
+
+
+def _intent_rows(ids: Sequence[int], labels: Sequence[int], intent_ids: dict[str, int]) -> list[tuple[int, int | None]]:
+    return [(mid, intent_ids.get(str(label)) if label >= 0 else None) for mid, label in zip(ids, labels, strict=True)]
+
+
+def intents_rescore(
+    *, assistant_id: int, model: IntentModel, intent_ids: dict[str, int], fitted_ids: list[int]
+) -> None:
+    """Point every user message of the assistant at its intent, then rescore its conversations.
+
+    The fitted messages keep their cluster; older ones beyond the window go to the nearest centroid.
+    """
+    conversations_services.messages_annotate(
+        columns=["intent_id"], rows=_intent_rows(fitted_ids, model.labels, intent_ids)
+    )
     older = list(
         Message.objects.filter(conversation__assistant_id=assistant_id, role="user")
-        .exclude(id__in=ids)
+        .exclude(id__in=fitted_ids)
         .values_list("id", "content")
     )
     for start in range(0, len(older), 5000):
         chunk = older[start : start + 5000]
         labels = assign_intents(model, [c for _, c in chunk])
-        _copy_update(
-            "conversations_message",
-            [("intent_id", "bigint")],
-            [
-                (mid, intent_ids.get(str(lab)) if lab >= 0 else None)
-                for (mid, _), lab in zip(chunk, labels, strict=True)
-            ],
+        conversations_services.messages_annotate(
+            columns=["intent_id"], rows=_intent_rows([m for m, _ in chunk], labels, intent_ids)
         )
     conversation_ids = list(Conversation.objects.filter(assistant_id=assistant_id).values_list("id", flat=True))
     for start in range(0, len(conversation_ids), 2000):
         conversations_score(conversation_ids=conversation_ids[start : start + 2000])
+
+
+@transaction.atomic
+def intents_recluster(*, assistant_id: int) -> int:
+    """Fit the assistant's intents on its recent user messages, keep ids of clusters that
+    persist, name them, and (re)assign every user message. Returns the number of intents."""
+    ids, texts = _recluster_sample(assistant_id)
+    if len(ids) < MIN_MESSAGES_TO_CLUSTER:
+        return 0
+    fit = intents_fit(texts)
+    previous = IntentModelState.objects.filter(assistant_id=assistant_id).first()
+    matches = intent_ids_match(model=fit.model, previous=previous)
+    intent_ids = intents_persist(assistant_id=assistant_id, fit=fit, matches=matches, fitted_on=len(texts))
+    intents_rescore(assistant_id=assistant_id, model=fit.model, intent_ids=intent_ids, fitted_ids=ids)
     return len(intent_ids)
 
 

@@ -4,7 +4,7 @@
 
 Stores seeded demo traffic through ``events_ingest`` into organization ``pipe`` of
 ``DATABASE_URL`` (default: local PostgreSQL, database ``tessera_bench``), without enriching it,
-then enriches batch by batch exactly as ``batch_enrich`` does (build conversations, then every
+then enriches batch by batch exactly as ``apps.conversations.services.batch_enrich`` does (build conversations, then every
 ``ENRICHMENT_STEPS`` step, in one transaction), timing each stage. The first batch is a warm-up
 (model loading) and is not counted. Last line is JSON. Not a timed test.
 """

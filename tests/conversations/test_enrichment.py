@@ -2,9 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
 from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.conversations.services import batch_enrich, conversations_annotate, messages_annotate
+from apps.conversations.tasks import enrich_batch
 from apps.ingestion.models import IngestBatch
-from apps.ingestion.services import batch_enrich
+from apps.ingestion.services import ENRICH_BATCH_TASK, stale_batches_requeue
+from config.celery import app as celery_app
 from tests.ingestion.conftest import iso, make_conversation
 
 
@@ -81,3 +88,33 @@ def test_five_point_ratings_map_to_thumbs(post_events) -> None:
     post_events([{**base, "id": f"r{n}", "rating": n} for n in (1, 2, 3, 4, 5)])
     thumbs = dict(Feedback.objects.values_list("rating", "thumb"))
     assert thumbs == {"1": "down", "2": "down", "3": None, "4": "up", "5": "up"}
+
+
+def test_ingestion_names_the_conversations_enrichment_task() -> None:
+    assert enrich_batch.name == ENRICH_BATCH_TASK
+    assert celery_app.tasks[ENRICH_BATCH_TASK] is enrich_batch._get_current_object()
+
+
+def test_stale_batch_is_requeued_by_name_and_enriched_in_eager_mode(post_events) -> None:
+    post_events(make_conversation("stale"))
+    batch = IngestBatch.objects.get()
+    Conversation.objects.all().delete()  # as if the first task had never run
+    IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=None, received_at=timezone.now() - timedelta(hours=1))
+    with override_settings(INGEST_REQUEUE_AFTER_SECONDS=60):
+        assert stale_batches_requeue() == 1
+    batch.refresh_from_db()
+    assert batch.enriched_at is not None
+    assert batch.attempts == 2
+    assert Message.objects.filter(conversation__external_id="stale").count() == 2
+
+
+def test_steps_may_write_annotation_columns_only(post_events) -> None:
+    post_events(make_conversation("own"))
+    message = Message.objects.get(role="user")
+    before = list(Message.objects.order_by("id").values_list("id", "content", "language", "sentiment"))
+    with pytest.raises(ValueError, match="not an annotation column"):
+        messages_annotate(columns=["language", "content"], rows=[(message.pk, "xx", "changed")])
+    with pytest.raises(ValueError, match="not an annotation column"):
+        conversations_annotate(columns=["outcome"], rows=[(message.conversation_id, "resolved")])
+    assert list(Message.objects.order_by("id").values_list("id", "content", "language", "sentiment")) == before
+    assert Conversation.objects.get().outcome == "resolved"

@@ -1,0 +1,118 @@
+"""The one bulk-write mechanism: COPY rows into a temporary table, then one ``UPDATE … FROM``.
+
+Every app that rewrites many rows of its own table (annotations, masked text, scores) calls
+:func:`rows_update` from its own service, so there is a single way to do it and table names
+stay with the app that owns them. COPY is one round trip per batch whatever its size, and the
+UPDATE is a single set-based statement (one plan, one pass over the target's index), which is
+why it replaced per-row UPDATEs, ``unnest`` arrays and ``bulk_update`` (a CASE per row).
+
+Statements are composed with :mod:`psycopg.sql`: names come from the model's metadata, never
+from strings pasted into SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, models, transaction
+from psycopg import sql
+
+# Aliases usable in ``assign`` expressions: the row being updated and its staged values.
+TARGET = sql.Identifier("target")
+STAGED = sql.Identifier("staged")
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A staged value that is not a column of the model, e.g. the input of an ``assign`` expression."""
+
+    name: str
+    type: str  # SQL type of the staging column ("text", "bigint", ...)
+
+
+def _field(model: type[models.Model], name: str) -> models.Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.concrete:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete column")
+    return field
+
+
+def rows_update(
+    *,
+    model: type[models.Model],
+    columns: Sequence[str | Staged],
+    rows: Iterable[Sequence[Any]],
+    key: str = "id",
+    assign: Mapping[str, sql.Composable] | None = None,
+) -> int:
+    """UPDATE ``model``'s table from ``rows``; returns the number of rows updated.
+
+    Each row is ``(key value, *values)`` with the values in the order of ``columns``. A column
+    given by field name (or attname) is staged with the field's own column name and SQL type and
+    assigned as is (``target.col = staged.col``). ``assign`` maps a field name to an SQL
+    expression instead, written over :data:`TARGET` and :data:`STAGED` (e.g.
+    ``jsonb_set(target.payload, …, to_jsonb(staged.content))``); a :class:`Staged` column only
+    feeds such expressions. JSON fields are adapted the way the ORM adapts them.
+
+    Runs in the caller's transaction (or its own when there is none): the staging table is
+    dropped on commit, so concurrent writers on other connections never share it.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    key_field = _field(model, key)
+    staged: list[tuple[str, str]] = [(key_field.column, key_field.db_type(connection) or "")]
+    assignments: dict[str, sql.Composable] = {}
+    adapters: dict[int, models.Field] = {}
+    for position, column in enumerate(columns, start=1):
+        if isinstance(column, Staged):
+            staged.append((column.name, column.type))
+            continue
+        field = _field(model, column)
+        staged.append((field.column, field.db_type(connection) or ""))
+        assignments[field.column] = sql.SQL("{}.{}").format(STAGED, sql.Identifier(field.column))
+        if field.get_internal_type() == "JSONField":
+            adapters[position] = field
+    for name, expression in (assign or {}).items():
+        assignments[_field(model, name).column] = expression
+    if not assignments:
+        raise ValueError("nothing to assign")
+    if adapters:
+        rows = [
+            tuple(
+                adapters[i].get_db_prep_value(value, connection) if i in adapters else value
+                for i, value in enumerate(row)
+            )
+            for row in rows
+        ]
+
+    table = sql.Identifier(model._meta.db_table)
+    temp = sql.Identifier(f"bulk_{model._meta.db_table}")
+    names = sql.SQL(", ").join(sql.Identifier(name) for name, _ in staged)
+    create = sql.SQL("CREATE TEMP TABLE {temp} ({columns}) ON COMMIT DROP").format(
+        temp=temp,
+        columns=sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in staged),
+    )
+    copy = sql.SQL("COPY {temp} ({names}) FROM STDIN").format(temp=temp, names=names)
+    update = sql.SQL(
+        "UPDATE {table} AS {target} SET {sets} FROM {temp} AS {staged} WHERE {target}.{key} = {staged}.{key}"
+    )
+    update = update.format(
+        table=table,
+        target=TARGET,
+        staged=STAGED,
+        temp=temp,
+        key=sql.Identifier(key_field.column),
+        sets=sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(n), e) for n, e in assignments.items()),
+    )
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        # Recreated each call: the same table may be staged with other columns earlier in this transaction.
+        cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(temp))
+        cursor.execute(create)
+        with cursor.cursor.copy(copy) as writer:
+            for row in rows:
+                writer.write_row(row)
+        cursor.execute(update)
+        return cursor.rowcount
