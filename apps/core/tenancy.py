@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from celery import Task
+from django.db import connection
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
 
@@ -34,3 +35,9 @@ def dispatch_per_tenant(task: Task, *args: Any, **kwargs: Any) -> dict[str, str]
         with schema_context(schema):
             sent[schema] = task.apply_async(args=args, kwargs=kwargs, **options).id
     return sent
+
+
+def current_schema() -> str:
+    """The schema the connection is set to (django-tenants adds ``schema_name`` to the wrapper,
+    which the stubs' ``BaseDatabaseWrapper`` does not know)."""
+    return str(getattr(connection, "schema_name", get_public_schema_name()))
