@@ -9,37 +9,39 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from environs import Env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 EMBEDDED_DB_NAME = "tessera"  # also spelled out in the two psql statements below
 
+# environs (marshmallow underneath) refuses a value it cannot parse and names the variable:
+# ``SECURE_COOKIES=flase`` stops start-up instead of silently meaning "insecure cookies".
+# Nothing is read from a .env file here: docker compose and the shell own the environment.
+_env = Env(expand_vars=False)
+
+
+def _unset(name: str) -> bool:
+    # An empty value means "use the default", as compose's `${VAR:-}` passes empty strings through.
+    return os.environ.get(name, "").strip() == ""
+
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    return default if _unset(name) else _env.str(name)
 
 
 def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return default if _unset(name) else _env.bool(name)
 
 
 def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+    return default if _unset(name) else _env.int(name)
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
+    if _unset(name):
         return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
+    return [item.strip() for item in _env.list(name) if item.strip()]
 
 
 def data_dir() -> Path:
