@@ -177,7 +177,10 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "filters": {
+        "tenant_context": {"()": "django_tenants.log.TenantContextFilter"},
+        "client_error_without_traceback": {"()": "apps.core.logging.ClientErrorWithoutTraceback"},
+    },
     "formatters": {
         "structured": {"format": "%(asctime)s level=%(levelname)s schema=%(schema_name)s logger=%(name)s %(message)s"}
     },
@@ -186,7 +189,11 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # celery.app.trace logs every eager task at INFO: noise in seeding and request logs.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "django.request": {"filters": ["client_error_without_traceback"]},
+    },
 }
 
 # --- NLP -----------------------------------------------------------------------------------
