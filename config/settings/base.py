@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dj_database_url
 
 from config.env import BASE_DIR, database_url, env_bool, env_int, env_list, env_str
@@ -32,6 +34,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "axes",  # operator logins on the public site are throttled too
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -45,6 +48,7 @@ TENANT_APPS = [
     "apps.conversations",
     "apps.nlp",
     "apps.detection",
+    "axes",  # login attempts and lock-outs live in the organization's schema, like its users
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -69,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lock-out into its 429 page
 ]
 
 TEMPLATES = [
@@ -110,6 +115,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Login throttling (django-axes) ---------------------------------------------------------
+# Axes' tables are in SHARED_APPS and TENANT_APPS alike, so attempts are stored in the schema of
+# the organization (or the public site) they were made against: a lock-out of ana@x in one
+# organization never locks the same address in another. Separate counters per account and per
+# client address; a success resets them; a lock-out ends after LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
+AXES_USERNAME_CALLABLE = "apps.core.http.login_username"
+# The login form's field (axes would default to USERNAME_FIELD, "email", and then see no name).
+AXES_USERNAME_FORM_FIELD = "username"
+# Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Failed API key (and token) authentications per organization and client address; past the
+# limit, further failures answer 429 with Retry-After until the window ends.
+API_AUTH_FAILURE_LIMIT = env_int("API_AUTH_FAILURE_LIMIT", 20)
+API_AUTH_FAILURE_WINDOW_SECONDS = env_int("API_AUTH_FAILURE_WINDOW_SECONDS", 300)
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
