@@ -39,14 +39,8 @@ if [ -z "${REDIS_URL:-}" ]; then
   esac
 fi
 
-case "${SECRET_KEY:-}" in
-  *insecure*)
-    log "################################################################################"
-    log "WARNING: SECRET_KEY is a well-known placeholder. Fine for a local trial only;"
-    log "set SECRET_KEY (docker/.env) to a long random value before exposing this anywhere."
-    log "################################################################################"
-    ;;
-esac
+# Missing or placeholder secrets stop every process at start: config/settings/production.py
+# names each variable (SECRET_KEY, TESSERA_VAULT_KEYS, TESSERA_FINDING_HASH_KEY, DATABASE_URL).
 
 if [ "$role" != other ] || [ "${RUN_MIGRATIONS:-0}" = 1 ]; then
   python docker/ops.py wait-db

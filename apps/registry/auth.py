@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from apps.core.exceptions import ApplicationError
+from apps.core.throttle import auth_failure_record, auth_failures_exceeded
 from apps.registry.models import ApiKey
 from apps.registry.services import api_key_authenticate
 
@@ -29,6 +31,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         except ApplicationError as exc:
             if exc.status_code == 403:
                 raise exceptions.PermissionDenied(exc.detail) from exc
+            # Unknown keys are what guessing produces: count them per schema and IP, and answer
+            # 429 past the limit. A valid key still passes: it cannot be the product of guessing,
+            # and one misconfigured client must not lock out the others behind the same NAT.
+            if auth_failures_exceeded(scope="api-key", request=request):
+                raise exceptions.Throttled(
+                    wait=settings.API_AUTH_FAILURE_WINDOW_SECONDS,
+                    detail="too many failed API key attempts from this address; retry later",
+                ) from exc
+            auth_failure_record(scope="api-key", request=request)
             raise exceptions.AuthenticationFailed(exc.detail) from exc
         return AnonymousUser(), api_key
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.permissions import BasePermission
@@ -34,7 +35,11 @@ def read_body(request: Request, *, limit: int) -> bytes:
     declared = request.META.get("CONTENT_LENGTH")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLargeError(f"request body is {int(declared)} bytes; the limit is {limit} bytes")
-    body = request._request.body  # DRF's parsers are bypassed: orjson is several times faster
+    try:
+        body = request._request.body  # DRF's parsers are bypassed: orjson is several times faster
+    except RequestDataTooBig as exc:
+        # Django's DATA_UPLOAD_MAX_MEMORY_SIZE (set from INGEST_MAX_BYTES) still answers in JSON here.
+        raise PayloadTooLargeError(f"request body is over the limit of {limit} bytes") from exc
     if len(body) > limit:
         raise PayloadTooLargeError(f"request body is {len(body)} bytes; the limit is {limit} bytes")
     if request.META.get("HTTP_CONTENT_ENCODING", "").lower() == "gzip":

@@ -65,7 +65,8 @@ class AssistantIn(serializers.ModelSerializer):
 
 class ApiKeyOut(serializers.ModelSerializer):
     revoked = serializers.SerializerMethodField()
-    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+    # Null for keys and releases made by management commands (no acting user).
+    created_by = serializers.EmailField(source="created_by.email", allow_null=True, default=None, read_only=True)
 
     class Meta:
         model = ApiKey
@@ -87,7 +88,8 @@ class ApiKeyCreatedOut(ApiKeyOut):
 
 
 class ReleaseOut(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.email", default=None, read_only=True)
+    # Null for keys and releases made by management commands (no acting user).
+    created_by = serializers.EmailField(source="created_by.email", allow_null=True, default=None, read_only=True)
 
     class Meta:
         model = ReleaseAnnotation
