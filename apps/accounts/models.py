@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -12,7 +14,7 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
@@ -43,15 +45,20 @@ class User(AbstractUser):
     here as ``user.departments``.
     """
 
-    username = None
+    username = None  # type: ignore[assignment]  # Django's documented way to drop a field; stubs can't express it
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     roles = ArrayField(models.CharField(max_length=20, choices=Role.choices), default=list, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()
+    # An email-keyed manager replaces AbstractUser's username-keyed one (Django's documented
+    # pattern for a custom user model).
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # stubs pin contrib's UserManager
+
+    # Set on first use by accounts.permissions.member_department_ids: one query per user object.
+    _department_ids: set[int]
 
     class Meta:
         ordering = ["email"]

@@ -32,11 +32,12 @@ class Staged:
     type: str  # SQL type of the staging column ("text", "bigint", ...)
 
 
-def _field(model: type[models.Model], name: str) -> models.Field:
+def _field(model: type[models.Model], name: str) -> tuple[models.Field, str]:
+    """The field called ``name`` (field name or attname) and its column."""
     field = model._meta.get_field(name)
-    if not isinstance(field, models.Field) or not field.concrete:
+    if not isinstance(field, models.Field) or not field.concrete or field.column is None:
         raise ValueError(f"{model.__name__}.{name} is not a concrete column")
-    return field
+    return field, field.column
 
 
 def rows_update(
@@ -62,21 +63,22 @@ def rows_update(
     rows = list(rows)
     if not rows:
         return 0
-    key_field = _field(model, key)
-    staged: list[tuple[str, str]] = [(key_field.column, key_field.db_type(connection) or "")]
+    key_field, key_column = _field(model, key)
+    staged: list[tuple[str, str]] = [(key_column, key_field.db_type(connection) or "")]
     assignments: dict[str, sql.Composable] = {}
     adapters: dict[int, models.Field] = {}
     for position, column in enumerate(columns, start=1):
         if isinstance(column, Staged):
             staged.append((column.name, column.type))
             continue
-        field = _field(model, column)
-        staged.append((field.column, field.db_type(connection) or ""))
-        assignments[field.column] = sql.SQL("{}.{}").format(STAGED, sql.Identifier(field.column))
+        field, field_column = _field(model, column)
+        staged.append((field_column, field.db_type(connection) or ""))
+        assignments[field_column] = sql.SQL("{}.{}").format(STAGED, sql.Identifier(field_column))
         if field.get_internal_type() == "JSONField":
             adapters[position] = field
     for name, expression in (assign or {}).items():
-        assignments[_field(model, name).column] = expression
+        _, assigned_column = _field(model, name)
+        assignments[assigned_column] = expression
     if not assignments:
         raise ValueError("nothing to assign")
     if adapters:
@@ -98,13 +100,12 @@ def rows_update(
     copy = sql.SQL("COPY {temp} ({names}) FROM STDIN").format(temp=temp, names=names)
     update = sql.SQL(
         "UPDATE {table} AS {target} SET {sets} FROM {temp} AS {staged} WHERE {target}.{key} = {staged}.{key}"
-    )
-    update = update.format(
+    ).format(
         table=table,
         target=TARGET,
         staged=STAGED,
         temp=temp,
-        key=sql.Identifier(key_field.column),
+        key=sql.Identifier(key_column),
         sets=sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(n), e) for n, e in assignments.items()),
     )
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:

@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import View
 
+from apps.core.tenancy import current_schema
+
 
 class UnknownOrganizationView(View):
     """Answer for a host that names no organization: a clear 404, never a stack trace."""
@@ -15,4 +17,4 @@ class UnknownOrganizationView(View):
 def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "schema": connection.schema_name})
+    return JsonResponse({"status": "ok", "schema": current_schema()})

@@ -1,7 +1,7 @@
 from celery import shared_task
-from django.db import connection
 
 from apps.accounts.models import User
+from apps.core.tenancy import current_schema
 from apps.registry.models import Department
 
 
@@ -9,7 +9,7 @@ from apps.registry.models import Department
 def tenant_snapshot() -> dict:
     """What the worker sees from inside a task: used by ops checks and the isolation tests."""
     return {
-        "schema": connection.schema_name,
+        "schema": current_schema(),
         "users": sorted(User.objects.values_list("email", flat=True)),
         "departments": sorted(Department.objects.values_list("name", flat=True)),
     }

@@ -232,6 +232,9 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
 
     if errors:
         return None, errors
+    if event_id is None or conversation_id is None or user_id is None or ts is None:
+        # Unreachable: each of them is None only together with an error above.
+        raise AssertionError("a required value is missing but no error was recorded")
     try:
         encoded = orjson.dumps(payload).decode()
     except orjson.JSONEncodeError:

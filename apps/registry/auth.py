@@ -47,6 +47,18 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return 'Bearer realm="tessera"'
 
 
+def request_api_key(request: Request) -> ApiKey:
+    """The ApiKey that authenticated ``request`` (``request.auth`` is typed loosely by DRF).
+
+    Views behind ``HasApiKey`` call this to narrow it; for any other caller it refuses instead of
+    letting a request without a key reach a service.
+    """
+    api_key = request.auth
+    if not isinstance(api_key, ApiKey):
+        raise exceptions.NotAuthenticated("send the assistant's API key")
+    return api_key
+
+
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     """Documents assistant API keys in the OpenAPI schema (drf-spectacular finds it by target class)."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from apps.accounts.models import User
-from apps.registry.models import Assistant, AssistantStatus, ReleaseAnnotation
+from apps.registry.models import Assistant, AssistantStatus, Department, ReleaseAnnotation
 from apps.registry.selectors import departments_manageable_by, departments_visible_to
 from apps.registry.services import ASSISTANT_FIELDS
 
@@ -57,8 +57,10 @@ class AssistantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Only departments the user may register in: the service checks again, this keeps the
         # choice list honest and makes a foreign department a field error, not a 403 page.
-        self.fields["department"].queryset = departments_manageable_by(user=user)
-        self.fields["department"].empty_label = "Choose a department…"
+        # ModelForm builds a ModelChoiceField for the department foreign key.
+        department = cast("forms.ModelChoiceField[Department]", self.fields["department"])
+        department.queryset = departments_manageable_by(user=user)
+        department.empty_label = "Choose a department…"
         for name in NON_NEGATIVE:
             field = self.fields[name]
             field.validators.append(MinValueValidator(0))
@@ -77,7 +79,8 @@ class AssistantForm(forms.ModelForm):
                 )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # ModelForm's clean turns the unique checks on and returns cleaned_data
+        cleaned = self.cleaned_data
         department, name = cleaned.get("department"), cleaned.get("name")
         if department is not None and name:
             clash = Assistant.objects.filter(department=department, name=name)
@@ -99,12 +102,16 @@ class AssistantForm(forms.ModelForm):
 
 
 class AssistantFilterForm(forms.Form):
-    department = forms.ModelChoiceField(queryset=None, required=False, empty_label="All departments")
+    department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="All departments"
+    )
     status = forms.ChoiceField(choices=[("", "Any status"), *AssistantStatus.choices], required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments_visible_to(user=user)
+        cast("forms.ModelChoiceField[Department]", self.fields["department"]).queryset = departments_visible_to(
+            user=user
+        )
 
 
 class ApiKeyForm(forms.Form):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -19,6 +19,7 @@ from apps.accounts.permissions import can_manage_department_assistants, require_
 from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
+from apps.core.tenancy import current_schema
 from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation
 
 KEY_PREFIX = "tsk_live_"
@@ -130,7 +131,7 @@ def api_key_create(*, actor: User | None, assistant: Assistant, name: str = "") 
         hashed=_hash_key(salt, plaintext),
         created_by=actor,
     )
-    ApiKeyRoute.objects.create(prefix=prefix, tenant=Organization.objects.get(schema_name=connection.schema_name))
+    ApiKeyRoute.objects.create(prefix=prefix, tenant=Organization.objects.get(schema_name=current_schema()))
     audit_record(actor=actor or "system", action="api_key.create", target=api_key, after={"prefix": prefix})
     return IssuedKey(api_key=api_key, plaintext=plaintext)
 
@@ -163,7 +164,7 @@ def api_key_authenticate(plaintext: str) -> ApiKey:
         raise InvalidKeyError("malformed API key: expected 'Authorization: Bearer tsk_live_…'")
     api_key = ApiKey.objects.select_related("assistant").filter(prefix=prefix).first()
     if api_key is None:
-        route = ApiKeyRoute.objects.filter(prefix=prefix).exclude(tenant__schema_name=connection.schema_name).first()
+        route = ApiKeyRoute.objects.filter(prefix=prefix).exclude(tenant__schema_name=current_schema()).first()
         if route is not None:
             raise ForbiddenKeyError("this API key belongs to another organization; send it to that organization's host")
         raise InvalidKeyError("unknown API key")

@@ -11,13 +11,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.models import Role
 from apps.accounts.permissions import can_manage_assistant, has_role
+from apps.accounts.request import AuthedRequest
 from apps.core.forms import form_call
 from apps.registry.forms import AssistantFilterForm, AssistantForm, ReleaseForm
 from apps.registry.models import ApiKey, Assistant
@@ -39,27 +40,27 @@ from apps.registry.services import (
 FORBIDDEN_EDIT = "Only an admin or an owner of this assistant's department may change it."
 
 
-def _visible(request: HttpRequest, pk: int) -> Assistant:
+def _visible(request: AuthedRequest, pk: int) -> Assistant:
     return get_object_or_404(assistant_list(user=request.user), pk=pk)
 
 
-def _require_manage(request: HttpRequest, assistant: Assistant) -> None:
+def _require_manage(request: AuthedRequest, assistant: Assistant) -> None:
     if not can_manage_assistant(request.user, assistant):
         raise PermissionDenied(FORBIDDEN_EDIT)
 
 
-def _require_can_register(request: HttpRequest) -> None:
+def _require_can_register(request: AuthedRequest) -> None:
     if not departments_manageable_by(user=request.user).exists():
         raise PermissionDenied("Only admins and department owners may register assistants.")
 
 
-def _nav(request: HttpRequest) -> dict[str, Any]:
+def _nav(request: AuthedRequest) -> dict[str, Any]:
     return {"can_audit": has_role(request.user, Role.ADMIN, Role.COMPLIANCE)}
 
 
 @login_required
 @require_GET
-def assistant_list_view(request: HttpRequest) -> HttpResponse:
+def assistant_list_view(request: AuthedRequest) -> HttpResponse:
     filters = AssistantFilterForm(request.GET or None, user=request.user)
     department_id = status = None
     if filters.is_valid():
@@ -78,13 +79,13 @@ def assistant_list_view(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _form_page(request: HttpRequest, form: AssistantForm, assistant: Assistant | None) -> HttpResponse:
+def _form_page(request: AuthedRequest, form: AssistantForm, assistant: Assistant | None) -> HttpResponse:
     return render(request, "registry/assistant_form.html", {"form": form, "assistant": assistant, **_nav(request)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assistant_create_view(request: HttpRequest) -> HttpResponse:
+def assistant_create_view(request: AuthedRequest) -> HttpResponse:
     _require_can_register(request)
     validate_url = reverse("registry:validate-new")
     form = AssistantForm(request.POST or None, user=request.user, validate_url=validate_url)
@@ -100,7 +101,7 @@ def assistant_create_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assistant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+def assistant_edit_view(request: AuthedRequest, pk: int) -> HttpResponse:
     assistant = _visible(request, pk)
     _require_manage(request, assistant)
     # The form gets its own copy: binding a ModelForm writes the new values into its instance,
@@ -120,7 +121,7 @@ def assistant_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assistant_validate_view(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def assistant_validate_view(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     """Inline validation: validate the whole form, answer with the one field that changed."""
     instance = None
     if pk is None:
@@ -137,7 +138,7 @@ def assistant_validate_view(request: HttpRequest, pk: int | None = None) -> Http
     return render(request, "registry/assistant_form.html#field", {"field": form[name]})
 
 
-def _detail_context(request: HttpRequest, assistant: Assistant, **extra: Any) -> dict[str, Any]:
+def _detail_context(request: AuthedRequest, assistant: Assistant, **extra: Any) -> dict[str, Any]:
     return {
         "assistant": assistant,
         "can_manage": can_manage_assistant(request.user, assistant),
@@ -150,7 +151,7 @@ def _detail_context(request: HttpRequest, assistant: Assistant, **extra: Any) ->
     }
 
 
-def _detail_or_partial(request: HttpRequest, assistant: Assistant, partial: str, **extra: Any) -> HttpResponse:
+def _detail_or_partial(request: AuthedRequest, assistant: Assistant, partial: str, **extra: Any) -> HttpResponse:
     # htmx gets the refreshed section; a plain form post (no JS) gets the whole page.
     template = "registry/assistant_detail.html"
     if request.htmx:
@@ -160,13 +161,13 @@ def _detail_or_partial(request: HttpRequest, assistant: Assistant, partial: str,
 
 @login_required
 @require_GET
-def assistant_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+def assistant_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "registry/assistant_detail.html", _detail_context(request, _visible(request, pk)))
 
 
 @login_required
 @require_POST
-def api_key_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def api_key_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     assistant = _visible(request, pk)
     _require_manage(request, assistant)
     issued: IssuedKey = api_key_create(actor=request.user, assistant=assistant, name=request.POST.get("name", ""))
@@ -176,7 +177,7 @@ def api_key_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_key_revoke_view(request: HttpRequest, pk: int, key_id: int) -> HttpResponse:
+def api_key_revoke_view(request: AuthedRequest, pk: int, key_id: int) -> HttpResponse:
     assistant = _visible(request, pk)
     _require_manage(request, assistant)
     api_key = get_object_or_404(ApiKey, pk=key_id, assistant=assistant)
@@ -186,7 +187,7 @@ def api_key_revoke_view(request: HttpRequest, pk: int, key_id: int) -> HttpRespo
 
 @login_required
 @require_POST
-def release_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+def release_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     assistant = _visible(request, pk)
     _require_manage(request, assistant)
     form = ReleaseForm(request.POST)

@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.db import connection
 from django.http import HttpRequest
 from django_tenants.admin import TenantAdminMixin
 from django_tenants.utils import get_public_schema_name
 
+from apps.core.tenancy import current_schema
 from apps.tenants.models import Domain, Organization
 
 
@@ -13,7 +13,7 @@ class OrganizationAdmin(TenantAdminMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         # Organizations are operator business: never listed from inside a tenant's admin.
-        return connection.schema_name == get_public_schema_name() and super().has_module_permission(request)
+        return current_schema() == get_public_schema_name() and super().has_module_permission(request)
 
 
 @admin.register(Domain)
@@ -21,4 +21,4 @@ class DomainAdmin(admin.ModelAdmin):
     list_display = ("domain", "tenant", "is_primary")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return connection.schema_name == get_public_schema_name() and super().has_module_permission(request)
+        return current_schema() == get_public_schema_name() and super().has_module_permission(request)

@@ -100,7 +100,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
 
-def _database() -> dict:
+def _database() -> dj_database_url.DBConfig:
     cfg = dj_database_url.parse(database_url(), conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
     # A unix-socket URL (the embedded server) arrives as OPTIONS["host"]; Django wants HOST.
     if "host" in cfg.get("OPTIONS", {}):

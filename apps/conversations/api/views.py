@@ -6,6 +6,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.request import request_user
 from apps.conversations.api.serializers import ConversationOut
 from apps.conversations.selectors import conversation_for_assistant, conversations_for_user
 from apps.core.api import ScopedAPIView
@@ -40,7 +41,7 @@ class ConversationDetailView(ScopedAPIView):
                 assistant_id=request.auth.assistant_id, external_id=conversation_id
             )
         else:
-            candidates = conversations_for_user(user=request.user, external_id=conversation_id)
+            candidates = conversations_for_user(user=request_user(request), external_id=conversation_id)
             assistant = request.query_params.get("assistant")
             if assistant is not None:
                 if not assistant.isdigit():

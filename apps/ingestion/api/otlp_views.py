@@ -6,12 +6,13 @@ OTLP response message in the request's encoding (what exporters expect to parse)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from google.protobuf.message import Message as ProtoMessage
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsPartialSuccess,
     ExportLogsServiceRequest,
@@ -24,6 +25,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import BaseParser
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -39,17 +42,20 @@ from apps.ingestion.otlp import (
     otlp_logs_ingest,
     otlp_traces_ingest,
 )
-from apps.registry.auth import ApiKeyAuthentication
+from apps.registry.auth import ApiKeyAuthentication, request_api_key
 
 
 class FirstRenderer(BaseContentNegotiation):
     """Error bodies are JSON whatever ``Accept`` says: exporters send ``Accept`` values DRF would 406."""
 
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        return parsers[0] if parsers else None
+    def select_parser(self, request: Request, parsers: Iterable[BaseParser]) -> BaseParser | None:
+        return next(iter(parsers), None)
 
-    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
-        return renderers[0], renderers[0].media_type
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 _BODY = {
@@ -75,7 +81,7 @@ class _OtlpView(ScopedAPIView):
     def _export(
         self,
         request: Request,
-        request_cls: type,
+        request_cls: type[ProtoMessage],
         ingest: Callable[..., OtlpResult],
         response: Any,
         partial: Callable[[OtlpResult], Any],
@@ -86,7 +92,7 @@ class _OtlpView(ScopedAPIView):
         # OTLP exporters retry 429 and honour Retry-After (OTLP/HTTP spec, throttling).
         if (throttled := backlog_response()) is not None:
             return throttled
-        result = ingest(assistant=request.auth.assistant, request=message)
+        result = ingest(assistant=request_api_key(request).assistant, request=message)
         if result.rejected:
             response.partial_success.CopyFrom(partial(result))
         return HttpResponse(encode_response(response, content), content_type=content)

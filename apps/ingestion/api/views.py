@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from apps.core.api import ScopedAPIView
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.services import backlog_check, events_ingest
-from apps.registry.auth import ApiKeyAuthentication
+from apps.registry.auth import ApiKeyAuthentication, request_api_key
 from apps.registry.models import ApiKey
 
 
@@ -106,5 +106,5 @@ class EventsView(ScopedAPIView):
             )
         if (throttled := backlog_response()) is not None:
             return throttled
-        result = events_ingest(assistant=request.auth.assistant, events=events)
+        result = events_ingest(assistant=request_api_key(request).assistant, events=events)
         return Response(result.as_response(), status=status.HTTP_200_OK)

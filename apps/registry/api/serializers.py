@@ -70,7 +70,16 @@ class ApiKeyOut(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ("id", "prefix", "name", "created_at", "created_by", "last_used_at", "revoked", "revoked_at")
+        fields: tuple[str, ...] = (
+            "id",
+            "prefix",
+            "name",
+            "created_at",
+            "created_by",
+            "last_used_at",
+            "revoked",
+            "revoked_at",
+        )
 
     def get_revoked(self, obj: ApiKey) -> bool:
         return obj.revoked_at is not None

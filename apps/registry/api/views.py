@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.request import request_user
 from apps.core.api import ScopedViewSet
 from apps.registry.api.serializers import (
     ApiKeyCreatedOut,
@@ -79,7 +80,7 @@ class AssistantViewSet(
             return Assistant.objects.none()
         department = self.request.query_params.get("department")
         return assistant_list(
-            user=self.request.user,
+            user=request_user(self.request),
             department_id=int(department) if department and department.isdigit() else None,
             status=self.request.query_params.get("status") or None,
         )
@@ -89,7 +90,7 @@ class AssistantViewSet(
 
     def _out(self, assistant: Assistant) -> dict[str, Any]:
         # Re-read through the scoped list so keys_count is annotated like in list/retrieve.
-        fresh = assistant_list(user=self.request.user).get(pk=assistant.pk)
+        fresh = assistant_list(user=request_user(self.request)).get(pk=assistant.pk)
         return AssistantOut(fresh, context=self.get_serializer_context()).data
 
     @extend_schema(summary="Register an assistant", request=AssistantIn, responses={201: AssistantOut})
@@ -98,7 +99,7 @@ class AssistantViewSet(
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         try:
-            assistant = assistant_register(actor=request.user, department=data.pop("department"), **data)
+            assistant = assistant_register(actor=request_user(request), department=data.pop("department"), **data)
         except DjangoValidationError as exc:
             raise _as_drf_error(exc) from exc
         return Response(self._out(assistant), status=status.HTTP_201_CREATED)
@@ -109,7 +110,7 @@ class AssistantViewSet(
         serializer = AssistantIn(assistant, data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         try:
-            assistant = assistant_update(actor=request.user, assistant=assistant, **serializer.validated_data)
+            assistant = assistant_update(actor=request_user(request), assistant=assistant, **serializer.validated_data)
         except DjangoValidationError as exc:
             raise _as_drf_error(exc) from exc
         return Response(self._out(assistant))
@@ -128,7 +129,7 @@ class AssistantChildViewSet(RegistryViewSet):
     def assistant(self) -> Assistant:
         if self._assistant is None:
             self._assistant = get_object_or_404(
-                assistants_visible_to(user=self.request.user), pk=self.kwargs["assistant_pk"]
+                assistants_visible_to(user=request_user(self.request)), pk=self.kwargs["assistant_pk"]
             )
         return self._assistant
 
@@ -150,14 +151,16 @@ class ApiKeyViewSet(mixins.ListModelMixin, AssistantChildViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ApiKeyIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        issued = api_key_create(actor=request.user, assistant=self.assistant, name=serializer.validated_data["name"])
+        issued = api_key_create(
+            actor=request_user(request), assistant=self.assistant, name=serializer.validated_data["name"]
+        )
         data = {**ApiKeyOut(issued.api_key).data, "key": issued.plaintext}
         return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Revoke an API key (idempotent)", request=None, responses={200: ApiKeyOut})
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        api_key = api_key_revoke(actor=request.user, api_key=self.get_object())
+        api_key = api_key_revoke(actor=request_user(request), api_key=self.get_object())
         return Response(ApiKeyOut(api_key).data)
 
 
@@ -175,7 +178,9 @@ class ReleaseViewSet(mixins.ListModelMixin, AssistantChildViewSet):
         serializer = ReleaseIn(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            release = release_annotate(actor=request.user, assistant=self.assistant, **serializer.validated_data)
+            release = release_annotate(
+                actor=request_user(request), assistant=self.assistant, **serializer.validated_data
+            )
         except DjangoValidationError as exc:
             raise _as_drf_error(exc) from exc
         return Response(ReleaseOut(release).data, status=status.HTTP_201_CREATED)
@@ -191,4 +196,4 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Regist
     def scoped_queryset(self) -> QuerySet[Department]:
         if getattr(self, "swagger_fake_view", False):
             return Department.objects.none()
-        return departments_visible_to(user=self.request.user)
+        return departments_visible_to(user=request_user(self.request))

@@ -1,5 +1,6 @@
 import time
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: Any, **opts: Any) -> None:
         if opts["list_logins"]:
             for login in DEMO_LOGINS:
                 self.stdout.write(f"{login.email:<28} {', '.join(login.roles)}")
