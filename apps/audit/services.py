@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from django.db.models import Model
 
 GENESIS = "0" * 64
 # One advisory lock id per schema serialises appends so two writers cannot fork the chain.
@@ -42,21 +46,25 @@ def _entry_fields(entry: AuditEntry) -> dict[str, Any]:
 @transaction.atomic
 def audit_record(
     *,
-    actor: Any,
+    actor: User | str | None,
     action: str,
-    target: Any | None = None,
+    target: Model | None = None,
     target_type: str = "",
     target_id: str = "",
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
+    """Append one entry to the organization's hash chain.
+
+    ``actor`` is the user who acted, or a label ("system") for work no user started.
+    """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_ID])
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-    actor_obj = actor if getattr(actor, "pk", None) else None
+    actor_obj = actor if isinstance(actor, User) and actor.pk else None
     entry = AuditEntry(
         created_at=timezone.now(),
         actor=actor_obj,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 
 from apps.accounts.models import User
-from apps.compliance.models import CaseStatus
+from apps.compliance.models import CaseStatus, ReviewCase
 from apps.compliance.selectors import CASE_SORTS
 from apps.detection.findings import ENTITY_TYPES
 from apps.detection.masking import action_for
@@ -17,7 +19,7 @@ from apps.registry.models import Assistant, Department
 DECISION_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus.OPEN]
 
 
-def compliance_users() -> Any:
+def compliance_users() -> QuerySet[User]:
     return User.objects.filter(roles__contains=["compliance"], is_active=True).order_by("email")
 
 
@@ -63,29 +65,35 @@ class BulkForm(forms.Form):
         ("false_positive", "Mark false positive"),
         ("accepted_risk", "Accept risk"),
     ]
-    cases = forms.ModelMultipleChoiceField(queryset=None, widget=forms.MultipleHiddenInput)
+    # Querysets are set per request in __init__.
+    cases: forms.ModelMultipleChoiceField[ReviewCase] = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.MultipleHiddenInput
+    )
     action = forms.ChoiceField(choices=ACTIONS)
-    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
     comment = forms.CharField(required=False, max_length=4000)
 
-    def __init__(self, *args: Any, cases: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, cases: QuerySet[ReviewCase], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cases"].queryset = cases
-        self.fields["assignee"].queryset = compliance_users()
+        # self.fields holds copies of the fields declared above.
+        cast("forms.ModelMultipleChoiceField[ReviewCase]", self.fields["cases"]).queryset = cases
+        cast("forms.ModelChoiceField[User]", self.fields["assignee"]).queryset = compliance_users()
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what super().clean() returned; its stub allows None
         if cleaned.get("action") in ("false_positive", "accepted_risk") and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", "a decision needs a comment")
         return cleaned
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
+    assignee: forms.ModelChoiceField[User] = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = compliance_users()
+        # self.fields holds a copy of the field declared above; its queryset is read per request.
+        cast("forms.ModelChoiceField[User]", self.fields["assignee"]).queryset = compliance_users()
 
 
 class UnmaskForm(forms.Form):
@@ -102,14 +110,14 @@ class PolicyForm(forms.Form):
     )  # fmt: skip
     four_eyes_unmask = forms.BooleanField(required=False, label="Unmasking needs a second compliance user's approval")
 
-    def __init__(self, *args: Any, policy: MaskingPolicy, **kwargs: Any) -> None:
+    def __init__(self, data: Mapping[str, Any] | None = None, *, policy: MaskingPolicy, **kwargs: Any) -> None:
         initial = {
             "case_threshold": policy.case_threshold,
             "retention_days": policy.retention_days,
             "four_eyes_unmask": policy.four_eyes_unmask,
             **{f"action_{t}": action_for(t, policy.actions) for t in ENTITY_TYPES},
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         for t in ENTITY_TYPES:
             self.fields[f"action_{t}"] = forms.ChoiceField(choices=MaskAction.choices, label=t)
 

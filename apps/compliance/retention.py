@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Role
@@ -23,6 +23,7 @@ from apps.compliance.models import ErasureRecord, ReviewCase
 from apps.conversations.models import Action, Conversation, Feedback, Message
 from apps.conversations.services import conversations_delete, feedback_comments_expire, messages_content_expire
 from apps.core.exceptions import ApplicationError, NotPermittedError
+from apps.core.tenancy import current_schema
 from apps.detection.models import SensitiveFinding
 from apps.detection.services import masking_policy_get, suppression_rules_unlink_cases, vault_entries_delete
 from apps.ingestion.services import raw_events_delete_enriched_before, raw_events_delete_for_end_user
@@ -72,7 +73,7 @@ def retention_apply(*, now: datetime | None = None) -> RetentionResult:
 
 def end_user_hash(user_id: str) -> str:
     """Keyed hash of an end-user id: the erasure record proves which id without keeping it."""
-    key = f"tessera-erasure:{settings.SECRET_KEY}:{connection.schema_name}".encode()
+    key = f"tessera-erasure:{settings.SECRET_KEY}:{current_schema()}".encode()
     return hmac.new(key, user_id.encode(), hashlib.sha256).hexdigest()
 
 

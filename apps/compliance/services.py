@@ -228,9 +228,10 @@ def finding_unmask(*, actor: User, finding: SensitiveFinding, reason: str = "") 
         reason, request_id = approved.reason, approved.pk
     else:
         reason = _clean_reason(reason)
-    if finding.vault_id is None:
+    vault = finding.vault  # no query when vault_id is NULL
+    if vault is None:
         raise ApplicationError("the original of this finding was not kept (policy: mask without vault, or expired)")
-    value = vault_decrypt(finding.vault)
+    value = vault_decrypt(vault)
     audit_record(
         actor=actor,
         action="finding.unmask",

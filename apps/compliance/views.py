@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -20,9 +19,11 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.models import Role
 from apps.accounts.permissions import has_role
+from apps.accounts.request import AuthedRequest
 from apps.audit.models import AuditEntry
 from apps.audit.selectors import audit_actions, audit_entries, audit_target_types
 from apps.audit.services import audit_chain_verify
+from apps.core.tenancy import current_schema
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("id", "created_at", "actor", "action", "target_type", "target_id", "target", "before", "after", "reason")
@@ -39,18 +40,22 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action")] + [(a, a) for a in audit_actions()]
-        self.fields["target_type"].choices = [("", "Any target")] + [(t, t) for t in audit_target_types()]
+        # self.fields holds copies of the ChoiceFields declared above.
+        action = cast(forms.ChoiceField, self.fields["action"])
+        target_type = cast(forms.ChoiceField, self.fields["target_type"])
+        action.choices = [("", "Any action")] + [(a, a) for a in audit_actions()]
+        target_type.choices = [("", "Any target")] + [(t, t) for t in audit_target_types()]
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what super().clean() returned; its stub allows None
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "must be on or after the start date")
         return cleaned
 
 
-def _require_audit_reader(request: HttpRequest) -> None:
+def _require_audit_reader(request: AuthedRequest) -> None:
     if not has_role(request.user, Role.ADMIN, Role.COMPLIANCE):
         raise PermissionDenied("The audit log is open to admins and compliance only.")
 
@@ -66,7 +71,7 @@ def _filtered(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEntr
 
 @login_required
 @require_GET
-def audit_log_view(request: HttpRequest) -> HttpResponse:
+def audit_log_view(request: AuthedRequest) -> HttpResponse:
     _require_audit_reader(request)
     form, entries = _filtered(request)
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -119,12 +124,12 @@ def _rows(entries: QuerySet[AuditEntry]) -> Iterator[str]:
 
 @login_required
 @require_GET
-def audit_export_csv_view(request: HttpRequest) -> HttpResponse:
+def audit_export_csv_view(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
     _require_audit_reader(request)
     form, entries = _filtered(request)
     if form.is_bound and not form.is_valid():
         return HttpResponse(f"invalid filter: {form.errors.as_text()}", status=400, content_type="text/plain")
-    filename = f"audit-{connection.schema_name}-{timezone.localdate():%Y%m%d}.csv"
+    filename = f"audit-{current_schema()}-{timezone.localdate():%Y%m%d}.csv"
     response = StreamingHttpResponse(_rows(entries), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

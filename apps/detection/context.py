@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 WINDOW_BEFORE = 48
 WINDOW_AFTER = 24
@@ -75,17 +76,29 @@ def _distance(words: re.Pattern[str] | None, before: str, after: str) -> int | N
     best = None
     for m in words.finditer(before):
         best = len(before) - m.end()
-    m = words.search(after)
-    if m is not None and (best is None or m.start() < best):
-        best = m.start()
+    first_after = words.search(after)
+    if first_after is not None and (best is None or first_after.start() < best):
+        best = first_after.start()
     return best
 
 
-def make_context(positive: Iterable[str] = (), negative: Iterable[str] = (), **options: float | int) -> Context:
+class ContextOptions(TypedDict, total=False):
+    """The tunable fields of ``Context``, passed through ``make_context``."""
+
+    boost: float
+    penalty: float
+    floor_with_context: float
+    window_before: int
+    window_after: int
+
+
+def make_context(
+    positive: Iterable[str] = (), negative: Iterable[str] = (), **options: Unpack[ContextOptions]
+) -> Context:
     return Context(
         positive=words_regex(positive) if positive else None,
         negative=words_regex(negative) if negative else None,
-        **options,  # type: ignore[arg-type]
+        **options,
     )
 
 

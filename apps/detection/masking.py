@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 
+from apps.core.tenancy import current_schema
 from apps.detection import findings as t
 from apps.detection.findings import Finding
 from apps.detection.models import MaskAction, Severity
@@ -92,7 +92,7 @@ def finding_hash_key() -> bytes:
     base = settings.TESSERA_FINDING_HASH_KEY or f"tessera-finding-hash:{settings.SECRET_KEY}"
     # Per organization: equal values in two tenants get unrelated hashes, so hashes cannot be
     # joined across schemas.
-    return hmac.new(base.encode(), connection.schema_name.encode(), hashlib.sha256).digest()
+    return hmac.new(base.encode(), current_schema().encode(), hashlib.sha256).digest()
 
 
 def value_hash(finding_type: str, value: str, *, key: bytes | None = None) -> str:

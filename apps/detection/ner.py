@@ -11,8 +11,13 @@ it is what makes detection several times faster than running NER everywhere.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
 
 NER_SCORE = 0.85
 LABELS = {"PERSON": PERSON, "PER": PERSON, "ORG": ORGANIZATION, "GPE": LOCATION, "LOC": LOCATION, "FAC": LOCATION}
@@ -122,17 +127,17 @@ def ner_windows(text: str, window: int = WINDOW_CHARS) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in merged]
 
 
-def _trim(ent: object) -> tuple[int, int] | None:
+def _trim(ent: Span) -> tuple[int, int] | None:
     """Token range of the entity without leading/trailing words that cannot be part of a name.
 
     The English model, run on Spanish or German, glues neighbouring words to entities ("la
     historia de México", "Meine Steuer-ID"); names start and end with a capitalised word.
     """
-    tokens = list(ent)  # type: ignore[call-overload]
+    tokens = list(ent)
     lo, hi = 0, len(tokens)
 
-    def ok(token: object) -> bool:
-        text = token.text  # type: ignore[attr-defined]
+    def ok(token: Token) -> bool:
+        text = token.text
         return text[:1].isupper() and text.lower() not in _NON_ENTITY_WORDS and text.lower() not in _KEYWORDS_ANYWHERE
 
     while lo < hi and not ok(tokens[lo]):
@@ -141,15 +146,15 @@ def _trim(ent: object) -> tuple[int, int] | None:
         hi -= 1
     if lo == hi:
         return None
-    return tokens[lo].idx, tokens[hi - 1].idx + len(tokens[hi - 1].text)  # type: ignore[attr-defined]
+    return tokens[lo].idx, tokens[hi - 1].idx + len(tokens[hi - 1].text)
 
 
-def entity_findings(ents: object, offset: int = 0) -> list[Finding]:
+def entity_findings(ents: Iterable[Span], offset: int = 0) -> list[Finding]:
     """spaCy entities mapped to finding types, minus the model's obvious confusions.
 
     ``offset`` shifts spans when the entities come from a window of the text."""
     found = []
-    for ent in ents:  # type: ignore[attr-defined]
+    for ent in ents:
         entity_type = LABELS.get(ent.label_)
         if entity_type is None:
             continue

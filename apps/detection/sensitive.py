@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
 
 from apps.detection.findings import ENTITY_TYPES, Finding
 from apps.detection.ner import entity_findings, ner_windows
 from apps.detection.pipeline import findings_for_text, install
 from apps.nlp.runtime import get_nlp, register_component_installer
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.pipeline import Pipe
+    from spacy.tokens import Doc
 
 __all__ = ["ENTITY_TYPES", "Finding", "detect"]
 
@@ -16,16 +23,18 @@ NER_BATCH_SIZE = 64
 register_component_installer(install)
 
 
-def _ner_steps(nlp: object) -> list[object]:
+def _ner_steps(nlp: Language) -> list[Pipe]:
     """The pipes NER needs: itself, plus the shared tok2vec only if NER listens to it (the
     small English pipeline's NER embeds its own, so the shared one is skipped)."""
-    if "ner" not in nlp.pipe_names:  # type: ignore[attr-defined]
+    if "ner" not in nlp.pipe_names:
         return []
-    steps = []
-    arch = str(nlp.config["components"]["ner"]["model"].get("tok2vec", {}).get("@architectures", ""))  # type: ignore[attr-defined]
-    if "Listener" in arch and "tok2vec" in nlp.pipe_names:  # type: ignore[attr-defined]
-        steps.append(nlp.get_pipe("tok2vec"))  # type: ignore[attr-defined]
-    steps.append(nlp.get_pipe("ner"))  # type: ignore[attr-defined]
+    steps: list[Pipe] = []
+    arch = str(nlp.config["components"]["ner"]["model"].get("tok2vec", {}).get("@architectures", ""))
+    # get_pipe is typed as any Doc -> Doc callable; the "ner" and "tok2vec" factories always
+    # build spaCy Pipe subclasses, which have the batched .pipe() used below.
+    if "Listener" in arch and "tok2vec" in nlp.pipe_names:
+        steps.append(cast("Pipe", nlp.get_pipe("tok2vec")))
+    steps.append(cast("Pipe", nlp.get_pipe("ner")))
     return steps
 
 
@@ -47,9 +56,9 @@ def detect(texts: list[str]) -> list[list[Finding]]:
         windows = [(i, lo, hi) for i, text in enumerate(texts) for lo, hi in ner_windows(text)]
         if windows:
             with nlp.memory_zone():
-                stream = (nlp.make_doc(texts[i][lo:hi]) for i, lo, hi in windows)
+                stream: Iterable[Doc] = (nlp.make_doc(texts[i][lo:hi]) for i, lo, hi in windows)
                 for step in steps:
-                    stream = step.pipe(stream, batch_size=NER_BATCH_SIZE)  # type: ignore[attr-defined]
+                    stream = step.pipe(stream, batch_size=NER_BATCH_SIZE)
                 for (i, lo, _hi), doc in zip(windows, stream, strict=True):
                     entities[i].extend(entity_findings(doc.ents, offset=lo))
     _drop_german_nouns(texts, entities)

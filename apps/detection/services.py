@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -149,7 +150,7 @@ def _findings_build(
     *,
     messages: list[tuple[int, int, int, str, str]],
     masked_by_text: dict[str, tuple[str, list[MaskedSpan]]],
-    now: object,
+    now: datetime,
 ) -> list[SensitiveFinding]:
     suppressor = Suppressor.load()
     key = finding_hash_key()

@@ -85,6 +85,10 @@ SHOUT_CAPS_SHARE = 0.7
 MAX_CHARS = 5000
 
 
+# ``Feedback.thumb`` as enrichment stores it; a rating that is neither is stored as NULL.
+Rating = Literal["up", "down"]
+
+
 @dataclass(frozen=True)
 class MessageSignals:
     """One message of a conversation, in order. Precomputed detector outputs are optional.
@@ -96,7 +100,7 @@ class MessageSignals:
 
     text: str
     is_user: bool = True
-    rating: Literal["up", "down"] | None = None
+    rating: Rating | None = None
     sentiment: float | None = None
     is_rephrase: bool | None = None
 

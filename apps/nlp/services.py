@@ -7,6 +7,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from django.db import transaction
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from apps.conversations import services as conversations_services
 from apps.conversations.models import Conversation, Feedback, Message
-from apps.nlp.frustration import MessageSignals, score_frustration
+from apps.nlp.frustration import MessageSignals, Rating, score_frustration
 from apps.nlp.intents import IntentModel, assign_intents, fit_intents, label_intents
 from apps.nlp.language import detect_languages
 from apps.nlp.models import Intent, IntentModelState
@@ -130,11 +131,13 @@ def conversations_score(*, conversation_ids: Sequence[int]) -> None:
         .order_by("conversation_id", "ts", "id")
         .values_list("conversation_id", "role", "content", "language", "sentiment", "is_rephrase", "intent_id")
     )
-    ratings: dict[int, list[str]] = defaultdict(list)
+    ratings: dict[int, list[Rating]] = defaultdict(list)
     for cid, thumb in Feedback.objects.filter(conversation_id__in=conversation_ids, thumb__isnull=False).values_list(
         "conversation_id", "thumb"
     ):
-        ratings[cid].append(thumb)
+        # The column is a plain CharField, but conversations' feedback insert writes only
+        # "up", "down" or NULL, and NULLs are filtered out above.
+        ratings[cid].append(cast("Rating", thumb))
     signals: dict[int, list[MessageSignals]] = defaultdict(list)
     language: dict[int, str | None] = {}
     intent: dict[int, int | None] = {}

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from rest_framework import serializers
 
 from apps.compliance.forms import DECISION_CHOICES
@@ -24,7 +26,7 @@ class CaseOut(serializers.ModelSerializer):
 
     class Meta:
         model = ReviewCase
-        fields = ("id", "conversation_id", "assistant", "assistant_id", "department", "department_id", "severity",
+        fields: tuple[str, ...] = ("id", "conversation_id", "assistant", "assistant_id", "department", "department_id", "severity",
                   "finding_types", "finding_count", "status", "assignee", "decided_by", "decided_at", "comment",
                   "created_at", "updated_at")  # fmt: skip
 
@@ -35,9 +37,12 @@ class CaseDetailOut(CaseOut):
     class Meta(CaseOut.Meta):
         fields = (*CaseOut.Meta.fields, "findings")
 
-    def get_findings(self, case: ReviewCase) -> list[dict]:
+    def get_findings(self, case: ReviewCase) -> list[dict[str, Any]]:
         qs = SensitiveFinding.objects.filter(conversation_id=case.conversation_id).select_related("message")
-        return FindingOut(qs.order_by("message__ts", "message_id", "start"), many=True).data
+        # many=True makes the constructor return a ListSerializer, whose data is a list (a
+        # ReturnList); the stubs type the call as the child serializer.
+        rows = FindingOut(qs.order_by("message__ts", "message_id", "start"), many=True).data
+        return cast("list[dict[str, Any]]", rows)
 
 
 class DecisionIn(serializers.Serializer):

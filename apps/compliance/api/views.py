@@ -10,7 +10,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.accounts.models import User
 from apps.accounts.permissions import can_decide_review_cases
+from apps.accounts.request import request_user
 from apps.compliance.api.serializers import CaseDetailOut, CaseOut, DecisionIn
 from apps.compliance.models import ReviewCase
 from apps.compliance.selectors import review_cases
@@ -22,7 +24,8 @@ class IsCompliance(BasePermission):
     message = "review cases are open to compliance users only"
 
     def has_permission(self, request: Request, view: object) -> bool:
-        return can_decide_review_cases(request.user)
+        # An anonymous caller is refused here (False), so DRF answers it as it always has.
+        return isinstance(request.user, User) and can_decide_review_cases(request.user)
 
 
 class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
@@ -30,7 +33,8 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     serializer_class = CaseOut
 
     def scoped_queryset(self) -> QuerySet[ReviewCase]:
-        if not can_decide_review_cases(self.request.user):
+        user = self.request.user
+        if not (isinstance(user, User) and can_decide_review_cases(user)):
             return ReviewCase.objects.none()
         params = self.request.query_params
         return review_cases(
@@ -41,7 +45,7 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         case = self.get_object()
-        conversation_sensitive_view_record(actor=request.user, conversation_id=case.conversation_id, via="api")
+        conversation_sensitive_view_record(actor=request_user(request), conversation_id=case.conversation_id, via="api")
         return Response(CaseDetailOut(case).data)
 
     @extend_schema(request=DecisionIn, responses={200: CaseOut})
@@ -50,5 +54,5 @@ class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         case = self.get_object()
         body = DecisionIn(data=request.data)
         body.is_valid(raise_exception=True)
-        case = review_case_decide(actor=request.user, case=case, **body.validated_data)
+        case = review_case_decide(actor=request_user(request), case=case, **body.validated_data)
         return Response(CaseOut(case).data)
