@@ -9,8 +9,8 @@ test:  ## install and run the test suite (what CI runs)
 test-slow:  ## long fault/load tests
 	./scripts/test.sh -m slow
 
-lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+lint:  ## ruff, import-linter (layers), mypy — also run first by `make test`
+	./scripts/lint.sh
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .

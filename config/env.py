@@ -41,7 +41,8 @@ def env_int(name: str, default: int) -> int:
 def env_list(name: str, default: list[str]) -> list[str]:
     if _unset(name):
         return default
-    return [item.strip() for item in _env.list(name) if item.strip()]
+    items: list[str] = _env.list(name)
+    return [item.strip() for item in items if item.strip()]
 
 
 # What a deployment must set, and how to make a value (docs/docker.md, README).

@@ -8,6 +8,5 @@ if [ -z "${DATABASE_URL:-}" ] && port_open 5432; then
 fi
 ensure_redis || echo "warning: no Redis on 127.0.0.1:6379 and no redis-server to start; worker tests will fail" >&2
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
-ruff check .
-ruff format --check .
+"$ROOT/scripts/lint.sh"
 exec pytest "$@"
