@@ -70,6 +70,10 @@ PUBLIC_DOMAIN = env_str("PUBLIC_DOMAIN", "localhost")
 MIDDLEWARE = [
     "apps.core.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files are served by the app process itself (no separate web server), right after
+    # SecurityMiddleware as WhiteNoise asks; TenantMiddleware stays first, so an unknown host
+    # still gets the 404 page. Files come from STATIC_ROOT, filled by `collectstatic`.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -16,3 +16,7 @@ TESSERA_EAGER_ENRICHMENT = env_str("TESSERA_EAGER_ENRICHMENT", "inline")
 # The suite sends many bad keys from 127.0.0.1 into a shared Redis; the throttle's own test
 # lowers this for itself (tests/core/test_auth_throttling.py).
 API_AUTH_FAILURE_LIMIT = 1_000_000
+
+# Nothing runs collectstatic before the tests: WhiteNoise looks files up per request instead of
+# indexing a STATIC_ROOT that does not exist (and warning about it).
+WHITENOISE_AUTOREFRESH = True
