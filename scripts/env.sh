@@ -22,10 +22,12 @@ ensure_venv() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && exec 3>&- 3<&-; }
 
 ensure_redis() {
-  # Use a running Redis on 6379, or start the machine's redis-server if it has one.
+  # Use a running Redis on 6379, or start the machine's redis-server if it has one
+  # (its pid written to the file named by $1, when given, so the caller can stop it).
   if port_open 6379; then return 0; fi
   if command -v redis-server >/dev/null 2>&1; then
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      ${1:+--pidfile "$1"} >/dev/null
     for _ in $(seq 50); do port_open 6379 && return 0; sleep 0.1; done
   fi
   return 1

@@ -46,6 +46,16 @@ INSERT INTO ingestion_ingestbatch (id, assistant_id, received_at, source, accept
 SELECT %(batch)s, %(assistant)s, now(), %(source)s, count(*), 0 FROM ins HAVING count(*) > 0
 RETURNING accepted
 """
+# Batches of this request's duplicates that are still unenriched: a client retries after giving
+# up on a response, and the batch its first attempt committed may have lost its task with it.
+_UNENRICHED_OF_DUPLICATES_SQL = """
+SELECT DISTINCT r.batch_id
+FROM ingest_stage s
+JOIN ingestion_rawevent r ON r.assistant_id = %(assistant)s AND r.event_id = s.event_id
+JOIN ingestion_ingestbatch b ON b.id = r.batch_id
+WHERE b.enriched_at IS NULL AND b.id <> %(batch)s
+ORDER BY r.batch_id
+"""
 # Enrichment lives above ingestion (apps.conversations), so its task is queued by name.
 ENRICH_BATCH_TASK = "apps.conversations.tasks.enrich_batch"
 _NEXT_BATCH_SQL = "SELECT nextval(pg_get_serial_sequence('ingestion_ingestbatch', 'id'))"
@@ -118,12 +128,20 @@ def rows_store(*, assistant: Assistant, rows: Sequence[Row], source: str = "batc
         with cursor.cursor.copy(_COPY_SQL) as copy:
             for row in rows:
                 copy.write_row(row)
-        cursor.execute(_INSERT_SQL, {"assistant": assistant.pk, "batch": batch_id, "source": source})
+        params = {"assistant": assistant.pk, "batch": batch_id, "source": source}
+        cursor.execute(_INSERT_SQL, params)
         created = cursor.fetchone()
-    if created is None:  # every event was a duplicate: no batch, nothing to enrich
+        inserted = created[0] if created else 0
+        stalled: list[int] = []
+        if inserted < len(rows):  # read before commit empties the staging table
+            cursor.execute(_UNENRICHED_OF_DUPLICATES_SQL, params)
+            stalled = [row[0] for row in cursor.fetchall()]
+    for stalled_id in stalled:  # idempotent: a batch enriched meanwhile is skipped by the task
+        _enqueue_on_commit(stalled_id)
+    if created is None:  # every event was a duplicate: no new batch
         return 0, None
     _enqueue_on_commit(batch_id)
-    return created[0], batch_id
+    return inserted, batch_id
 
 
 def _enqueue_on_commit(batch_id: int) -> None:

@@ -70,6 +70,10 @@ PUBLIC_DOMAIN = env_str("PUBLIC_DOMAIN", "localhost")
 MIDDLEWARE = [
     "apps.core.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files are served by the app process itself (no separate web server), right after
+    # SecurityMiddleware as WhiteNoise asks; TenantMiddleware stays first, so an unknown host
+    # still gets the 404 page. Files come from STATIC_ROOT, filled by `collectstatic`.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -177,6 +181,11 @@ CELERY_RESULT_BACKEND = REDIS_URL or None
 # Without a broker the demo still works: tasks run in-process, in the caller's schema.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Eager only: "background" = a serving process runs queued tasks (enrichment) on its own thread
+# after the response, and re-queues stale batches itself at start-up and every
+# INGEST_REQUEUE_AFTER_SECONDS (apps/core/background.py); "inline" = inside the request, as
+# Celery's eager mode does (the test settings, so a test sees its batch enriched on return).
+TESSERA_EAGER_ENRICHMENT = env_str("TESSERA_EAGER_ENRICHMENT", "background")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -253,7 +262,8 @@ INGEST_MAX_FUTURE_SECONDS = env_int("INGEST_MAX_FUTURE_SECONDS", 300)
 INGEST_MAX_BACKLOG_EVENTS = env_int("INGEST_MAX_BACKLOG_EVENTS", 2_000_000)
 INGEST_RETRY_AFTER_SECONDS = env_int("INGEST_RETRY_AFTER_SECONDS", 30)
 # A batch not enriched this long after it was accepted is queued again (lost broker message,
-# killed worker); the sweep runs every minute from beat.
+# killed worker, a client that gave up on an eager server); the sweep runs every minute from beat,
+# or without a broker from the serving process itself (TESSERA_EAGER_PERIODIC_TASKS).
 INGEST_REQUEUE_AFTER_SECONDS = env_int("INGEST_REQUEUE_AFTER_SECONDS", 120)
 # How long the first half of an OTLP span/log-record join waits for the other (docs/otlp.md).
 OTLP_JOIN_TTL_SECONDS = env_int("OTLP_JOIN_TTL_SECONDS", 3600)
@@ -264,6 +274,12 @@ ENRICHMENT_STEPS: list[str] = [
     "apps.compliance.services.review_cases_enrich_step",  # reads the findings the step above stored
     "apps.nlp.services.nlp_enrich_step",
 ]
+
+# What the background thread of an eager serving process runs in place of beat, every N seconds
+# (and once at start-up): without a broker there is no beat to recover an unenriched batch.
+TESSERA_EAGER_PERIODIC_TASKS: dict[str, float] = {
+    "apps.ingestion.tasks.requeue_stale_batches_all_tenants": float(INGEST_REQUEUE_AFTER_SECONDS),
+}
 
 CELERY_BEAT_SCHEDULE = {
     "ingestion-requeue-stale-batches": {

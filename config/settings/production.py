@@ -28,16 +28,9 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if not SECURE_HSTS_PRELOAD:
     SILENCED_SYSTEM_CHECKS = ["security.W021"]  # preload is opt-in, see above
 
-# --- Static files: served by the app process itself (WhiteNoise), no separate web server -----
-# Right after SecurityMiddleware, as WhiteNoise asks; TenantMiddleware stays first, so an
-# unknown host still gets the 404 page. `collectstatic` (run at image build) writes hashed,
-# compressed copies to STATIC_ROOT; those are cached by browsers for a year.
-_after_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1
-MIDDLEWARE = [
-    *MIDDLEWARE[:_after_security],
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[_after_security:],
-]
+# --- Static files (WhiteNoise, see base) ----------------------------------------------------
+# `collectstatic` (run at image build) writes hashed, compressed copies to STATIC_ROOT; those
+# are cached by browsers for a year.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -1,3 +1,4 @@
+from config.env import env_str
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -8,7 +9,14 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tes
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/15"
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
+# Most tests read the enriched record right after posting (tests/fixtures/events.py): enrich
+# inside the request. A server started by a test may ask for "background" through the environment.
+TESSERA_EAGER_ENRICHMENT = env_str("TESSERA_EAGER_ENRICHMENT", "inline")
 
 # The suite sends many bad keys from 127.0.0.1 into a shared Redis; the throttle's own test
 # lowers this for itself (tests/core/test_auth_throttling.py).
 API_AUTH_FAILURE_LIMIT = 1_000_000
+
+# Nothing runs collectstatic before the tests: WhiteNoise looks files up per request instead of
+# indexing a STATIC_ROOT that does not exist (and warning about it).
+WHITENOISE_AUTOREFRESH = True
