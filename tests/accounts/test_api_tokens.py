@@ -352,3 +352,10 @@ def test_the_page_needs_a_session_and_csrf(owner) -> None:
     strict.force_login(owner)
     assert strict.post("/accounts/tokens/", {"name": "x"}).status_code == 403
     assert not PersonalToken.objects.exists()
+
+
+def test_the_openapi_schema_documents_tokens(owner, alpha_client) -> None:
+    alpha_client.force_login(owner)
+    schema = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert schema["components"]["securitySchemes"]["personalApiToken"]["bearerFormat"] == "tsp_…"
+    assert {"personalApiToken": []} in schema["paths"]["/api/v1/assistants/"]["get"]["security"]
