@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from apps.accounts.models import PersonalToken, Role, User
+from apps.accounts.permissions import has_role
 
 
 def tokens_of(*, user: User) -> QuerySet[PersonalToken]:
@@ -14,7 +15,7 @@ def tokens_of(*, user: User) -> QuerySet[PersonalToken]:
 def tokens_revocable_by(*, user: User) -> QuerySet[PersonalToken]:
     """Tokens ``user`` may revoke: their own, or every one of the organization for an admin."""
     qs = PersonalToken.objects.select_related("user").order_by("-created_at")
-    if user.is_active and user.has_role(Role.ADMIN):
+    if has_role(user, Role.ADMIN):
         return qs
     return qs.filter(user=user)
 

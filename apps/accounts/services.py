@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import PersonalToken, Role, User
+from apps.accounts.permissions import has_role
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.tenancy import current_schema
 from apps.tenants.models import Organization
@@ -159,7 +160,7 @@ def token_create(*, actor: User | None, user: User, name: str = "", expires_at: 
 @transaction.atomic
 def token_revoke(*, actor: User, token: PersonalToken) -> PersonalToken:
     """Revoke at once (the next request with it is refused); the owner or an admin may."""
-    if actor.pk != token.user_id and not (actor.is_active and actor.has_role(Role.ADMIN)):
+    if actor.pk != token.user_id and not has_role(actor, Role.ADMIN):
         raise NotPermittedError("only the token's owner or an admin may revoke it")
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
