@@ -3,6 +3,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -72,3 +73,37 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+
+class PersonalToken(models.Model):
+    """A user's read-only API credential for BI tools and scripts (DESIGN.md "Metrics API").
+
+    Only a salted hash is stored; the plaintext is shown once. The token has no roles of its
+    own: a request made with it is the user's request, so a role removed from the user or a
+    deactivated user takes effect on the next call.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80, blank=True)
+    prefix = models.CharField(max_length=32, unique=True)  # tsp_<12 hex>, shown in lists
+    salt = models.CharField(max_length=32)
+    hashed = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+    @property
+    def status(self) -> str:
+        """``active``, ``revoked`` or ``expired`` — what a request with this token would meet."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

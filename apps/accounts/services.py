@@ -1,16 +1,33 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
-from apps.accounts.models import Role, User
-from apps.core.exceptions import ApplicationError
+from apps.accounts.models import PersonalToken, Role, User
+from apps.accounts.permissions import has_role
+from apps.core.exceptions import ApplicationError, NotPermittedError
+from apps.core.tenancy import current_schema
 from apps.tenants.models import Organization
-from apps.tenants.services import organization_create, organization_validate
+from apps.tenants.selectors import credential_issued_elsewhere
+from apps.tenants.services import credential_route_add, organization_create, organization_validate
+
+# Personal API tokens: ``tsp_`` + 12 hex (the visible key id) + 43 url-safe characters. The
+# prefix differs from assistant ingestion keys (``tsk_live_``) so each authenticator claims only
+# its own credentials: an ingestion key never reads as a user, a user token never ingests.
+TOKEN_PREFIX = "tsp_"  # noqa: S105 -- a public marker, not a secret
+TOKEN_ID_HEX = 12
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
 
 
 def _clean_roles(roles: Sequence[str]) -> list[str]:
@@ -83,3 +100,114 @@ def organization_provision(
         admin_created=admin_created,
         admin_password=generated if admin_created else None,
     )
+
+
+def _audit(**fields: Any) -> None:
+    # The audit log sits one layer above accounts (its entries point at a User), so accounts
+    # reaches it through a setting, the way conversations reaches the enrichment steps above it
+    # (settings.ENRICHMENT_STEPS); no accounts module imports apps.audit.
+    import_string(settings.ACCOUNTS_AUDIT_RECORDER)(**fields)
+
+
+def _hash_token(salt: str, plaintext: str) -> str:
+    # Tokens carry 256 bits of randomness: one salted SHA-256 suffices (a slow KDF would slow
+    # every API call without protecting anything a brute force could reach). Same scheme as
+    # registry's assistant keys.
+    return hashlib.sha256(f"{salt}:{plaintext}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: PersonalToken
+    plaintext: str  # shown once, never stored
+
+
+@transaction.atomic
+def token_create(*, actor: User | None, user: User, name: str = "", expires_at: datetime | None = None) -> IssuedToken:
+    """Issue a personal API token for ``user``; the plaintext exists only in the result.
+
+    ``actor`` is the user themself (the tokens page) or None for an operator's
+    ``create_api_token`` command. Nobody else may mint a token: it would let them act as the user.
+    """
+    if actor is not None and actor.pk != user.pk:
+        raise NotPermittedError("a personal API token can only be created by its owner")
+    if not user.is_active:
+        raise ApplicationError(f"user {user.email} is deactivated; a token would not work")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ApplicationError("the expiry date must be in the future")
+    key_id = secrets.token_hex(TOKEN_ID_HEX // 2)
+    prefix = f"{TOKEN_PREFIX}{key_id}"
+    plaintext = f"{prefix}{secrets.token_urlsafe(32)}"
+    salt = secrets.token_hex(8)
+    token = PersonalToken.objects.create(
+        user=user,
+        name=name.strip()[:80],
+        prefix=prefix,
+        salt=salt,
+        hashed=_hash_token(salt, plaintext),
+        expires_at=expires_at,
+    )
+    credential_route_add(prefix=prefix, schema_name=current_schema())
+    _audit(
+        actor=actor or "manage.py create_api_token",
+        action="api_token.create",
+        target=token,
+        after={"prefix": prefix, "user": user.email, "name": token.name, "expires_at": expires_at},
+    )
+    return IssuedToken(token=token, plaintext=plaintext)
+
+
+@transaction.atomic
+def token_revoke(*, actor: User, token: PersonalToken) -> PersonalToken:
+    """Revoke at once (the next request with it is refused); the owner or an admin may."""
+    if actor.pk != token.user_id and not has_role(actor, Role.ADMIN):
+        raise NotPermittedError("only the token's owner or an admin may revoke it")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        _audit(
+            actor=actor,
+            action="api_token.revoke",
+            target=token,
+            after={"prefix": token.prefix, "user": token.user.email},
+        )
+    return token
+
+
+class InvalidTokenError(ApplicationError):
+    status_code = 401
+
+
+class ForbiddenTokenError(ApplicationError):
+    status_code = 403
+
+
+def token_authenticate(plaintext: str) -> PersonalToken:
+    """Return the usable token of the *current* schema, its user loaded, or raise a precise 401/403.
+
+    401: malformed or unknown (what guessing produces; the caller counts these). 403: a real
+    token that may not be used here — another organization's, revoked, expired, or its user
+    deactivated.
+    """
+    plaintext = plaintext.strip()
+    prefix = plaintext[: len(TOKEN_PREFIX) + TOKEN_ID_HEX]
+    if not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) < len(prefix) + 32:
+        raise InvalidTokenError("malformed personal API token: expected 'Authorization: Bearer tsp_…'")
+    token = PersonalToken.objects.select_related("user").filter(prefix=prefix).first()
+    if token is None:
+        if credential_issued_elsewhere(prefix=prefix, schema_name=current_schema()):
+            raise ForbiddenTokenError("this token belongs to another organization; send it to that organization's host")
+        raise InvalidTokenError("unknown personal API token")
+    if not hmac.compare_digest(token.hashed, _hash_token(token.salt, plaintext)):
+        raise InvalidTokenError("unknown personal API token")
+    now = timezone.now()
+    if token.revoked_at is not None:
+        raise ForbiddenTokenError(f"personal API token {token.prefix}… was revoked on {token.revoked_at:%Y-%m-%d}")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise ForbiddenTokenError(f"personal API token {token.prefix}… expired on {token.expires_at:%Y-%m-%d}")
+    if not token.user.is_active:
+        raise ForbiddenTokenError(f"the user of token {token.prefix}… is deactivated")
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_LAST_USED_RESOLUTION:
+        PersonalToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

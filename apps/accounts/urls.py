@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from apps.accounts.views import token_revoke_view, tokens_view
+
 app_name = "accounts"
 
 urlpatterns = [
@@ -18,4 +20,6 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(template_name="accounts/password_change_done.html"),
         name="password_change_done",
     ),
+    path("tokens/", tokens_view, name="tokens"),
+    path("tokens/<int:token_id>/revoke/", token_revoke_view, name="token-revoke"),
 ]

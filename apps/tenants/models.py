@@ -24,7 +24,8 @@ class Domain(DomainMixin):
 
 
 class ApiKeyRoute(models.Model):
-    """Public index of API key prefixes → organization.
+    """Public index of credential prefixes → organization: assistant API keys (``tsk_live_…``)
+    and personal API tokens (``tsp_…``).
 
     Keys are verified inside their own schema; this table only lets a request on the wrong host
     be told "this key belongs to another organization" (403) instead of "unknown key" (401),

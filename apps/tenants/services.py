@@ -11,7 +11,7 @@ from django.core.validators import DomainNameValidator
 from django_tenants.utils import get_public_schema_name
 
 from apps.core.exceptions import ApplicationError, ConflictError
-from apps.tenants.models import Domain, Organization
+from apps.tenants.models import ApiKeyRoute, Domain, Organization
 
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 # Names that would collide with PostgreSQL's own schemas or with hosts we serve ourselves.
@@ -97,3 +97,8 @@ def organization_create(*, slug: str, name: str, domain: str) -> OrganizationRes
             )
         Domain.objects.create(domain=domain, tenant=org, is_primary=True)
     return OrganizationResult(organization=org, created=created)
+
+
+def credential_route_add(*, prefix: str, schema_name: str) -> None:
+    """Record which organization issued a credential prefix (the public routing index)."""
+    ApiKeyRoute.objects.create(prefix=prefix, tenant=Organization.objects.get(schema_name=schema_name))

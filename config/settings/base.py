@@ -197,8 +197,19 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- REST framework ------------------------------------------------------------------------
+# Personal API tokens (apps.accounts): read-only, the user's own roles. apps.core.api adds them to
+# every API view's own authenticators, so views that declare theirs (ingestion, registry) accept
+# them too; writes with a token are refused with 403.
+API_USER_TOKEN_AUTHENTICATION: list[str] = ["apps.accounts.auth.PersonalTokenAuthentication"]
+# accounts sits below audit (DESIGN.md layers): it records token creation and revocation through
+# this path instead of importing apps.audit.
+ACCOUNTS_AUDIT_RECORDER = "apps.audit.services.audit_record"
+
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        *API_USER_TOKEN_AUTHENTICATION,
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
