@@ -6,16 +6,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import PersonalToken, Role, User
 from apps.accounts.permissions import has_role
+from apps.audit.services import audit_record
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.tenancy import current_schema
 from apps.tenants.models import Organization
@@ -102,13 +100,6 @@ def organization_provision(
     )
 
 
-def _audit(**fields: Any) -> None:
-    # The audit log sits one layer above accounts (its entries point at a User), so accounts
-    # reaches it through a setting, the way conversations reaches the enrichment steps above it
-    # (settings.ENRICHMENT_STEPS); no accounts module imports apps.audit.
-    import_string(settings.ACCOUNTS_AUDIT_RECORDER)(**fields)
-
-
 def _hash_token(salt: str, plaintext: str) -> str:
     # Tokens carry 256 bits of randomness: one salted SHA-256 suffices (a slow KDF would slow
     # every API call without protecting anything a brute force could reach). Same scheme as
@@ -148,7 +139,7 @@ def token_create(*, actor: User | None, user: User, name: str = "", expires_at: 
         expires_at=expires_at,
     )
     credential_route_add(prefix=prefix, schema_name=current_schema())
-    _audit(
+    audit_record(
         actor=actor or "manage.py create_api_token",
         action="api_token.create",
         target=token,
@@ -165,7 +156,7 @@ def token_revoke(*, actor: User, token: PersonalToken) -> PersonalToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        _audit(
+        audit_record(
             actor=actor,
             action="api_token.revoke",
             target=token,

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection, transaction
 from django.utils import timezone
 
-from apps.accounts.models import User
 from apps.audit.models import AuditEntry
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def _entry_fields(entry: AuditEntry) -> dict[str, Any]:
 @transaction.atomic
 def audit_record(
     *,
-    actor: User | str | None,
+    actor: AbstractBaseUser | str | None,
     action: str,
     target: Model | None = None,
     target_type: str = "",
@@ -57,17 +57,18 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry to the organization's hash chain.
 
-    ``actor`` is the user who acted, or a label ("system") for work no user started.
+    ``actor`` is the user who acted, or a label ("system") for work no user started. Typed by
+    Django's user base class: the audit log sits below accounts so every app may record.
     """
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_AUDIT_LOCK_ID])
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target_id or str(target.pk)
-    actor_obj = actor if isinstance(actor, User) and actor.pk else None
+    actor_id = actor.pk if isinstance(actor, AbstractBaseUser) and actor.pk else None
     entry = AuditEntry(
         created_at=timezone.now(),
-        actor=actor_obj,
+        actor_id=actor_id,
         actor_label=str(getattr(actor, "email", None) or actor or "system"),
         action=action,
         target_type=target_type,

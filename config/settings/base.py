@@ -201,9 +201,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # every API view's own authenticators, so views that declare theirs (ingestion, registry) accept
 # them too; writes with a token are refused with 403.
 API_USER_TOKEN_AUTHENTICATION: list[str] = ["apps.accounts.auth.PersonalTokenAuthentication"]
-# accounts sits below audit (DESIGN.md layers): it records token creation and revocation through
-# this path instead of importing apps.audit.
-ACCOUNTS_AUDIT_RECORDER = "apps.audit.services.audit_record"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
