@@ -213,18 +213,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The DEBUG error page and error e-mails: no API bodies, frame variables or database error
+# details (which quote the failing row) — see apps/core/logging.py.
+DEFAULT_EXCEPTION_REPORTER = "apps.core.logging.SafeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.logging.SafeExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "tenant_context": {"()": "django_tenants.log.TenantContextFilter"},
         "client_error_without_traceback": {"()": "apps.core.logging.ClientErrorWithoutTraceback"},
+        # Every record is also redacted when made (apps.core.apps); this catches ``extra`` fields.
+        "redact_database_errors": {"()": "apps.core.logging.RedactDatabaseErrors"},
     },
     "formatters": {
         "structured": {"format": "%(asctime)s level=%(levelname)s schema=%(schema_name)s logger=%(name)s %(message)s"}
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "structured"}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["tenant_context", "redact_database_errors"],
+            "formatter": "structured",
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # celery.app.trace logs every eager task at INFO: noise in seeding and request logs.
