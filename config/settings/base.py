@@ -302,3 +302,6 @@ CELERY_BEAT_SCHEDULE = {
 TESSERA_VAULT_KEYS = env_list("TESSERA_VAULT_KEYS", [])
 # Key for the HMAC of matched values (suppression rules, dedup); empty = derived from SECRET_KEY.
 TESSERA_FINDING_HASH_KEY = env_str("TESSERA_FINDING_HASH_KEY", "")
+# Four-eyes unmasking: an approval reveals the value once, and only within this many seconds of
+# being granted; after that (or after its one use) the requester must ask again.
+UNMASK_APPROVAL_TTL_SECONDS = env_int("UNMASK_APPROVAL_TTL_SECONDS", 3600)
