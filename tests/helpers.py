@@ -20,8 +20,41 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, ArrayValue, KeyVa
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord, ResourceLogs, ScopeLogs
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, ScopeSpans, Span
+from psycopg import sql as psql
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- "No originals outside the vault" -------------------------------------------------------
+
+
+def scan_schema_for(schema: str, values: Sequence[str]) -> list[tuple[str, str]]:
+    """Every (table, column) of ``schema`` whose text form contains one of ``values``.
+
+    Every column but ``bytea`` is read as text (json/jsonb, arrays and varchars included), so a
+    value kept anywhere outside the vault (whose ciphertext never contains it) is found.
+    """
+    patterns = ["%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for value in values]
+    hits: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = %s AND data_type <> 'bytea' ORDER BY table_name, column_name",
+            [schema],
+        )
+        for table, column in cursor.fetchall():
+            query = psql.SQL("SELECT 1 FROM {}.{} WHERE {}::text LIKE ANY(%s) LIMIT 1").format(
+                psql.Identifier(schema), psql.Identifier(table), psql.Identifier(column)
+            )
+            cursor.execute(query, [patterns])
+            if cursor.fetchone():
+                hits.append((table, column))
+    return hits
+
+
+def scan_text_for(text: str, values: Sequence[str]) -> list[str]:
+    """The ``values`` that occur in ``text`` (captured logs, a response body)."""
+    return [value for value in values if value in text]
 
 
 def test_database_url() -> str:

@@ -46,6 +46,7 @@ class UnmaskStatus(models.TextChoices):
     PENDING = "pending", "Waiting for approval"
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
+    USED = "used", "Used"  # an approval reveals the value once (services.finding_unmask)
 
 
 class UnmaskRequest(models.Model):
@@ -59,6 +60,7 @@ class UnmaskRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 
 from apps.accounts.permissions import can_decide_review_cases, can_unmask
@@ -212,16 +213,16 @@ def finding_unmask(*, actor: User, finding: SensitiveFinding, reason: str = "") 
     """Decrypt one finding's original value for a compliance user, with a reason, on the record.
 
     Under a four-eyes policy the reason and the go-ahead come from an approved ``UnmaskRequest``
-    of this user for this finding (approved by someone else); without one this raises
-    ``FourEyesRequiredError`` and reveals nothing.
+    of this user for this finding (approved by someone else) granted less than
+    ``UNMASK_APPROVAL_TTL_SECONDS`` ago; the approval is consumed here, so each reveal needs its
+    own approval. Without one this raises ``FourEyesRequiredError`` and reveals nothing.
     """
     _require_unmasker(actor)
     request_id = None
+    approved = None
     if masking_policy_get().four_eyes_unmask:
         approved = (
-            UnmaskRequest.objects.filter(finding=finding, requester=actor, status=UnmaskStatus.APPROVED)
-            .order_by("-decided_at")
-            .first()
+            _valid_approvals(finding=finding, requester=actor).select_for_update().order_by("-decided_at").first()
         )
         if approved is None:
             raise FourEyesRequiredError("this organization requires a second compliance user to approve an unmask")
@@ -232,6 +233,9 @@ def finding_unmask(*, actor: User, finding: SensitiveFinding, reason: str = "") 
     if vault is None:
         raise ApplicationError("the original of this finding was not kept (policy: mask without vault, or expired)")
     value = vault_decrypt(vault)
+    if approved is not None:
+        approved.status, approved.used_at = UnmaskStatus.USED, timezone.now()
+        approved.save(update_fields=["status", "used_at"])
     audit_record(
         actor=actor,
         action="finding.unmask",
@@ -242,13 +246,22 @@ def finding_unmask(*, actor: User, finding: SensitiveFinding, reason: str = "") 
     return Unmasked(finding_id=finding.pk, type=finding.type, value=value)
 
 
+def _valid_approvals(*, finding: SensitiveFinding, requester: User) -> QuerySet[UnmaskRequest]:
+    """Approved, not yet used, and granted within the configured window."""
+    since = timezone.now() - timedelta(seconds=settings.UNMASK_APPROVAL_TTL_SECONDS)
+    return UnmaskRequest.objects.filter(
+        finding=finding, requester=requester, status=UnmaskStatus.APPROVED, decided_at__gte=since
+    )
+
+
 @transaction.atomic
 def unmask_request_create(*, actor: User, finding: SensitiveFinding, reason: str) -> UnmaskRequest:
     _require_unmasker(actor)
     reason = _clean_reason(reason)
-    existing = UnmaskRequest.objects.filter(
-        finding=finding, requester=actor, status__in=(UnmaskStatus.PENDING, UnmaskStatus.APPROVED)
-    ).first()
+    existing = (
+        UnmaskRequest.objects.filter(finding=finding, requester=actor, status=UnmaskStatus.PENDING).first()
+        or _valid_approvals(finding=finding, requester=actor).first()
+    )
     if existing is not None:
         return existing
     request = UnmaskRequest.objects.create(finding=finding, requester=actor, reason=reason)

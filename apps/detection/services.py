@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg import sql
 
 from apps.accounts.permissions import can_edit_masking_policy
 from apps.audit.services import audit_record
@@ -25,6 +26,7 @@ from apps.conversations.models import Message
 from apps.conversations.services import feedback_comments_replace, messages_content_replace
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
+from apps.core.tenancy import current_schema
 from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MaskAction, MaskingPolicy, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
@@ -341,7 +343,39 @@ def suppression_rules_unlink_cases(*, case_ids: Sequence[int]) -> int:
 
 
 def vault_entries_delete(*, entry_ids: Sequence[int]) -> int:
-    """Delete vaulted originals (retention, erasure); findings pointing at them keep a null vault."""
+    """Delete vaulted originals (retention, erasure); findings pointing at them keep a null vault.
+
+    A deleted row's ciphertext stays on disk as a dead tuple until the table is vacuumed, so a
+    VACUUM of the vault follows the commit (docs/compliance.md, "Erasure and dead tuples").
+    """
     if not entry_ids:
         return 0
-    return VaultEntry.objects.filter(pk__in=list(entry_ids)).delete()[0]
+    deleted = VaultEntry.objects.filter(pk__in=list(entry_ids)).delete()[0]
+    if deleted:
+        schema = current_schema()
+        transaction.on_commit(lambda: vault_vacuum(schema=schema))
+    return deleted
+
+
+def vault_vacuum_statement(*, schema: str) -> sql.Composed:
+    return sql.SQL("VACUUM {}.{}").format(sql.Identifier(schema), sql.Identifier(VaultEntry._meta.db_table))
+
+
+def vault_vacuum(*, schema: str) -> bool:
+    """Best effort: VACUUM the vault table so deleted originals do not linger as dead tuples.
+
+    VACUUM cannot run inside a transaction block; called there (a caller's outer atomic block,
+    a transaction-wrapped test) it is skipped and autovacuum remains the fallback. A failure is
+    logged, never raised: the erasure itself has already committed.
+    """
+    if connection.in_atomic_block:
+        logger.info("vault vacuum skipped: inside a transaction (autovacuum will reclaim) schema=%s", schema)
+        return False
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(vault_vacuum_statement(schema=schema))
+    except DatabaseError as exc:
+        logger.warning("vault vacuum failed schema=%s: %s", schema, type(exc).__name__)
+        return False
+    logger.info("vault vacuumed schema=%s", schema)
+    return True

@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
         *API_USER_TOKEN_AUTHENTICATION,
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.ErrorDocumentingAutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.api_exception_handler",
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -230,18 +230,29 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# The DEBUG error page and error e-mails: no API bodies, frame variables or database error
+# details (which quote the failing row) — see apps/core/logging.py.
+DEFAULT_EXCEPTION_REPORTER = "apps.core.logging.SafeExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "apps.core.logging.SafeExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
         "tenant_context": {"()": "django_tenants.log.TenantContextFilter"},
         "client_error_without_traceback": {"()": "apps.core.logging.ClientErrorWithoutTraceback"},
+        # Every record is also redacted when made (apps.core.apps); this catches ``extra`` fields.
+        "redact_database_errors": {"()": "apps.core.logging.RedactDatabaseErrors"},
     },
     "formatters": {
         "structured": {"format": "%(asctime)s level=%(levelname)s schema=%(schema_name)s logger=%(name)s %(message)s"}
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "structured"}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["tenant_context", "redact_database_errors"],
+            "formatter": "structured",
+        }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # celery.app.trace logs every eager task at INFO: noise in seeding and request logs.
@@ -315,3 +326,6 @@ CELERY_BEAT_SCHEDULE = {
 TESSERA_VAULT_KEYS = env_list("TESSERA_VAULT_KEYS", [])
 # Key for the HMAC of matched values (suppression rules, dedup); empty = derived from SECRET_KEY.
 TESSERA_FINDING_HASH_KEY = env_str("TESSERA_FINDING_HASH_KEY", "")
+# Four-eyes unmasking: an approval reveals the value once, and only within this many seconds of
+# being granted; after that (or after its one use) the requester must ask again.
+UNMASK_APPROVAL_TTL_SECONDS = env_int("UNMASK_APPROVAL_TTL_SECONDS", 3600)

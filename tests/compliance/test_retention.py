@@ -170,3 +170,29 @@ def test_erase_requires_admin_or_compliance(post_events) -> None:
     with pytest.raises(NotPermittedError, match="only admins and compliance"):
         end_user_erase(actor=UserFactory(roles=["cx"]), user_id="u-x")
     assert Conversation.objects.filter(user_id="u-x").exists()
+
+
+def test_erasure_schedules_a_vault_vacuum_that_a_transaction_skips_safely(
+    post_events, alpha, django_capture_on_commit_callbacks, caplog
+) -> None:
+    post_events(sensitive_events("c-vac", "u-vac", OLD_TEXT))
+    assert VaultEntry.objects.exists()
+    officer = UserFactory(roles=["compliance"])
+    # The test's own transaction stands in for a caller's outer atomic block: VACUUM cannot run
+    # there, so it is skipped (logged) and neither the erasure nor the transaction breaks.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, caplog.at_level("INFO"):
+        end_user_erase(actor=officer, user_id="u-vac")
+    assert len(callbacks) == 1
+    assert "vault vacuum skipped" in caplog.text
+    assert not VaultEntry.objects.exists()
+    assert ErasureRecord.objects.count() == 1
+
+
+def test_vault_vacuum_statement_runs_outside_a_transaction(alpha) -> None:
+    import psycopg
+
+    from apps.detection.services import vault_vacuum_statement
+    from tests.helpers import test_database_url
+
+    with psycopg.connect(test_database_url(), autocommit=True) as conn:
+        conn.execute(vault_vacuum_statement(schema=alpha.schema_name))

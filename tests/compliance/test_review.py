@@ -128,6 +128,55 @@ def test_four_eyes_blocks_until_a_different_officer_approves(case, officers, alp
     assert (entry.actor_id, entry.reason, entry.after["approval"]) == (chloe.pk, "fraud investigation", request.pk)
 
 
+def _approved_request(finding: SensitiveFinding, requester, approver) -> UnmaskRequest:
+    from apps.compliance.services import unmask_request_create, unmask_request_decide
+
+    request = unmask_request_create(actor=requester, finding=finding, reason="chargeback dispute")
+    return unmask_request_decide(actor=approver, request=request, approve=True)
+
+
+def test_four_eyes_approval_reveals_once(case, officers) -> None:
+    from apps.compliance.services import FourEyesRequiredError, finding_unmask
+
+    MaskingPolicy.objects.filter(pk=masking_policy_get().pk).update(four_eyes_unmask=True)
+    chloe, carl = officers
+    finding = _card(case)
+    first = _approved_request(finding, chloe, carl)
+    assert finding_unmask(actor=chloe, finding=finding).value == CARD
+    first.refresh_from_db()
+    assert first.status == "used"
+    assert first.used_at is not None
+    # The same approval does not open the vault a second time.
+    with pytest.raises(FourEyesRequiredError):
+        finding_unmask(actor=chloe, finding=finding)
+    assert AuditEntry.objects.filter(action="finding.unmask").count() == 1
+    # A new request is filed (the used one is not handed back) and needs its own approval.
+    second = _approved_request(finding, chloe, carl)
+    assert second.pk != first.pk
+    assert finding_unmask(actor=chloe, finding=finding).value == CARD
+    assert AuditEntry.objects.filter(action="finding.unmask").count() == 2
+
+
+def test_four_eyes_approval_lapses_after_the_configured_time(case, officers, settings) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.compliance.services import FourEyesRequiredError, finding_unmask, unmask_request_create
+
+    MaskingPolicy.objects.filter(pk=masking_policy_get().pk).update(four_eyes_unmask=True)
+    settings.UNMASK_APPROVAL_TTL_SECONDS = 600
+    chloe, carl = officers
+    finding = _card(case)
+    stale = _approved_request(finding, chloe, carl)
+    UnmaskRequest.objects.filter(pk=stale.pk).update(decided_at=timezone.now() - timedelta(seconds=601))
+    with pytest.raises(FourEyesRequiredError):
+        finding_unmask(actor=chloe, finding=finding)
+    assert not AuditEntry.objects.filter(action="finding.unmask").exists()
+    # Asking again files a fresh request rather than returning the lapsed approval.
+    assert unmask_request_create(actor=chloe, finding=finding, reason="still needed").status == "pending"
+
+
 def test_false_positive_suppresses_the_value(case, officers, alpha_client, post_events) -> None:
     client = _client(alpha_client, officers[0])
     response = client.post(

@@ -15,6 +15,7 @@ from apps.detection.services import masking_policy_get, sensitive_enrich_step
 from apps.detection.vault import vault_decrypt
 from apps.ingestion.models import RawEvent
 from tests.factories import UserFactory, sensitive_events
+from tests.helpers import scan_schema_for
 
 CARD = "4242 4242 4242 4242"
 EMAIL = "maria.gonzalez@example.org"
@@ -26,23 +27,7 @@ MASKED = "Hi, I am [PERSON]. My card **** 4242 was charged twice, mail me at [EM
 
 def _columns_containing(needle: str) -> list[str]:
     """Every column of every table in the current tenant schema whose text form contains ``needle``."""
-    schema = connection.schema_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = %s AND data_type NOT IN ('bytea') ORDER BY table_name, column_name",
-            [schema],
-        )
-        columns = cursor.fetchall()
-        hits = []
-        for table, column in columns:
-            cursor.execute(
-                f'SELECT 1 FROM "{schema}"."{table}" WHERE "{column}"::text LIKE %s LIMIT 1',
-                [f"%{needle}%"],
-            )
-            if cursor.fetchone():
-                hits.append(f"{table}.{column}")
-    return hits
+    return [f"{table}.{column}" for table, column in scan_schema_for(connection.schema_name, [needle])]
 
 
 def test_original_is_in_no_stored_column(post_events) -> None:

@@ -1,0 +1,321 @@
+"""Access-control matrix enumerated from the URL conf (issue 10, "tests that keep them closed").
+
+Every route of ``config/urls_tenants.py`` is requested (GET, then POST) on Alpha's host by each
+principal: anonymous, each role, Beta's admin session cookie and Beta's API key. Each answer must
+have the status in ``EXPECTED`` and no body may hold the other tenant's planted marker. A route
+without an expectation fails the test, so a new route is covered the day it is added.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import orjson
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django_tenants.utils import schema_context
+
+from apps.accounts.models import User
+from apps.compliance.models import ReviewCase
+from apps.compliance.services import unmask_request_create
+from apps.detection.models import SensitiveFinding
+from apps.registry.models import ApiKey, ReleaseAnnotation
+from apps.tenants.models import Organization
+from tests.conftest import ALPHA, BETA
+from tests.factories import AssistantFactory, DepartmentFactory, UserFactory, issue_key, sensitive_events
+
+ROLES = ("admin", "owner", "product", "cx", "compliance", "viewer")
+PRINCIPALS = ("anonymous", *ROLES, "beta_session", "beta_key")
+ALPHA_MARKER = "alpha-secret-marker-51c2"
+BETA_MARKER = "beta-secret-marker-9e7d"
+ADMIN_PREFIX = "admin/"
+
+
+def routes() -> list[str]:
+    """Every route pattern of the tenant URL conf, as written (``api/v1/assistants/<int:pk>/``)."""
+
+    def walk(patterns: list, prefix: str) -> Iterator[str]:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern)
+
+    return list(walk(get_resolver("config.urls_tenants").url_patterns, ""))
+
+
+_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def route_path(route: str, args: dict[str, object]) -> str:
+    path = route.replace("^", "").replace("$", "")
+    return "/" + _CONVERTER.sub(lambda m: str(args[m.group(1) or m.group(2)]), path)
+
+
+@dataclass
+class Scene:
+    alpha: Organization
+    users: dict[str, User]
+    args_by_route: dict[str, dict[str, object]]
+    beta_cookies: object
+    beta_key: str
+
+
+@pytest.fixture
+def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
+    # Beta: a department, an assistant and a conversation carrying its marker; an admin session.
+    with schema_context(beta.schema_name):
+        beta_bot = AssistantFactory(department=DepartmentFactory(name=BETA_MARKER), name=BETA_MARKER)
+        beta_key = issue_key(beta_bot)
+        beta_browser = Client(HTTP_HOST=BETA["domain"])
+        beta_browser.force_login(User.objects.get(email=BETA["admin_email"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = beta_browser.post(
+            "/api/v1/events",
+            data=orjson.dumps(
+                {"events": sensitive_events("c-matrix", "u-matrix", f"{BETA_MARKER} card 4111 1111 1111 1111")}
+            ),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {beta_key}",
+        )
+    assert response.status_code == 200, response.content
+    connection.set_tenant(alpha)  # the request above left the connection on Beta's schema
+
+    # Alpha: HR (every department-scoped role is a member) with an assistant, a key, a release,
+    # a conversation with a case and findings, and an unmask request by a second officer.
+    hr = DepartmentFactory(name=f"HR {ALPHA_MARKER}")
+    bot = AssistantFactory(department=hr, name=f"Bot {ALPHA_MARKER}")
+    key = issue_key(bot)
+    users = {}
+    for role in ROLES:
+        users[role] = UserFactory(email=f"matrix-{role}@alpha.test", roles=[role], is_staff=role == "admin")
+    hr.members.add(users["owner"], users["product"], users["cx"], users["viewer"])
+    ReleaseAnnotation.objects.create(assistant=bot, date="2026-01-05", kind="prompt", text="v2")
+    client = Client(HTTP_HOST=ALPHA["domain"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/events",
+            data=orjson.dumps(
+                {"events": sensitive_events("c-matrix", "u-matrix", f"{ALPHA_MARKER} card 4111 1111 1111 1111")}
+            ),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+    assert response.status_code == 200, response.content
+    case = ReviewCase.objects.get()
+    finding = SensitiveFinding.objects.filter(conversation=case.conversation).first()
+    second_officer = UserFactory(email="matrix-officer2@alpha.test", roles=["compliance"])
+    unmask = unmask_request_create(actor=second_officer, finding=finding, reason="matrix check")
+    api_key = ApiKey.objects.get(assistant=bot)
+    args = {
+        "assistant": {"pk": bot.pk, "assistant_pk": bot.pk, "key_id": api_key.pk},
+        "api_key": {"assistant_pk": bot.pk, "pk": api_key.pk},
+        "department": {"pk": hr.pk},
+        "case": {"pk": case.pk},
+        "finding": {"pk": finding.pk},
+        "unmask": {"pk": unmask.pk},
+        "conversation": {"conversation_id": "c-matrix"},
+        "admin": {"object_id": bot.pk, "id": bot.pk, "app_label": "registry", "content_type_id": 1, "url": "x"},
+    }
+    return Scene(alpha=alpha, users=users, args_by_route=args, beta_cookies=beta_browser.cookies, beta_key=beta_key)
+
+
+def route_args(route: str, scene: Scene) -> dict[str, object]:
+    for needle, kind in (
+        (ADMIN_PREFIX, "admin"),
+        ("keys/<int:pk>", "api_key"),
+        ("compliance/cases", "case"),
+        ("findings/", "finding"),
+        ("unmask-requests/", "unmask"),
+        ("departments/", "department"),
+        ("conversations/", "conversation"),
+    ):
+        if needle in route:
+            return scene.args_by_route[kind]
+    return scene.args_by_route["assistant"]
+
+
+def client_for(principal: str, scene: Scene) -> tuple[Client, dict[str, str]]:
+    """A browser or API client of ``principal`` on Alpha's host (built once per principal)."""
+    client = Client(HTTP_HOST=ALPHA["domain"])
+    headers: dict[str, str] = {}
+    if principal in ROLES:
+        client.force_login(scene.users[principal])
+    elif principal == "beta_session":
+        client.cookies = scene.beta_cookies
+    elif principal == "beta_key":
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {scene.beta_key}"
+    return client, headers
+
+
+def request(client: Client, method: str, path: str, headers: dict[str, str]):
+    if method == "GET":
+        return client.get(path, **headers)
+    if path.startswith("/api/"):
+        return client.post(path, data=b"{}", content_type="application/json", **headers)
+    return client.post(path, data={}, **headers)
+
+
+def observed(principal: str, scene: Scene) -> dict[tuple[str, str], int]:
+    """Status of every (method, route) for ``principal``; asserts no foreign marker in any body."""
+    foreign = BETA_MARKER if principal != "beta_session" and principal != "beta_key" else ALPHA_MARKER
+    results = {}
+    ordered = sorted(routes(), key=lambda r: r.endswith("logout/"))  # logging out last
+    client, headers = client_for(principal, scene)
+    for method in ("GET", "POST"):
+        for route in ordered:
+            response = request(client, method, route_path(route, route_args(route, scene)), headers)
+            body = response.content.decode(errors="replace") if not response.streaming else ""
+            assert BETA_MARKER not in body, (principal, method, route)
+            if foreign == ALPHA_MARKER:
+                assert ALPHA_MARKER not in body, (principal, method, route)
+            results[(method, route)] = response.status_code
+            connection.set_tenant(scene.alpha)
+    return results
+
+
+# Status per principal, in PRINCIPALS order:
+#   anonymous admin owner product cx compliance viewer beta_session beta_key
+# Pages send strangers to the login page (302); the API answers 401/403. Beta's session cookie is
+# unknown in Alpha's schema (anonymous); Beta's key is refused as another tenant's (403).
+# POSTs carry an empty body: where a role may write, the answer is the validation error (400)
+# or the form again (200); the same routes with valid bodies are tested per role in tests/registry
+# and tests/compliance. The API's create endpoints validate before the role check, so a role that
+# may not create gets 400 for an empty body (403 with a valid one: tests/registry/test_api.py).
+EXPECTED: dict[tuple[str, str], str] = {
+    ("GET", ""): "302 200 200 200 200 200 200 302 302",
+    ("GET", "accounts/login/"): "200 200 200 200 200 200 200 200 200",
+    ("GET", "accounts/password/"): "302 200 200 200 200 200 200 302 302",
+    ("GET", "accounts/password/done/"): "302 200 200 200 200 200 200 302 302",
+    ("GET", "api/schema/"): "200 200 200 200 200 200 200 200 200",
+    ("GET", "api/docs/"): "200 200 200 200 200 200 200 200 200",
+    ("GET", "api/v1/events"): "401 401 401 401 401 401 401 401 403",
+    ("GET", "api/v1/otlp/v1/traces"): "401 401 401 401 401 401 401 401 403",
+    ("GET", "api/v1/otlp/v1/logs"): "401 401 401 401 401 401 401 401 403",
+    ("GET", "api/v1/otlp/v1/metrics"): "401 401 401 401 401 401 401 401 403",
+    ("GET", "api/v1/conversations/<str:conversation_id>"): "401 200 200 200 200 200 200 401 403",
+    ("GET", "api/v1/assistants/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/assistants/<int:pk>/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/assistants/<int:assistant_pk>/keys/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/assistants/<int:assistant_pk>/keys/<int:pk>/revoke/"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/v1/assistants/<int:assistant_pk>/releases/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/departments/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/departments/<int:pk>/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/^v1/compliance/cases/$"): "403 403 403 403 403 200 403 403 403",
+    ("GET", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/$"): "403 403 403 403 403 200 403 403 403",
+    ("GET", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/decide/$"): "403 403 403 403 403 405 403 403 403",
+    ("GET", "registry/audit/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "registry/audit/export.csv"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "registry/"): "302 200 200 200 200 200 200 302 302",
+    ("GET", "registry/new/"): "302 200 200 403 403 403 403 302 302",
+    ("GET", "registry/new/validate/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "registry/<int:pk>/"): "302 200 200 200 200 200 200 302 302",
+    ("GET", "registry/<int:pk>/edit/"): "302 200 200 403 403 403 403 302 302",
+    ("GET", "registry/<int:pk>/validate/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "registry/<int:pk>/keys/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "registry/<int:pk>/keys/<int:key_id>/revoke/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "registry/<int:pk>/releases/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "compliance/bulk/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/cases/<int:pk>/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "compliance/cases/<int:pk>/decide/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/cases/<int:pk>/assign/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/findings/<int:pk>/unmask/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/unmask-requests/<int:pk>/decide/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/policy/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "healthz"): "200 200 200 200 200 200 200 200 200",
+    ("GET", "accounts/logout/"): "405 405 405 405 405 405 405 405 405",
+    ("POST", ""): "302 200 200 200 200 200 200 302 302",
+    ("POST", "accounts/login/"): "200 200 200 200 200 200 200 200 200",
+    ("POST", "accounts/password/"): "302 200 200 200 200 200 200 302 302",
+    ("POST", "accounts/password/done/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "api/schema/"): "405 405 405 405 405 405 405 405 405",
+    ("POST", "api/docs/"): "405 405 405 405 405 405 405 405 405",
+    ("POST", "api/v1/events"): "401 401 401 401 401 401 401 401 403",
+    ("POST", "api/v1/otlp/v1/traces"): "401 401 401 401 401 401 401 401 403",
+    ("POST", "api/v1/otlp/v1/logs"): "401 401 401 401 401 401 401 401 403",
+    ("POST", "api/v1/otlp/v1/metrics"): "401 401 401 401 401 401 401 401 403",
+    ("POST", "api/v1/conversations/<str:conversation_id>"): "401 405 405 405 405 405 405 401 403",
+    ("POST", "api/v1/assistants/"): "403 400 400 400 400 400 400 403 403",
+    ("POST", "api/v1/assistants/<int:pk>/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/v1/assistants/<int:assistant_pk>/keys/"): "403 201 201 403 403 403 403 403 403",
+    ("POST", "api/v1/assistants/<int:assistant_pk>/keys/<int:pk>/revoke/"): "403 200 200 403 403 403 403 403 403",
+    ("POST", "api/v1/assistants/<int:assistant_pk>/releases/"): "403 400 400 400 400 400 400 403 403",
+    ("POST", "api/v1/departments/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/v1/departments/<int:pk>/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/^v1/compliance/cases/$"): "403 403 403 403 403 405 403 403 403",
+    ("POST", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/$"): "403 403 403 403 403 405 403 403 403",
+    ("POST", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/decide/$"): "403 403 403 403 403 400 403 403 403",
+    ("POST", "registry/audit/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "registry/audit/export.csv"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "registry/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "registry/new/"): "302 200 200 403 403 403 403 302 302",
+    ("POST", "registry/new/validate/"): "302 400 400 403 403 403 403 302 302",
+    ("POST", "registry/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "registry/<int:pk>/edit/"): "302 200 200 403 403 403 403 302 302",
+    ("POST", "registry/<int:pk>/validate/"): "302 400 400 403 403 403 403 302 302",
+    ("POST", "registry/<int:pk>/keys/"): "302 200 200 403 403 403 403 302 302",
+    ("POST", "registry/<int:pk>/keys/<int:key_id>/revoke/"): "302 200 200 403 403 403 403 302 302",
+    ("POST", "registry/<int:pk>/releases/"): "302 200 200 403 403 403 403 302 302",
+    ("POST", "compliance/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "compliance/bulk/"): "302 403 403 403 403 302 403 302 302",
+    ("POST", "compliance/cases/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "compliance/cases/<int:pk>/decide/"): "302 403 403 403 403 400 403 302 302",
+    ("POST", "compliance/cases/<int:pk>/assign/"): "302 403 403 403 403 302 403 302 302",
+    ("POST", "compliance/findings/<int:pk>/unmask/"): "302 403 403 403 403 400 403 302 302",
+    ("POST", "compliance/unmask-requests/<int:pk>/decide/"): "302 403 403 403 403 302 403 302 302",
+    ("POST", "compliance/policy/"): "302 200 403 403 403 200 403 302 302",
+    ("POST", "healthz"): "200 200 200 200 200 200 200 200 200",
+    ("POST", "accounts/logout/"): "302 302 302 302 302 302 302 302 302",
+}
+
+
+def admin_site_expected(method: str, route: str, principal: str) -> set[int]:
+    """Django's admin: staff only (the admin role); a staff user without model permissions
+    (every tenant admin) sees the index and nothing of any model."""
+    if route == "admin/login/":
+        return {302} if principal == "admin" and method == "GET" else {200}
+    if principal != "admin":
+        return {302}  # to the admin login page
+    if method == "GET" and route in (
+        "admin/",
+        "admin/password_change/",
+        "admin/password_change/done/",
+        "admin/jsi18n/",
+    ):
+        return {200}
+    if route in ("admin/", "admin/password_change/"):
+        return {200}
+    return {302, 403, 404, 405}
+
+
+def expected(method: str, route: str, principal: str) -> set[int] | None:
+    if route.startswith(ADMIN_PREFIX):
+        return admin_site_expected(method, route, principal)
+    row = EXPECTED.get((method, route))
+    return None if row is None else {int(row.split()[PRINCIPALS.index(principal)])}
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_access_matrix(scene, principal) -> None:
+    got = observed(principal, scene)
+    if os.environ.get("ACCESS_MATRIX_DUMP"):
+        with open(os.environ["ACCESS_MATRIX_DUMP"], "a") as out:
+            for (method, route), status in got.items():
+                out.write(f"{principal}\t{method}\t{route}\t{status}\n")
+    wrong = {
+        (method, route): (status, expected(method, route, principal) or "no expectation: add the route to EXPECTED")
+        for (method, route), status in got.items()
+        if status not in (expected(method, route, principal) or ())
+    }
+    assert wrong == {}
+    assert len(got) == 2 * len(routes())
+
+
+def test_every_expectation_names_a_route() -> None:
+    assert set(EXPECTED) - {(m, r) for r in routes() for m in ("GET", "POST")} == set()
