@@ -305,7 +305,9 @@ def span_events(
     for position, role, text, is_output in turns:
         if role is None or text is None:
             continue
-        digest = id_digest(conversation, position, role, hashlib.sha256(text.encode()).hexdigest())
+        digest = id_digest(
+            conversation, position, role, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        )
         event: dict[str, Any] = {
             "id": f"otlp-{digest}",
             "type": "message",
