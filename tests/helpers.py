@@ -1,4 +1,5 @@
-"""Helpers for tests that start real processes (worker, server) against the test database."""
+"""Helpers for tests: real processes (worker, server) against the test database, OTLP request
+builders, and the scan of every stored column for planted originals."""
 
 from __future__ import annotations
 
@@ -213,3 +214,31 @@ def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
         "180",
     ]
     return _spawn(cmd, env)
+
+
+def columns_containing(needle: str) -> list[str]:
+    """Every column of every table in the current tenant schema whose content contains ``needle``.
+
+    Text and JSON columns are searched in their text form; ``bytea`` columns byte for byte (the
+    needle's UTF-8), so a value kept in a binary column (pickled, for instance) is found too.
+    """
+    schema = connection.schema_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s ORDER BY table_name, column_name",
+            [schema],
+        )
+        columns = cursor.fetchall()
+        hits = []
+        for table, column, data_type in columns:
+            if data_type == "bytea":
+                condition = f"position(convert_to(%s, 'UTF8') in \"{column}\") > 0"
+                param = needle
+            else:
+                condition = f'"{column}"::text LIKE %s'
+                param = f"%{needle}%"
+            cursor.execute(f'SELECT 1 FROM "{schema}"."{table}" WHERE {condition} LIMIT 1', [param])
+            if cursor.fetchone():
+                hits.append(f"{table}.{column}")
+    return hits

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from apps.compliance.models import CaseStatus, ReviewCase
 from apps.compliance.services import review_cases_enrich_step
@@ -15,6 +14,7 @@ from apps.detection.services import masking_policy_get, sensitive_enrich_step
 from apps.detection.vault import vault_decrypt
 from apps.ingestion.models import RawEvent
 from tests.factories import UserFactory, sensitive_events
+from tests.helpers import columns_containing as _columns_containing
 
 CARD = "4242 4242 4242 4242"
 EMAIL = "maria.gonzalez@example.org"
@@ -22,27 +22,6 @@ PHONE = "+44 20 7946 0958"
 NAME = "Maria Gonzalez"
 TEXT = f"Hi, I am {NAME}. My card {CARD} was charged twice, mail me at {EMAIL} or call {PHONE}."
 MASKED = "Hi, I am [PERSON]. My card **** 4242 was charged twice, mail me at [EMAIL] or call [PHONE]."
-
-
-def _columns_containing(needle: str) -> list[str]:
-    """Every column of every table in the current tenant schema whose text form contains ``needle``."""
-    schema = connection.schema_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = %s AND data_type NOT IN ('bytea') ORDER BY table_name, column_name",
-            [schema],
-        )
-        columns = cursor.fetchall()
-        hits = []
-        for table, column in columns:
-            cursor.execute(
-                f'SELECT 1 FROM "{schema}"."{table}" WHERE "{column}"::text LIKE %s LIMIT 1',
-                [f"%{needle}%"],
-            )
-            if cursor.fetchone():
-                hits.append(f"{table}.{column}")
-    return hits
 
 
 def test_original_is_in_no_stored_column(post_events) -> None:
