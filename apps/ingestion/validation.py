@@ -105,6 +105,12 @@ def _id(event: dict, field: str, errors: dict[str, str], required: bool = True) 
     if len(value) > ID_MAX:
         errors[field] = f"longer than {ID_MAX} characters"
         return None
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate: not text PostgreSQL can store
+            errors[field] = "holds text that is not valid Unicode (a lone surrogate)"
+            return None
     return value
 
 
