@@ -1,4 +1,5 @@
-"""Helpers for tests that start real processes (worker, server) against the test database."""
+"""Helpers for tests: real processes (worker, server) against the test database, OTLP request
+builders, and the scan of every stored column for planted originals."""
 
 from __future__ import annotations
 
@@ -29,24 +30,32 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def scan_schema_for(schema: str, values: Sequence[str]) -> list[tuple[str, str]]:
-    """Every (table, column) of ``schema`` whose text form contains one of ``values``.
+    """Every (table, column) of ``schema`` whose content contains one of ``values``.
 
-    Every column but ``bytea`` is read as text (json/jsonb, arrays and varchars included), so a
-    value kept anywhere outside the vault (whose ciphertext never contains it) is found.
+    Text, JSON, array and varchar columns are searched in their text form; ``bytea`` columns byte
+    for byte (the values' UTF-8), so a value kept anywhere outside the vault — pickled or
+    encoded, say — is found (the vault's ciphertext never contains it).
     """
     patterns = ["%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for value in values]
     hits: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = %s AND data_type <> 'bytea' ORDER BY table_name, column_name",
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = %s ORDER BY table_name, column_name",
             [schema],
         )
-        for table, column in cursor.fetchall():
-            query = psql.SQL("SELECT 1 FROM {}.{} WHERE {}::text LIKE ANY(%s) LIMIT 1").format(
-                psql.Identifier(schema), psql.Identifier(table), psql.Identifier(column)
+        for table, column, data_type in cursor.fetchall():
+            if data_type == "bytea":
+                condition, param = (
+                    "{col} IS NOT NULL AND EXISTS (SELECT 1 FROM unnest(%s::text[]) v WHERE position(convert_to(v, 'UTF8') in {col}) > 0)",
+                    list(values),
+                )
+            else:
+                condition, param = "{col}::text LIKE ANY(%s)", patterns
+            query = psql.SQL("SELECT 1 FROM {}.{} WHERE " + condition + " LIMIT 1").format(
+                psql.Identifier(schema), psql.Identifier(table), col=psql.Identifier(column)
             )
-            cursor.execute(query, [patterns])
+            cursor.execute(query, [param])
             if cursor.fetchone():
                 hits.append((table, column))
     return hits
@@ -246,3 +255,8 @@ def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
         "180",
     ]
     return _spawn(cmd, env)
+
+
+def columns_containing(needle: str) -> list[str]:
+    """``table.column`` of every column in the current tenant schema that contains ``needle``."""
+    return [f"{table}.{column}" for table, column in scan_schema_for(connection.schema_name, [needle])]

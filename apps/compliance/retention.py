@@ -26,7 +26,12 @@ from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.tenancy import current_schema
 from apps.detection.models import SensitiveFinding
 from apps.detection.services import masking_policy_get, suppression_rules_unlink_cases, vault_entries_delete
-from apps.ingestion.services import raw_events_delete_enriched_before, raw_events_delete_for_end_user
+from apps.ingestion.services import (
+    otlp_join_delete_before,
+    otlp_join_delete_for_end_user,
+    raw_events_delete_enriched_before,
+    raw_events_delete_for_end_user,
+)
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -40,6 +45,7 @@ class RetentionResult:
     feedback_comments_expired: int = 0
     raw_events_deleted: int = 0
     vault_entries_deleted: int = 0
+    otlp_join_rows_deleted: int = 0
 
 
 @transaction.atomic
@@ -59,7 +65,9 @@ def retention_apply(*, now: datetime | None = None) -> RetentionResult:
     feedback_expired = feedback_comments_expire(before=cutoff)
     # Only raw events already enriched: deleting a pending one would lose an accepted event.
     raw_deleted = raw_events_delete_enriched_before(before=cutoff)
-    result = RetentionResult(messages_expired, feedback_expired, raw_deleted, vault_deleted)
+    # Unmasked halves of OTLP joins (encrypted, normally gone within the hour): by age too.
+    join_deleted = otlp_join_delete_before(before=cutoff)
+    result = RetentionResult(messages_expired, feedback_expired, raw_deleted, vault_deleted, join_deleted)
     if any(asdict(result).values()):
         audit_record(
             actor="system",
@@ -98,6 +106,8 @@ def end_user_erase(*, actor: User | None, user_id: str) -> ErasureRecord:
         "cases": len(case_ids),
         "vault_entries": len(vault_ids),
     }
+    # Before the raw events: the user's OTLP trace ids are read from them.
+    counts["otlp_join_rows"] = otlp_join_delete_for_end_user(user_id=user_id, conversation_keys=conversation_keys)
     # Nothing references raw events: the total is theirs.
     counts["raw_events"] = raw_events_delete_for_end_user(user_id=user_id, conversation_keys=conversation_keys)
     vault_entries_delete(entry_ids=vault_ids)

@@ -8,11 +8,11 @@ Ingestion's table is read, never written, here; its name comes from its model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils.module_loading import import_string
 from psycopg import sql
 
@@ -239,3 +239,30 @@ def messages_content_replace(*, rows: Sequence[tuple[int, str]]) -> int:
 def feedback_comments_replace(*, rows: Sequence[tuple[int, str]]) -> int:
     """Replace feedback comments, e.g. by their masked form: ``(feedback id, new comment)`` rows."""
     return rows_update(model=Feedback, columns=["comment"], rows=rows)
+
+
+# Dimension columns: free strings a client sends to slice metrics by (feature, variant, model,
+# user profile). Detection masks sensitive values in them (issue 10, item 3).
+DIMENSION_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+    Conversation: ("variant", "feature", "user_locale", "user_department", "user_region"),
+    Message: ("model", "variant", "feature"),
+    Action: ("feature",),
+}
+
+
+def dimensions_replace(*, conversation_ids: Sequence[int], replacements: Mapping[str, str]) -> int:
+    """Replace dimension values equal to a key of ``replacements`` (e.g. by their masked form) in
+    these conversations, their messages and actions. One UPDATE per column and value: sensitive
+    dimension values are rare, and none means no query at all."""
+    if not conversation_ids or not replacements:
+        return 0
+    changed = 0
+    for model, fields in DIMENSION_FIELDS.items():
+        rows = model._default_manager.filter(
+            **({"id__in": conversation_ids} if model is Conversation else {"conversation_id__in": conversation_ids})
+        )
+        for field in fields:
+            max_length = getattr(model._meta.get_field(field), "max_length", None)
+            for old, new in replacements.items():
+                changed += rows.filter(**{field: old}).update(**{field: new[:max_length]})
+    return changed

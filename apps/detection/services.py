@@ -23,13 +23,14 @@ from psycopg import sql
 from apps.accounts.permissions import can_edit_masking_policy
 from apps.audit.services import audit_record
 from apps.conversations.models import Message
-from apps.conversations.services import feedback_comments_replace, messages_content_replace
+from apps.conversations.services import dimensions_replace, feedback_comments_replace, messages_content_replace
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
 from apps.core.tenancy import current_schema
 from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MaskAction, MaskingPolicy, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
+from apps.detection.pipeline import findings_for_text
 from apps.detection.sensitive import detect
 from apps.detection.vault import vault_encrypt_many
 from apps.ingestion.models import RawEvent
@@ -76,6 +77,7 @@ def sensitive_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None
     """ENRICHMENT_STEPS entry point (``fn(*, batch_id, conversation_ids)``); idempotent."""
     result = messages_scan(batch_id=batch_id, conversation_ids=conversation_ids)
     free_text_mask(batch_id=batch_id)
+    dimensions_mask(batch_id=batch_id, conversation_ids=conversation_ids)
     # Counts only: matched values and content never reach a log line.
     logger.info(
         "sensitive scan batch=%s messages=%s findings=%s raw_events=%s",
@@ -272,6 +274,58 @@ def free_text_mask(*, batch_id: int) -> int:
                 if (assistant_id, event_id) in changed_comments
             ]
         )
+    return len(changed_raw)
+
+
+# Where the dimension fields live in an event's payload (feature, variant, model, user profile).
+DIMENSION_PATHS: tuple[tuple[str, ...], ...] = (
+    ("feature",),
+    ("variant",),
+    ("model",),
+    ("user", "department"),
+    ("user", "region"),
+    ("user", "locale"),
+)
+
+
+def dimensions_mask(*, batch_id: int, conversation_ids: list[int]) -> int:
+    """Mask sensitive values in the batch's dimension fields, in the raw payload and the record.
+
+    Dimensions are labels to slice metrics by, yet clients put an e-mail in ``user.department``
+    or a card number in ``feature``. They run through the pattern recognizers (not NER: "Sales"
+    or "Human Resources" is a department, not an organization to hide), are masked by type per
+    the policy like comments and metadata (no case, no vault copy), and replaced everywhere they
+    were copied to: the raw events (ingestion's service) and conversations, messages and actions
+    (conversations' service). Returns how many raw events changed; re-running changes nothing.
+    """
+    keys = ["__".join(("payload", *path)) for path in DIMENSION_PATHS]
+    values: set[str] = set()
+    for row in RawEvent.objects.filter(batch_id=batch_id).values_list(*keys):
+        values.update(v for v in row if isinstance(v, str) and v)
+    if not values:
+        return 0
+    actions = masking_policy_get().actions
+    masked: dict[str, str] = {}
+    for value in sorted(values):
+        found = findings_for_text(value, [])
+        if found:
+            new_value, spans = mask_text(value, found, actions)
+            if spans and new_value != value:
+                masked[value] = new_value
+    if not masked:
+        return 0
+    changed_raw = []
+    for rid, payload in RawEvent.objects.filter(batch_id=batch_id).values_list("id", "payload"):
+        updated = dict(payload)
+        for key in ("feature", "variant", "model"):
+            if isinstance(updated.get(key), str) and updated[key] in masked:
+                updated[key] = masked[updated[key]]
+        if isinstance(updated.get("user"), dict):
+            updated["user"] = {k: masked.get(v, v) if isinstance(v, str) else v for k, v in updated["user"].items()}
+        if updated != payload:
+            changed_raw.append((rid, updated))
+    raw_events_payload_replace(rows=changed_raw)
+    dimensions_replace(conversation_ids=conversation_ids, replacements=masked)
     return len(changed_raw)
 
 

@@ -2,26 +2,23 @@
 
 Keys come from ``settings.TESSERA_VAULT_KEYS``: the first encrypts, every key decrypts, so a key
 is rotated by prepending a new one, running ``rotate_vault_keys`` (re-encrypts every entry with
-the first key), then dropping the old one.
+the first key), then dropping the old one. Key handling lives in ``apps.core.crypto``, shared
+with ingestion's OTLP join state (which may not import this app).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import logging
 from collections.abc import Sequence
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
+from cryptography.fernet import InvalidToken
 
+from apps.core.crypto import encrypt_many, fernet
 from apps.core.exceptions import ApplicationError
 from apps.detection.models import VaultEntry
 
 logger = logging.getLogger(__name__)
 ROTATE_CHUNK = 1000
-_dev_key_warned: list[bool] = []
 
 
 class VaultKeyError(ApplicationError):
@@ -30,33 +27,8 @@ class VaultKeyError(ApplicationError):
     status_code = 500
 
 
-def _dev_key() -> str:
-    digest = hashlib.sha256(b"tessera-vault-dev:" + settings.SECRET_KEY.encode()).digest()
-    return base64.urlsafe_b64encode(digest).decode()
-
-
-@lru_cache(maxsize=8)
-def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key.encode()) for key in keys])
-
-
-def vault_keys() -> tuple[str, ...]:
-    keys = tuple(settings.TESSERA_VAULT_KEYS)
-    if keys:
-        return keys
-    if not _dev_key_warned:
-        _dev_key_warned.append(True)  # once per process, not once per value
-        logger.warning("TESSERA_VAULT_KEYS is not set: the vault uses a development key derived from SECRET_KEY")
-    return (_dev_key(),)
-
-
-def fernet() -> MultiFernet:
-    return _fernet_for(vault_keys())
-
-
 def vault_encrypt_many(values: Sequence[str]) -> list[str]:
-    f = fernet()
-    return [f.encrypt(value.encode()).decode() for value in values]
+    return encrypt_many([value.encode() for value in values])
 
 
 def vault_decrypt(entry: VaultEntry) -> str:

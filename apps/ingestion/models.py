@@ -49,13 +49,24 @@ class OtlpJoinState(models.Model):
     """Durable half of an OTLP span ↔ log-record join (they arrive in separate requests).
 
     Holds a resolved span's identities or a span's parked log records until the other half
-    arrives; rows expire after ``OTLP_JOIN_TTL_SECONDS`` and are swept by the requeue job. Kept in
-    PostgreSQL rather than the cache so a 200 for log records is as durable as one for events.
+    arrives. Kept in PostgreSQL rather than the cache so a 200 for log records is as durable as
+    one for events. What it holds is unmasked (masking runs at enrichment, after the join), so
+    ``payload`` is JSON encrypted with the vault's keys (``apps.core.crypto``), never pickle: a
+    row's bytes are data, not code. ``trace_id`` and ``user_hash`` (keyed hash of the span's
+    user id) let erasure find an end user's rows; rows expire after ``OTLP_JOIN_TTL_SECONDS``
+    and are swept on the organization's next OTLP request and by the periodic requeue job.
     """
 
     key = models.CharField(max_length=200, unique=True)
-    value = models.BinaryField()
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    trace_id = models.CharField(max_length=32)
+    user_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    payload = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["assistant", "trace_id"], name="otlpjoin_trace_idx")]
 
     def __str__(self) -> str:
         return self.key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,7 +19,7 @@ from psycopg import sql
 from apps.core.bulk import STAGED, TARGET, Staged, rows_update
 from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError
-from apps.ingestion.models import IngestBatch, RawEvent
+from apps.ingestion.models import IngestBatch, OtlpJoinState, RawEvent
 from apps.ingestion.validation import Limits, Row, validate_event
 from apps.registry.models import Assistant
 
@@ -230,3 +232,37 @@ def raw_events_delete_for_end_user(*, user_id: str, conversation_keys: Sequence[
     for assistant_id, external_id in conversation_keys:
         match |= Q(assistant_id=assistant_id, conversation_id=external_id)
     return RawEvent.objects.filter(match).delete()[0]
+
+
+def otlp_join_user_hash(user_id: str) -> str:
+    """Keyed hash of an end user's id on OTLP join rows: erasure finds them without storing the id."""
+    key = f"tessera-otlp-join:{settings.SECRET_KEY}".encode()
+    return hmac.new(key, user_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+
+
+def otlp_join_delete_before(*, before: datetime) -> int:
+    """Retention: delete OTLP join rows (held, encrypted, unmasked halves) written before ``before``."""
+    return OtlpJoinState.objects.filter(created_at__lt=before).delete()[0]
+
+
+def otlp_join_delete_for_end_user(*, user_id: str, conversation_keys: Sequence[tuple[int, str]]) -> int:
+    """Erasure: delete an end user's OTLP join rows — their spans, and every row of a trace one of
+    their spans or raw events belongs to (parked log records carry no user id of their own).
+
+    Call before ``raw_events_delete_for_end_user``: the trace ids are read from the raw events."""
+    digest = otlp_join_user_hash(user_id)
+    traces = set(OtlpJoinState.objects.filter(user_hash=digest).values_list("assistant_id", "trace_id"))
+    raw = Q(user_id=user_id)
+    for assistant_id, external_id in conversation_keys:
+        raw |= Q(assistant_id=assistant_id, conversation_id=external_id)
+    traces |= {
+        (assistant_id, trace)
+        for assistant_id, trace in RawEvent.objects.filter(raw, payload__metadata__has_key="otlp_trace_id").values_list(
+            "assistant_id", "payload__metadata__otlp_trace_id"
+        )
+        if isinstance(trace, str)
+    }
+    match = Q(user_hash=digest)
+    for assistant_id, trace in traces:
+        match |= Q(assistant_id=assistant_id, trace_id=trace)
+    return OtlpJoinState.objects.filter(match).delete()[0]

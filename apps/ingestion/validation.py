@@ -14,6 +14,8 @@ from typing import Any
 import orjson
 from django.conf import settings
 
+from apps.core.numbers import is_card_number, is_valid_phone
+
 EVENT_TYPES = frozenset({"message", "action", "feedback", "outcome"})
 ROLES = frozenset({"user", "assistant", "system", "tool"})
 ACTIONS = frozenset({"copy", "share", "save", "send", "apply", "edit", "regenerate", "dismiss", "abandon", "escalate"})
@@ -43,8 +45,20 @@ OPTIONAL_FIELDS = {
     "feedback": frozenset({"message_id", "rating", "comment", "feature", "variant"}),
     "outcome": frozenset({"outcome", "feature", "variant"}),
 }
-# A user_id must be pseudonymous (DESIGN.md): refuse what is plainly an e-mail address.
+# Identifiers must be pseudonymous (DESIGN.md): they are stored and shown unmasked, so a
+# user_id, conversation_id or message_id that is plainly an e-mail address, a phone number or a
+# payment card number is refused (issue 10, item 3). Plain digit strings stay allowed — numeric
+# ids are common — unless they are a Luhn-valid number with a card network's prefix and length.
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# A phone is "+" and digits, or digits written with separators: (415) 555-2671, 020 7946 0958.
+_PHONE_SHAPE_RE = re.compile(r"^(?:\+\s*\(?\d[\d \u00a0().\-/]{5,22}\d|\(?\d[\d \u00a0().\-/]{5,22}\d)$")
+_SEPARATOR_RE = re.compile(r"[ \u00a0().\-/]")
+# Dates and dotted quads are digits with separators too, and never phone numbers.
+_NOT_PHONE_RE = re.compile(
+    r"^(?:\d{4}[-./ ]\d{1,2}[-./ ]\d{1,2}|\d{1,2}[-./ ]\d{1,2}[-./ ]\d{4}|\d{1,3}(?:\.\d{1,3}){3})\b"
+)
+_CARD_SHAPE_RE = re.compile(r"^\d(?:[ \-]?\d){12,18}$")
+PERSONAL_ID_FIELDS = ("user_id", "conversation_id", "message_id")
 # PostgreSQL text and jsonb cannot hold U+0000. In free text it is removed and the event kept
 # (it carries no meaning and clients such as OTLP exporters cannot be asked to resend); in an
 # identifier it is an error, because silently changing an idempotency key would break dedup.
@@ -105,7 +119,32 @@ def _id(event: dict, field: str, errors: dict[str, str], required: bool = True) 
     if len(value) > ID_MAX:
         errors[field] = f"longer than {ID_MAX} characters"
         return None
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate: not text PostgreSQL can store
+            errors[field] = "holds text that is not valid Unicode (a lone surrogate)"
+            return None
     return value
+
+
+def personal_data_in_id(value: str) -> str | None:
+    """What personal data an identifier is (``"an e-mail address"``…), or None for a fine id."""
+    if "@" in value and _EMAIL_RE.match(value):
+        return "an e-mail address"
+    if not any(c.isdigit() for c in value):
+        return None
+    if _CARD_SHAPE_RE.match(value) and is_card_number(re.sub(r"\D", "", value)):
+        return "a payment card number"
+    if (
+        _PHONE_SHAPE_RE.match(value)
+        and (value.startswith("+") or _SEPARATOR_RE.search(value))
+        and not _NOT_PHONE_RE.match(value)
+        and 7 <= sum(c.isdigit() for c in value) <= 15
+        and is_valid_phone(value)
+    ):
+        return "a phone number"
+    return None
 
 
 def _short(event: dict, field: str, errors: dict[str, str]) -> None:
@@ -164,8 +203,6 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
     event_id = _id(event, "id", errors)
     conversation_id = _id(event, "conversation_id", errors)
     user_id = _id(event, "user_id", errors)
-    if user_id is not None and _EMAIL_RE.match(user_id):
-        errors["user_id"] = "looks like an e-mail address; send a pseudonymous id instead"
     ts = _timestamp(event, now, limits, errors)
 
     allowed = COMMON_FIELDS | OPTIONAL_FIELDS.get(etype, frozenset()) if etype else COMMON_FIELDS
@@ -173,6 +210,9 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
         errors[str(field)[:64]] = "unknown field" + ("" if etype is None else f" for type {etype!r}")
 
     message_id = _id(event, "message_id", errors, required=etype in {"message", "action"})
+    for field, value in zip(PERSONAL_ID_FIELDS, (user_id, conversation_id, message_id), strict=True):
+        if value is not None and (kind := personal_data_in_id(value)) is not None:
+            errors[field] = f"looks like {kind}; send a pseudonymous id instead"
     for field in ("model", "variant", "feature"):
         _short(event, field, errors)
 

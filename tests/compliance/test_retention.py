@@ -67,6 +67,7 @@ def test_retention_expires_old_content_and_keeps_the_rest(two_ages) -> None:
         "feedback_comments_expired": 1,
         "raw_events_deleted": 8,
         "vault_entries_deleted": 2,
+        "otlp_join_rows_deleted": 0,
     }
     assert set(
         Message.objects.filter(conversation__external_id__in=["c-old", "c-old-2"]).values_list("content", flat=True)
@@ -119,6 +120,7 @@ def test_erase_user_removes_that_user_only(post_events, alpha) -> None:
         "findings": 2,
         "cases": 1,
         "vault_entries": 2,
+        "otlp_join_rows": 0,
         "raw_events": 8,
     }
     assert record.user_hash == end_user_hash("u-erase")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 
 from apps.compliance.models import CaseStatus, ReviewCase
 from apps.compliance.services import review_cases_enrich_step
@@ -15,7 +14,7 @@ from apps.detection.services import masking_policy_get, sensitive_enrich_step
 from apps.detection.vault import vault_decrypt
 from apps.ingestion.models import RawEvent
 from tests.factories import UserFactory, sensitive_events
-from tests.helpers import scan_schema_for
+from tests.helpers import columns_containing as _columns_containing
 
 CARD = "4242 4242 4242 4242"
 EMAIL = "maria.gonzalez@example.org"
@@ -23,11 +22,6 @@ PHONE = "+44 20 7946 0958"
 NAME = "Maria Gonzalez"
 TEXT = f"Hi, I am {NAME}. My card {CARD} was charged twice, mail me at {EMAIL} or call {PHONE}."
 MASKED = "Hi, I am [PERSON]. My card **** 4242 was charged twice, mail me at [EMAIL] or call [PHONE]."
-
-
-def _columns_containing(needle: str) -> list[str]:
-    """Every column of every table in the current tenant schema whose text form contains ``needle``."""
-    return [f"{table}.{column}" for table, column in scan_schema_for(connection.schema_name, [needle])]
 
 
 def test_original_is_in_no_stored_column(post_events) -> None:

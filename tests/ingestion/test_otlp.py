@@ -13,7 +13,6 @@ import orjson
 import pytest
 import requests
 from django.db import connection
-from django.test import Client
 from django_tenants.utils import schema_context
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
@@ -77,26 +76,6 @@ def _interaction(conversation: str, start: datetime, *, trace: str = TRACE, **ap
         ),
         otlp_span(trace_id=trace, span_id=LLM_SPAN, parent=APP_SPAN, start=start, end=end, attrs=_chat_attrs()),
     )
-
-
-@pytest.fixture
-def post_otlp(alpha_client: Client, api_key: str, django_capture_on_commit_callbacks) -> Callable[..., Any]:
-    def _post(
-        body: bytes,
-        *,
-        signal: str = "traces",
-        content_type: str = PROTOBUF,
-        key: str | None = None,
-        client: Client | None = None,
-        **extra: Any,
-    ) -> Any:
-        headers = {"HTTP_AUTHORIZATION": f"Bearer {key or api_key}"} if key != "" else {}
-        with django_capture_on_commit_callbacks(execute=True):
-            return (client or alpha_client).post(
-                f"/api/v1/otlp/v1/{signal}", data=body, content_type=content_type, **headers, **extra
-            )
-
-    return _post
 
 
 def _now() -> datetime:

@@ -7,7 +7,7 @@ context words (``apps.detection.context``) decide. Scores below ``MIN_SCORE`` ar
 ``detect``, so a recognizer expresses "only with supporting context" as a base score below it.
 
 One module per family (``contact``, ``financial``, ``national_ids``, ``network``, ``secrets``,
-``date_of_birth``); this module is the registry that runs them all.
+``date_of_birth``, ``names``); this module is the registry that runs them all.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from apps.detection.recognizers.base import MIN_SCORE, Recognizer
 from apps.detection.recognizers.contact import recognize_email, recognize_phone
 from apps.detection.recognizers.date_of_birth import recognize_date_of_birth
 from apps.detection.recognizers.financial import recognize_credit_card, recognize_iban
+from apps.detection.recognizers.names import recognize_cued_name
 from apps.detection.recognizers.national_ids import recognize_ids
 from apps.detection.recognizers.network import recognize_ip
 from apps.detection.recognizers.secrets import recognize_secrets
@@ -26,6 +27,7 @@ __all__ = [
     "PATTERN_RECOGNIZERS",
     "Recognizer",
     "recognize_credit_card",
+    "recognize_cued_name",
     "recognize_date_of_birth",
     "recognize_email",
     "recognize_iban",
@@ -45,6 +47,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_ip,
     recognize_secrets,
     recognize_date_of_birth,
+    recognize_cued_name,
 )
 
 

@@ -6,6 +6,7 @@ import re
 
 import phonenumbers
 
+from apps.core.numbers import PHONE_REGIONS
 from apps.detection.context import REFERENCE_WORDS, make_context
 from apps.detection.findings import EMAIL, PHONE, Finding
 from apps.detection.recognizers.base import digits_of
@@ -32,9 +33,6 @@ def recognize_email(text: str) -> list[Finding]:
 
 # ---------------------------------------------------------------------------------------- phone
 
-# Regions tried for numbers written without a country code: the markets Tessera's users write
-# from. Order matters only for speed (first valid wins).
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "PT", "BR", "MX", "IT", "NL", "CA", "AR", "CO", "CH", "AT", "BE", "IE")
 _PHONE_CANDIDATE_RE = re.compile(
     r"(?<![\w+/#@.:=-])(?:\+|00)?\(?\d[\d \u00a0().\-/]{5,22}\d(?![\w/]|[.\-]\d)|(?<![\w+])\+\d{7,15}(?!\w)"
 )

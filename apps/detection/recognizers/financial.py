@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from stdnum import iban as std_iban
-from stdnum import luhn
 
+from apps.core.numbers import is_card_number
 from apps.detection.context import REFERENCE_WORDS, make_context
 from apps.detection.findings import CREDIT_CARD, IBAN, Finding
 from apps.detection.recognizers.base import compact, digits_of
@@ -14,13 +14,6 @@ from apps.detection.recognizers.base import compact, digits_of
 # ----------------------------------------------------------------------------------- card (PAN)
 
 _CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:[ \-]?\d){12,18}(?![\w]|[.\-/]\d)")
-# Issuer prefixes (IIN ranges) of the networks that matter; a Luhn-valid number outside them
-# is far more likely an id.
-_CARD_IIN_RE = re.compile(
-    r"\A(?:4\d{12}(?:\d{3}){0,2}|5[1-5]\d{14}|2(?:2[2-9][1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)\d{12}"
-    r"|3[47]\d{13}|3(?:0[0-5]|[68]\d)\d{11,16}|6(?:011|5\d\d|4[4-9]\d)\d{12,15}|35(?:2[89]|[3-8]\d)\d{12,15}"
-    r"|62\d{14,17})\Z"
-)
 _CARD_CONTEXT = make_context(
     positive=(
         "card",
@@ -64,7 +57,7 @@ def recognize_credit_card(text: str) -> list[Finding]:
     for m in _CARD_RE.finditer(text):
         value = m.group()
         digits = digits_of(value)
-        if not _CARD_IIN_RE.match(digits) or not luhn.is_valid(digits):
+        if not is_card_number(digits):
             continue
         groups = re.split(r"[ \-]", value)
         # Cards are written in groups of 4 (Amex 4-6-5) or as one block; anything else

@@ -8,7 +8,7 @@ path, one validator, one enrichment. One module per concern, in the order a requ
 - ``identities``: the conversation and user of each GenAI span, resolved from its trace;
 - ``mapping``: span content and evaluations → v1 event dicts (pure: no HTTP, no database);
 - ``dedup``: deterministic ids, so a history re-sent with every call is stored once;
-- ``join``: the durable cross-request join of log records to spans;
+- ``join``: the durable cross-request join of log records to spans (encrypted JSON);
 - ``services``: ``otlp_traces_ingest`` / ``otlp_logs_ingest``, the write path.
 """
 
@@ -32,8 +32,6 @@ from apps.ingestion.otlp.services import OtlpResult, otlp_logs_ingest, otlp_trac
 __all__ = [
     "JSON",
     "PROTOBUF",
-    # Not called by name: join rows pickled before the split name ``apps.ingestion.otlp.<class>``,
-    # so these classes stay reachable here for as long as such rows may live (OTLP_JOIN_TTL_SECONDS).
     "EventRecord",
     "GenAiSpan",
     "LogRef",

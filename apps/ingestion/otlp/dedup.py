@@ -11,8 +11,6 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from apps.ingestion.otlp.decode import LogRef
 
 if TYPE_CHECKING:
@@ -20,7 +18,8 @@ if TYPE_CHECKING:
 
 
 def id_digest(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    # surrogatepass: a lone surrogate in an attribute must hash, not raise (it is rejected later).
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def unique_events(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -45,4 +44,4 @@ def unique_with_owner(mapped: Sequence[SpanEvents]) -> tuple[list[dict[str, Any]
 
 
 def log_fingerprint(ref: LogRef) -> str:
-    return id_digest(ref.event.name, ref.event.time_ns, orjson.dumps(ref.event.body, default=str), ref.event.attrs)
+    return id_digest(ref.event.name, ref.event.time_ns, repr(ref.event.body), ref.event.attrs)

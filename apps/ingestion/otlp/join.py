@@ -1,47 +1,83 @@
-"""The cross-request join state of spans and log records (OtlpJoinState)."""
+"""The cross-request join state of spans and log records (OtlpJoinState).
+
+Spans and their log records are exported by separate processors, in separate requests, in
+either order. The join state is kept durably in the tenant's schema: each GenAI span's resolved
+identities, and each span's log records. Whichever arrives second completes the join; mapping
+twice is harmless because event ids are deterministic.
+
+What is held is unmasked (masking runs at enrichment, after the join), so each row is JSON
+encrypted with the vault's keys, never pickle: reading a row back must not run code whoever
+wrote it. Rows carry the trace id and a keyed hash of the span's user id so erasure finds them.
+"""
 
 from __future__ import annotations
 
-import pickle
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.utils import timezone
 
-# Spans and their log records are exported by separate processors, in separate requests, in
-# either order. The join state is kept durably in the tenant's schema (OtlpJoinState): each
-# GenAI span's resolved identities, and each span's log records. Whichever arrives second
-# completes the join; mapping twice is harmless because event ids are deterministic.
-_JOIN_TTL_SECONDS = getattr(settings, "OTLP_JOIN_TTL_SECONDS", 3600)
+from apps.core import crypto
+from apps.ingestion.models import OtlpJoinState
+from apps.ingestion.otlp.decode import EventRecord, LogRef, SpanRecord
+from apps.ingestion.otlp.identities import GenAiSpan
+from apps.ingestion.services import otlp_join_user_hash as user_hash
+
+logger = logging.getLogger(__name__)
+
+Pair = tuple[str, str]  # (trace id, span id), hex
 
 
-def join_get_many(keys: list[str]) -> dict[str, Any]:
-    from apps.ingestion.models import OtlpJoinState
-
-    rows = OtlpJoinState.objects.filter(key__in=keys, expires_at__gt=timezone.now()).values_list("key", "value")
-    # Pickle is safe here: the bytes were written by this module into the tenant's own schema.
-    return {key: pickle.loads(bytes(value)) for key, value in rows}  # noqa: S301
+def _ttl() -> timedelta:
+    return timedelta(seconds=getattr(settings, "OTLP_JOIN_TTL_SECONDS", 3600))
 
 
-def join_set_many(values: dict[str, Any]) -> None:
-    from apps.ingestion.models import OtlpJoinState
+# --- JSON, whatever the attribute values ----------------------------------------------------
 
-    expires = timezone.now() + timedelta(seconds=_JOIN_TTL_SECONDS)
-    OtlpJoinState.objects.bulk_create(
-        [OtlpJoinState(key=k, value=pickle.dumps(v), expires_at=expires) for k, v in values.items()],
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=["value", "expires_at"],
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        # Integers past 64 bits and lone surrogates: the standard library escapes both.
+        return json.dumps(value, ensure_ascii=True, default=str).encode()
+
+
+def _loads(data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
+def _event(data: dict[str, Any]) -> EventRecord:
+    return EventRecord(name=data["name"], time_ns=data["time_ns"], attrs=data["attrs"], body=data.get("body"))
+
+
+def _span(data: dict[str, Any]) -> GenAiSpan:
+    raw = dict(data["span"])
+    raw["events"] = [_event(e) for e in raw.get("events", [])]
+    return GenAiSpan(
+        span=SpanRecord(**raw),
+        conversation_id=data["conversation_id"],
+        user_id=data["user_id"],
+        feature=data.get("feature"),
+        variant=data.get("variant"),
+        user=data.get("user") or {},
     )
 
 
-def join_state_sweep() -> int:
-    """Delete expired join rows (log records whose span never came)."""
-    from apps.ingestion.models import OtlpJoinState
+def _log(data: dict[str, Any]) -> LogRef:
+    return LogRef(trace_id=data["trace_id"], span_id=data["span_id"], event=_event(data["event"]))
 
-    deleted, _ = OtlpJoinState.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+
+# --- rows -------------------------------------------------------------------------------------
 
 
 def span_key(assistant_id: int, trace_id: str, span_id: str) -> str:
@@ -50,3 +86,76 @@ def span_key(assistant_id: int, trace_id: str, span_id: str) -> str:
 
 def logs_key(assistant_id: int, trace_id: str, span_id: str) -> str:
     return f"otlp:logs:{assistant_id}:{trace_id}:{span_id}"
+
+
+def _put(*, assistant_id: int, rows: Iterable[tuple[str, str, str, Any]]) -> None:
+    """Upsert ``(key, trace id, user hash, value)`` rows, the value encrypted."""
+    rows = list(rows)
+    if not rows:
+        return
+    tokens = crypto.encrypt_many([_dumps(value) for *_, value in rows])
+    expires = timezone.now() + _ttl()
+    OtlpJoinState.objects.bulk_create(
+        [
+            OtlpJoinState(
+                key=key, assistant_id=assistant_id, trace_id=trace, user_hash=digest, payload=token, expires_at=expires
+            )
+            for (key, trace, digest, _), token in zip(rows, tokens, strict=True)
+        ],
+        update_conflicts=True,
+        unique_fields=["key"],
+        update_fields=["payload", "user_hash", "expires_at"],
+    )
+
+
+def _get(keys: Sequence[str]) -> dict[str, Any]:
+    rows = OtlpJoinState.objects.filter(key__in=list(keys), expires_at__gt=timezone.now()).values_list("key", "payload")
+    found: dict[str, Any] = {}
+    for key, token in rows:
+        try:
+            found[key] = _loads(crypto.decrypt(token))
+        except crypto.InvalidToken:
+            # A key dropped before the row expired: the half is lost, the request is not.
+            logger.warning("otlp join row %s is not readable with any configured vault key", key)
+    return found
+
+
+def spans_park(*, assistant_id: int, spans: Sequence[GenAiSpan]) -> None:
+    _put(
+        assistant_id=assistant_id,
+        rows=(
+            (span_key(assistant_id, s.span.trace_id, s.span.span_id), s.span.trace_id, user_hash(s.user_id), asdict(s))
+            for s in spans
+        ),
+    )
+
+
+def spans_parked(*, assistant_id: int, pairs: Iterable[Pair]) -> dict[Pair, GenAiSpan]:
+    keys = {span_key(assistant_id, *pair): pair for pair in pairs}
+    return {keys[key]: _span(value) for key, value in _get(list(keys)).items()}
+
+
+def logs_park(*, assistant_id: int, logs: dict[Pair, list[LogRef]]) -> None:
+    _put(
+        assistant_id=assistant_id,
+        rows=(
+            (logs_key(assistant_id, *pair), pair[0], "", [asdict(ref) for ref in refs]) for pair, refs in logs.items()
+        ),
+    )
+
+
+def logs_parked(*, assistant_id: int, pairs: Iterable[Pair]) -> dict[Pair, list[LogRef]]:
+    keys = {logs_key(assistant_id, *pair): pair for pair in pairs}
+    return {keys[key]: [_log(item) for item in value] for key, value in _get(list(keys)).items()}
+
+
+# --- sweeping (retention and erasure: apps.ingestion.services) --------------------------------------------------------------
+
+
+def join_state_sweep() -> int:
+    """Delete expired join rows (log records whose span never came).
+
+    Called on each OTLP request of the organization and by the periodic requeue job, so expired
+    content goes even where beat does not run."""
+    deleted, _ = OtlpJoinState.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

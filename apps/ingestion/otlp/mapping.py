@@ -46,7 +46,7 @@ _ROLE_ALIASES = {
     "function": "tool",
     "ipython": "tool",
 }
-_OLD_ATTR_RE = re.compile(r"^gen_ai\.(prompt|completion)\.(\d+)\.(role|content)$")
+_OLD_ATTR_RE = re.compile(r"^gen_ai\.(prompt|completion)\.([0-9]+)\.(role|content)$")
 _UP_LABELS = frozenset(
     {"up", "thumbs_up", "thumbsup", "positive", "pass", "passed", "good", "correct", "relevant", "helpful", "yes"}
 )
@@ -175,7 +175,8 @@ def _old_attributes(attrs: dict[str, Any], kind: str) -> list[Turn]:
     found: dict[int, dict[str, Any]] = {}
     for key, value in attrs.items():
         match = _OLD_ATTR_RE.match(key)
-        if match and match.group(1) == kind:
+        # A hostile index (gen_ai.prompt.99999999999.content) must not allocate a history that long.
+        if match and match.group(1) == kind and len(match.group(2)) <= 4:
             found.setdefault(int(match.group(2)), {})[match.group(3)] = value
     if not found:
         return []
@@ -246,7 +247,8 @@ def _int(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdecimal, not isdigit: "²" is a digit int() refuses.
+    if isinstance(value, str) and value.strip().isdecimal():
         return int(value)
     return None
 
@@ -305,7 +307,9 @@ def span_events(
     for position, role, text, is_output in turns:
         if role is None or text is None:
             continue
-        digest = id_digest(conversation, position, role, hashlib.sha256(text.encode()).hexdigest())
+        digest = id_digest(
+            conversation, position, role, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        )
         event: dict[str, Any] = {
             "id": f"otlp-{digest}",
             "type": "message",

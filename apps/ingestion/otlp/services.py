@@ -11,7 +11,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from apps.ingestion.otlp.decode import LogRef, logs_from_request, spans_from_request
 from apps.ingestion.otlp.dedup import log_fingerprint, unique_with_owner
 from apps.ingestion.otlp.identities import resolve_spans
-from apps.ingestion.otlp.join import join_get_many, join_set_many, logs_key, span_key
+from apps.ingestion.otlp.join import join_state_sweep, logs_park, logs_parked, spans_park, spans_parked
 from apps.ingestion.otlp.mapping import SpanEvents, map_spans
 from apps.ingestion.services import IngestResult, events_ingest
 from apps.registry.models import Assistant
@@ -43,18 +43,20 @@ def _store(*, assistant: Assistant, mapped: Sequence[SpanEvents]) -> tuple[set[i
 
 
 def otlp_traces_ingest(*, assistant: Assistant, request: ExportTraceServiceRequest) -> OtlpResult:
+    join_state_sweep()  # expired halves go on the organization's next request, beat or not
     resolved = resolve_spans(spans_from_request(request))
     if not resolved:
         return OtlpResult(rejected=0, error_message="", ingest=None)
     aid = assistant.pk
-    join_set_many({span_key(aid, s.span.trace_id, s.span.span_id): s for s in resolved})
-    parked = join_get_many([logs_key(aid, s.span.trace_id, s.span.span_id) for s in resolved])
+    spans_park(assistant_id=aid, spans=resolved)
+    parked = logs_parked(assistant_id=aid, pairs=[(s.span.trace_id, s.span.span_id) for s in resolved])
     logs = [ref for refs in parked.values() for ref in refs]
     bad, message, result = _store(assistant=assistant, mapped=map_spans(resolved, logs))
     return OtlpResult(rejected=len(bad), error_message=message, ingest=result)
 
 
 def otlp_logs_ingest(*, assistant: Assistant, request: ExportLogsServiceRequest) -> OtlpResult:
+    join_state_sweep()
     refs = [ref for ref in logs_from_request(request) if ref.span_id and ref.trace_id]
     if not refs:
         return OtlpResult(rejected=0, error_message="", ingest=None)
@@ -64,21 +66,19 @@ def otlp_logs_ingest(*, assistant: Assistant, request: ExportLogsServiceRequest)
         grouped.setdefault((ref.trace_id, ref.span_id), []).append(ref)
     # Keep every span's records (not only the new ones): a span's history may be split over two
     # log exports, and positions are counted over all of them.
-    keys = {pair: logs_key(aid, *pair) for pair in grouped}
-    known = join_get_many(list(keys.values()))
+    known = logs_parked(assistant_id=aid, pairs=grouped)
     merged: dict[tuple[str, str], list[LogRef]] = {}
     for pair, new in grouped.items():
-        existing = known.get(keys[pair], [])
+        existing = known.get(pair, [])
         fingerprints = {log_fingerprint(r) for r in existing}
         merged[pair] = existing + [r for r in new if log_fingerprint(r) not in fingerprints]
-    join_set_many({keys[pair]: value for pair, value in merged.items()})
+    logs_park(assistant_id=aid, logs=merged)
 
-    span_keys = {pair: span_key(aid, *pair) for pair in grouped}
-    found = join_get_many(list(span_keys.values()))
-    spans = [found[key] for key in span_keys.values() if key in found]
-    if not spans:
+    found = spans_parked(assistant_id=aid, pairs=grouped)
+    if not found:
         return OtlpResult(rejected=0, error_message="", ingest=None)  # parked until the span arrives
-    logs = [ref for pair in grouped if span_keys[pair] in found for ref in merged[pair]]
+    spans = [found[pair] for pair in grouped if pair in found]
+    logs = [ref for pair in grouped if pair in found for ref in merged[pair]]
     mapped = map_spans(spans, logs)
     bad, message, result = _store(assistant=assistant, mapped=mapped)
     bad_pairs = {(mapped[i].span.span.trace_id, mapped[i].span.span.span_id) for i in bad}

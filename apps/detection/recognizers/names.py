@@ -1,0 +1,118 @@
+"""Names introduced by a cue ("my name is john appleseed", "call me bob"), in any case.
+
+NER finds capitalised names; people typing to an assistant often do not capitalise, and the
+statistical model misses "my name is john appleseed" entirely. A cue that introduces a person
+is strong evidence on its own, so the words after it are a name unless they are plainly not one.
+
+Strong cues ("my name is", "call me", "me llamo", "je m'appelle", "ich heiße", "meu nome é")
+take the next one to three words. Weak cues ("i'm", "this is", "soy", "je suis", "ich bin") are
+followed by adjectives and verbs far more often than by names ("i'm sure", "this is great"), so
+there the candidate must also end its clause (punctuation, end of text, or "from", "and", "here"…)
+and be name-shaped: two words, a hyphenated or a capitalised one.
+Either way the first word may not be a function word or a common adjective/verb of the five
+languages we serve, nor look like one (-ing, -ly, -ed …).
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.de.stop_words import STOP_WORDS as DE
+from spacy.lang.en.stop_words import STOP_WORDS as EN
+from spacy.lang.es.stop_words import STOP_WORDS as ES
+from spacy.lang.fr.stop_words import STOP_WORDS as FR
+from spacy.lang.pt.stop_words import STOP_WORDS as PT
+
+from apps.detection.findings import PERSON, Finding
+
+CUE_SCORE = 0.85  # as NER's: on the same span the longer one wins (resolve_overlaps)
+
+_STRONG = (
+    r"my name is|my name's|my names is|call me|you can call me|me llamo|mi nombre es|je m'appelle|je m’appelle"
+    r"|mon nom est|mon prénom est|ich hei(?:ß|ss)e|mein name ist|o meu nome é|meu nome é|me chamo|chamo-me"
+)
+_WEAK = r"i'm|i’m|i am|this is|soy|je suis|ich bin|hier ist|eu sou"
+_WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*"
+_CUE_RE = re.compile(
+    rf"(?<![\w'’])(?:(?P<strong>{_STRONG})|(?P<weak>{_WEAK}))\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})",
+    re.IGNORECASE,
+)
+# After a weak cue the name must end the clause: "i'm maria garcia, ...", "this is jean-luc."
+_CLAUSE_END_RE = re.compile(
+    r"\s*(?:\Z|[.,!?;:()\n]|-\s|–|—|(?:from|and|here|speaking|again|of|at|with|de|da|do|du|von|aus|y|et|und|e)\b)",
+    re.IGNORECASE,
+)
+
+
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+# Words that follow a cue without being a name, plus the function words of the five languages.
+_COMMON = (
+    _words(
+        """
+    not no nobody someone something sure sorry happy glad trying looking going wondering new here back fine ok
+    okay good great bad awesome amazing terrible urgent important interesting weird strange wrong right correct
+    broken slow fast easy hard difficult possible impossible true false confused stuck lost tired busy ready
+    done able unable available unavailable interested afraid aware curious worried concerned frustrated annoyed
+    a an the my your our his her their its this that what how why when where who which whose just still also
+    only really very so too quite pretty kind sort literally actually totally definitely calling writing
+    reaching contacting following asking emailing messaging texting replying responding about regarding
+    concerning re thanks thank please hello hi hey dear sir madam team support admin user customer test testing
+    example sample demo unknown anonymous none null undefined private confidential alright enough over under out
+    in on at to for with from into off up down home sick hungry crazy insane perfect wonderful fantastic
+    excellent annoying useless odd funny silly stupid dumb nice cool worse worst better best awful horrible
+    unacceptable late early single married pregnant student teacher engineer manager developer doctor nurse
+    lawyer owner member part one two three four five six seven eight nine ten old young monday tuesday wednesday
+    thursday friday saturday sunday today tomorrow yesterday tonight now later soon asap anytime whenever maybe
+    directly
+    """
+    )
+    | EN
+    | ES
+    | FR
+    | DE
+    | PT
+)
+# Endings of the verbs and adjectives that follow "i'm" / "call me"; checked on the first word
+# only, since surnames end in anything ("appleseed").
+_NOT_NAME_SUFFIX_RE = re.compile(r"(?:ing|ly|ed|ful|ous|able|ible|ive|less|ness|tion|ment)\Z", re.IGNORECASE)
+
+
+def _name_words(words: list[str]) -> list[str]:
+    """The leading words that can be part of a name (stops at the first that cannot)."""
+    kept: list[str] = []
+    for i, word in enumerate(words):
+        lower = word.lower()
+        if lower in _COMMON or len(lower) < 2 or (i == 0 and len(lower) > 5 and _NOT_NAME_SUFFIX_RE.search(lower)):
+            break
+        kept.append(word)
+    return kept
+
+
+def recognize_cued_name(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for m in _CUE_RE.finditer(text):
+        words = m.group("name").split()
+        kept = _name_words(words)
+        if not kept:
+            continue
+        start = m.start("name")
+        end = _span_end(text, start, kept)
+        # A weak cue needs a name-shaped candidate that ends its clause: two words or a
+        # hyphenated one ("i'm maria garcia", "this is jean-luc."), not "i'm hungry".
+        if m.group("weak") is not None and (
+            not _CLAUSE_END_RE.match(text, end) or (len(kept) < 2 and "-" not in kept[0] and not kept[0][0].isupper())
+        ):
+            continue
+        found.append(Finding(PERSON, start, end, CUE_SCORE, "cued_name"))
+    return found
+
+
+def _span_end(text: str, start: int, kept: list[str]) -> int:
+    """End offset of ``kept`` words from ``start`` (whitespace between them may be any)."""
+    pos = start
+    for word in kept:
+        pos = text.index(word, pos) + len(word)
+    return pos

@@ -1,0 +1,69 @@
+"""Names after a clear cue are found in any case (issue 10, item 3): NER needs capitals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from apps.detection.recognizers import recognize_cued_name
+from apps.detection.sensitive import detect
+
+FOUND = [
+    ("my name is john appleseed", "john appleseed"),
+    ("hi, i'm maria garcia from billing", "maria garcia"),
+    ("this is jean-luc.", "jean-luc"),
+    ("call me bob", "bob"),
+    ("you can call me ana lucia, thanks", "ana lucia"),
+    ("i am priya raman and my order is late", "priya raman"),
+    ("je m'appelle pierre dupont", "pierre dupont"),
+    ("ich heiße klaus", "klaus"),
+    ("me llamo ana", "ana"),
+    ("meu nome é joão silva", "joão silva"),
+    ("soy maria lopez y necesito ayuda", "maria lopez"),
+]
+NOT_NAMES = [
+    "my name is not important",
+    "this is great",
+    "this is great news, thanks",
+    "i'm sure",
+    "i'm hungry.",
+    "i'm new here",
+    "i am looking for help",
+    "i'm really happy with it.",
+    "this is my account",
+    "this is urgent stuff.",
+    "call me back tomorrow",
+    "call me asap",
+    "call me when it is ready",
+    "i'm home sick.",
+    "soy estudiante.",
+    "ich bin müde",
+]
+
+
+@pytest.mark.parametrize(("text", "name"), FOUND)
+def test_a_cued_name_is_found_in_lower_case(text: str, name: str) -> None:
+    assert [text[f.start : f.end] for f in recognize_cued_name(text)] == [name]
+    found = [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+    assert ("PERSON", name) in found
+
+
+@pytest.mark.parametrize("text", NOT_NAMES)
+def test_cue_words_without_a_name_find_nothing(text: str) -> None:
+    assert recognize_cued_name(text) == []
+
+
+def test_no_false_positive_on_the_labelled_set() -> None:
+    """Precision on the 700 labelled chat messages: every cued name is a gold PERSON."""
+    data = Path(__file__).resolve().parents[1] / "data" / "sensitive_labelled.jsonl"
+    found = wrong = 0
+    for line in data.read_text().splitlines():
+        item = json.loads(line)
+        for f in recognize_cued_name(item["text"]):
+            found += 1
+            gold = [e for e in item["entities"] if e["type"] == "PERSON" and e["start"] < f.end and f.start < e["end"]]
+            wrong += not gold
+    assert found >= 20
+    assert wrong == 0
