@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
+from apps.accounts.services import token_create
 from apps.compliance.models import ReviewCase
 from apps.compliance.services import unmask_request_create
 from apps.detection.models import SensitiveFinding
@@ -112,6 +113,8 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
     second_officer = UserFactory(email="matrix-officer2@alpha.test", roles=["compliance"])
     unmask = unmask_request_create(actor=second_officer, finding=finding, reason="matrix check")
     api_key = ApiKey.objects.get(assistant=bot)
+    token_holder = UserFactory(email="matrix-token-holder@alpha.test", roles=["product"])
+    token = token_create(actor=token_holder, user=token_holder, name="matrix").token
     args = {
         "assistant": {"pk": bot.pk, "assistant_pk": bot.pk, "key_id": api_key.pk},
         "api_key": {"assistant_pk": bot.pk, "pk": api_key.pk},
@@ -120,6 +123,7 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
         "finding": {"pk": finding.pk},
         "unmask": {"pk": unmask.pk},
         "conversation": {"conversation_id": "c-matrix"},
+        "token": {"token_id": token.pk},
         "admin": {"object_id": bot.pk, "id": bot.pk, "app_label": "registry", "content_type_id": 1, "url": "x"},
     }
     return Scene(alpha=alpha, users=users, args_by_route=args, beta_cookies=beta_browser.cookies, beta_key=beta_key)
@@ -134,6 +138,7 @@ def route_args(route: str, scene: Scene) -> dict[str, object]:
         ("unmask-requests/", "unmask"),
         ("departments/", "department"),
         ("conversations/", "conversation"),
+        ("tokens/", "token"),
     ):
         if needle in route:
             return scene.args_by_route[kind]
@@ -192,6 +197,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "accounts/login/"): "200 200 200 200 200 200 200 200 200",
     ("GET", "accounts/password/"): "302 200 200 200 200 200 200 302 302",
     ("GET", "accounts/password/done/"): "302 200 200 200 200 200 200 302 302",
+    ("GET", "accounts/tokens/"): "302 200 200 200 200 200 200 302 302",
+    ("GET", "accounts/tokens/<int:token_id>/revoke/"): "302 405 405 405 405 405 405 302 302",
     ("GET", "api/schema/"): "200 200 200 200 200 200 200 200 200",
     ("GET", "api/docs/"): "200 200 200 200 200 200 200 200 200",
     ("GET", "api/v1/events"): "401 401 401 401 401 401 401 401 403",
@@ -234,6 +241,10 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "accounts/login/"): "200 200 200 200 200 200 200 200 200",
     ("POST", "accounts/password/"): "302 200 200 200 200 200 200 302 302",
     ("POST", "accounts/password/done/"): "302 405 405 405 405 405 405 302 302",
+    # Creating with an empty body shows the form again; a token is revocable by its holder or an
+    # admin only, and to anyone else it does not exist (404, not 403: ids are not confirmed).
+    ("POST", "accounts/tokens/"): "302 200 200 200 200 200 200 302 302",
+    ("POST", "accounts/tokens/<int:token_id>/revoke/"): "302 302 404 404 404 404 404 302 302",
     ("POST", "api/schema/"): "405 405 405 405 405 405 405 405 405",
     ("POST", "api/docs/"): "405 405 405 405 405 405 405 405 405",
     ("POST", "api/v1/events"): "401 401 401 401 401 401 401 401 403",
