@@ -263,6 +263,7 @@ ENRICHMENT_STEPS: list[str] = [
     "apps.detection.services.sensitive_enrich_step",  # first: nothing may read unmasked content
     "apps.compliance.services.review_cases_enrich_step",  # reads the findings the step above stored
     "apps.nlp.services.nlp_enrich_step",
+    "apps.analytics.services.rollups_enrich_step",  # last: aggregates everything the steps above wrote
 ]
 
 CELERY_BEAT_SCHEDULE = {
@@ -277,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
     "nlp-recluster-intents": {
         "task": "apps.nlp.tasks.recluster_intents_all_tenants",
         "schedule": 600.0,
+    },
+    "analytics-refresh-ended-rollups": {
+        "task": "apps.analytics.tasks.refresh_ended_rollups_all_tenants",
+        "schedule": 300.0,  # conversations end by inactivity without an event; fold them in
     },
     "compliance-apply-retention": {
         "task": "apps.compliance.tasks.apply_retention_all_tenants",
