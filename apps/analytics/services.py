@@ -79,8 +79,9 @@ def _count(qs: models.QuerySet) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
-def _bool(q: Q) -> ExpressionWrapper:
-    return ExpressionWrapper(q, output_field=BooleanField())
+def _bool(q: Q) -> Coalesce:
+    # A term over nullable columns (``outcome = 'escalated'`` on a NULL outcome) is NULL, not false.
+    return Coalesce(ExpressionWrapper(q, output_field=BooleanField()), Value(False), output_field=BooleanField())
 
 
 def _blank(*fields: str) -> Coalesce:
