@@ -279,13 +279,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.nlp.tasks.recluster_intents_all_tenants",
         "schedule": 600.0,
     },
-    "analytics-refresh-ended-rollups": {
-        "task": "apps.analytics.tasks.refresh_ended_rollups_all_tenants",
-        "schedule": 300.0,  # conversations end by inactivity without an event; fold them in
-    },
     "compliance-apply-retention": {
         "task": "apps.compliance.tasks.apply_retention_all_tenants",
         "schedule": 3600.0,  # hourly: cheap when nothing expired, and no day-long lag
+    },
+    "analytics-refresh-ended-rollups": {
+        "task": "apps.analytics.tasks.refresh_ended_rollups_all_tenants",
+        "schedule": 300.0,  # conversations end by inactivity without an event; fold them in
     },
 }
 
