@@ -28,6 +28,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -114,7 +115,7 @@ def _seed(events: int) -> list[int]:
     ]
     Conversation.objects.filter(assistant_id__in=assistants).delete()
     n = max(1, events // EVENTS_PER_CONVERSATION)
-    params = {"assistants": assistants, "n": n, "users": max(50, n // 6), "now": timezone.now()}
+    params: dict[str, Any] = {"assistants": assistants, "n": n, "users": max(50, n // 6), "now": timezone.now()}
     with connection.cursor() as cursor:
         for template in (_CONVERSATIONS, _MESSAGES, _ACTIONS, _FEEDBACK):
             cursor.execute(template.format(**_tables()), params)
