@@ -1,6 +1,6 @@
 """Rollup maintenance: incremental (the enrichment step) == rebuild, idempotent, late events."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -89,3 +89,14 @@ def test_refresh_ended_folds_in_idle_conversations(assistant) -> None:
     after = snapshot()
     rollups_rebuild(now=now + timedelta(minutes=15))
     assert snapshot() == after
+
+
+def test_days_are_in_the_tenant_time_zone(assistant, settings) -> None:
+    settings.TIME_ZONE = "America/New_York"
+    start = datetime(2026, 6, 2, 2, 0, tzinfo=UTC)  # 22:00 on June 1 in New York
+    conv = ConversationFactory(assistant=assistant, started_at=start, last_event_at=start, outcome="resolved")
+    MessageFactory(conversation=conv, role="user", ts=start)
+    rollups_rebuild(now=start + timedelta(hours=1))
+    assert list(ConversationRollup.objects.values_list("day", flat=True)) == [date(2026, 6, 1)]
+    assert list(ActiveUser.objects.values_list("day", flat=True)) == [date(2026, 6, 1)]
+    assert tenant_today(start) == date(2026, 6, 1)
