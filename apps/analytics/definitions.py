@@ -4,6 +4,10 @@
 - **resolved**: an ``outcome: resolved`` event, or — when no outcome was sent — an accept action on
   the conversation's last output with no later reject action or escalation. An explicit
   ``escalated``/``abandoned`` outcome is the client's own verdict and wins over an earlier accept.
+- **escalated**: an ``escalate`` action or ``outcome: escalated``.
+- **abandoned** (before "ended, not resolved, not escalated" is applied): the last user turn was a
+  rephrase, carried negative sentiment (the NLP app's threshold), or was followed by an
+  ``abandon`` action.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from apps.conversations.models import Action, Conversation, Message
+from apps.nlp.frustration import NEGATIVE_SENTIMENT
 
 ACCEPT_ACTIONS = ("copy", "share", "save", "send", "apply")
 REJECT_ACTIONS = ("dismiss", "regenerate", "abandon")
 ESCALATE_ACTION = "escalate"
+EDIT_ACTION = "edit"
+ABANDON_ACTION = "abandon"
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,30 @@ def _accepted_last_output() -> Exists:
 
 def resolved_q() -> Q:
     return Q(outcome="resolved") | (Q(outcome__isnull=True) & Q(_accepted_last_output()))
+
+
+def escalated_q() -> Q:
+    return Q(outcome="escalated") | Q(
+        Exists(Action.objects.filter(conversation=OuterRef("pk"), action=ESCALATE_ACTION))
+    )
+
+
+def abandon_signal_q() -> Q:
+    """The last user turn was a rephrase, negative, or followed by an ``abandon`` action; combine
+    with ended, not resolved and not escalated for METRICS.md's abandoned conversation."""
+
+    def last_user(conversation: OuterRef) -> QuerySet[Message]:
+        return Message.objects.filter(conversation=conversation, role="user").order_by("-ts", "-id")
+
+    last_turn_signal = Message.objects.filter(pk=Subquery(last_user(OuterRef(OuterRef("pk"))).values("pk")[:1])).filter(
+        Q(is_rephrase=True) | Q(sentiment__lte=NEGATIVE_SENTIMENT)
+    )
+    abandoned_after = Action.objects.filter(
+        conversation=OuterRef("pk"),
+        action=ABANDON_ACTION,
+        ts__gte=Subquery(last_user(OuterRef("conversation")).values("ts")[:1]),
+    )
+    return Q(Exists(last_turn_signal)) | Q(Exists(abandoned_after))
 
 
 def conversations_ended(*, now: datetime | None = None) -> QuerySet[Conversation]:

@@ -292,6 +292,7 @@ ENRICHMENT_STEPS: list[str] = [
     "apps.detection.services.sensitive_enrich_step",  # first: nothing may read unmasked content
     "apps.compliance.services.review_cases_enrich_step",  # reads the findings the step above stored
     "apps.nlp.services.nlp_enrich_step",
+    "apps.analytics.services.rollups_enrich_step",  # last: aggregates everything the steps above wrote
 ]
 
 # What the background thread of an eager serving process runs in place of beat, every N seconds
@@ -316,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
     "compliance-apply-retention": {
         "task": "apps.compliance.tasks.apply_retention_all_tenants",
         "schedule": 3600.0,  # hourly: cheap when nothing expired, and no day-long lag
+    },
+    "analytics-refresh-ended-rollups": {
+        "task": "apps.analytics.tasks.refresh_ended_rollups_all_tenants",
+        "schedule": 300.0,  # conversations end by inactivity without an event; fold them in
     },
 }
 

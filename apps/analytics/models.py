@@ -1,0 +1,141 @@
+"""Daily rollups of the enriched record (docs/analytics.md): the additive counts every metric of
+METRICS.md is computed from, so dashboards and the API never scan events per request.
+
+Every rollup row is keyed by a day in the tenant's time zone, an assistant and the dimensions of
+the filter bar. Key columns hold ``''`` (or ``0`` for an intent) for "none" rather than NULL, so the
+unique constraint covers every row. Rows are only ever replaced whole per (assistant, day) by
+``apps.analytics.services`` (delete + re-aggregate), which is what makes the maintenance idempotent.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+KEY_FIELDS = ("day", "assistant", "variant", "feature", "language", "department", "dim1", "dim2", "dim3")
+
+
+class RollupKey(models.Model):
+    day = models.DateField()  # in the tenant's time zone
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+")
+    variant = models.CharField(max_length=128, default="")
+    feature = models.CharField(max_length=128, default="")
+    language = models.CharField(max_length=8, default="")  # of the conversation's first user message
+    department = models.CharField(max_length=128, default="")  # the conversation's user_department
+    # Up to three custom metadata dimensions an assistant declares in the registry (not stored yet:
+    # neither the registry nor the enriched record carries them; always '' for now).
+    dim1 = models.CharField(max_length=128, default="")
+    dim2 = models.CharField(max_length=128, default="")
+    dim3 = models.CharField(max_length=128, default="")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.assistant_id} {self.day}"
+
+
+class ConversationRollup(RollupKey):
+    """Conversation facts, by the conversation's start day and its dimensions."""
+
+    intent_id = models.BigIntegerField(default=0)  # nlp.Intent id, 0 = none (plain id: clusters come and go)
+    conversations = models.IntegerField(default=0)
+    ended = models.IntegerField(default=0)
+    # The following count ended conversations only (their rates are over ended conversations).
+    resolved = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    self_served = models.IntegerField(default=0)  # resolved and not escalated
+    abandoned = models.IntegerField(default=0)
+    frustrated = models.IntegerField(default=0)  # over all conversations
+    user_messages = models.IntegerField(default=0)
+    user_messages_with_previous = models.IntegerField(default=0)  # rephrase-rate denominator
+    rephrases = models.IntegerField(default=0)
+    ratings = models.IntegerField(default=0)
+    ratings_up = models.IntegerField(default=0)
+    ratings_down = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY_FIELDS, "intent_id"], name="analytics_convrollup_key"),
+        ]
+
+
+class OutputRollup(RollupKey):
+    """Output (assistant message) facts, by the conversation's start day, the output's own variant
+    and feature, and the conversation's language and department."""
+
+    outputs = models.IntegerField(default=0)
+    outputs_with_action = models.IntegerField(default=0)  # any accept, edit or reject action
+    accepted = models.IntegerField(default=0)  # an accept action and no edit
+    edited = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    regenerations = models.IntegerField(default=0)
+    tasks = models.IntegerField(default=0)  # a conversation, or one feature's use within it
+    tasks_regen3 = models.IntegerField(default=0)  # tasks with >= 3 regenerations
+    first_actions = models.IntegerField(default=0)  # outputs with any action at all (time to first action)
+    instant_accepts = models.IntegerField(default=0)  # first action an accept, under 3 s
+    latency_outputs = models.IntegerField(default=0)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=18, decimal_places=6, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(KEY_FIELDS), name="analytics_outputrollup_key")]
+
+
+class Measure(models.TextChoices):
+    TURNS = "turns", "user messages per conversation"
+    DROP_OFF = "drop_off", "index of the last user turn of abandoned conversations"
+    TTFA = "ttfa_s", "whole seconds from an output to its first action"
+    LATENCY = "latency_ms", "output latency, bucketed (docs/analytics.md)"
+
+
+class HistogramRollup(RollupKey):
+    """Counts per value bucket, so medians and percentiles merge exactly over days and cuts."""
+
+    measure = models.CharField(max_length=16, choices=Measure.choices)
+    bucket = models.BigIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY_FIELDS, "measure", "bucket"], name="analytics_histrollup_key"),
+        ]
+
+
+class ActiveUser(RollupKey):
+    """One row per user active (≥ 1 user message) on a day in a cut: exact distinct users per day
+    and exactly mergeable over any window with COUNT(DISTINCT user_key) — the "bitmap per day"
+    option with error 0. ``user_key`` is a 64-bit hash of the user id."""
+
+    user_key = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=[*KEY_FIELDS, "user_key"], name="analytics_activeuser_key"),
+        ]
+        indexes = [models.Index(fields=["assistant", "user_key", "day"], name="analytics_activeuser_user")]
+
+
+class UserFirstSeen(models.Model):
+    """The first day each user sent a user message to an assistant (new users, cohorts)."""
+
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+")
+    user_key = models.BigIntegerField()
+    first_day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assistant", "user_key"], name="analytics_firstseen_key")]
+        indexes = [models.Index(fields=["assistant", "first_day"], name="analytics_firstseen_day")]
+
+    def __str__(self) -> str:
+        return f"{self.assistant_id} {self.user_key} {self.first_day}"
+
+
+class RollupWatermark(models.Model):
+    """Until when conversations ended by inactivity have been folded into the rollups."""
+
+    name = models.CharField(max_length=32, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at}"

@@ -1,0 +1,464 @@
+"""Rollup maintenance (docs/analytics.md): the only writer of apps.analytics' rollup tables.
+
+Everything is recomputed per (assistant, day) pair: the rows of the touched pairs are deleted and
+re-aggregated from the enriched record in set-based SQL, so running a refresh twice, or a batch
+enriched twice, changes nothing, and an incremental refresh gives exactly the rows of a rebuild.
+
+The per-conversation and per-output facts are ORM querysets built from the terms of
+``definitions.py`` (ended, resolved, escalated, abandoned; never re-implemented here) and compiled
+into the ``INSERT … SELECT … GROUP BY`` statements that aggregate them.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import connection, models, transaction
+from django.db.models import (
+    BooleanField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+from psycopg import sql
+
+from apps.analytics.definitions import (
+    ACCEPT_ACTIONS,
+    EDIT_ACTION,
+    REJECT_ACTIONS,
+    abandon_signal_q,
+    ended_q,
+    escalated_q,
+    resolved_q,
+)
+from apps.analytics.models import (
+    ActiveUser,
+    ConversationRollup,
+    HistogramRollup,
+    Measure,
+    OutputRollup,
+    RollupWatermark,
+    UserFirstSeen,
+)
+from apps.conversations.models import Action, Conversation, Feedback, Message
+
+Pair = tuple[int, date]
+
+REGENERATE_ACTION = "regenerate"
+INSTANT_ACCEPT_SECONDS = 3
+ENDED_WATERMARK = "ended"
+
+
+def tenant_tz() -> zoneinfo.ZoneInfo:
+    """The tenant's time zone for day boundaries (settings.TIME_ZONE until organizations carry one)."""
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def tenant_today(now: datetime | None = None) -> date:
+    return timezone.localtime(now or timezone.now(), tenant_tz()).date()
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=tenant_tz())
+
+
+def _count(qs: models.QuerySet) -> Coalesce:
+    """COUNT(*) of a correlated queryset as a scalar subquery (0 when empty)."""
+    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+def _bool(q: Q) -> Coalesce:
+    # A term over nullable columns (``outcome = 'escalated'`` on a NULL outcome) is NULL, not false.
+    return Coalesce(ExpressionWrapper(q, output_field=BooleanField()), Value(False), output_field=BooleanField())
+
+
+def _blank(*fields: str) -> Coalesce:
+    return Coalesce(*fields, Value(""), output_field=models.CharField())
+
+
+# --- Per-row facts (ORM, from definitions' terms) ----------------------------------------------
+
+
+def _conversation_facts(assistant_ids: list[int], lo: datetime, hi: datetime, now: datetime) -> models.QuerySet:
+    users = Message.objects.filter(conversation=OuterRef("pk"), role="user")
+    ratings = Feedback.objects.filter(conversation=OuterRef("pk"))
+    return (
+        Conversation.objects.filter(assistant_id__in=assistant_ids, started_at__gte=lo, started_at__lt=hi)
+        .order_by()
+        .annotate(
+            r_day=TruncDate("started_at", tzinfo=tenant_tz()),
+            r_variant=_blank("variant"),
+            r_feature=_blank("feature"),
+            r_language=_blank("language"),
+            r_department=_blank("user_department"),
+            r_intent=Coalesce("intent_id", Value(0), output_field=models.BigIntegerField()),
+            r_ended=_bool(ended_q(now=now)),
+            r_resolved=_bool(resolved_q()),
+            r_escalated=_bool(escalated_q()),
+            r_abandon=_bool(abandon_signal_q()),
+            r_frustrated=Coalesce("frustrated", Value(False), output_field=BooleanField()),
+            # The detector scores a user message only when it has a previous user message.
+            r_with_previous=_count(users.filter(rephrase_score__isnull=False)),
+            r_rephrases=_count(users.filter(is_rephrase=True)),
+            r_ratings=_count(ratings),
+            r_up=_count(ratings.filter(thumb="up")),
+            r_down=_count(ratings.filter(thumb="down")),
+        )
+        .values(
+            "assistant_id",
+            "r_day",
+            "r_variant",
+            "r_feature",
+            "r_language",
+            "r_department",
+            "r_intent",
+            "r_ended",
+            "r_resolved",
+            "r_escalated",
+            "r_abandon",
+            "r_frustrated",
+            "user_messages",
+            "r_with_previous",
+            "r_rephrases",
+            "r_ratings",
+            "r_up",
+            "r_down",
+        )
+    )
+
+
+def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> models.QuerySet:
+    actions = Action.objects.filter(message=OuterRef("pk"))
+    first = actions.order_by("ts", "id")
+    tokens = Coalesce("input_tokens", 0) + Coalesce("output_tokens", 0)
+    priced = ExpressionWrapper(
+        tokens * F("conversation__assistant__price_per_1k_tokens") / Value(1000),
+        output_field=DecimalField(max_digits=18, decimal_places=6),
+    )
+    return (
+        Message.objects.filter(
+            role="assistant",
+            conversation__assistant_id__in=assistant_ids,
+            conversation__started_at__gte=lo,
+            conversation__started_at__lt=hi,
+        )
+        .order_by()
+        .annotate(
+            r_assistant=F("conversation__assistant_id"),
+            r_day=TruncDate("conversation__started_at", tzinfo=tenant_tz()),
+            r_variant=_blank("variant", "conversation__variant"),
+            r_feature=_blank("feature", "conversation__feature"),
+            r_language=_blank("conversation__language"),
+            r_department=_blank("conversation__user_department"),
+            r_any=Exists(actions.filter(action__in=(*ACCEPT_ACTIONS, *REJECT_ACTIONS, EDIT_ACTION))),
+            r_accept=Exists(actions.filter(action__in=ACCEPT_ACTIONS)),
+            r_edit=Exists(actions.filter(action=EDIT_ACTION)),
+            r_reject=Exists(actions.filter(action__in=REJECT_ACTIONS)),
+            r_regens=_count(actions.filter(action=REGENERATE_ACTION)),
+            r_first_ts=Subquery(first.values("ts")[:1]),
+            r_first_accept=Coalesce(
+                Subquery(first.annotate(a=_bool(Q(action__in=ACCEPT_ACTIONS))).values("a")[:1]),
+                Value(False),
+                output_field=BooleanField(),
+            ),
+            r_in=Coalesce("input_tokens", 0),
+            r_out=Coalesce("output_tokens", 0),
+            r_cost=Coalesce("cost_usd", priced, output_field=DecimalField(max_digits=18, decimal_places=6)),
+        )
+        .values(
+            "conversation_id",
+            "ts",
+            "latency_ms",
+            "r_assistant",
+            "r_day",
+            "r_variant",
+            "r_feature",
+            "r_language",
+            "r_department",
+            "r_any",
+            "r_accept",
+            "r_edit",
+            "r_reject",
+            "r_regens",
+            "r_first_ts",
+            "r_first_accept",
+            "r_in",
+            "r_out",
+            "r_cost",
+        )
+    )
+
+
+def _user_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> models.QuerySet:
+    return (
+        Message.objects.filter(role="user", conversation__assistant_id__in=assistant_ids, ts__gte=lo, ts__lt=hi)
+        .order_by()
+        .annotate(
+            r_assistant=F("conversation__assistant_id"),
+            r_day=TruncDate("ts", tzinfo=tenant_tz()),
+            r_variant=_blank("variant", "conversation__variant"),
+            r_feature=_blank("feature", "conversation__feature"),
+            r_language=_blank("conversation__language"),
+            r_department=_blank("conversation__user_department"),
+            r_user=F("conversation__user_id"),
+        )
+        .values("r_assistant", "r_day", "r_variant", "r_feature", "r_language", "r_department", "r_user")
+    )
+
+
+# --- Aggregation (SQL over the compiled facts) -------------------------------------------------
+
+_KEYS = "day, assistant_id, variant, feature, language, department, dim1, dim2, dim3"
+_F_KEYS = "f.r_day, {assistant}, f.r_variant, f.r_feature, f.r_language, f.r_department, '', '', ''"
+_G_KEYS = "f.r_day, {assistant}, f.r_variant, f.r_feature, f.r_language, f.r_department"
+_IN_PAIRS = "JOIN analytics_pairs p ON p.assistant_id = {assistant} AND p.day = f.r_day"
+
+_CONVERSATIONS = """
+WITH f AS MATERIALIZED (SELECT f.* FROM ({facts}) f {in_pairs}),
+hist AS (
+    INSERT INTO {hist} ({keys}, measure, bucket, count)
+    SELECT {f_keys}, %(turns)s, f.user_messages, count(*) FROM f GROUP BY {g_keys}, f.user_messages
+    UNION ALL
+    SELECT {f_keys}, %(drop_off)s, f.user_messages, count(*) FROM f
+    WHERE f.r_ended AND NOT f.r_resolved AND NOT f.r_escalated AND f.r_abandon
+    GROUP BY {g_keys}, f.user_messages
+    RETURNING 1
+)
+INSERT INTO {table} ({keys}, intent_id, conversations, ended, resolved, escalated, self_served, abandoned,
+    frustrated, user_messages, user_messages_with_previous, rephrases, ratings, ratings_up, ratings_down)
+SELECT {f_keys}, f.r_intent, count(*),
+       count(*) FILTER (WHERE f.r_ended),
+       count(*) FILTER (WHERE f.r_ended AND f.r_resolved),
+       count(*) FILTER (WHERE f.r_ended AND f.r_escalated),
+       count(*) FILTER (WHERE f.r_ended AND f.r_resolved AND NOT f.r_escalated),
+       count(*) FILTER (WHERE f.r_ended AND NOT f.r_resolved AND NOT f.r_escalated AND f.r_abandon),
+       count(*) FILTER (WHERE f.r_frustrated),
+       sum(f.user_messages), sum(f.r_with_previous), sum(f.r_rephrases),
+       sum(f.r_ratings), sum(f.r_up), sum(f.r_down)
+FROM f GROUP BY {g_keys}, f.r_intent
+"""
+
+_OUTPUTS = """
+WITH f AS MATERIALIZED (SELECT f.* FROM ({facts}) f {in_pairs}),
+tasks AS (
+    SELECT f.r_day, f.r_assistant, max(f.r_variant) AS r_variant, f.r_feature, f.r_language, f.r_department,
+           sum(f.r_regens) AS regens
+    FROM f GROUP BY f.conversation_id, f.r_day, f.r_assistant, f.r_feature, f.r_language, f.r_department
+),
+hist AS (
+    INSERT INTO {hist} ({keys}, measure, bucket, count)
+    SELECT {f_keys}, %(ttfa)s, GREATEST(0, floor(extract(epoch FROM f.r_first_ts - f.ts)))::bigint, count(*)
+    FROM f WHERE f.r_first_ts IS NOT NULL GROUP BY {g_keys}, 11
+    UNION ALL
+    SELECT {f_keys}, %(latency)s,
+           CASE WHEN f.latency_ms < 1000 THEN f.latency_ms / 10 * 10
+                WHEN f.latency_ms < 10000 THEN f.latency_ms / 100 * 100
+                ELSE f.latency_ms / 1000 * 1000 END,
+           count(*)
+    FROM f WHERE f.latency_ms IS NOT NULL GROUP BY {g_keys}, 11
+    RETURNING 1
+)
+INSERT INTO {table} ({keys}, outputs, outputs_with_action, accepted, edited, rejected, regenerations, tasks,
+    tasks_regen3, first_actions, instant_accepts, latency_outputs, input_tokens, output_tokens, cost_usd)
+SELECT {f_keys}, sum(outputs), sum(with_action), sum(accepted), sum(edited), sum(rejected), sum(regens),
+       sum(tasks), sum(tasks_regen3), sum(first_actions), sum(instant), sum(latency), sum(r_in), sum(r_out),
+       sum(r_cost)
+FROM (
+    SELECT f.r_day, f.r_assistant, f.r_variant, f.r_feature, f.r_language, f.r_department,
+           1 AS outputs, f.r_any::int AS with_action, (f.r_accept AND NOT f.r_edit)::int AS accepted,
+           f.r_edit::int AS edited, f.r_reject::int AS rejected, f.r_regens AS regens, 0 AS tasks,
+           0 AS tasks_regen3, (f.r_first_ts IS NOT NULL)::int AS first_actions,
+           (f.r_first_accept AND f.r_first_ts - f.ts < make_interval(secs => %(instant)s))::int AS instant,
+           (f.latency_ms IS NOT NULL)::int AS latency, f.r_in, f.r_out, f.r_cost
+    FROM f
+    UNION ALL
+    SELECT t.r_day, t.r_assistant, t.r_variant, t.r_feature, t.r_language, t.r_department,
+           0, 0, 0, 0, 0, 0, 1, (t.regens >= 3)::int, 0, 0, 0, 0, 0, 0
+    FROM tasks t
+) f
+GROUP BY {g_keys}
+"""
+
+_USERS = """
+INSERT INTO {table} ({keys}, user_key)
+SELECT DISTINCT {f_keys}, ('x' || substr(md5(f.r_user), 1, 16))::bit(64)::bigint
+FROM ({facts}) f {in_pairs}
+"""
+
+_AFFECTED_USERS = """
+INSERT INTO analytics_affected_users (assistant_id, user_key)
+SELECT DISTINCT a.assistant_id, a.user_key FROM {table} a
+JOIN analytics_pairs p ON p.assistant_id = a.assistant_id AND p.day = a.day
+ON CONFLICT DO NOTHING
+"""
+
+_FIRST_SEEN_DELETE = """
+DELETE FROM {first_seen} s USING analytics_affected_users u
+WHERE s.assistant_id = u.assistant_id AND s.user_key = u.user_key
+"""
+
+_FIRST_SEEN = """
+INSERT INTO {first_seen} (assistant_id, user_key, first_day)
+SELECT a.assistant_id, a.user_key, min(a.day) FROM {table} a
+JOIN analytics_affected_users u ON u.assistant_id = a.assistant_id AND u.user_key = a.user_key
+GROUP BY a.assistant_id, a.user_key
+"""
+
+_DELETE_PAIRS = """
+DELETE FROM {table} t USING analytics_pairs p WHERE t.assistant_id = p.assistant_id AND t.day = p.day
+"""
+
+_TEMP_TABLES = (
+    "CREATE TEMP TABLE IF NOT EXISTS analytics_pairs "
+    "(assistant_id bigint, day date, PRIMARY KEY (assistant_id, day)) ON COMMIT DELETE ROWS",
+    "CREATE TEMP TABLE IF NOT EXISTS analytics_affected_users "
+    "(assistant_id bigint, user_key bigint, PRIMARY KEY (assistant_id, user_key)) ON COMMIT DELETE ROWS",
+    "DELETE FROM analytics_pairs",
+    "DELETE FROM analytics_affected_users",
+)
+
+
+def _table(model: type[models.Model]) -> sql.Identifier:
+    return sql.Identifier(model._meta.db_table)
+
+
+def _statement(template: str, *, facts: models.QuerySet | None = None, assistant: str = "f.assistant_id", **tables):
+    """Compose one statement; ``facts`` is an ORM queryset inlined as a subquery (its params first)."""
+    params: tuple = ()
+    names: dict[str, sql.Composable] = {name: _table(model) for name, model in tables.items()}
+    if facts is not None:
+        facts_sql, params = facts.query.sql_with_params()
+        # The compiled queryset's parameters are bound as literals, leaving named placeholders ours.
+        names["facts"] = sql.SQL(facts_sql.replace("%s", "{}")).format(*(sql.Literal(p) for p in params))
+    names["keys"] = sql.SQL(_KEYS)
+    names["f_keys"] = sql.SQL(_F_KEYS.format(assistant=assistant))
+    names["g_keys"] = sql.SQL(_G_KEYS.format(assistant=assistant))
+    names["in_pairs"] = sql.SQL(_IN_PAIRS.format(assistant=assistant))
+    return sql.SQL(template).format(**names)
+
+
+def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> int:
+    """Recompute every rollup row of the given (assistant, day) pairs; returns how many pairs."""
+    wanted = sorted(set(pairs))
+    if not wanted:
+        return 0
+    now = now or timezone.now()
+    assistant_ids = sorted({a for a, _ in wanted})
+    days = [d for _, d in wanted]
+    lo, hi = day_start(min(days)), day_start(max(days) + timedelta(days=1))
+    counted = {"turns": Measure.TURNS.value, "drop_off": Measure.DROP_OFF.value}
+    timed: dict[str, str | int] = {
+        "ttfa": Measure.TTFA.value,
+        "latency": Measure.LATENCY.value,
+        "instant": INSTANT_ACCEPT_SECONDS,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Two refreshes of the same assistant (concurrent batches) must not interleave their
+        # delete and insert; the lock is held until the enclosing transaction ends.
+        for assistant_id in assistant_ids:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('analytics.rollups'), %s)", [assistant_id])
+        for statement in _TEMP_TABLES:
+            cursor.execute(statement)
+        cursor.execute(
+            "INSERT INTO analytics_pairs (assistant_id, day) SELECT unnest(%s::bigint[]), unnest(%s::date[])",
+            [[a for a, _ in wanted], days],
+        )
+        cursor.execute(_statement(_AFFECTED_USERS, table=ActiveUser))
+        for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser):
+            cursor.execute(_statement(_DELETE_PAIRS, table=model))
+        cursor.execute(
+            _statement(
+                _CONVERSATIONS,
+                facts=_conversation_facts(assistant_ids, lo, hi, now),
+                table=ConversationRollup,
+                hist=HistogramRollup,
+            ),
+            counted,
+        )
+        cursor.execute(
+            _statement(
+                _OUTPUTS,
+                facts=_output_facts(assistant_ids, lo, hi),
+                assistant="f.r_assistant",
+                table=OutputRollup,
+                hist=HistogramRollup,
+            ),
+            timed,
+        )
+        cursor.execute(
+            _statement(_USERS, facts=_user_facts(assistant_ids, lo, hi), assistant="f.r_assistant", table=ActiveUser)
+        )
+        cursor.execute(_statement(_AFFECTED_USERS, table=ActiveUser))
+        cursor.execute(_statement(_FIRST_SEEN_DELETE, first_seen=UserFirstSeen))
+        cursor.execute(_statement(_FIRST_SEEN, table=ActiveUser, first_seen=UserFirstSeen))
+    return len(wanted)
+
+
+def _days(qs: models.QuerySet, assistant: str, ts: str) -> set[Pair]:
+    return set(qs.annotate(r_day=TruncDate(ts, tzinfo=tenant_tz())).values_list(assistant, "r_day").distinct())
+
+
+def touched_pairs(*, conversation_ids: list[int]) -> set[Pair]:
+    """Every (assistant, day) a conversation's rows may have been rolled into: its start day, and
+    the day of each of its events (a late event moves the start earlier; the old start day was
+    the day of one of its events, so it is refreshed too)."""
+    convs = Conversation.objects.filter(pk__in=conversation_ids).order_by()
+    pairs = _days(convs, "assistant_id", "started_at") | _days(
+        convs.filter(outcome_at__isnull=False), "assistant_id", "outcome_at"
+    )
+    for model in (Message, Action, Feedback):
+        rows = model.objects.filter(conversation_id__in=conversation_ids).order_by()
+        pairs |= _days(rows, "conversation__assistant_id", "ts")
+    return pairs
+
+
+def rollups_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
+    """Last enrichment step: refresh the (assistant, day) pairs the batch touched."""
+    if conversation_ids:
+        rollups_refresh(pairs=touched_pairs(conversation_ids=conversation_ids))
+
+
+def rollups_rebuild(*, assistant_ids: list[int] | None = None, now: datetime | None = None) -> int:
+    """Rebuild the rollups of some (default: all) assistants from the enriched record."""
+    from apps.registry.models import Assistant
+
+    now = now or timezone.now()
+    ids = list(assistant_ids) if assistant_ids is not None else list(Assistant.objects.values_list("pk", flat=True))
+    with transaction.atomic():
+        for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, UserFirstSeen):
+            model.objects.filter(assistant_id__in=ids).delete()
+        convs = Conversation.objects.filter(assistant_id__in=ids).order_by()
+        pairs = _days(convs, "assistant_id", "started_at")
+        pairs |= _days(
+            Message.objects.filter(role="user", conversation__in=convs).order_by(), "conversation__assistant_id", "ts"
+        )
+        refreshed = rollups_refresh(pairs=pairs, now=now)
+        if assistant_ids is None:
+            RollupWatermark.objects.update_or_create(name=ENDED_WATERMARK, defaults={"at": now})
+    return refreshed
+
+
+def rollups_refresh_ended(*, now: datetime | None = None) -> int:
+    """Fold in conversations that ended by inactivity since the last run (no event marks that)."""
+    now = now or timezone.now()
+    idle = timedelta(minutes=int(getattr(settings, "ANALYTICS_CONVERSATION_IDLE_MINUTES", 30)))
+    with transaction.atomic():
+        mark = RollupWatermark.objects.select_for_update().filter(name=ENDED_WATERMARK).first()
+        newly = Conversation.objects.filter(outcome__isnull=True, last_event_at__lte=now - idle).order_by()
+        if mark is not None:
+            newly = newly.filter(last_event_at__gt=mark.at - idle)
+        refreshed = rollups_refresh(pairs=_days(newly, "assistant_id", "started_at"), now=now)
+        RollupWatermark.objects.update_or_create(name=ENDED_WATERMARK, defaults={"at": now})
+    return refreshed

@@ -1,0 +1,102 @@
+"""Rollup maintenance: incremental (the enrichment step) == rebuild, idempotent, late events."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from apps.analytics.models import ActiveUser, ConversationRollup, HistogramRollup, OutputRollup, UserFirstSeen
+from apps.analytics.services import rollups_rebuild, rollups_refresh_ended, tenant_today
+from apps.conversations.models import Conversation
+from apps.conversations.services import batch_enrich
+from apps.ingestion.models import IngestBatch
+from tests.factories import ConversationFactory, MessageFactory
+from tests.fixtures.events import iso, make_conversation
+
+pytestmark = pytest.mark.django_db
+
+TABLES = (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, UserFirstSeen)
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    out = {}
+    for model in TABLES:
+        fields = [f.attname for f in model._meta.concrete_fields if f.name != "id"]
+        out[model.__name__] = sorted(model.objects.values_list(*fields))
+    return out
+
+
+def _late(conv: str, user: str, days: int) -> list[dict]:
+    at = iso(-timedelta(days=days))
+    return [
+        {
+            "id": f"{conv}-late-{days}",
+            "type": "message",
+            "timestamp": at,
+            "conversation_id": conv,
+            "user_id": user,
+            "message_id": f"{conv}-late-{days}",
+            "role": "user",
+            "content": "Where is the VPN guide?",
+        }
+    ]
+
+
+def test_incremental_equals_rebuild(post_events, assistant) -> None:
+    assert post_events(make_conversation("c1", "u1") + make_conversation("c2", "u2")).status_code == 200
+    # A second user's conversation with a regenerate and a thumbs-down, open (no outcome).
+    events = make_conversation("c3", "u1")[:2]
+    events.append({**make_conversation("c3", "u1")[2], "id": "c3-regen", "action": "regenerate"})
+    assert post_events(events).status_code == 200
+    # Late events: a 29-day-old conversation, and a message 29 days old moving c2's start day.
+    assert post_events(_late("old", "u9", 29) + _late("c2", "u2", 29)).status_code == 200
+    # The last batch enriched twice (a retried task).
+    batch = IngestBatch.objects.order_by("-pk").first()
+    IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=None)
+    batch_enrich(batch_id=batch.pk)
+    incremental = snapshot()
+
+    today, old = tenant_today(), tenant_today(timezone.now() - timedelta(days=29, minutes=10))
+    conv_rows = {(r.day, r.feature): r for r in ConversationRollup.objects.all()}
+    assert sum(r.conversations for r in conv_rows.values()) == 4
+    # c2 started 29 days ago now: its start day moved out of today's row.
+    assert sum(r.conversations for r in ConversationRollup.objects.filter(day=today)) == 2
+    assert sum(r.conversations for r in ConversationRollup.objects.filter(day=old)) == 2
+    assert sum(r.regenerations for r in OutputRollup.objects.all()) == 1
+    assert UserFirstSeen.objects.count() == 3
+    assert set(UserFirstSeen.objects.values_list("first_day", flat=True)) == {today, old}
+
+    rollups_rebuild()
+    assert snapshot() == incremental
+    call_command("metrics_rebuild", "--org", "alpha", "--assistant", str(assistant.pk))
+    assert snapshot() == incremental
+
+
+def test_refresh_ended_folds_in_idle_conversations(assistant) -> None:
+    now = timezone.now()
+    conv = ConversationFactory(
+        assistant=assistant, started_at=now - timedelta(minutes=40), last_event_at=now - timedelta(minutes=20)
+    )
+    MessageFactory(conversation=conv, role="user")
+    Conversation.objects.filter(pk=conv.pk).update(user_messages=1)
+    rollups_rebuild(now=now)
+    assert ConversationRollup.objects.get().ended == 0
+    rollups_refresh_ended(now=now + timedelta(minutes=5))  # watermark from the rebuild: nothing ended yet
+    assert ConversationRollup.objects.get().ended == 0
+    rollups_refresh_ended(now=now + timedelta(minutes=15))
+    assert ConversationRollup.objects.get().ended == 1
+    after = snapshot()
+    rollups_rebuild(now=now + timedelta(minutes=15))
+    assert snapshot() == after
+
+
+def test_days_are_in_the_tenant_time_zone(assistant, settings) -> None:
+    settings.TIME_ZONE = "America/New_York"
+    start = datetime(2026, 6, 2, 2, 0, tzinfo=UTC)  # 22:00 on June 1 in New York
+    conv = ConversationFactory(assistant=assistant, started_at=start, last_event_at=start, outcome="resolved")
+    MessageFactory(conversation=conv, role="user", ts=start)
+    rollups_rebuild(now=start + timedelta(hours=1))
+    assert list(ConversationRollup.objects.values_list("day", flat=True)) == [date(2026, 6, 1)]
+    assert list(ActiveUser.objects.values_list("day", flat=True)) == [date(2026, 6, 1)]
+    assert tenant_today(start) == date(2026, 6, 1)
