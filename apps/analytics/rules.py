@@ -65,6 +65,39 @@ def _p(p: float | None) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
+# --- A/B and release impact --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VariantComparison:
+    """One pair of variants (``a`` < ``b`` by key); ``winner`` is a variant key or ``None``."""
+
+    a: str
+    b: str
+    comparison: Comparison
+
+    @property
+    def winner(self) -> str | None:
+        return {"a": self.a, "b": self.b, None: None}[self.comparison.winner]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"variant_a": self.a, "variant_b": self.b, **self.comparison.as_dict(), "winner": self.winner}
+
+
+def compare_variants(
+    rates: Mapping[str, Rate], *, alpha: float = 0.05, higher_is_better: bool = True
+) -> list[VariantComparison]:
+    """METRICS.md "A/B (variants)": every pair of variants of one assistant for one rate, with the
+    Newcombe interval of the difference, the z-test, and a winner only at ``p < alpha`` with both
+    arms at the minimum sample. Release impact is ``compare_rates(after, before)``."""
+    keys = sorted(rates)
+    return [
+        VariantComparison(a, b, compare_rates(rates[a], rates[b], alpha=alpha, higher_is_better=higher_is_better))
+        for i, a in enumerate(keys)
+        for b in keys[i + 1 :]
+    ]
+
+
 # --- language gap ------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from apps.analytics.rules import (
     FeatureCut,
     RateWindows,
     SegmentCut,
+    compare_variants,
     degradation,
     expand,
     fix_the_prompt_first,
@@ -278,3 +279,26 @@ def test_usage_spike_uses_only_the_previous_28_days() -> None:
     d = usage_spike(metric="users", day=date(2025, 3, 1), count=106, history=[10_000] * 12 + HISTORY)
     assert d.fired is True
     assert d.evidence["history"] == HISTORY
+
+
+# --- A/B -----------------------------------------------------------------------------------------
+
+
+def test_compare_variants_pairs_and_winner_by_key() -> None:
+    # The demo's email prompts: a 558/820 = 68% vs b 102/330 = 31% accepted.
+    rates = {"email_prompt_b": Rate(102, 330, 30), "email_prompt_a": Rate(558, 820, 30), "c": Rate(5, 10, 30)}
+    pairs = compare_variants(rates)
+    assert [(p.a, p.b) for p in pairs] == [
+        ("c", "email_prompt_a"),
+        ("c", "email_prompt_b"),
+        ("email_prompt_a", "email_prompt_b"),
+    ]
+    ab = pairs[2]
+    assert ab.comparison.difference == pytest.approx(558 / 820 - 102 / 330)
+    assert ab.comparison.p_value == pytest.approx(hand_pooled_p(558, 820, 102, 330), rel=1e-6)
+    assert ab.winner == "email_prompt_a"
+    assert ab.as_dict()["winner"] == "email_prompt_a"
+    assert ab.as_dict()["a"]["numerator"] == 558
+    assert pairs[0].winner is None  # c has n = 10
+    # Regenerations: fewer is better, so b wins the same counts.
+    assert compare_variants(rates, higher_is_better=False)[2].winner == "email_prompt_b"
