@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.compliance.models import ReviewCase, UnmaskRequest, UnmaskStatus
 from apps.conversations.models import Message
 from apps.detection.models import SensitiveFinding
-from apps.detection.services import findings_by_message
+from apps.detection.selectors import findings_by_message
 
 # --- Review cases -------------------------------------------------------------------------------
 

@@ -289,7 +289,7 @@ OTLP_JOIN_TTL_SECONDS = env_int("OTLP_JOIN_TTL_SECONDS", 3600)
 # Steps run after conversations are built from a batch: ``fn(*, batch_id, conversation_ids)``,
 # idempotent, in this order (masking before anything else reads content).
 ENRICHMENT_STEPS: list[str] = [
-    "apps.detection.services.sensitive_enrich_step",  # first: nothing may read unmasked content
+    "apps.detection.enrichment.sensitive_enrich_step",  # first: nothing may read unmasked content
     "apps.compliance.services.review_cases_enrich_step",  # reads the findings the step above stored
     "apps.nlp.services.nlp_enrich_step",
     "apps.analytics.services.rollups_enrich_step",  # last: aggregates everything the steps above wrote

@@ -7,10 +7,11 @@ import pytest
 from apps.compliance.models import CaseStatus, ReviewCase
 from apps.compliance.services import review_cases_enrich_step
 from apps.conversations.models import Message
+from apps.detection.enrichment import sensitive_enrich_step
 from apps.detection.masking import mask_text, value_hash
 from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
 from apps.detection.sensitive import detect
-from apps.detection.services import masking_policy_get, sensitive_enrich_step
+from apps.detection.services import masking_policy_get
 from apps.detection.vault import vault_decrypt
 from apps.ingestion.models import RawEvent
 from tests.factories import UserFactory, sensitive_events

@@ -1,0 +1,320 @@
+"""Enrichment step: find sensitive data and mask it everywhere it is stored.
+
+Runs first among ``settings.ENRICHMENT_STEPS`` inside the batch's transaction, so no other step,
+page or API ever reads unmasked content, and a failure rolls the batch back whole. Review cases
+are compliance's: its own enrichment step runs next and reads the findings written here.
+
+Kept apart from ``services.py`` because it loads the spaCy pipeline: the web process (pages,
+API) imports detection's services and selectors, never this module, and so never loads spaCy.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.conversations.models import Message
+from apps.conversations.services import dimensions_replace, feedback_comments_replace, messages_content_replace
+from apps.detection.findings import Finding
+from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
+from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
+from apps.detection.pipeline import findings_for_text
+from apps.detection.sensitive import detect
+from apps.detection.services import masking_policy_get
+from apps.detection.vault import vault_encrypt_many
+from apps.ingestion.models import RawEvent
+from apps.ingestion.services import raw_events_content_replace, raw_events_payload_replace
+
+if TYPE_CHECKING:
+    pass
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Suppressor:
+    """The organization's suppression rules, loaded once per batch."""
+
+    hashes: frozenset[tuple[str, str]]
+    patterns: tuple[tuple[str, re.Pattern[str]], ...]
+
+    @classmethod
+    def load(cls) -> Suppressor:
+        hashes: set[tuple[str, str]] = set()
+        patterns: list[tuple[str, re.Pattern[str]]] = []
+        for rule_type, rule_hash, pattern in SuppressionRule.objects.values_list("type", "value_hash", "pattern"):
+            if rule_hash:
+                hashes.add((rule_type, rule_hash))
+            if pattern:
+                patterns.append((rule_type, re.compile(pattern)))
+        return cls(frozenset(hashes), tuple(patterns))
+
+    def suppresses(self, finding_type: str, digest: str, value: str) -> bool:
+        if (finding_type, digest) in self.hashes:
+            return True
+        return any(rule_type == finding_type and rx.fullmatch(value) for rule_type, rx in self.patterns)
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    messages: int
+    findings: int
+    raw_events: int
+
+
+def sensitive_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
+    """ENRICHMENT_STEPS entry point (``fn(*, batch_id, conversation_ids)``); idempotent."""
+    result = messages_scan(batch_id=batch_id, conversation_ids=conversation_ids)
+    free_text_mask(batch_id=batch_id)
+    dimensions_mask(batch_id=batch_id, conversation_ids=conversation_ids)
+    # Counts only: matched values and content never reach a log line.
+    logger.info(
+        "sensitive scan batch=%s messages=%s findings=%s raw_events=%s",
+        batch_id,
+        result.messages,
+        result.findings,
+        result.raw_events,
+    )
+
+
+def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
+    """Scan the not-yet-scanned messages of these conversations and the batch's raw message events."""
+    if not conversation_ids:
+        return ScanResult(0, 0, 0)
+    now = timezone.now()
+    policy = masking_policy_get()
+    messages = list(
+        Message.objects.filter(conversation_id__in=conversation_ids, scan__isnull=True).values_list(
+            "id", "conversation_id", "conversation__assistant_id", "event_id", "content"
+        )
+    )
+    raw = _raw_events_to_mask(batch_id=batch_id, conversation_ids=conversation_ids, messages=messages)
+
+    # Detect once per distinct text: a raw event and the message built from it hold the same text.
+    texts = list(dict.fromkeys([m[4] for m in messages if m[4]] + [content for _, content in raw]))
+    masked_by_text: dict[str, tuple[str, list[MaskedSpan]]] = {
+        text: mask_text(text, found, policy.actions) for text, found in zip(texts, detect(texts), strict=True)
+    }
+
+    findings = _findings_build(messages=messages, masked_by_text=masked_by_text, now=now)
+    SensitiveFinding.objects.bulk_create(findings)
+    MessageScan.objects.bulk_create(
+        [
+            MessageScan(message_id=m[0], scanned_at=now, findings=len(masked_by_text.get(m[4], ("", []))[1]))
+            for m in messages
+        ],
+        ignore_conflicts=True,
+    )
+    changed_messages = [(m[0], masked_by_text[m[4]][0]) for m in messages if m[4] and masked_by_text[m[4]][1]]
+    changed_raw = [(rid, masked_by_text[content][0]) for rid, content in raw if masked_by_text[content][1]]
+    # Each table through its owner, one COPY + UPDATE however many rows changed.
+    messages_content_replace(rows=changed_messages)
+    raw_events_content_replace(rows=changed_raw)
+    return ScanResult(len(messages), len(findings), len(changed_raw))
+
+
+def _raw_events_to_mask(
+    *, batch_id: int, conversation_ids: list[int], messages: list[tuple[int, int, int, str, str]]
+) -> list[tuple[int, str]]:
+    """(raw event id, content) of the batch's message events, plus the raw events of any older
+    unscanned message, minus those whose message was already scanned (a re-run)."""
+    unscanned = {(m[2], m[3]) for m in messages}
+    batch_rows = list(
+        RawEvent.objects.filter(batch_id=batch_id, type="message").values_list(
+            "id", "assistant_id", "event_id", "payload__content"
+        )
+    )
+    scanned = set(
+        Message.objects.filter(
+            conversation_id__in=conversation_ids, scan__isnull=False, event_id__in=[r[2] for r in batch_rows]
+        ).values_list("conversation__assistant_id", "event_id")
+    )
+    rows = {r[0]: r for r in batch_rows if (r[1], r[2]) not in scanned}
+    if unscanned:
+        for row in RawEvent.objects.filter(
+            type="message", event_id__in=[key[1] for key in unscanned], assistant_id__in={key[0] for key in unscanned}
+        ).values_list("id", "assistant_id", "event_id", "payload__content"):
+            if (row[1], row[2]) in unscanned:
+                rows[row[0]] = row
+    return [(r[0], r[3]) for r in rows.values() if isinstance(r[3], str) and r[3]]
+
+
+def _findings_build(
+    *,
+    messages: list[tuple[int, int, int, str, str]],
+    masked_by_text: dict[str, tuple[str, list[MaskedSpan]]],
+    now: datetime,
+) -> list[SensitiveFinding]:
+    suppressor = Suppressor.load()
+    key = finding_hash_key()
+    pending: list[tuple[SensitiveFinding, str | None]] = []
+    for message_id, conversation_id, _assistant, _event, content in messages:
+        if not content:
+            continue
+        for span in masked_by_text[content][1]:
+            finding: Finding = span.finding
+            digest = value_hash(finding.type, span.value, key=key)
+            row = SensitiveFinding(
+                message_id=message_id,
+                conversation_id=conversation_id,
+                type=finding.type,
+                start=finding.start,
+                end=finding.end,
+                masked_start=span.masked_start,
+                masked_end=span.masked_end,
+                score=round(finding.score, 4),
+                recognizer=finding.recognizer,
+                action=span.action,
+                severity=SEVERITY.get(finding.type, 2),
+                value_hash=digest,
+                masked_preview=span.preview,
+                suppressed=suppressor.suppresses(finding.type, digest, span.value),
+                created_at=now,
+            )
+            pending.append((row, span.value if span.action == MaskAction.MASK_AND_VAULT else None))
+    to_vault = [(row, value) for row, value in pending if value is not None]
+    if to_vault:
+        entries = VaultEntry.objects.bulk_create(
+            [VaultEntry(ciphertext=c) for c in vault_encrypt_many([value for _, value in to_vault])]
+        )
+        for (row, _), entry in zip(to_vault, entries, strict=True):
+            row.vault = entry
+    return [row for row, _ in pending]
+
+
+def _strings(value: object, out: list[str]) -> None:
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
+def _replace(value: object, masked: dict[str, str]) -> object:
+    if isinstance(value, str):
+        return masked.get(value, value)
+    if isinstance(value, dict):
+        return {k: _replace(v, masked) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, masked) for v in value]
+    return value
+
+
+def free_text_mask(*, batch_id: int) -> int:
+    """Mask feedback comments and ``metadata`` strings of the batch (raw events and Feedback).
+
+    Users write personal data into comments too, and clients into metadata. These texts open no
+    review case and keep no vault copy: they are masked by type (what the policy says to keep
+    stays), which is enough for "the original remains in no stored column". Re-running finds
+    only placeholders, so it changes nothing.
+    """
+    from apps.conversations.models import Feedback
+
+    policy = masking_policy_get()
+    rows = list(
+        RawEvent.objects.filter(batch_id=batch_id)
+        .filter(Q(payload__has_key="comment") | Q(payload__has_key="metadata"))
+        .values_list("id", "type", "assistant_id", "event_id", "payload")
+    )
+    if not rows:
+        return 0
+    texts: list[str] = []
+    for *_ignored, payload in rows:
+        _strings({k: payload.get(k) for k in ("comment", "metadata")}, texts)
+    texts = list(dict.fromkeys(t for t in texts if t))
+    masked: dict[str, str] = {}
+    for text, found in zip(texts, detect(texts), strict=True):
+        if found:
+            new_text, spans = mask_text(text, found, policy.actions)
+            if spans and new_text != text:
+                masked[text] = new_text
+    if not masked:
+        return 0
+    changed_raw = []
+    changed_comments: dict[tuple[int, str], str] = {}
+    for rid, etype, assistant_id, event_id, payload in rows:
+        updated = dict(payload)
+        for key in ("comment", "metadata"):
+            if key in updated:
+                updated[key] = _replace(updated[key], masked)
+        if updated != payload:
+            changed_raw.append((rid, updated))
+            if etype == "feedback" and updated.get("comment") != payload.get("comment"):
+                changed_comments[(assistant_id, event_id)] = updated["comment"]
+    raw_events_payload_replace(rows=changed_raw)
+    if changed_comments:
+        feedback = Feedback.objects.filter(event_id__in=[e for _, e in changed_comments]).values_list(
+            "id", "conversation__assistant_id", "event_id"
+        )
+        feedback_comments_replace(
+            rows=[
+                (fid, changed_comments[(assistant_id, event_id)])
+                for fid, assistant_id, event_id in feedback
+                if (assistant_id, event_id) in changed_comments
+            ]
+        )
+    return len(changed_raw)
+
+
+# Where the dimension fields live in an event's payload (feature, variant, model, user profile).
+DIMENSION_PATHS: tuple[tuple[str, ...], ...] = (
+    ("feature",),
+    ("variant",),
+    ("model",),
+    ("user", "department"),
+    ("user", "region"),
+    ("user", "locale"),
+)
+
+
+def dimensions_mask(*, batch_id: int, conversation_ids: list[int]) -> int:
+    """Mask sensitive values in the batch's dimension fields, in the raw payload and the record.
+
+    Dimensions are labels to slice metrics by, yet clients put an e-mail in ``user.department``
+    or a card number in ``feature``. They run through the pattern recognizers (not NER: "Sales"
+    or "Human Resources" is a department, not an organization to hide), are masked by type per
+    the policy like comments and metadata (no case, no vault copy), and replaced everywhere they
+    were copied to: the raw events (ingestion's service) and conversations, messages and actions
+    (conversations' service). Returns how many raw events changed; re-running changes nothing.
+    """
+    keys = ["__".join(("payload", *path)) for path in DIMENSION_PATHS]
+    values: set[str] = set()
+    for row in RawEvent.objects.filter(batch_id=batch_id).values_list(*keys):
+        values.update(v for v in row if isinstance(v, str) and v)
+    if not values:
+        return 0
+    actions = masking_policy_get().actions
+    masked: dict[str, str] = {}
+    for value in sorted(values):
+        found = findings_for_text(value, [])
+        if found:
+            new_value, spans = mask_text(value, found, actions)
+            if spans and new_value != value:
+                masked[value] = new_value
+    if not masked:
+        return 0
+    changed_raw = []
+    for rid, payload in RawEvent.objects.filter(batch_id=batch_id).values_list("id", "payload"):
+        updated = dict(payload)
+        for key in ("feature", "variant", "model"):
+            if isinstance(updated.get(key), str) and updated[key] in masked:
+                updated[key] = masked[updated[key]]
+        if isinstance(updated.get("user"), dict):
+            updated["user"] = {k: masked.get(v, v) if isinstance(v, str) else v for k, v in updated["user"].items()}
+        if updated != payload:
+            changed_raw.append((rid, updated))
+    raw_events_payload_replace(rows=changed_raw)
+    dimensions_replace(conversation_ids=conversation_ids, replacements=masked)
+    return len(changed_raw)
+
+
+# --- Masking policy ---------------------------------------------------------------------------
