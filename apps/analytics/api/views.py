@@ -71,7 +71,8 @@ _CONFLICT = OpenApiResponse(response=_ERROR.response, description="already resol
 
 
 class ExportableView(ScopedAPIView):
-    """JSON, or the ``rows`` as CSV / Parquet with ``?format=csv|parquet``; errors stay JSON."""
+    # JSON, or the answer's ``rows`` as CSV / Parquet with ``?format=csv|parquet``; errors stay JSON
+    # whatever the format asked (a client expecting a file gets a readable message, not a table).
 
     renderer_classes = [JSONRenderer, CSVRenderer, ParquetRenderer]
 
@@ -135,6 +136,10 @@ class MetricListView(ScopedAPIView):
 
 
 class MetricQueryView(ExportableView):
+    """Rows of one metric per period and dimension values; rates with numerator, denominator and a
+    95% Wilson interval, "not enough data" (value null) below the minimum sample. Dates are
+    inclusive days in the tenant's time zone (default: the last 30 days; at most 366)."""
+
     @extend_schema(
         summary="One metric by assistant, date range, interval and dimensions (also as CSV or Parquet)",
         parameters=[MetricQueryIn],
@@ -171,6 +176,10 @@ class MetricQueryView(ExportableView):
 
 
 class VariantComparisonView(ExportableView):
+    """Every pair of the assistant's variants (a < b by key): both arms, the difference a - b with
+    its 95% Newcombe interval, the two-proportion z-test, and a winner only at p < 0.05 with both
+    arms at the minimum sample. Outputs without a variant are no arm."""
+
     @extend_schema(
         summary="A/B: every pair of one assistant's variants on a rate (Newcombe interval, z-test, winner)",
         parameters=[VariantComparisonIn],
@@ -198,6 +207,9 @@ class VariantComparisonView(ExportableView):
 
 
 class ReleaseComparisonView(ExportableView):
+    """The 14 days after the annotation's date (arm a) against the 14 days before (arm b); the
+    release day itself is in neither window."""
+
     @extend_schema(
         summary="Release impact: the 14 days after vs the 14 days before a release annotation",
         parameters=[ReleaseComparisonIn],
