@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("apps.conversations.api.urls")),
     path("", include("apps.registry.api.urls")),
     path("", include("apps.compliance.api.urls")),
+    path("", include("apps.analytics.api.urls")),
 ]

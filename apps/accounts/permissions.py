@@ -56,6 +56,12 @@ def can_view_assistant(user: User, assistant: _HasDepartment) -> bool:
     return sees_all_assistants(user) or assistant.department_id in member_department_ids(user)
 
 
+def reads_summary_metrics_only(user: User) -> bool:
+    """A viewer (and no other role) reads only the summary metrics (DESIGN.md roles table); every
+    other role reads every metric of the assistants it may see."""
+    return not has_role(user, *(role for role in Role.values if role != Role.VIEWER))
+
+
 def can_manage_department_assistants(user: User, department: _HasId) -> bool:
     if has_role(user, Role.ADMIN):
         return True

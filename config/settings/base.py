@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AssistantStatusEnum": "apps.registry.models.AssistantStatus",
         "CaseStatusEnum": "apps.compliance.models.CaseStatus",
+        "DecisionStatusEnum": "apps.analytics.models.DecisionStatus",
+        "RecommendationKindEnum": "apps.analytics.models.RecommendationKind",
+        "AlertKindEnum": "apps.analytics.models.AlertKind",
+        "ReleaseKindEnum": "apps.registry.models.ReleaseKind",
     },
 }
 

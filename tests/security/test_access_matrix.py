@@ -22,6 +22,7 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
 from apps.accounts.services import token_create
+from apps.analytics.decision_services import alert_upsert, recommendation_upsert
 from apps.compliance.models import ReviewCase
 from apps.compliance.services import unmask_request_create
 from apps.detection.models import SensitiveFinding
@@ -96,7 +97,16 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
     for role in ROLES:
         users[role] = UserFactory(email=f"matrix-{role}@alpha.test", roles=[role], is_staff=role == "admin")
     hr.members.add(users["owner"], users["product"], users["cx"], users["viewer"])
-    ReleaseAnnotation.objects.create(assistant=bot, date="2026-01-05", kind="prompt", text="v2")
+    release = ReleaseAnnotation.objects.create(assistant=bot, date="2026-01-05", kind="prompt", text="v2")
+    # Two of each finding: a resolve and a dismiss in the same run must each meet an open one.
+    findings = {
+        f"{model}-{verb}": upsert(assistant=bot, kind=kind, dims={"verb": verb}, evidence={}).record.pk
+        for model, upsert, kind in (
+            ("recommendations", recommendation_upsert, "fix_prompt"),
+            ("alerts", alert_upsert, "degradation"),
+        )
+        for verb in ("resolve", "dismiss")
+    }
     client = Client(HTTP_HOST=ALPHA["domain"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -124,6 +134,9 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
         "unmask": {"pk": unmask.pk},
         "conversation": {"conversation_id": "c-matrix"},
         "token": {"token_id": token.pk},
+        "metric": {"slug": "acceptance_rate"},
+        "release": {"annotation_id": release.pk},
+        **{name: {"pk": pk} for name, pk in findings.items()},
         "admin": {"object_id": bot.pk, "id": bot.pk, "app_label": "registry", "content_type_id": 1, "url": "x"},
     }
     return Scene(alpha=alpha, users=users, args_by_route=args, beta_cookies=beta_browser.cookies, beta_key=beta_key)
@@ -139,6 +152,13 @@ def route_args(route: str, scene: Scene) -> dict[str, object]:
         ("departments/", "department"),
         ("conversations/", "conversation"),
         ("tokens/", "token"),
+        ("metrics/<slug:slug>", "metric"),
+        ("comparisons/releases/", "release"),
+        *(
+            (f"{model}/<int:pk>/{verb}/", f"{model}-{verb}")
+            for model in ("recommendations", "alerts")
+            for verb in ("resolve", "dismiss")
+        ),
     ):
         if needle in route:
             return scene.args_by_route[kind]
@@ -216,6 +236,18 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "api/^v1/compliance/cases/$"): "403 403 403 403 403 200 403 403 403",
     ("GET", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/$"): "403 403 403 403 403 200 403 403 403",
     ("GET", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/decide/$"): "403 403 403 403 403 405 403 403 403",
+    # Metrics API: a viewer reads only summary metrics (acceptance_rate is not one); comparisons
+    # without their required parameters (metric, assistant) are a 400 for every role.
+    ("GET", "api/v1/metrics/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/metrics/<slug:slug>/"): "403 200 200 200 200 200 403 403 403",
+    ("GET", "api/v1/comparisons/variants/"): "403 400 400 400 400 400 400 403 403",
+    ("GET", "api/v1/comparisons/releases/<int:annotation_id>/"): "403 400 400 400 400 400 400 403 403",
+    ("GET", "api/v1/recommendations/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/recommendations/<int:pk>/resolve/"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/v1/recommendations/<int:pk>/dismiss/"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/v1/alerts/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/v1/alerts/<int:pk>/resolve/"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/v1/alerts/<int:pk>/dismiss/"): "403 405 405 405 405 405 405 403 403",
     ("GET", "registry/audit/"): "302 200 403 403 403 200 403 302 302",
     ("GET", "registry/audit/export.csv"): "302 200 403 403 403 200 403 302 302",
     ("GET", "registry/"): "302 200 200 200 200 200 200 302 302",
@@ -262,6 +294,18 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "api/^v1/compliance/cases/$"): "403 403 403 403 403 405 403 403 403",
     ("POST", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/$"): "403 403 403 403 403 405 403 403 403",
     ("POST", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/decide/$"): "403 403 403 403 403 400 403 403 403",
+    ("POST", "api/v1/metrics/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/v1/metrics/<slug:slug>/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/v1/comparisons/variants/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/v1/comparisons/releases/<int:annotation_id>/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/v1/recommendations/"): "403 405 405 405 405 405 405 403 403",
+    # Findings are closed by admin, or owner/product/cx of the assistant's department (the reason
+    # is optional, so an empty body closes); compliance and viewer read them only.
+    ("POST", "api/v1/recommendations/<int:pk>/resolve/"): "403 200 200 200 200 403 403 403 403",
+    ("POST", "api/v1/recommendations/<int:pk>/dismiss/"): "403 200 200 200 200 403 403 403 403",
+    ("POST", "api/v1/alerts/"): "403 405 405 405 405 405 405 403 403",
+    ("POST", "api/v1/alerts/<int:pk>/resolve/"): "403 200 200 200 200 403 403 403 403",
+    ("POST", "api/v1/alerts/<int:pk>/dismiss/"): "403 200 200 200 200 403 403 403 403",
     ("POST", "registry/audit/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "registry/audit/export.csv"): "302 405 405 405 405 405 405 302 302",
     ("POST", "registry/"): "302 405 405 405 405 405 405 302 302",
