@@ -222,3 +222,75 @@ class Alert(DecisionRecord):
             models.Index(fields=["assistant", "status"], name="an_alert_assistant_status"),
             models.Index(fields=["fingerprint", "status"], name="an_alert_fingerprint"),
         ]
+
+
+# --- Alert delivery (docs/analytics.md "Alert delivery") --------------------------------------
+
+
+class WebhookEndpoint(TimeStampedModel):
+    """Where an organization's alerts are POSTed (Slack-compatible JSON, signed with ``secret``).
+
+    The secret is kept in clear: signing needs it (HMAC-SHA256 of the body). The URL is validated
+    when saved and again before every send (apps.analytics.delivery: http/https only, no private or
+    loopback address unless ``ANALYTICS_WEBHOOK_ALLOWED_NETWORKS`` allows it)."""
+
+    name = models.CharField(max_length=120)
+    url = models.URLField(max_length=1000)
+    secret = models.CharField(max_length=128)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlertReceipt(models.Model):
+    """The in-app unread marker: one row per (alert, recipient) written when the alert is
+    delivered; ``read_at`` is null until the person opens it."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="receipts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="analytics_alertreceipt_once")]
+        indexes = [models.Index(fields=["user", "read_at"], name="an_receipt_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} → {self.user_id}"
+
+
+class DeliveryChannel(models.TextChoices):
+    IN_APP = "in_app", "In-app"
+    EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
+
+
+class DeliveryStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (retried)"
+    REFUSED = "refused", "Refused (not retried)"
+
+
+class DeliveryAttempt(models.Model):
+    """One try to deliver one alert on one channel to one target (an e-mail address, a webhook
+    endpoint as ``webhook <id> scheme://host:port`` — never the path, which may hold a token)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="delivery_attempts")
+    channel = models.CharField(max_length=12, choices=DeliveryChannel.choices)
+    target = models.CharField(max_length=300)
+    status = models.CharField(max_length=12, choices=DeliveryStatus.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["alert", "channel", "target"], name="an_delivery_alert_target")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} {self.channel} {self.target} #{self.attempt} {self.status}"

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from apps.analytics.definitions import Rate, conversations_ended, min_sample, resolved_q
-from apps.conversations.models import Conversation, Message
+from apps.analytics.definitions import (
+    EDIT_ACTION,
+    REJECT_ACTIONS,
+    Rate,
+    conversations_ended,
+    ended_q,
+    escalated_q,
+    min_sample,
+    resolved_q,
+)
+from apps.analytics.services import day_start
+from apps.conversations.models import Action, Conversation, Feedback, Message
 
 UNKNOWN_LANGUAGE = "unknown"
 
@@ -69,3 +80,52 @@ def success_and_rephrase_by_language(
             )
         )
     return sorted(rows, key=lambda row: (-row.conversations, row.language))
+
+
+# The conversations "behind" a finding: the cut's conversations that show the problem itself.
+_PROBLEM_PREDICATES = {
+    "success_rate": lambda now: Q(ended_q(now=now)) & ~Q(resolved_q()),
+    "self_service_resolution_rate": lambda now: Q(ended_q(now=now)) & ~(Q(resolved_q()) & ~Q(escalated_q())),
+    "escalation_rate": lambda now: Q(escalated_q()),
+    "rephrase_rate": lambda now: Q(Exists(Message.objects.filter(conversation=OuterRef("pk"), is_rephrase=True))),
+    "thumbs_up_rate": lambda now: Q(Exists(Feedback.objects.filter(conversation=OuterRef("pk"), thumb="down"))),
+    "acceptance_rate": lambda now: Q(
+        Exists(Action.objects.filter(conversation=OuterRef("pk"), action__in=(*REJECT_ACTIONS, EDIT_ACTION)))
+    ),
+    "regeneration_rate": lambda now: Q(Exists(Action.objects.filter(conversation=OuterRef("pk"), action="regenerate"))),
+}
+
+
+def conversation_ids_sample(
+    *,
+    assistant_id: int,
+    date_from: date,
+    date_to: date,
+    filters: Mapping[str, str] | None = None,
+    problem: str | None = None,
+    now: datetime | None = None,
+    limit: int = 20,
+) -> list[int]:
+    """Ids of up to ``limit`` conversations of a metric cut, newest first: started on the days
+    [date_from, date_to] of the tenant's time zone, with the cut's dimension values (``''`` = none,
+    as in the rollups; ``feature``/``variant`` match the conversation or any of its messages), and —
+    with ``problem`` naming a metric slug — only those that show what the finding is about (not
+    resolved, escalated, rephrased, rated down, rejected, regenerated)."""
+    lo, hi = day_start(date_from), day_start(date_to + timedelta(days=1))  # the rollups' day boundaries
+    qs = Conversation.objects.filter(assistant_id=assistant_id, started_at__gte=lo, started_at__lt=hi)
+    for dim, value in (filters or {}).items():
+        if dim in ("language", "department"):
+            column = "language" if dim == "language" else "user_department"
+            qs = (
+                qs.filter(**{column: value})
+                if value
+                else qs.filter(Q(**{column: ""}) | Q(**{f"{column}__isnull": True}))
+            )
+        elif dim in ("feature", "variant"):
+            on_message = Exists(Message.objects.filter(conversation=OuterRef("pk"), **{dim: value}))
+            qs = qs.filter(Q(**{dim: value}) | Q(on_message)) if value else qs
+        else:
+            raise ValueError(f"no conversation column for the dimension {dim!r}")
+    if problem is not None:
+        qs = qs.filter(_PROBLEM_PREDICATES[problem](now))
+    return list(qs.order_by("-started_at", "-id").values_list("id", flat=True)[:limit])

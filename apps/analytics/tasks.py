@@ -1,5 +1,14 @@
-from celery import shared_task
+from datetime import date
+from functools import partial
+from typing import Any
 
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError, transaction
+from tenant_schemas_celery.task import TenantTask
+
+from apps.analytics.decisions import DecisionRunReport, decisions_evaluate
+from apps.analytics.delivery import DeliveryError, alert_delivery_plan, alert_email_send, alert_webhook_send
 from apps.analytics.services import rollups_refresh_ended
 from apps.core.tenancy import dispatch_per_tenant
 
@@ -14,3 +23,89 @@ def refresh_ended_rollups() -> int:
 def refresh_ended_rollups_all_tenants() -> dict[str, str]:
     """Beat entry point (public schema): one ``refresh_ended_rollups`` task per organization."""
     return dispatch_per_tenant(refresh_ended_rollups)
+
+
+# --- decisions and alert delivery ---------------------------------------------------------------
+
+_RETRY: dict[str, Any] = {
+    "autoretry_for": (DeliveryError, OperationalError),
+    "retry_backoff": True,  # 1 s, 2 s, 4 s, … (with jitter)
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": settings.ANALYTICS_DELIVERY_MAX_RETRIES,
+}
+
+
+class DeliveryTask(TenantTask):
+    """Without a broker, Celery re-runs a retry inline from the failed attempt's ``apply``, but
+    without the caller's ``throw=False``: the second failure would propagate and end the retries.
+    Carrying ``throw=False`` into each eager retry lets every retry run, as on a worker."""
+
+    def signature_from_request(self, request: Any = None, *args: Any, **kwargs: Any) -> Any:
+        sig = super().signature_from_request(request, *args, **kwargs)
+        if (request if request is not None else self.request).is_eager:
+            sig.options["throw"] = False
+        return sig
+
+
+def _options() -> dict[str, Any]:
+    # Eager (no broker): one failed delivery must not abort its siblings or the decision run that
+    # queued it — its failure stays in its own result and DeliveryAttempt rows, as with a worker.
+    return {"throw": False} if deliver_alert.app.conf.task_always_eager else {}
+
+
+def decisions_run(*, today: date | None = None) -> DecisionRunReport:
+    """Evaluate the rules and queue the delivery of each alert the run opened (after commit)."""
+    report = decisions_evaluate(today=today)
+    for alert_id in report.new_alert_ids:
+        transaction.on_commit(partial(deliver_alert.apply_async, kwargs={"alert_id": alert_id}, **_options()))
+    return report
+
+
+@shared_task
+def evaluate_decisions() -> dict[str, Any]:
+    """One organization: recommendations and alerts from the rules of METRICS.md."""
+    return decisions_run().as_dict()
+
+
+@shared_task
+def evaluate_decisions_all_tenants() -> dict[str, str]:
+    """Beat entry point (public schema, hourly): one ``evaluate_decisions`` task per organization."""
+    return dispatch_per_tenant(evaluate_decisions)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True)
+def deliver_alert(alert_id: int) -> dict[str, Any]:
+    """In-app markers now; one retried task per e-mail recipient and per webhook endpoint."""
+    plan = alert_delivery_plan(alert_id=alert_id)
+    for user_id in plan.email_user_ids:
+        send_alert_email.apply_async(kwargs={"alert_id": alert_id, "user_id": user_id}, **_options())
+    for endpoint_id in plan.endpoint_ids:
+        send_alert_webhook.apply_async(kwargs={"alert_id": alert_id, "endpoint_id": endpoint_id}, **_options())
+    return {"emails": len(plan.email_user_ids), "webhooks": len(plan.endpoint_ids)}
+
+
+def _last_try(task: Any) -> bool:
+    return bool(task.request.retries >= task.max_retries)
+
+
+@shared_task(bind=True, base=DeliveryTask, **_RETRY)
+def send_alert_email(self: Any, alert_id: int, user_id: int) -> str:
+    try:
+        alert_email_send(alert_id=alert_id, user_id=user_id, attempt=self.request.retries + 1)
+    except DeliveryError:
+        if _last_try(self):  # every attempt is in DeliveryAttempt; the last one ends quietly
+            return "gave up"
+        raise
+    return "sent"
+
+
+@shared_task(bind=True, base=DeliveryTask, **_RETRY)
+def send_alert_webhook(self: Any, alert_id: int, endpoint_id: int) -> str:
+    try:
+        alert_webhook_send(alert_id=alert_id, endpoint_id=endpoint_id, attempt=self.request.retries + 1)
+    except DeliveryError:
+        if _last_try(self):
+            return "gave up"
+        raise
+    return "sent"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Count, Q, QuerySet
 
 from apps.accounts.models import Role, User
@@ -11,6 +13,7 @@ from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotatio
 __all__ = [
     "api_keys_of",
     "assistant_list",
+    "assistant_stakeholders",
     "assistants_visible_to",
     "departments_manageable_by",
     "departments_visible_to",
@@ -62,3 +65,17 @@ def api_keys_of(*, assistant: Assistant) -> QuerySet[ApiKey]:
 
 def releases_of(*, assistant: Assistant) -> QuerySet[ReleaseAnnotation]:
     return ReleaseAnnotation.objects.filter(assistant=assistant).select_related("created_by")
+
+
+def assistant_stakeholders(
+    *, assistant: Assistant, department_roles: Sequence[str], org_wide_roles: Sequence[str] = (Role.ADMIN,)
+) -> QuerySet[User]:
+    """Active people who own something about ``assistant``: holders of ``org_wide_roles``, and
+    members of its department holding one of ``department_roles`` (who to notify of its alerts)."""
+    in_department = Q(roles__overlap=list(department_roles), departments=assistant.department_id)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(roles__overlap=list(org_wide_roles)) | in_department)
+        .distinct()
+        .order_by("email")
+    )

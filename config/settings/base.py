@@ -326,7 +326,26 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.analytics.tasks.refresh_ended_rollups_all_tenants",
         "schedule": 300.0,  # conversations end by inactivity without an event; fold them in
     },
+    "analytics-evaluate-decisions": {
+        "task": "apps.analytics.tasks.evaluate_decisions_all_tenants",
+        "schedule": 3600.0,  # hourly: findings refresh as the day's rollups grow; deduplicated
+    },
 }
+
+# --- Alert delivery (docs/analytics.md "Alert delivery") -----------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "tessera@localhost")
+# Outgoing webhooks never reach private, loopback, link-local or reserved addresses (SSRF), except
+# those inside these networks (CIDR, e.g. "10.20.0.0/16" for an internal chat relay).
+ANALYTICS_WEBHOOK_ALLOWED_NETWORKS = env_list("ANALYTICS_WEBHOOK_ALLOWED_NETWORKS", [])
+ANALYTICS_WEBHOOK_TIMEOUT_SECONDS = env_int("ANALYTICS_WEBHOOK_TIMEOUT_SECONDS", 10)
+# Retries per e-mail or webhook delivery, with exponential backoff (1 s, 2 s, 4 s, … capped at 10 min).
+ANALYTICS_DELIVERY_MAX_RETRIES = env_int("ANALYTICS_DELIVERY_MAX_RETRIES", 6)
 
 # --- Compliance (docs/compliance.md) -------------------------------------------------------
 # Fernet keys for the vault of original values: the first encrypts, all decrypt, so a key is

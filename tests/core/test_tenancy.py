@@ -49,5 +49,6 @@ def test_beat_schedule_names_registered_dispatchers() -> None:
         "apps.nlp.tasks.recluster_intents_all_tenants",
         "apps.compliance.tasks.apply_retention_all_tenants",
         "apps.analytics.tasks.refresh_ended_rollups_all_tenants",
+        "apps.analytics.tasks.evaluate_decisions_all_tenants",
     ]
     assert all(name in app.tasks for name in names)
