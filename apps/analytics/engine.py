@@ -68,6 +68,9 @@ class MetricRow:
     ci_high: float | None = None
     enough_data: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # Employee-privacy mode (apps/analytics/privacy.py): the cut has too few people to be shown.
+    suppressed: bool = False
+    suppressed_reason: str = ""
 
 
 @dataclass(frozen=True)
