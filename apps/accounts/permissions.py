@@ -91,6 +91,15 @@ def can_edit_masking_policy(user: User) -> bool:
     return has_role(user, Role.ADMIN, Role.COMPLIANCE)
 
 
+def can_see_small_cuts(user: User | None) -> bool:
+    """Employee-privacy mode hides cuts of fewer than k people from everyone but compliance."""
+    return user is not None and has_role(user, Role.COMPLIANCE)
+
+
+def can_edit_analytics_settings(user: User) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
 def require_manage_assistant(user: User, assistant: _HasDepartment) -> None:
     if not can_manage_assistant(user, assistant):
         raise NotPermittedError("only an admin or an owner of this assistant's department may change it")

@@ -15,7 +15,8 @@ from typing import Any
 from apps.accounts.models import User
 from apps.accounts.permissions import reads_summary_metrics_only
 from apps.analytics.definitions import Rate, min_sample
-from apps.analytics.engine import METRICS, MetricRow, MetricSpec, metric_query
+from apps.analytics.engine import METRICS, MetricRow, MetricSpec
+from apps.analytics.privacy import metric_query_for
 from apps.analytics.rules import compare_variants
 from apps.analytics.stats import Comparison, compare_rates
 from apps.core.exceptions import ApplicationError, NotFoundError, NotPermittedError
@@ -102,12 +103,21 @@ def comparison_row(comparison: Comparison, a_key: str, b_key: str) -> dict[str, 
     }
 
 
-def variant_comparisons(*, spec: MetricSpec, assistant_id: int, date_from: date, date_to: date) -> list[dict[str, Any]]:
+def variant_comparisons(
+    *, user: User, spec: MetricSpec, assistant_id: int, date_from: date, date_to: date
+) -> list[dict[str, Any]]:
     """Every pair of variants of one assistant (METRICS.md "A/B"); conversations and outputs
     without a variant (``''``) are no arm."""
     comparable_metric(spec)
-    rows = metric_query(
-        metric=spec.slug, assistant_ids=[assistant_id], date_from=date_from, date_to=date_to, group_by=["variant"]
+    # Through privacy mode: an arm of fewer than k people has no numbers, so it compares as
+    # "not enough data" instead of revealing them.
+    rows = metric_query_for(
+        user=user,
+        metric=spec.slug,
+        assistant_ids=[assistant_id],
+        date_from=date_from,
+        date_to=date_to,
+        group_by=["variant"],
     )
     rates = {row.dims["variant"]: _rate(row, spec.slug) for row in rows if row.dims.get("variant")}
     pairs = compare_variants(rates, higher_is_better=spec.slug not in LOWER_IS_BETTER)
@@ -140,14 +150,14 @@ def release_annotation_for(*, user: User, annotation_id: int) -> ReleaseAnnotati
     return annotation
 
 
-def release_comparison(*, spec: MetricSpec, annotation: ReleaseAnnotation) -> dict[str, Any]:
+def release_comparison(*, user: User, spec: MetricSpec, annotation: ReleaseAnnotation) -> dict[str, Any]:
     """After vs before a release annotation (METRICS.md "Release impact"), with the same test."""
     comparable_metric(spec)
     windows = release_windows(annotation.date)
 
     def window_rate(span: tuple[date, date]) -> Rate:
-        rows = metric_query(
-            metric=spec.slug, assistant_ids=[annotation.assistant_id], date_from=span[0], date_to=span[1]
+        rows = metric_query_for(
+            user=user, metric=spec.slug, assistant_ids=[annotation.assistant_id], date_from=span[0], date_to=span[1]
         )
         return _rate(rows[0] if rows else None, spec.slug)
 

@@ -10,6 +10,7 @@ unique constraint covers every row. Rows are only ever replaced whole per (assis
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.core.models import TimeStampedModel
@@ -294,3 +295,27 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} {self.channel} {self.target} #{self.attempt} {self.status}"
+
+
+# --- Per-organization analytics settings ------------------------------------------------------
+
+
+class AnalyticsSettings(models.Model):
+    """The organization's one settings row (``privacy.analytics_settings_get`` creates it on first use).
+
+    Employee-privacy mode (issue 11, item 5): a cut with fewer than ``min_people`` distinct users is
+    suppressed for every role but compliance, in the API, pages and exports alike.
+    """
+
+    privacy_mode = models.BooleanField(default=True)
+    min_people = models.PositiveSmallIntegerField(default=5, validators=[MinValueValidator(2), MaxValueValidator(1000)])
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "analytics settings"
+
+    def __str__(self) -> str:
+        return "analytics settings"

@@ -503,15 +503,15 @@ class Generator:
             return
         rng = _rng(self.plan.seed, "career", day.isoformat())
         order = self._career_order
-        full_crowd = round(spec.audience_size * CAREER_DAY1_SHARE)
-        # Small seeds (tests) get a smaller crowd; newcomers start after the full crowd either way, so
-        # their ids do not depend on --events.
-        crowd = max(3, round(full_crowd * min(1.0, self.plan.events / DEFAULT_EVENTS)))
+        # The crowd is a share of the HR audience (a head count in the registry), not of the traffic,
+        # so it does not shrink with --events: a smaller crowd under the same audience would hide the
+        # planted day-1 adoption (27% > the 20% of "sunset or redesign") in any reduced seed.
+        crowd = round(spec.audience_size * CAREER_DAY1_SHARE)
         if offset == 0:
             picks = order[:crowd]
         else:
             fresh = rng.randint(1, 4) if day.weekday() < 5 else rng.randint(0, 1)
-            base = full_crowd + offset * 4
+            base = crowd + offset * 4
             picks = [order[(base + j) % len(order)] for j in range(fresh)]
             if rng.random() < 0.35:
                 picks.append(order[rng.randrange(crowd)])  # the rare returning user

@@ -32,6 +32,7 @@ from apps.accounts.services import token_create
 from apps.analytics.decision_services import alert_upsert, recommendation_upsert
 from apps.analytics.engine import METRICS
 from apps.analytics.models import Alert, DecisionStatus, Recommendation
+from apps.analytics.privacy import analytics_settings_update
 from apps.analytics.services import rollups_rebuild
 from apps.analytics.stats import newcombe_interval
 from apps.registry.models import Assistant, ReleaseAnnotation
@@ -177,6 +178,34 @@ def test_conversations_and_active_users_per_day(world) -> None:
     assert (month["period"], month["value"]) == ("2026-06-01", 10)
     weekly = rows(get(owner, "/api/v1/metrics/active_users/", assistant=bot.pk, interval="week", **JUNE))
     assert [(r["period"], r["value"]) for r in weekly] == [("2026-06-01", 5), ("2026-06-15", 5)]
+
+
+def test_privacy_mode_hides_cuts_of_fewer_than_k_people_from_all_but_compliance(world) -> None:
+    # Each variant of bot is used by 5 people (u0..u4 and u5..u9); with k raised to 6 both cuts
+    # are too small for the owner, in queries, comparisons and exports alike; compliance sees them.
+    analytics_settings_update(actor=world["users"]["admin"], changes={"min_people": 6})
+    owner, officer, bot = world["users"]["owner"], world["users"]["compliance"], world["bot"]
+    params = {"assistant": bot.pk, "group_by": "variant", **JUNE}
+    hidden = rows(get(owner, "/api/v1/metrics/acceptance_rate/", **params))
+    assert [(r["dims"], r["value"], r["numerator"], r["denominator"], r["suppressed"]) for r in hidden] == [
+        ({"variant": "a"}, None, None, None, True),
+        ({"variant": "b"}, None, None, None, True),
+    ]
+    assert hidden[0]["suppressed_reason"] == "fewer than 6 people"
+    csv_rows = list(
+        csv.DictReader(
+            io.StringIO(get(owner, "/api/v1/metrics/acceptance_rate/", format="csv", **params).content.decode())
+        )
+    )
+    assert [(r["value"], r["numerator"]) for r in csv_rows] == [("", ""), ("", "")]
+    (pair,) = get(owner, "/api/v1/comparisons/variants/", assistant=bot.pk, metric="acceptance_rate", **JUNE).json()[
+        "rows"
+    ]
+    assert (pair["a"]["denominator"], pair["winner"], pair["enough_data"]) == (0, None, False)
+    shown = rows(get(officer, "/api/v1/metrics/acceptance_rate/", **params))
+    assert [(r["numerator"], r["denominator"], r["suppressed"]) for r in shown] == [(10, 10, False), (0, 10, False)]
+    (everyone,) = rows(get(owner, "/api/v1/metrics/acceptance_rate/", assistant=bot.pk, **JUNE))  # 10 people
+    assert (everyone["numerator"], everyone["denominator"], everyone["suppressed"]) == (10, 20, False)
 
 
 def test_latency_carries_its_extra_percentile(world) -> None:

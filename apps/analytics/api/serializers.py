@@ -180,6 +180,8 @@ class MetricRowOut(serializers.Serializer):
     ci_low = serializers.FloatField(allow_null=True, help_text="95% Wilson interval of a rate")
     ci_high = serializers.FloatField(allow_null=True)
     enough_data = serializers.BooleanField(help_text="false below the minimum sample")
+    suppressed = serializers.BooleanField(help_text="privacy mode hid this cut: fewer than k distinct people")
+    suppressed_reason = serializers.CharField(allow_null=True, help_text='e.g. "fewer than 5 people"')
 
 
 class MetricQueryOut(serializers.Serializer):

@@ -40,7 +40,7 @@ from apps.analytics.api.serializers import (
     VariantComparisonsOut,
 )
 from apps.analytics.decision_selectors import alerts_visible_to, recommendations_visible_to
-from apps.analytics.engine import MetricRow, metric_query
+from apps.analytics.engine import MetricRow
 from apps.analytics.metric_selectors import (
     SUMMARY_METRICS,
     assistant_ids_for,
@@ -52,6 +52,7 @@ from apps.analytics.metric_selectors import (
     variant_comparisons,
 )
 from apps.analytics.models import Alert, DecisionStatus, Recommendation
+from apps.analytics.privacy import metric_query_for
 from apps.analytics.services import tenant_today
 from apps.core.api import ScopedAPIView, ScopedViewSet
 
@@ -108,6 +109,8 @@ def _row(row: MetricRow) -> dict[str, Any]:
         "ci_low": row.ci_low,
         "ci_high": row.ci_high,
         "enough_data": row.enough_data,
+        "suppressed": row.suppressed,
+        "suppressed_reason": row.suppressed_reason,
     }
     # The metric's extra figures (p95, instant accepts, ROI inputs) sit beside the common ones.
     return {**fields, **{name: v for name, v in row.extra.items() if name not in fields}}
@@ -152,7 +155,8 @@ class MetricQueryView(ExportableView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         assistant_ids = assistant_ids_for(user=user, requested=params.get("assistant"))
-        rows = metric_query(
+        rows = metric_query_for(
+            user=user,
             metric=spec.slug,
             assistant_ids=assistant_ids,
             date_from=params["date_from"],
@@ -193,7 +197,7 @@ class VariantComparisonView(ExportableView):
         spec = metric_spec_for(user=user, slug=params["metric"])
         (assistant_id,) = assistant_ids_for(user=user, requested=[params["assistant"]])
         rows = variant_comparisons(
-            spec=spec, assistant_id=assistant_id, date_from=params["date_from"], date_to=params["date_to"]
+            user=user, spec=spec, assistant_id=assistant_id, date_from=params["date_from"], date_to=params["date_to"]
         )
         return Response(
             {
@@ -234,7 +238,7 @@ class ReleaseComparisonView(ExportableView):
                 },
                 "before": {"from": windows.before[0], "to": windows.before[1]},
                 "after": {"from": windows.after[0], "to": windows.after[1]},
-                "rows": [release_comparison(spec=spec, annotation=annotation)],
+                "rows": [release_comparison(user=user, spec=spec, annotation=annotation)],
             }
         )
 
