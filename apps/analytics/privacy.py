@@ -29,10 +29,10 @@ from apps.accounts.permissions import can_edit_analytics_settings, can_see_small
 from apps.analytics.engine import MetricRow, metric_query
 from apps.analytics.models import AnalyticsSettings
 from apps.analytics.services import day_start, tenant_tz
-from apps.audit.services import audit_record
+from apps.audit.services import settings_update_audited
 from apps.conversations.models import Conversation
-from apps.core.exceptions import ApplicationError, NotPermittedError
-from apps.core.services import model_update
+from apps.core.exceptions import NotPermittedError
+from apps.core.services import singleton_get
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -71,10 +71,7 @@ def suppression_reason(min_people: int) -> str:
 
 def analytics_settings_get() -> AnalyticsSettings:
     """The organization's settings row, created with the defaults on first use."""
-    current = AnalyticsSettings.objects.order_by("id").first()
-    if current is None:
-        current, _ = AnalyticsSettings.objects.get_or_create(id=1)
-    return current
+    return singleton_get(AnalyticsSettings)
 
 
 @transaction.atomic
@@ -82,21 +79,15 @@ def analytics_settings_update(*, actor: User, changes: Mapping[str, Any]) -> Ana
     """Change privacy mode or its k (admin only, audited as ``analytics_settings.update``)."""
     if not can_edit_analytics_settings(actor):
         raise NotPermittedError("only admins may change the analytics settings")
-    unknown = set(changes) - set(SETTINGS_FIELDS)
-    if unknown:
-        raise ApplicationError(f"unknown analytics settings: {', '.join(sorted(unknown))}")
     current = AnalyticsSettings.objects.select_for_update().get(pk=analytics_settings_get().pk)
-    changed = model_update(instance=current, fields=SETTINGS_FIELDS, data=changes)
-    if changed:
-        current.updated_by = actor
-        current.save(update_fields=["updated_by"])
-        audit_record(
-            actor=actor,
-            action="analytics_settings.update",
-            target=current,
-            before={k: before for k, (before, _) in changed.items()},
-            after={k: after for k, (_, after) in changed.items()},
-        )
+    settings_update_audited(
+        instance=current,
+        actor=actor,
+        fields=SETTINGS_FIELDS,
+        changes=changes,
+        action="analytics_settings.update",
+        what="analytics settings",
+    )
     return current
 
 

@@ -7,6 +7,7 @@ without depending on compliance, which sits near the top of the house.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.audit.models import AuditEntry
+from apps.core.exceptions import ApplicationError
+from apps.core.services import model_update
 
 if TYPE_CHECKING:
     from django.db.models import Model
@@ -104,3 +107,33 @@ def audit_chain_verify() -> ChainReport:
             return ChainReport(count, False, entry.id, "content does not match its hash (edited entry?)")
         prev = entry.hash
     return ChainReport(count, True, None, "")
+
+
+def settings_update_audited(
+    *,
+    instance: Model,
+    actor: AbstractBaseUser,
+    fields: Sequence[str],
+    changes: Mapping[str, Any],
+    action: str,
+    what: str = "fields",
+) -> dict[str, tuple[Any, Any]]:
+    """Apply ``changes`` to a settings row (only ``fields``), record who changed it and audit the
+    difference as ``action``; nothing is written or audited when nothing changed. The row's
+    ``updated_by`` is set when it has one. Callers check the permission first."""
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ApplicationError(f"unknown {what}: {', '.join(sorted(unknown))}")
+    changed = model_update(instance=instance, fields=fields, data=changes)
+    if changed:
+        if any(f.name == "updated_by" for f in instance._meta.get_fields()):
+            instance.updated_by = actor  # type: ignore[attr-defined]  # checked just above
+            instance.save(update_fields=["updated_by"])
+        audit_record(
+            actor=actor,
+            action=action,
+            target=instance,
+            before={k: before for k, (before, _) in changed.items()},
+            after={k: after for k, (_, after) in changed.items()},
+        )
+    return changed

@@ -33,3 +33,12 @@ def model_update(*, instance: M, fields: Sequence[str], data: Mapping[str, Any])
     ]
     instance.save(update_fields=[*changed, *auto_now])
     return changed
+
+
+def singleton_get(model: type[M]) -> M:
+    """An organization's one settings row of ``model`` (a policy, a settings table), created with
+    the model's defaults on first use."""
+    row = model._default_manager.order_by("pk").first()
+    if row is None:
+        row, _ = model._default_manager.get_or_create(pk=1)
+    return row

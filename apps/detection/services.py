@@ -11,9 +11,9 @@ from django.db import DatabaseError, connection, transaction
 from psycopg import sql
 
 from apps.accounts.permissions import can_edit_masking_policy
-from apps.audit.services import audit_record
-from apps.core.exceptions import ApplicationError, NotPermittedError
-from apps.core.services import model_update
+from apps.audit.services import settings_update_audited
+from apps.core.exceptions import NotPermittedError
+from apps.core.services import singleton_get
 from apps.core.tenancy import current_schema
 from apps.detection.models import MaskingPolicy, SensitiveFinding, SuppressionRule, VaultEntry
 
@@ -28,31 +28,22 @@ POLICY_FIELDS = ("actions", "case_threshold", "retention_days", "four_eyes_unmas
 
 def masking_policy_get() -> MaskingPolicy:
     """The organization's policy row, created with the defaults on first use."""
-    policy = MaskingPolicy.objects.order_by("id").first()
-    if policy is None:
-        policy, _ = MaskingPolicy.objects.get_or_create(id=1)
-    return policy
+    return singleton_get(MaskingPolicy)
 
 
 @transaction.atomic
 def masking_policy_update(*, actor: User, changes: dict[str, Any]) -> MaskingPolicy:
     if not can_edit_masking_policy(actor):
         raise NotPermittedError("only admins and compliance may change the masking policy")
-    unknown = set(changes) - set(POLICY_FIELDS)
-    if unknown:
-        raise ApplicationError(f"unknown policy fields: {', '.join(sorted(unknown))}")
     policy = MaskingPolicy.objects.select_for_update().get(pk=masking_policy_get().pk)
-    changed = model_update(instance=policy, fields=POLICY_FIELDS, data=changes)
-    if changed:
-        policy.updated_by = actor
-        policy.save(update_fields=["updated_by"])
-        audit_record(
-            actor=actor,
-            action="policy.update",
-            target=policy,
-            before={k: before for k, (before, _) in changed.items()},
-            after={k: after for k, (_, after) in changed.items()},
-        )
+    settings_update_audited(
+        instance=policy,
+        actor=actor,
+        fields=POLICY_FIELDS,
+        changes=changes,
+        action="policy.update",
+        what="policy fields",
+    )
     return policy
 
 
