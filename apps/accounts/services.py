@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +12,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import PersonalToken, Role, User
 from apps.accounts.permissions import has_role
 from apps.audit.services import audit_record
+from apps.core.crypto import secret_hash, secret_matches
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.tenancy import current_schema
 from apps.tenants.models import Organization
@@ -100,13 +99,6 @@ def organization_provision(
     )
 
 
-def _hash_token(salt: str, plaintext: str) -> str:
-    # Tokens carry 256 bits of randomness: one salted SHA-256 suffices (a slow KDF would slow
-    # every API call without protecting anything a brute force could reach). Same scheme as
-    # registry's assistant keys.
-    return hashlib.sha256(f"{salt}:{plaintext}".encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class IssuedToken:
     token: PersonalToken
@@ -135,7 +127,7 @@ def token_create(*, actor: User | None, user: User, name: str = "", expires_at: 
         name=name.strip()[:80],
         prefix=prefix,
         salt=salt,
-        hashed=_hash_token(salt, plaintext),
+        hashed=secret_hash(salt, plaintext),
         expires_at=expires_at,
     )
     credential_route_add(prefix=prefix, schema_name=current_schema())
@@ -189,7 +181,7 @@ def token_authenticate(plaintext: str) -> PersonalToken:
         if credential_issued_elsewhere(prefix=prefix, schema_name=current_schema()):
             raise ForbiddenTokenError("this token belongs to another organization; send it to that organization's host")
         raise InvalidTokenError("unknown personal API token")
-    if not hmac.compare_digest(token.hashed, _hash_token(token.salt, plaintext)):
+    if not secret_matches(token.hashed, token.salt, plaintext):
         raise InvalidTokenError("unknown personal API token")
     now = timezone.now()
     if token.revoked_at is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
 from collections.abc import Sequence
 from functools import lru_cache
@@ -62,3 +63,16 @@ def encrypt(value: bytes) -> str:
 def decrypt(token: str) -> bytes:
     """The plaintext of a token; raises ``InvalidToken`` when no configured key opens it."""
     return fernet().decrypt(token.encode())
+
+
+def secret_hash(salt: str, plaintext: str) -> str:
+    """The stored form of a generated credential (assistant API keys, personal API tokens).
+
+    Both carry 144+ bits of randomness, so one salted SHA-256 is enough: a slow KDF would slow
+    every authenticated request without protecting anything a brute force could reach.
+    """
+    return hashlib.sha256(f"{salt}:{plaintext}".encode()).hexdigest()
+
+
+def secret_matches(stored: str, salt: str, plaintext: str) -> bool:
+    return hmac.compare_digest(stored, secret_hash(salt, plaintext))

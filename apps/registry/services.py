@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.permissions import can_manage_department_assistants, require_manage_assistant
 from apps.audit.services import audit_record
+from apps.core.crypto import secret_hash, secret_matches
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
 from apps.core.tenancy import current_schema
@@ -101,12 +100,6 @@ def assistant_update(*, actor: User, assistant: Assistant, **changes: Any) -> As
     return assistant
 
 
-def _hash_key(salt: str, key: str) -> str:
-    # Keys carry 144+ bits of randomness, so one salted SHA-256 is enough (a slow KDF would only
-    # slow every ingestion request without protecting anything a brute force could reach).
-    return hashlib.sha256(f"{salt}:{key}".encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class IssuedKey:
     api_key: ApiKey
@@ -128,7 +121,7 @@ def api_key_create(*, actor: User | None, assistant: Assistant, name: str = "") 
         name=name[:80],
         prefix=prefix,
         salt=salt,
-        hashed=_hash_key(salt, plaintext),
+        hashed=secret_hash(salt, plaintext),
         created_by=actor,
     )
     ApiKeyRoute.objects.create(prefix=prefix, tenant=Organization.objects.get(schema_name=current_schema()))
@@ -168,7 +161,7 @@ def api_key_authenticate(plaintext: str) -> ApiKey:
         if route is not None:
             raise ForbiddenKeyError("this API key belongs to another organization; send it to that organization's host")
         raise InvalidKeyError("unknown API key")
-    if not hmac.compare_digest(api_key.hashed, _hash_key(api_key.salt, plaintext)):
+    if not secret_matches(api_key.hashed, api_key.salt, plaintext):
         raise InvalidKeyError("unknown API key")
     if api_key.revoked_at is not None:
         raise ForbiddenKeyError(f"API key {api_key.prefix}… was revoked on {api_key.revoked_at:%Y-%m-%d}")
