@@ -29,6 +29,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from psycopg import sql
@@ -52,6 +53,7 @@ from apps.analytics.models import (
     UserFirstSeen,
 )
 from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.conversations.services import conversation_dims_fill
 
 Pair = tuple[int, date]
 
@@ -84,8 +86,28 @@ def _bool(q: Q) -> Coalesce:
     return Coalesce(ExpressionWrapper(q, output_field=BooleanField()), Value(False), output_field=BooleanField())
 
 
-def _blank(*fields: str) -> Coalesce:
+def _blank(*fields: str | Func) -> Coalesce:
     return Coalesce(*fields, Value(""), output_field=models.CharField())
+
+
+CUSTOM_DIMS = ("dim1", "dim2", "dim3")
+
+
+def _custom_dims(conversation: str = "") -> dict[str, Coalesce]:
+    """``r_dim1``..``r_dim3``: the conversation's value of its assistant's 1st..3rd declared
+    metadata key (``Assistant.metric_dimensions``), '' when none. ``conversation`` is the path
+    prefix from the facts' model to the conversation ("" or "conversation__")."""
+    return {
+        f"r_{dim}": _blank(
+            Func(
+                F(f"{conversation}dims"),
+                KeyTextTransform(str(n), f"{conversation}assistant__metric_dimensions"),
+                function="jsonb_extract_path_text",
+                output_field=models.CharField(),
+            )
+        )
+        for n, dim in enumerate(CUSTOM_DIMS)
+    }
 
 
 # --- Per-row facts (ORM, from definitions' terms) ----------------------------------------------
@@ -103,6 +125,7 @@ def _conversation_facts(assistant_ids: list[int], lo: datetime, hi: datetime, no
             r_feature=_blank("feature"),
             r_language=_blank("language"),
             r_department=_blank("user_department"),
+            **_custom_dims(),
             r_intent=Coalesce("intent_id", Value(0), output_field=models.BigIntegerField()),
             r_ended=_bool(ended_q(now=now)),
             r_resolved=_bool(resolved_q()),
@@ -123,6 +146,9 @@ def _conversation_facts(assistant_ids: list[int], lo: datetime, hi: datetime, no
             "r_feature",
             "r_language",
             "r_department",
+            "r_dim1",
+            "r_dim2",
+            "r_dim3",
             "r_intent",
             "r_ended",
             "r_resolved",
@@ -162,6 +188,7 @@ def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> model
             r_feature=_blank("feature", "conversation__feature"),
             r_language=_blank("conversation__language"),
             r_department=_blank("conversation__user_department"),
+            **_custom_dims("conversation__"),
             r_any=Exists(actions.filter(action__in=(*ACCEPT_ACTIONS, *REJECT_ACTIONS, EDIT_ACTION))),
             r_accept=Exists(actions.filter(action__in=ACCEPT_ACTIONS)),
             r_edit=Exists(actions.filter(action=EDIT_ACTION)),
@@ -187,6 +214,9 @@ def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> model
             "r_feature",
             "r_language",
             "r_department",
+            "r_dim1",
+            "r_dim2",
+            "r_dim3",
             "r_any",
             "r_accept",
             "r_edit",
@@ -212,17 +242,29 @@ def _user_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> models.
             r_feature=_blank("feature", "conversation__feature"),
             r_language=_blank("conversation__language"),
             r_department=_blank("conversation__user_department"),
+            **_custom_dims("conversation__"),
             r_user=F("conversation__user_id"),
         )
-        .values("r_assistant", "r_day", "r_variant", "r_feature", "r_language", "r_department", "r_user")
+        .values(
+            "r_assistant",
+            "r_day",
+            "r_variant",
+            "r_feature",
+            "r_language",
+            "r_department",
+            "r_dim1",
+            "r_dim2",
+            "r_dim3",
+            "r_user",
+        )
     )
 
 
 # --- Aggregation (SQL over the compiled facts) -------------------------------------------------
 
 _KEYS = "day, assistant_id, variant, feature, language, department, dim1, dim2, dim3"
-_F_KEYS = "f.r_day, {assistant}, f.r_variant, f.r_feature, f.r_language, f.r_department, '', '', ''"
-_G_KEYS = "f.r_day, {assistant}, f.r_variant, f.r_feature, f.r_language, f.r_department"
+_F_KEYS = "f.r_day, {assistant}, f.r_variant, f.r_feature, f.r_language, f.r_department, f.r_dim1, f.r_dim2, f.r_dim3"
+_G_KEYS = _F_KEYS  # every key is a column of the facts
 _IN_PAIRS = "JOIN analytics_pairs p ON p.assistant_id = {assistant} AND p.day = f.r_day"
 
 _CONVERSATIONS = """
@@ -254,8 +296,9 @@ _OUTPUTS = """
 WITH f AS MATERIALIZED (SELECT f.* FROM ({facts}) f {in_pairs}),
 tasks AS (
     SELECT f.r_day, f.r_assistant, max(f.r_variant) AS r_variant, f.r_feature, f.r_language, f.r_department,
-           sum(f.r_regens) AS regens
-    FROM f GROUP BY f.conversation_id, f.r_day, f.r_assistant, f.r_feature, f.r_language, f.r_department
+           f.r_dim1, f.r_dim2, f.r_dim3, sum(f.r_regens) AS regens
+    FROM f GROUP BY f.conversation_id, f.r_day, f.r_assistant, f.r_feature, f.r_language, f.r_department,
+                    f.r_dim1, f.r_dim2, f.r_dim3
 ),
 hist AS (
     INSERT INTO {hist} ({keys}, measure, bucket, count)
@@ -277,7 +320,7 @@ SELECT {f_keys}, sum(outputs), sum(with_action), sum(accepted), sum(edited), sum
        sum(r_cost)
 FROM (
     SELECT f.r_day, f.r_assistant, f.r_variant, f.r_feature, f.r_language, f.r_department,
-           1 AS outputs, f.r_any::int AS with_action, (f.r_accept AND NOT f.r_edit)::int AS accepted,
+           f.r_dim1, f.r_dim2, f.r_dim3, 1 AS outputs, f.r_any::int AS with_action, (f.r_accept AND NOT f.r_edit)::int AS accepted,
            f.r_edit::int AS edited, f.r_reject::int AS rejected, f.r_regens AS regens, 0 AS tasks,
            0 AS tasks_regen3, (f.r_first_ts IS NOT NULL)::int AS first_actions,
            (f.r_first_accept AND f.r_first_ts - f.ts < make_interval(secs => %(instant)s))::int AS instant,
@@ -285,7 +328,7 @@ FROM (
     FROM f
     UNION ALL
     SELECT t.r_day, t.r_assistant, t.r_variant, t.r_feature, t.r_language, t.r_department,
-           0, 0, 0, 0, 0, 0, 1, (t.regens >= 3)::int, 0, 0, 0, 0, 0, 0
+           t.r_dim1, t.r_dim2, t.r_dim3, 0, 0, 0, 0, 0, 0, 1, (t.regens >= 3)::int, 0, 0, 0, 0, 0, 0
     FROM tasks t
 ) f
 GROUP BY {g_keys}
@@ -425,8 +468,13 @@ def touched_pairs(*, conversation_ids: list[int]) -> set[Pair]:
 
 
 def rollups_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
-    """Last enrichment step: refresh the (assistant, day) pairs the batch touched."""
+    """Last enrichment step: refresh the (assistant, day) pairs the batch touched.
+
+    First the conversations take their custom dimension values from the batch's metadata, which
+    detection (an earlier step) has masked by now.
+    """
     if conversation_ids:
+        conversation_dims_fill(batch_id=batch_id)
         rollups_refresh(pairs=touched_pairs(conversation_ids=conversation_ids))
 
 

@@ -23,6 +23,10 @@ class Conversation(models.Model):
     frustration = models.FloatField(null=True, blank=True)  # 0..1, METRICS.md
     frustrated = models.BooleanField(null=True, blank=True)  # frustration >= 0.5
     intent = models.ForeignKey("nlp.Intent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # {metadata key: value} for the keys the assistant declares as metric dimensions
+    # (Assistant.metric_dimensions), copied from the events' masked metadata
+    # (apps.conversations.services.conversation_dims_fill).
+    dims = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assistant", "external_id"], name="conversation_external_uq")]

@@ -20,6 +20,7 @@ from apps.conversations.models import Action, Conversation, Feedback, Message
 from apps.core.bulk import rows_update
 from apps.ingestion.models import RawEvent
 from apps.ingestion.services import batch_lock, batch_mark_enriched
+from apps.registry.models import Assistant
 
 _RAW = sql.Identifier(RawEvent._meta.db_table)
 
@@ -31,7 +32,7 @@ CREATE TEMP TABLE IF NOT EXISTS enrich_touched (id bigint PRIMARY KEY) ON COMMIT
 _CONVERSATIONS = """
 INSERT INTO conversations_conversation AS c
     (assistant_id, external_id, user_id, started_at, last_event_at, variant, feature,
-     user_locale, user_department, user_region, user_messages, assistant_messages)
+     user_locale, user_department, user_region, user_messages, assistant_messages, dims)
 SELECT r.assistant_id, r.conversation_id,
        (array_agg(r.user_id ORDER BY r.ts))[1], min(r.ts), max(r.ts),
        (array_agg(r.payload->>'variant' ORDER BY r.ts) FILTER (WHERE r.payload ? 'variant'))[1],
@@ -39,7 +40,7 @@ SELECT r.assistant_id, r.conversation_id,
        (array_agg(r.payload->'user'->>'locale' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'locale'))[1],
        (array_agg(r.payload->'user'->>'department' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'department'))[1],
        (array_agg(r.payload->'user'->>'region' ORDER BY r.ts) FILTER (WHERE r.payload->'user' ? 'region'))[1],
-       0, 0
+       0, 0, '{{}}'::jsonb
 FROM {raw} r WHERE r.batch_id = %(batch)s
 GROUP BY r.assistant_id, r.conversation_id
 ON CONFLICT (assistant_id, external_id) DO UPDATE SET
@@ -161,6 +162,50 @@ def conversations_build(*, batch_id: int) -> list[int]:
         cursor.execute(_RELINK_FEEDBACK)
         cursor.execute(_RECOUNT)
     return touched
+
+
+DIM_VALUE_MAX = 128  # like the other dimension columns
+
+# Per conversation of the batch and declared key, the value of the earliest event whose metadata
+# holds a non-empty string or number under that key; a value kept by an earlier batch stays
+# (``new || old``: the right operand wins), like variant and feature.
+_DIMS = """
+WITH keys AS (
+    SELECT a.id AS assistant_id, k.key
+    FROM {assistant} a CROSS JOIN LATERAL jsonb_array_elements_text(a.metric_dimensions) AS k(key)
+    WHERE jsonb_typeof(a.metric_dimensions) = 'array'
+),
+vals AS (
+    SELECT DISTINCT ON (r.assistant_id, r.conversation_id, k.key)
+           r.assistant_id, r.conversation_id, k.key, left(r.payload->'metadata'->>k.key, %(max)s) AS value
+    FROM {raw} r JOIN keys k ON k.assistant_id = r.assistant_id
+    WHERE r.batch_id = %(batch)s
+      AND jsonb_typeof(r.payload->'metadata'->k.key) IN ('string', 'number')
+      AND r.payload->'metadata'->>k.key <> ''
+    ORDER BY r.assistant_id, r.conversation_id, k.key, r.ts, r.id
+),
+found AS (
+    SELECT assistant_id, conversation_id, jsonb_object_agg(key, value) AS dims
+    FROM vals GROUP BY assistant_id, conversation_id
+)
+UPDATE conversations_conversation c SET dims = f.dims || c.dims
+FROM found f
+WHERE c.assistant_id = f.assistant_id AND c.external_id = f.conversation_id AND c.dims IS DISTINCT FROM f.dims || c.dims
+"""
+_FILL_DIMS = _compose(_DIMS, raw=_RAW, assistant=sql.Identifier(Assistant._meta.db_table))
+
+
+def conversation_dims_fill(*, batch_id: int) -> int:
+    """Copy the values of each assistant's declared metric dimensions (``metadata`` keys) from the
+    batch's raw events into ``Conversation.dims``; returns how many conversations changed.
+
+    Not part of ``conversations_build``: it must read the metadata after detection masked it in
+    the raw payload (``free_text_mask``), so an e-mail sent as ``metadata.plan`` is copied as its
+    placeholder. The rollup step calls it before it aggregates. Idempotent.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_FILL_DIMS, {"batch": batch_id, "max": DIM_VALUE_MAX})
+        return cursor.rowcount
 
 
 # --- Retention and erasure (called by compliance; this app is the one writer of its tables) ----

@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from apps.accounts.models import User
-from apps.registry.models import Assistant, AssistantStatus, Department, ReleaseAnnotation
+from apps.registry.models import Assistant, AssistantStatus, Department, ReleaseAnnotation, validate_metric_dimensions
 from apps.registry.selectors import departments_manageable_by, departments_visible_to
 from apps.registry.services import ASSISTANT_FIELDS
 
@@ -32,8 +32,31 @@ VALUE_FIELDS = (
 )
 
 
+class MetricDimensionsField(forms.CharField):
+    """The assistant's metric dimensions as one comma-separated text input ("plan, channel")."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        if isinstance(value, list):
+            return value
+        text = super().to_python(value) or ""
+        return [key.strip() for key in text.split(",") if key.strip()]
+
+    def validate(self, value: Any) -> None:
+        validate_metric_dimensions(value)
+
+
 class AssistantForm(forms.ModelForm):
     """Create and edit. ``validate_url`` wires every field to the inline-validation endpoint."""
+
+    metric_dimensions = MetricDimensionsField(
+        required=False,
+        label="Metric dimensions",
+        help_text="Up to 3 event metadata keys to slice metrics by, comma-separated (e.g. plan, channel).",
+        widget=forms.TextInput(attrs={"placeholder": "plan, channel"}),
+    )
 
     class Meta:
         model = Assistant

@@ -1,4 +1,7 @@
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.core.models import TimeStampedModel
@@ -16,6 +19,26 @@ class Department(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+MAX_METRIC_DIMENSIONS = 3  # the rollups have three custom key columns, dim1..dim3
+METRIC_DIMENSION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def validate_metric_dimensions(value: object) -> None:
+    """Up to three distinct short identifiers: the ``metadata`` keys an assistant's metrics slice by."""
+    if not isinstance(value, list):
+        raise ValidationError("must be a list of metadata keys")
+    if len(value) > MAX_METRIC_DIMENSIONS:
+        raise ValidationError(f"at most {MAX_METRIC_DIMENSIONS} metadata keys")
+    for key in value:
+        if not isinstance(key, str) or not METRIC_DIMENSION_KEY.fullmatch(key):
+            raise ValidationError(
+                f"{key!r} is not a metadata key: lowercase letters, digits and _, starting with a letter, "
+                "at most 32 characters"
+            )
+    if len(set(value)) != len(value):
+        raise ValidationError("metadata keys must be unique")
 
 
 class AssistantStatus(models.TextChoices):
@@ -42,6 +65,14 @@ class Assistant(TimeStampedModel):
     )
     fixed_monthly_cost = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     price_per_1k_tokens = models.DecimalField(max_digits=10, decimal_places=5, default=0)
+    # Custom metric dimensions: the Nth key names the event ``metadata`` key whose value the
+    # rollups keep in their dimN column (docs/analytics.md).
+    metric_dimensions = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_metric_dimensions],
+        help_text="up to 3 metadata keys to slice metrics by (dim1..dim3), e.g. plan, channel",
+    )
 
     class Meta:
         ordering = ["department__name", "name"]

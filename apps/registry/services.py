@@ -39,6 +39,7 @@ ASSISTANT_FIELDS = (
     "deflection_share",
     "fixed_monthly_cost",
     "price_per_1k_tokens",
+    "metric_dimensions",
 )
 
 

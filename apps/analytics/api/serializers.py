@@ -91,7 +91,13 @@ class MetricQueryIn(DateRangeIn):
                 child=child,
                 required=False,
                 max_length=100,
-                help_text=f"only these values of {dim} (repeat for several; empty = none)",
+                help_text=f"only these values of {dim} (repeat for several; empty = none)"
+                + (
+                    f"; {dim} is the value of the assistant's {dim[-1]}th declared metadata key "
+                    "(registry: metric_dimensions)"
+                    if dim.startswith("dim")
+                    else ""
+                ),
             )
         return fields
 

@@ -7,7 +7,17 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.registry.models import ApiKey, Assistant, AssistantStatus, Department, ReleaseAnnotation, ReleaseKind
+from apps.registry.models import (
+    MAX_METRIC_DIMENSIONS,
+    METRIC_DIMENSION_KEY,
+    ApiKey,
+    Assistant,
+    AssistantStatus,
+    Department,
+    ReleaseAnnotation,
+    ReleaseKind,
+    validate_metric_dimensions,
+)
 from apps.registry.selectors import departments_visible_to
 from apps.registry.services import ASSISTANT_FIELDS
 
@@ -54,6 +64,13 @@ class AssistantIn(serializers.ModelSerializer):
     )
     fixed_monthly_cost = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=ZERO, required=False)
     price_per_1k_tokens = serializers.DecimalField(max_digits=10, decimal_places=5, min_value=ZERO, required=False)
+    metric_dimensions = serializers.ListField(
+        child=serializers.RegexField(METRIC_DIMENSION_KEY),
+        max_length=MAX_METRIC_DIMENSIONS,
+        required=False,
+        validators=[validate_metric_dimensions],
+        help_text="up to 3 distinct event metadata keys; the Nth is the metrics' dimN dimension",
+    )
 
     class Meta:
         model = Assistant
