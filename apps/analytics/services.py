@@ -44,6 +44,7 @@ from apps.analytics.definitions import (
     resolved_q,
 )
 from apps.analytics.models import (
+    KEY_FIELDS,
     ActiveUser,
     ConversationRollup,
     HistogramRollup,
@@ -56,6 +57,9 @@ from apps.conversations.models import Action, Conversation, Feedback, Message
 from apps.conversations.services import conversation_dims_fill
 
 Pair = tuple[int, date]
+
+# The rollup key as the fact queries alias it (``r_day``, ``r_variant`` …), assistant aside.
+_R_DIMS = tuple(f"r_{field}" for field in KEY_FIELDS if field != "assistant")
 
 REGENERATE_ACTION = "regenerate"
 INSTANT_ACCEPT_SECONDS = 3
@@ -141,14 +145,7 @@ def _conversation_facts(assistant_ids: list[int], lo: datetime, hi: datetime, no
         )
         .values(
             "assistant_id",
-            "r_day",
-            "r_variant",
-            "r_feature",
-            "r_language",
-            "r_department",
-            "r_dim1",
-            "r_dim2",
-            "r_dim3",
+            *_R_DIMS,
             "r_intent",
             "r_ended",
             "r_resolved",
@@ -209,14 +206,7 @@ def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> model
             "ts",
             "latency_ms",
             "r_assistant",
-            "r_day",
-            "r_variant",
-            "r_feature",
-            "r_language",
-            "r_department",
-            "r_dim1",
-            "r_dim2",
-            "r_dim3",
+            *_R_DIMS,
             "r_any",
             "r_accept",
             "r_edit",
@@ -247,14 +237,7 @@ def _user_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> models.
         )
         .values(
             "r_assistant",
-            "r_day",
-            "r_variant",
-            "r_feature",
-            "r_language",
-            "r_department",
-            "r_dim1",
-            "r_dim2",
-            "r_dim3",
+            *_R_DIMS,
             "r_user",
         )
     )
