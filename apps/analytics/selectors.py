@@ -6,19 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 
 from apps.analytics.definitions import (
     EDIT_ACTION,
     REJECT_ACTIONS,
     Rate,
-    conversations_ended,
     ended_q,
     escalated_q,
     min_sample,
     resolved_q,
 )
-from apps.analytics.services import day_start
+from apps.analytics.engine import MetricRow, metric_query
+from apps.analytics.services import day_start, tenant_today
 from apps.conversations.models import Action, Conversation, Feedback, Message
 
 UNKNOWN_LANGUAGE = "unknown"
@@ -32,12 +32,8 @@ class LanguageRow:
     rephrase: Rate  # rephrasing user messages / user messages with a previous user message
 
 
-def _in_window(qs: QuerySet[Conversation], date_from: date | None, date_to: date | None) -> QuerySet[Conversation]:
-    if date_from is not None:
-        qs = qs.filter(started_at__date__gte=date_from)
-    if date_to is not None:
-        qs = qs.filter(started_at__date__lte=date_to)
-    return qs
+# Before any conversation a tenant can have sent (events are at most 30 days old when accepted).
+_EPOCH = date(2000, 1, 1)
 
 
 def success_and_rephrase_by_language(
@@ -45,40 +41,36 @@ def success_and_rephrase_by_language(
     assistant_id: int,
     date_from: date | None = None,
     date_to: date | None = None,
-    now: datetime | None = None,
     sample: int | None = None,
 ) -> list[LanguageRow]:
     """METRICS.md "success rate per language" and "rephrase rate", cut by the detected language
-    of each conversation's first user message, for conversations started in the window."""
+    of each conversation's first user message, for conversations started in the window (default:
+    all of them). Read from the engine, which implements both metrics once, over the rollups."""
     floor = min_sample() if sample is None else sample
-    started = _in_window(Conversation.objects.filter(assistant_id=assistant_id), date_from, date_to)
-    volume = {r["language"]: r["n"] for r in started.values("language").annotate(n=Count("id"))}
-    success = {
-        r["language"]: r
-        for r in _in_window(conversations_ended(now=now).filter(assistant_id=assistant_id), date_from, date_to)
-        .values("language")
-        .annotate(ended=Count("id"), resolved=Count("id", filter=resolved_q()))
-    }
-    # The detector scores a user message only against earlier user messages, so a score exists
-    # exactly when the message has a previous user message (the rephrase-rate denominator).
-    rephrases = {
-        r["conversation__language"]: r
-        for r in Message.objects.filter(conversation__in=started, role="user", rephrase_score__isnull=False)
-        .values("conversation__language")
-        .annotate(n=Count("id"), rephrased=Count("id", filter=Q(is_rephrase=True)))
-    }
-    rows = []
-    for language, n in volume.items():
-        s = success.get(language, {"ended": 0, "resolved": 0})
-        r = rephrases.get(language, {"n": 0, "rephrased": 0})
-        rows.append(
-            LanguageRow(
-                language=language or UNKNOWN_LANGUAGE,
-                conversations=n,
-                success=Rate(s["resolved"], s["ended"], floor),
-                rephrase=Rate(r["rephrased"], r["n"], floor),
-            )
+    first, last = date_from or _EPOCH, date_to or tenant_today()
+
+    def by_language(metric: str) -> dict[str, MetricRow]:
+        rows = metric_query(
+            metric=metric, assistant_ids=[assistant_id], date_from=first, date_to=last, group_by=["language"]
         )
+        return {row.dims["language"]: row for row in rows}
+
+    volume = {language: int(row.value or 0) for language, row in by_language("conversations").items()}
+    success, rephrase = by_language("success_rate"), by_language("rephrase_rate")
+
+    def rate(row: MetricRow | None) -> Rate:
+        return Rate(int(row.numerator or 0), int(row.denominator or 0), floor) if row else Rate(0, 0, floor)
+
+    rows = [
+        LanguageRow(
+            language=language or UNKNOWN_LANGUAGE,
+            conversations=n,
+            success=rate(success.get(language)),
+            rephrase=rate(rephrase.get(language)),
+        )
+        for language, n in volume.items()
+        if n
+    ]
     return sorted(rows, key=lambda row: (-row.conversations, row.language))
 
 

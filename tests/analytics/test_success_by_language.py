@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from apps.analytics.selectors import success_and_rephrase_by_language
+from apps.analytics.services import rollups_rebuild
 from tests.factories import ActionFactory, AssistantFactory, ConversationFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,11 +80,12 @@ def assistant(alpha):
         _conv(a, "es", outcome="resolved" if i < 4 else "escalated")
     # No detected language: 1 conversation, shown as "unknown".
     _conv(a, None, outcome="resolved")
+    rollups_rebuild(now=NOW)  # the metrics read the rollups, refreshed as of NOW
     return a
 
 
 def test_success_and_rephrase_per_language_match_hand_counts(assistant) -> None:
-    rows = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk, now=NOW)}
+    rows = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk)}
     en = rows["en"]
     assert en.conversations == 35
     assert (en.success.numerator, en.success.denominator) == (23, 33)
@@ -93,7 +95,7 @@ def test_success_and_rephrase_per_language_match_hand_counts(assistant) -> None:
 
 
 def test_below_the_minimum_sample_is_not_enough_data(assistant) -> None:
-    rows = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk, now=NOW)}
+    rows = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk)}
     es = rows["es"]
     assert (es.success.numerator, es.success.denominator) == (4, 10)
     assert es.success.value is None
@@ -103,16 +105,16 @@ def test_below_the_minimum_sample_is_not_enough_data(assistant) -> None:
     assert es.rephrase.value is None
     assert rows["unknown"].success.denominator == 1
     # A lower floor turns the same counts into a value, never 0% or 100% by default.
-    low = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk, now=NOW, sample=5)}
+    low = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk, sample=5)}
     assert low["es"].success.value == pytest.approx(0.4)
 
 
 def test_rows_ordered_by_volume_and_window_filters(assistant) -> None:
-    rows = success_and_rephrase_by_language(assistant_id=assistant.pk, now=NOW)
+    rows = success_and_rephrase_by_language(assistant_id=assistant.pk)
     assert [r.language for r in rows] == ["en", "es", "unknown"]
     day = IDLE.date()
-    assert success_and_rephrase_by_language(assistant_id=assistant.pk, now=NOW, date_from=day + timedelta(days=1)) == []
-    in_window = success_and_rephrase_by_language(assistant_id=assistant.pk, now=NOW, date_from=day, date_to=day)
+    assert success_and_rephrase_by_language(assistant_id=assistant.pk, date_from=day + timedelta(days=1)) == []
+    in_window = success_and_rephrase_by_language(assistant_id=assistant.pk, date_from=day, date_to=day)
     assert sum(r.conversations for r in in_window) == 46
 
 
@@ -120,5 +122,6 @@ def test_other_assistants_are_not_counted(assistant) -> None:
     other = AssistantFactory()
     for _ in range(40):
         _conv(other, "en", outcome="escalated")
-    rows = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk, now=NOW)}
+    rollups_rebuild(now=NOW)
+    rows = {r.language: r for r in success_and_rephrase_by_language(assistant_id=assistant.pk)}
     assert rows["en"].success.denominator == 33
