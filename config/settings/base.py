@@ -34,6 +34,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "django_filters",
     "axes",  # operator logins on the public site are throttled too
 ]
 TENANT_APPS = [
@@ -50,6 +51,7 @@ TENANT_APPS = [
     "apps.nlp",
     "apps.detection",
     "apps.analytics",
+    "apps.dashboards",
     "axes",  # login attempts and lock-outs live in the organization's schema, like its users
     # The top of the house: no models; seed_demo and the ops task (autodiscovered by Celery).
     "apps.demo",
