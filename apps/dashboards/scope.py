@@ -38,6 +38,19 @@ ENGINE_FILTERS = {
     "dim3": "dim3",
 }
 EXPLORER_URL = "/dashboards/conversations/"
+USER_JOURNEY_URL = "/dashboards/users/"
+# Explorer-only filters, beyond the filter bar's (docs/dashboards.md "Links"): a number anywhere
+# links to the explorer with these set, e.g. ``scope.explorer_url(outcome="escalated")``.
+EXPLORER_FILTERS = ("intent", "outcome", "frustrated", "findings", "rephrased", "user", "tag", "segment", "q")
+
+
+def conversation_url(conversation_id: int) -> str:
+    return f"{EXPLORER_URL}{conversation_id}/"
+
+
+def user_journey_url(user_id: str) -> str:
+    """One pseudonymous user's journey; the id travels as a parameter (ids may hold any character)."""
+    return f"{USER_JOURNEY_URL}?{urlencode({'user': user_id})}"
 
 
 class FilterForm(forms.Form):
