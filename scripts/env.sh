@@ -32,3 +32,14 @@ ensure_redis() {
   fi
   return 1
 }
+
+ensure_chromium() {
+  # Browser tests drive Debian's Chromium with Playwright (no browser download at run time).
+  if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium for the browser tests…" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; }
+  fi
+  command -v chromium >/dev/null 2>&1 || echo "warning: no chromium (apt-get install chromium); browser tests will fail" >&2
+}

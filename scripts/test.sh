@@ -6,6 +6,7 @@ ensure_venv
 if [ -z "${DATABASE_URL:-}" ] && port_open 5432; then
   export DATABASE_URL="postgres://postgres@127.0.0.1:5432/tessera"
 fi
+ensure_chromium
 ensure_redis || echo "warning: no Redis on 127.0.0.1:6379 and no redis-server to start; worker tests will fail" >&2
 export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/15}"
 "$ROOT/scripts/lint.sh"

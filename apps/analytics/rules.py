@@ -336,8 +336,8 @@ def expand(segments: Sequence[SegmentCut], *, min_acceptance: float = EXPAND_MIN
                     },
                     summary=(
                         f"Expand to {dimension} {segment.value}: acceptance {_pct(acceptance)} "
-                        f"(n = {segment.acceptance.denominator}), {segment.frequency:g} uses per person "
-                        f"vs a median of {median_frequency:g}"
+                        f"(n = {segment.acceptance.denominator}), {segment.frequency:.1f} uses per person "
+                        f"vs a median of {median_frequency:.1f}"
                     ),
                 )
             )

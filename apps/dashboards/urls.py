@@ -6,4 +6,5 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("summary/", views.summary_view, name="summary"),
+    path("digest/", views.digest_view, name="digest"),
 ]

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
 from apps.accounts.models import Role
+from apps.accounts.request import request_user
 from apps.analytics.metric_selectors import SUMMARY_METRICS
+from apps.analytics.services import tenant_today
+from apps.dashboards.digest import digest_build
 from apps.dashboards.findings import decision_headlines
 from apps.dashboards.pages import dashboard
 from apps.dashboards.scope import Scope
@@ -56,3 +64,11 @@ def summary_view(scope: Scope) -> dict[str, Any]:
     has_data = has_conversations(scope)
     headlines = [] if scope.user.roles == [Role.VIEWER] else decision_headlines(scope)
     return {"headlines": headlines, "kpis": kpis, "usage": usage, "assistants_table": table, "has_data": has_data}
+
+
+@login_required
+@require_GET
+def digest_view(request: HttpRequest) -> HttpResponse:
+    """The weekly digest in-app: the same content as the Monday e-mail, for every role."""
+    digest = digest_build(user=request_user(request), today=tenant_today())
+    return render(request, "dashboards/digest.html", {"digest": digest})

@@ -58,15 +58,19 @@ def demo_org_ensure() -> Organization:
         admin_password=DEMO_PASSWORD,
         admin_full_name=DEMO_LOGINS[0].full_name,
     )
-    with schema_context(DEMO_SLUG), transaction.atomic():
-        departments = {name: department_ensure(name=name) for name in DEPARTMENTS}
-        for login in DEMO_LOGINS:
-            user, _ = user_ensure(
-                email=login.email, password=DEMO_PASSWORD, roles=login.roles, full_name=login.full_name
-            )
-            for name in login.departments:
-                department_add_members(department=departments[name], users=[user])
+    with schema_context(DEMO_SLUG):
+        demo_people_ensure()
     return result.organization
+
+
+@transaction.atomic
+def demo_people_ensure() -> None:
+    """The demo departments and one login per role, in the current schema (idempotent)."""
+    departments = {name: department_ensure(name=name) for name in DEPARTMENTS}
+    for login in DEMO_LOGINS:
+        user, _ = user_ensure(email=login.email, password=DEMO_PASSWORD, roles=login.roles, full_name=login.full_name)
+        for name in login.departments:
+            department_add_members(department=departments[name], users=[user])
 
 
 @dataclass(frozen=True)
