@@ -84,6 +84,7 @@ class DecisionRunReport:
     refreshed: int = 0
     suppressed: int = 0
     new_alert_ids: list[int] = field(default_factory=list)
+    new_recommendation_ids: list[int] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "today": self.today.isoformat()}
@@ -277,7 +278,8 @@ def decisions_evaluate(*, today: date | None = None, assistant_ids: Sequence[int
     """Run every rule for every assistant that is not retired (of ``assistant_ids`` when given)
     and store what fired. Idempotent: an open finding is refreshed, not duplicated; a resolved one
     opens a new row only when its rule fires again; a dismissed one stays quiet (decision_services).
-    ``new_alert_ids`` lists the alerts this run opened — the ones to deliver."""
+    ``new_alert_ids`` and ``new_recommendation_ids`` list the findings this run opened — the ones
+    to deliver."""
     today = today or tenant_today()
     report = DecisionRunReport(today=today)
     assistants = Assistant.objects.exclude(status=AssistantStatus.RETIRED).order_by("pk")
@@ -298,13 +300,17 @@ def decisions_evaluate(*, today: date | None = None, assistant_ids: Sequence[int
                 report.created += 1
                 if isinstance(result.record, Alert):
                     report.new_alert_ids.append(result.record.pk)
+                else:
+                    report.new_recommendation_ids.append(result.record.pk)
             else:
                 report.refreshed += 1
     logger.info(
         "decisions evaluated",
         extra={
             "schema": current_schema(),
-            "decision_run": {k: v for k, v in report.as_dict().items() if k != "new_alert_ids"},
+            "decision_run": {
+                k: v for k, v in report.as_dict().items() if k not in ("new_alert_ids", "new_recommendation_ids")
+            },
         },
     )
     return report

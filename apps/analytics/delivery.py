@@ -1,20 +1,23 @@
-"""Alert delivery (issue 11 item 4): in-app, e-mail and a signed webhook, to the people who own
-each alert; every try recorded as a ``DeliveryAttempt``.
+"""Delivery of findings (issue 11 item 4): each alert, and each recommendation, a rule run opens
+goes out in-app, by e-mail and to a signed webhook, to the people who own it; every try recorded
+as a ``DeliveryAttempt``.
 
-- **Who**: the alert's stakeholders (``registry.selectors.assistant_stakeholders``): admins, and
+- **Who**: the finding's stakeholders (``registry.selectors.assistant_stakeholders``): admins, and
   the owner, product and cx members of the assistant's department — the roles that may act on it
-  (``decision_services.ACTING_ROLES``).
-- **In-app**: the Alert row itself, plus one ``AlertReceipt`` per recipient as the unread marker
-  (``alerts_unread_for`` / ``alert_mark_read``).
+  (``decision_services.ACTING_ROLES``). Alerts and recommendations go to the same people.
+- **In-app**: the Alert or Recommendation row itself, plus one ``AlertReceipt`` /
+  ``RecommendationReceipt`` per recipient as the unread marker (``alerts_unread_for`` /
+  ``recommendations_unread_for``, ``alert_mark_read`` / ``recommendation_mark_read``).
 - **E-mail**: one message per recipient through Django's mail backend.
 - **Webhook**: every active ``WebhookEndpoint`` of the organization gets a POST of
-  Slack-compatible JSON (``{"text": …}`` plus the structured ``alert``), signed
-  ``X-Tessera-Signature: sha256=<hex HMAC-SHA256 of the raw body with the endpoint's secret>``.
+  Slack-compatible JSON (``{"text": …}`` plus the structured ``alert`` or ``recommendation``),
+  signed ``X-Tessera-Signature: sha256=<hex HMAC-SHA256 of the raw body with the endpoint's secret>``.
 
 Sending is done by the Celery tasks of ``tasks.py`` (one per e-mail and per endpoint, retried with
 exponential backoff); the functions here make one attempt, record it, and raise
-:class:`DeliveryError` when a retry could help. A target that already has a ``sent`` attempt is
-skipped, so a task that runs twice does not send twice.
+:class:`DeliveryError` when a retry could help. A target that already has a ``sent`` attempt for
+the finding is skipped, so a task that runs twice does not send twice: one delivery per finding
+and target.
 
 **SSRF.** A webhook URL is chosen by a tenant admin but fetched by our servers, so it must not
 reach our own network: only ``http``/``https``, no credentials in the URL, and every address the
@@ -55,6 +58,8 @@ from apps.analytics.models import (
     DeliveryAttempt,
     DeliveryChannel,
     DeliveryStatus,
+    Recommendation,
+    RecommendationReceipt,
     WebhookEndpoint,
 )
 from apps.audit.services import audit_record
@@ -76,95 +81,146 @@ class DeliveryError(Exception):
     """One attempt failed in a way a retry may fix (network error, 5xx, mail server down)."""
 
 
+# --- what is delivered ------------------------------------------------------------------------
+
+Finding = Alert | Recommendation
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One kind of finding: ``name`` is its field on ``DeliveryAttempt``, its key in the webhook
+    body and the prefix of the webhook event (``alert.degradation``, ``recommendation.expand``)."""
+
+    name: str
+    label: str
+    model: type[Alert] | type[Recommendation]
+    receipt: type[AlertReceipt] | type[RecommendationReceipt]
+
+
+ALERT = Subject("alert", "Alert", Alert, AlertReceipt)
+RECOMMENDATION = Subject("recommendation", "Recommendation", Recommendation, RecommendationReceipt)
+SUBJECTS = {subject.name: subject for subject in (ALERT, RECOMMENDATION)}
+
+
+def _subject_of(finding: Finding) -> Subject:
+    return ALERT if isinstance(finding, Alert) else RECOMMENDATION
+
+
+def _finding(subject: str, finding_id: int) -> Finding:
+    return SUBJECTS[subject].model._default_manager.select_related("assistant").get(pk=finding_id)
+
+
 # --- recipients and the in-app marker --------------------------------------------------------
 
 
-def alert_recipients(*, alert: Alert) -> list[User]:
+def finding_recipients(*, finding: Finding) -> list[User]:
     department_roles = [r for r in ACTING_ROLES if r != Role.ADMIN]
-    return list(assistant_stakeholders(assistant=alert.assistant, department_roles=department_roles))
+    return list(assistant_stakeholders(assistant=finding.assistant, department_roles=department_roles))
+
+
+def _unread_for(subject: Subject, user: User) -> QuerySet:
+    return subject.model._default_manager.filter(receipts__user=user, receipts__read_at__isnull=True).select_related(
+        "assistant"
+    )
+
+
+def _mark_read(finding: Finding, user: User) -> bool:
+    subject = _subject_of(finding)
+    receipts = subject.receipt._default_manager.filter(**{subject.name: finding}, user=user, read_at__isnull=True)
+    return bool(receipts.update(read_at=timezone.now()))
 
 
 def alerts_unread_for(*, user: User) -> QuerySet[Alert]:
     """Alerts delivered to ``user`` in-app that they have not opened yet, newest first."""
-    return Alert.objects.filter(receipts__user=user, receipts__read_at__isnull=True).select_related("assistant")
+    return _unread_for(ALERT, user)
+
+
+def recommendations_unread_for(*, user: User) -> QuerySet[Recommendation]:
+    """Recommendations delivered to ``user`` in-app that they have not opened yet, newest first."""
+    return _unread_for(RECOMMENDATION, user)
 
 
 def alert_mark_read(*, user: User, alert: Alert) -> bool:
     """Clear ``user``'s unread marker of ``alert``; False when there was none to clear."""
-    return bool(
-        AlertReceipt.objects.filter(alert=alert, user=user, read_at__isnull=True).update(read_at=timezone.now())
-    )
+    return _mark_read(alert, user)
+
+
+def recommendation_mark_read(*, user: User, recommendation: Recommendation) -> bool:
+    """Clear ``user``'s unread marker of ``recommendation``; False when there was none to clear."""
+    return _mark_read(recommendation, user)
 
 
 @dataclass(frozen=True)
 class DeliveryPlan:
-    """What is left to send for one alert: e-mail recipients (user ids) and webhook endpoints."""
+    """What is left to send for one finding: e-mail recipients (user ids) and webhook endpoints."""
 
-    alert_id: int
+    subject: str
+    finding_id: int
     email_user_ids: list[int]
     endpoint_ids: list[int]
 
 
-def _sent(alert: Alert, channel: str, target: str) -> bool:
+def _sent(finding: Finding, channel: str, target: str) -> bool:
     return DeliveryAttempt.objects.filter(
-        alert=alert, channel=channel, target=target, status=DeliveryStatus.SENT
+        **{_subject_of(finding).name: finding}, channel=channel, target=target, status=DeliveryStatus.SENT
     ).exists()
 
 
 @transaction.atomic
-def alert_delivery_plan(*, alert_id: int) -> DeliveryPlan:
+def finding_delivery_plan(*, subject: str, finding_id: int) -> DeliveryPlan:
     """Deliver in-app (one receipt per recipient, recorded as a sent attempt) and say which e-mails
     and webhooks remain to be sent. Running it twice adds nothing."""
-    alert = Alert.objects.select_related("assistant").get(pk=alert_id)
+    finding = _finding(subject, finding_id)
+    receipt_model = SUBJECTS[subject].receipt
     emails = []
-    for user in alert_recipients(alert=alert):
-        _receipt, created = AlertReceipt.objects.get_or_create(alert=alert, user=user)
+    for user in finding_recipients(finding=finding):
+        lookup: dict[str, Any] = {subject: finding, "user": user}
+        _receipt, created = receipt_model._default_manager.get_or_create(**lookup)
         if created:
-            DeliveryAttempt.objects.create(
-                alert=alert, channel=DeliveryChannel.IN_APP, target=f"user {user.pk}", status=DeliveryStatus.SENT
-            )
-        if user.email and not _sent(alert, DeliveryChannel.EMAIL, user.email):
+            _record(finding, DeliveryChannel.IN_APP, f"user {user.pk}", 1, DeliveryStatus.SENT)
+        if user.email and not _sent(finding, DeliveryChannel.EMAIL, user.email):
             emails.append(user.pk)
     endpoints = [
         e.pk
         for e in WebhookEndpoint.objects.filter(is_active=True)
-        if not _sent(alert, DeliveryChannel.WEBHOOK, _endpoint_target(e))
+        if not _sent(finding, DeliveryChannel.WEBHOOK, _endpoint_target(e))
     ]
-    return DeliveryPlan(alert_id=alert.pk, email_user_ids=emails, endpoint_ids=endpoints)
+    return DeliveryPlan(subject=subject, finding_id=finding.pk, email_user_ids=emails, endpoint_ids=endpoints)
 
 
 # --- e-mail ----------------------------------------------------------------------------------
 
 
-def _headline(alert: Alert) -> str:
-    return f"[Tessera] {alert.get_kind_display()} · {alert.assistant.name}: {alert.summary}"
+def _headline(finding: Finding) -> str:
+    return f"[Tessera] {finding.get_kind_display()} · {finding.assistant.name}: {finding.summary}"
 
 
-def _numbers(alert: Alert) -> str:
+def _numbers(finding: Finding) -> str:
     return "\n".join(
         f"  {key}: {value}"
-        for key, value in sorted(alert.evidence.items())
+        for key, value in sorted(finding.evidence.items())
         if key not in ("conversation_ids", "history")
     )
 
 
-def alert_email_send(*, alert_id: int, user_id: int, attempt: int = 1) -> DeliveryAttempt | None:
+def finding_email_send(*, subject: str, finding_id: int, user_id: int, attempt: int = 1) -> DeliveryAttempt | None:
     """E-mail one recipient; None when it was already sent (a repeated task)."""
-    alert = Alert.objects.select_related("assistant").get(pk=alert_id)
+    finding = _finding(subject, finding_id)
     user = User.objects.get(pk=user_id)
-    if _sent(alert, DeliveryChannel.EMAIL, user.email):
+    if _sent(finding, DeliveryChannel.EMAIL, user.email):
         return None
     body = (
-        f"{alert.summary}\n\nAssistant: {alert.assistant.name}\nAlert #{alert.pk} ({alert.kind}), "
-        f"{alert.dims}\n\nEvidence:\n{_numbers(alert)}\n\n"
-        f"Sample conversations: {', '.join(str(i) for i in alert.evidence.get('conversation_ids', []))}\n"
+        f"{finding.summary}\n\nAssistant: {finding.assistant.name}\n"
+        f"{SUBJECTS[subject].label} #{finding.pk} ({finding.kind}), {finding.dims}\n\n"
+        f"Evidence:\n{_numbers(finding)}\n\n"
+        f"Sample conversations: {', '.join(str(i) for i in finding.evidence.get('conversation_ids', []))}\n"
     )
     try:
-        send_mail(_headline(alert)[:200], body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_mail(_headline(finding)[:200], body, settings.DEFAULT_FROM_EMAIL, [user.email])
     except OSError as exc:  # smtplib.SMTPException is an OSError
-        _record(alert, DeliveryChannel.EMAIL, user.email, attempt, DeliveryStatus.FAILED, error=type(exc).__name__)
+        _record(finding, DeliveryChannel.EMAIL, user.email, attempt, DeliveryStatus.FAILED, error=type(exc).__name__)
         raise DeliveryError(f"e-mail to user {user.pk}: {type(exc).__name__}") from exc
-    return _record(alert, DeliveryChannel.EMAIL, user.email, attempt, DeliveryStatus.SENT)
+    return _record(finding, DeliveryChannel.EMAIL, user.email, attempt, DeliveryStatus.SENT)
 
 
 # --- webhooks --------------------------------------------------------------------------------
@@ -207,7 +263,7 @@ def webhook_url_validate(url: str) -> None:
 
 
 def webhook_endpoint_create(*, actor: User, name: str, url: str, secret: str = "") -> WebhookEndpoint:
-    """An admin adds where alerts are POSTed; without ``secret`` one is generated (read it from
+    """An admin adds where alerts and recommendations are POSTed; without ``secret`` one is generated (read it from
     the returned endpoint to configure the receiver)."""
     require_role(actor, Role.ADMIN)
     webhook_url_validate(url)
@@ -221,21 +277,22 @@ def webhook_signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def webhook_payload(alert: Alert) -> dict[str, Any]:
-    """Slack-compatible (``text``) with the structured alert for other receivers."""
+def webhook_payload(finding: Finding) -> dict[str, Any]:
+    """Slack-compatible (``text``) with the structured finding (under ``alert`` or
+    ``recommendation``) for other receivers."""
     return {
-        "text": _headline(alert),
+        "text": _headline(finding),
         "organization": current_schema(),
-        "alert": {
-            "id": alert.pk,
-            "kind": alert.kind,
-            "status": alert.status,
-            "assistant": {"id": alert.assistant_id, "name": alert.assistant.name},
-            "dims": alert.dims,
-            "summary": alert.summary,
-            "evidence": alert.evidence,
-            "created_at": alert.created_at.isoformat(),
-            "last_seen_at": alert.last_seen_at.isoformat(),
+        _subject_of(finding).name: {
+            "id": finding.pk,
+            "kind": finding.kind,
+            "status": finding.status,
+            "assistant": {"id": finding.assistant_id, "name": finding.assistant.name},
+            "dims": finding.dims,
+            "summary": finding.summary,
+            "evidence": finding.evidence,
+            "created_at": finding.created_at.isoformat(),
+            "last_seen_at": finding.last_seen_at.isoformat(),
         },
     }
 
@@ -249,36 +306,39 @@ def _endpoint_target(endpoint: WebhookEndpoint) -> str:
     return f"webhook {endpoint.pk} {_host(endpoint.url)}"[:300]
 
 
-def alert_webhook_send(*, alert_id: int, endpoint_id: int, attempt: int = 1) -> DeliveryAttempt | None:
-    """POST the alert to one endpoint; None when it was already delivered there. A refused URL is
-    recorded and not retried; a network error or a non-2xx answer raises :class:`DeliveryError`."""
-    alert = Alert.objects.select_related("assistant").get(pk=alert_id)
+def finding_webhook_send(
+    *, subject: str, finding_id: int, endpoint_id: int, attempt: int = 1
+) -> DeliveryAttempt | None:
+    """POST the finding to one endpoint; None when it was already delivered there. A refused URL
+    is recorded and not retried; a network error or a non-2xx answer raises :class:`DeliveryError`."""
+    finding = _finding(subject, finding_id)
     endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
     target = _endpoint_target(endpoint)
-    if _sent(alert, DeliveryChannel.WEBHOOK, target):
+    if _sent(finding, DeliveryChannel.WEBHOOK, target):
         return None
     try:
         webhook_url_validate(endpoint.url)
     except WebhookURLError as exc:
-        return _record(alert, DeliveryChannel.WEBHOOK, target, attempt, DeliveryStatus.REFUSED, error=exc.detail)
-    body = orjson.dumps(webhook_payload(alert))
+        return _record(finding, DeliveryChannel.WEBHOOK, target, attempt, DeliveryStatus.REFUSED, error=exc.detail)
+    body = orjson.dumps(webhook_payload(finding))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         SIGNATURE_HEADER: webhook_signature(endpoint.secret, body),
-        "X-Tessera-Event": f"alert.{alert.kind}",
-        "X-Tessera-Delivery": f"{current_schema()}:{alert.pk}:{endpoint.pk}",  # receivers dedupe retries by it
+        "X-Tessera-Event": f"{subject}.{finding.kind}",
+        # The same on every retry of this finding and endpoint: receivers dedupe by it.
+        "X-Tessera-Delivery": f"{current_schema()}:{subject}:{finding.pk}:{endpoint.pk}",
     }
     timeout = float(getattr(settings, "ANALYTICS_WEBHOOK_TIMEOUT_SECONDS", 10))
     try:
         response = requests.post(endpoint.url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
         # The exception text repeats the URL (and its token): keep only the kind of failure.
-        _record(alert, DeliveryChannel.WEBHOOK, target, attempt, DeliveryStatus.FAILED, error=type(exc).__name__)
+        _record(finding, DeliveryChannel.WEBHOOK, target, attempt, DeliveryStatus.FAILED, error=type(exc).__name__)
         raise DeliveryError(f"webhook {endpoint.pk}: {type(exc).__name__}") from exc
     if not 200 <= response.status_code < 300:
         _record(
-            alert,
+            finding,
             DeliveryChannel.WEBHOOK,
             target,
             attempt,
@@ -288,12 +348,12 @@ def alert_webhook_send(*, alert_id: int, endpoint_id: int, attempt: int = 1) -> 
         )
         raise DeliveryError(f"webhook {endpoint.pk}: HTTP {response.status_code}")
     return _record(
-        alert, DeliveryChannel.WEBHOOK, target, attempt, DeliveryStatus.SENT, http_status=response.status_code
+        finding, DeliveryChannel.WEBHOOK, target, attempt, DeliveryStatus.SENT, http_status=response.status_code
     )
 
 
 def _record(
-    alert: Alert,
+    finding: Finding,
     channel: str,
     target: str,
     attempt: int,
@@ -302,8 +362,9 @@ def _record(
     http_status: int | None = None,
     error: str = "",
 ) -> DeliveryAttempt:
+    subject = _subject_of(finding).name
     row = DeliveryAttempt.objects.create(
-        alert=alert,
+        **{subject: finding},
         channel=channel,
         target=target,
         attempt=attempt,
@@ -313,10 +374,11 @@ def _record(
     )
     log = logger.info if status == DeliveryStatus.SENT else logger.warning
     log(
-        "alert delivery",
+        "finding delivery",
         extra={
             "schema": current_schema(),
-            "alert_id": alert.pk,
+            "subject": subject,
+            "finding_id": finding.pk,
             "channel": channel,
             "delivery_status": status,
             "attempt": attempt,

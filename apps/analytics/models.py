@@ -247,14 +247,20 @@ class WebhookEndpoint(TimeStampedModel):
         return self.name
 
 
-class AlertReceipt(models.Model):
-    """The in-app unread marker: one row per (alert, recipient) written when the alert is
+class Receipt(models.Model):
+    """The in-app unread marker: one row per (finding, recipient) written when the finding is
     delivered; ``read_at`` is null until the person opens it."""
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="receipts")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AlertReceipt(Receipt):
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="receipts")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["alert", "user"], name="analytics_alertreceipt_once")]
@@ -262,6 +268,19 @@ class AlertReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} → {self.user_id}"
+
+
+class RecommendationReceipt(Receipt):
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="receipts")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["recommendation", "user"], name="analytics_recreceipt_once"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="an_recreceipt_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} → {self.user_id}"
 
 
 class DeliveryChannel(models.TextChoices):
@@ -277,10 +296,14 @@ class DeliveryStatus(models.TextChoices):
 
 
 class DeliveryAttempt(models.Model):
-    """One try to deliver one alert on one channel to one target (an e-mail address, a webhook
-    endpoint as ``webhook <id> scheme://host:port`` — never the path, which may hold a token)."""
+    """One try to deliver one finding — an alert or a recommendation, exactly one of the two — on
+    one channel to one target (an e-mail address, a webhook endpoint as
+    ``webhook <id> scheme://host:port`` — never the path, which may hold a token)."""
 
-    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="delivery_attempts")
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_attempts")
+    recommendation = models.ForeignKey(
+        Recommendation, null=True, blank=True, on_delete=models.CASCADE, related_name="delivery_attempts"
+    )
     channel = models.CharField(max_length=12, choices=DeliveryChannel.choices)
     target = models.CharField(max_length=300)
     status = models.CharField(max_length=12, choices=DeliveryStatus.choices)
@@ -291,10 +314,21 @@ class DeliveryAttempt(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["alert", "channel", "target"], name="an_delivery_alert_target")]
+        indexes = [
+            models.Index(fields=["alert", "channel", "target"], name="an_delivery_alert_target"),
+            models.Index(fields=["recommendation", "channel", "target"], name="an_delivery_rec_target"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(alert__isnull=False, recommendation__isnull=True)
+                | models.Q(alert__isnull=True, recommendation__isnull=False),
+                name="analytics_delivery_one_finding",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.alert_id} {self.channel} {self.target} #{self.attempt} {self.status}"
+        finding = f"alert {self.alert_id}" if self.alert_id else f"recommendation {self.recommendation_id}"
+        return f"{finding} {self.channel} {self.target} #{self.attempt} {self.status}"
 
 
 # --- Per-organization analytics settings ------------------------------------------------------

@@ -12,7 +12,7 @@ into the ``INSERT … SELECT … GROUP BY`` statements that aggregate them.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
@@ -54,6 +54,7 @@ from apps.analytics.models import (
     UserFirstSeen,
 )
 from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.conversations.selectors import RecordSpan
 from apps.conversations.services import conversation_dims_fill
 
 Pair = tuple[int, date]
@@ -459,6 +460,24 @@ def rollups_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
     if conversation_ids:
         conversation_dims_fill(batch_id=batch_id)
         rollups_refresh(pairs=touched_pairs(conversation_ids=conversation_ids))
+
+
+def rollups_record_changed(*, spans: Sequence[RecordSpan]) -> None:
+    """``settings.RECORD_CHANGE_HOOKS`` entry: the enriched record changed outside a batch (an
+    erasure deleted conversations, a re-clustering moved messages to other intents); refresh
+    every (assistant, day) of the spans, in the writer's transaction.
+
+    Every rollup row is dated by a conversation's start day or a user message's day, both inside
+    its span, so refreshing the spans' days gives the rows of a rebuild; a deleted user's
+    ``ActiveUser`` and ``UserFirstSeen`` rows go with them.
+    """
+    pairs: set[Pair] = set()
+    for span in spans:
+        day, last = tenant_today(span.first), tenant_today(span.last)
+        while day <= last:
+            pairs.add((span.assistant_id, day))
+            day += timedelta(days=1)
+    rollups_refresh(pairs=pairs)
 
 
 def rollups_rebuild(*, assistant_ids: list[int] | None = None, now: datetime | None = None) -> int:

@@ -8,7 +8,14 @@ from django.db import OperationalError, transaction
 from tenant_schemas_celery.task import TenantTask
 
 from apps.analytics.decisions import DecisionRunReport, decisions_evaluate
-from apps.analytics.delivery import DeliveryError, alert_delivery_plan, alert_email_send, alert_webhook_send
+from apps.analytics.delivery import (
+    ALERT,
+    RECOMMENDATION,
+    DeliveryError,
+    finding_delivery_plan,
+    finding_email_send,
+    finding_webhook_send,
+)
 from apps.analytics.services import rollups_refresh_ended
 from apps.core.tenancy import dispatch_per_tenant
 
@@ -55,10 +62,15 @@ def _options() -> dict[str, Any]:
 
 
 def decisions_run(*, today: date | None = None) -> DecisionRunReport:
-    """Evaluate the rules and queue the delivery of each alert the run opened (after commit)."""
+    """Evaluate the rules and queue the delivery of each alert and recommendation the run opened
+    (after commit); a refreshed open finding is not sent again."""
     report = decisions_evaluate(today=today)
     for alert_id in report.new_alert_ids:
         transaction.on_commit(partial(deliver_alert.apply_async, kwargs={"alert_id": alert_id}, **_options()))
+    for recommendation_id in report.new_recommendation_ids:
+        transaction.on_commit(
+            partial(deliver_recommendation.apply_async, kwargs={"recommendation_id": recommendation_id}, **_options())
+        )
     return report
 
 
@@ -74,15 +86,25 @@ def evaluate_decisions_all_tenants() -> dict[str, str]:
     return dispatch_per_tenant(evaluate_decisions)
 
 
+def _deliver(subject: str, finding_id: int) -> dict[str, Any]:
+    """In-app markers now; one retried task per e-mail recipient and per webhook endpoint."""
+    plan = finding_delivery_plan(subject=subject, finding_id=finding_id)
+    target = {"subject": subject, "finding_id": finding_id}
+    for user_id in plan.email_user_ids:
+        send_finding_email.apply_async(kwargs={**target, "user_id": user_id}, **_options())
+    for endpoint_id in plan.endpoint_ids:
+        send_finding_webhook.apply_async(kwargs={**target, "endpoint_id": endpoint_id}, **_options())
+    return {"emails": len(plan.email_user_ids), "webhooks": len(plan.endpoint_ids)}
+
+
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True)
 def deliver_alert(alert_id: int) -> dict[str, Any]:
-    """In-app markers now; one retried task per e-mail recipient and per webhook endpoint."""
-    plan = alert_delivery_plan(alert_id=alert_id)
-    for user_id in plan.email_user_ids:
-        send_alert_email.apply_async(kwargs={"alert_id": alert_id, "user_id": user_id}, **_options())
-    for endpoint_id in plan.endpoint_ids:
-        send_alert_webhook.apply_async(kwargs={"alert_id": alert_id, "endpoint_id": endpoint_id}, **_options())
-    return {"emails": len(plan.email_user_ids), "webhooks": len(plan.endpoint_ids)}
+    return _deliver(ALERT.name, alert_id)
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True)
+def deliver_recommendation(recommendation_id: int) -> dict[str, Any]:
+    return _deliver(RECOMMENDATION.name, recommendation_id)
 
 
 def _last_try(task: Any) -> bool:
@@ -90,9 +112,9 @@ def _last_try(task: Any) -> bool:
 
 
 @shared_task(bind=True, base=DeliveryTask, **_RETRY)
-def send_alert_email(self: Any, alert_id: int, user_id: int) -> str:
+def send_finding_email(self: Any, subject: str, finding_id: int, user_id: int) -> str:
     try:
-        alert_email_send(alert_id=alert_id, user_id=user_id, attempt=self.request.retries + 1)
+        finding_email_send(subject=subject, finding_id=finding_id, user_id=user_id, attempt=self.request.retries + 1)
     except DeliveryError:
         if _last_try(self):  # every attempt is in DeliveryAttempt; the last one ends quietly
             return "gave up"
@@ -101,9 +123,11 @@ def send_alert_email(self: Any, alert_id: int, user_id: int) -> str:
 
 
 @shared_task(bind=True, base=DeliveryTask, **_RETRY)
-def send_alert_webhook(self: Any, alert_id: int, endpoint_id: int) -> str:
+def send_finding_webhook(self: Any, subject: str, finding_id: int, endpoint_id: int) -> str:
     try:
-        alert_webhook_send(alert_id=alert_id, endpoint_id=endpoint_id, attempt=self.request.retries + 1)
+        finding_webhook_send(
+            subject=subject, finding_id=finding_id, endpoint_id=endpoint_id, attempt=self.request.retries + 1
+        )
     except DeliveryError:
         if _last_try(self):
             return "gave up"

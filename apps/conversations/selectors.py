@@ -1,6 +1,11 @@
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Max, Min, Prefetch, QuerySet
+from django.db.models.functions import Greatest, Least
 
 from apps.accounts.models import User
 from apps.conversations.models import Action, Conversation, Feedback, Message
@@ -21,3 +26,42 @@ def conversation_for_assistant(*, assistant_id: int, external_id: str) -> Conver
 
 def conversations_for_user(*, user: User, external_id: str) -> QuerySet[Conversation]:
     return conversations_with_detail().filter(external_id=external_id, assistant__in=assistants_visible_to(user=user))
+
+
+# --- Where the enriched record changed (for the apps that keep aggregates of it) ---------------
+
+
+@dataclass(frozen=True)
+class RecordSpan:
+    """Rows of one assistant's enriched record changed between ``first`` and ``last``: every
+    conversation concerned started, and every message of it was sent, within the span."""
+
+    assistant_id: int
+    first: datetime
+    last: datetime
+
+
+def _spans(conversations: QuerySet[Conversation], *group: str) -> list[RecordSpan]:
+    # A conversation's events lie between its started_at and last_event_at when built from raw
+    # events; the messages' own timestamps are included so a hand-written row is covered too.
+    rows = (
+        conversations.order_by()
+        .values(*group)
+        .annotate(
+            span_first=Least(Min("started_at"), Min("messages__ts")),
+            span_last=Greatest(Max("last_event_at"), Max("messages__ts")),
+        )
+        .values_list("assistant_id", "span_first", "span_last")
+        .distinct()
+    )
+    return [RecordSpan(assistant_id, first, last) for assistant_id, first, last in rows]
+
+
+def conversation_spans(*, conversation_ids: Sequence[int]) -> list[RecordSpan]:
+    """One span per conversation (read them before the conversations are deleted)."""
+    return _spans(Conversation.objects.filter(pk__in=list(conversation_ids)), "id", "assistant_id")
+
+
+def assistant_spans(*, assistant_ids: Sequence[int]) -> list[RecordSpan]:
+    """One span per assistant over its whole record (for a change to every conversation of it)."""
+    return _spans(Conversation.objects.filter(assistant_id__in=list(assistant_ids)), "assistant_id")

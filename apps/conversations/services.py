@@ -17,6 +17,7 @@ from django.utils.module_loading import import_string
 from psycopg import sql
 
 from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.conversations.selectors import RecordSpan, conversation_spans
 from apps.core.bulk import rows_update
 from apps.ingestion.models import RawEvent
 from apps.ingestion.services import batch_lock, batch_mark_enriched
@@ -221,12 +222,32 @@ def feedback_comments_expire(*, before: datetime) -> int:
     return Feedback.objects.filter(ts__lt=before).exclude(comment="").update(comment="")
 
 
+@transaction.atomic
 def conversations_delete(*, conversation_ids: Sequence[int]) -> int:
     """Delete conversations with everything that cascades from them (messages, actions, feedback,
-    and the rows other apps declared as belonging to a conversation). Returns how many rows went."""
+    and the rows other apps declared as belonging to a conversation), then announce where the
+    record changed (``record_change_notify``). Returns how many rows went."""
     if not conversation_ids:
         return 0
-    return Conversation.objects.filter(pk__in=list(conversation_ids)).delete()[0]
+    spans = conversation_spans(conversation_ids=conversation_ids)  # unreadable once deleted
+    deleted = Conversation.objects.filter(pk__in=list(conversation_ids)).delete()[0]
+    record_change_notify(spans=spans)
+    return deleted
+
+
+def record_change_notify(*, spans: Sequence[RecordSpan]) -> None:
+    """Run ``settings.RECORD_CHANGE_HOOKS`` for a change to the enriched record made outside an
+    enrichment batch (a deletion, a re-clustering), in the caller's transaction.
+
+    Apps above keep aggregates of the record (analytics' rollups); a batch refreshes them as its
+    last enrichment step, and this is the same hand-off for every other writer. The hooks are
+    named by dotted path, like ``ENRICHMENT_STEPS``, because this app may not import them.
+    Content-only changes (retention's expiry, masking) aggregate nothing and announce nothing.
+    """
+    if not spans:
+        return
+    for hook in [import_string(path) for path in settings.RECORD_CHANGE_HOOKS]:
+        hook(spans=spans)
 
 
 def batch_enrich(*, batch_id: int) -> int:

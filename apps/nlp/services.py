@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.conversations import services as conversations_services
 from apps.conversations.models import Conversation, Feedback, Message
+from apps.conversations.selectors import assistant_spans
 from apps.nlp.frustration import MessageSignals, Rating, score_frustration
 from apps.nlp.intents import IntentModel, assign_intents, fit_intents, label_intents
 from apps.nlp.language import detect_languages
@@ -291,6 +292,8 @@ def intents_rescore(
     conversation_ids = list(Conversation.objects.filter(assistant_id=assistant_id).values_list("id", flat=True))
     for start in range(0, len(conversation_ids), 2000):
         conversations_score(conversation_ids=conversation_ids[start : start + 2000])
+    # Every conversation of the assistant may have changed intent: aggregates above refresh it whole.
+    conversations_services.record_change_notify(spans=assistant_spans(assistant_ids=[assistant_id]))
 
 
 @transaction.atomic

@@ -302,6 +302,13 @@ ENRICHMENT_STEPS: list[str] = [
     "apps.analytics.services.rollups_enrich_step",  # last: aggregates everything the steps above wrote
 ]
 
+# Called with the (assistant, time span) pairs of a change to the enriched record made outside an
+# enrichment batch (erasure's deletions, intent re-clustering): conversations.services
+# .record_change_notify, in the writer's transaction, so aggregates never disagree with the record.
+RECORD_CHANGE_HOOKS: list[str] = [
+    "apps.analytics.services.rollups_record_changed",
+]
+
 # What the background thread of an eager serving process runs in place of beat, every N seconds
 # (and once at start-up): without a broker there is no beat to recover an unenriched batch.
 TESSERA_EAGER_PERIODIC_TASKS: dict[str, float] = {

@@ -1,5 +1,5 @@
-"""Alert delivery: in-app markers, e-mail (locmem backend) and a signed webhook against a real HTTP
-server started here, with retries proven by a server that fails first."""
+"""Delivery of alerts and recommendations: in-app markers, e-mail (locmem backend) and a signed
+webhook against a real HTTP server started here, with retries proven by a server that fails first."""
 
 from __future__ import annotations
 
@@ -9,24 +9,35 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core import mail
 
-from apps.analytics.decision_services import alert_upsert
+from apps.analytics.decision_services import alert_upsert, recommendation_upsert
 from apps.analytics.delivery import (
     SIGNATURE_HEADER,
     WebhookURLError,
     alert_mark_read,
     alerts_unread_for,
+    recommendation_mark_read,
+    recommendations_unread_for,
     webhook_endpoint_create,
     webhook_url_validate,
 )
-from apps.analytics.models import Alert, AlertReceipt, DeliveryAttempt, WebhookEndpoint
-from apps.analytics.tasks import deliver_alert
+from apps.analytics.models import (
+    Alert,
+    AlertReceipt,
+    DeliveryAttempt,
+    Recommendation,
+    RecommendationReceipt,
+    WebhookEndpoint,
+)
+from apps.analytics.services import day_start, rollups_rebuild, tenant_today
+from apps.analytics.tasks import decisions_run, deliver_alert, deliver_recommendation
 from apps.core.exceptions import NotPermittedError
-from tests.factories import AssistantFactory, DepartmentFactory, UserFactory
+from tests.factories import AssistantFactory, ConversationFactory, DepartmentFactory, MessageFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +109,7 @@ def world(alpha):
     people["gone"].is_active = False
     people["gone"].save()
     bot = AssistantFactory(department=hr, name="HR Bot")
+    sales_bot = AssistantFactory(department=sales, name="Sales Bot")
     alert = alert_upsert(
         assistant=bot,
         kind="degradation",
@@ -106,7 +118,7 @@ def world(alpha):
         summary="acceptance_rate fell to 40% over the last 7 days from 80% over the 28 before",
         conversation_ids=[7, 8],
     ).record
-    return {"people": people, "alert": alert}
+    return {"people": people, "alert": alert, "bot": bot, "sales_bot": sales_bot}
 
 
 # The organization's provisioned admin (tests/conftest.py) is an admin too.
@@ -180,16 +192,16 @@ def test_webhook_retries_with_backoff_after_a_server_error(world, hook, local_we
 
 
 def test_webhook_gives_up_after_the_retry_limit(world, hook, local_webhooks, settings) -> None:
-    from apps.analytics.tasks import send_alert_webhook
+    from apps.analytics.tasks import send_finding_webhook
 
     webhook_endpoint_create(actor=world["people"]["admin"], name="ops", url=hook.url, secret=SECRET)
     hook.statuses = [503] * 50
     deliver_alert.apply(kwargs={"alert_id": world["alert"].pk})
 
-    tries = send_alert_webhook.max_retries + 1
+    tries = send_finding_webhook.max_retries + 1
     attempts = list(DeliveryAttempt.objects.filter(channel="webhook").values_list("attempt", "status", "http_status"))
     assert attempts == [(n, "failed", 503) for n in range(1, tries + 1)]
-    assert send_alert_webhook.retry_backoff is True
+    assert send_finding_webhook.retry_backoff is True
     assert len(hook.requests) == tries
 
 
@@ -239,3 +251,108 @@ def test_only_an_admin_adds_a_webhook_and_the_address_is_checked_again_at_send(w
     assert (attempt.status, attempt.attempt) == ("refused", 1)
     assert "private or reserved address" in attempt.error
     assert hook.requests == []
+
+
+# --- Recommendations: delivered like alerts, to the same people, once ------------------------
+
+
+def _recommendation(bot, **dims: str) -> Recommendation:
+    return recommendation_upsert(
+        assistant=bot,
+        kind="fix_prompt",
+        dims={"feature": "draft", **dims},
+        evidence={"acceptance": {"numerator": 6, "denominator": 40}},
+        summary="draft: acceptance 15% (6/40) is below 25%",
+        conversation_ids=[3, 4],
+    ).record
+
+
+def test_a_recommendation_reaches_the_same_people_in_app_by_email_and_webhook_once(world, hook, local_webhooks):
+    people = world["people"]
+    endpoint = webhook_endpoint_create(actor=people["admin"], name="ops", url=hook.url, secret=SECRET)
+    rec = _recommendation(world["bot"])
+    deliver_recommendation.apply(kwargs={"recommendation_id": rec.pk})
+
+    assert sorted(m.to[0] for m in mail.outbox) == EXPECTED
+    message = mail.outbox[0]
+    assert message.subject == "[Tessera] Fix the prompt first · HR Bot: draft: acceptance 15% (6/40) is below 25%"
+    assert f"Recommendation #{rec.pk} (fix_prompt)" in message.body
+    assert "acceptance: {'numerator': 6, 'denominator': 40}" in message.body
+    assert "Sample conversations: 3, 4" in message.body
+
+    assert sorted(RecommendationReceipt.objects.values_list("user__email", flat=True)) == EXPECTED
+    assert not AlertReceipt.objects.exists()  # the alert of the fixture was not delivered
+    assert list(recommendations_unread_for(user=people["owner"])) == [rec]
+    assert list(recommendations_unread_for(user=people["viewer"])) == []
+    assert list(recommendations_unread_for(user=people["sales-owner"])) == []
+    assert list(alerts_unread_for(user=people["owner"])) == []
+    assert recommendation_mark_read(user=people["owner"], recommendation=rec) is True
+    assert recommendation_mark_read(user=people["owner"], recommendation=rec) is False
+    assert list(recommendations_unread_for(user=people["owner"])) == []
+
+    assert len(hook.requests) == 1
+    headers, body = hook.requests[0]
+    assert headers[SIGNATURE_HEADER] == "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Tessera-Event"] == "recommendation.fix_prompt"
+    assert headers["X-Tessera-Delivery"] == f"alpha:recommendation:{rec.pk}:{endpoint.pk}"
+    payload = json.loads(body)
+    assert payload["text"] == message.subject
+    assert "alert" not in payload
+    assert (payload["recommendation"]["id"], payload["recommendation"]["kind"]) == (rec.pk, "fix_prompt")
+    assert payload["recommendation"]["evidence"]["conversation_ids"] == [3, 4]
+
+    attempts = DeliveryAttempt.objects.filter(recommendation=rec)
+    assert attempts.count() == 5 + 5 + 1  # in-app, e-mail, webhook
+    assert not attempts.filter(alert__isnull=False).exists()
+    # Delivered again (a task run twice): nothing is sent twice.
+    deliver_recommendation.apply(kwargs={"recommendation_id": rec.pk})
+    assert (len(mail.outbox), len(hook.requests), attempts.count()) == (5, 1, 11)
+
+
+def test_an_alert_and_a_recommendation_are_delivered_separately(world) -> None:
+    deliver_alert.apply(kwargs={"alert_id": world["alert"].pk})
+    rec = _recommendation(world["bot"])
+    deliver_recommendation.apply(kwargs={"recommendation_id": rec.pk})
+    # Each finding reached each of the five people once: an e-mail sent for the alert does not
+    # count as sent for the recommendation.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(EXPECTED * 2)
+    assert DeliveryAttempt.objects.filter(alert=world["alert"], channel="email").count() == 5
+    assert DeliveryAttempt.objects.filter(recommendation=rec, channel="email").count() == 5
+    assert RecommendationReceipt.objects.filter(user=world["people"]["owner"]).count() == 1
+    assert AlertReceipt.objects.filter(user=world["people"]["owner"]).count() == 1
+
+
+def test_a_rule_run_delivers_each_recommendation_it_opens_once(world, django_capture_on_commit_callbacks):
+    """Sales Bot, 3 days ago: 40 English conversations (36 resolved) and 40 Spanish ones (10
+    resolved): a language gap (25% vs 90%), recommended to Sales' owner and the admins."""
+    today = tenant_today()
+    at = day_start(today - timedelta(days=3)) + timedelta(hours=1)
+    for language, resolved in (("en", 36), ("es", 10)):
+        for i in range(40):
+            conv = ConversationFactory(
+                assistant=world["sales_bot"],
+                started_at=at + timedelta(minutes=i),
+                last_event_at=at + timedelta(minutes=i + 2),
+                user_messages=1,
+                language=language,
+                outcome="resolved" if i < resolved else "abandoned",
+            )
+            MessageFactory(conversation=conv, role="user", ts=conv.started_at)
+    rollups_rebuild()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = decisions_run(today=today)
+    gap = Recommendation.objects.get(assistant=world["sales_bot"])
+    assert (report.new_recommendation_ids, gap.kind) == ([gap.pk], "language_gap")
+    recipients = ["admin@alpha.test", "dlv-admin@alpha.test", "dlv-sales-owner@alpha.test"]
+    assert sorted(m.to[0] for m in mail.outbox) == recipients
+    assert all(m.subject.startswith("[Tessera] Language gap · Sales Bot: ") for m in mail.outbox)
+    assert list(recommendations_unread_for(user=world["people"]["sales-owner"])) == [gap]
+    assert list(recommendations_unread_for(user=world["people"]["owner"])) == []  # HR's owner
+
+    # The next run refreshes the open recommendation: nothing is delivered again.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = decisions_run(today=today)
+    assert (again.refreshed, again.new_recommendation_ids) == (1, [])
+    assert len(mail.outbox) == 3
+    assert RecommendationReceipt.objects.filter(recommendation=gap).count() == 3

@@ -118,6 +118,7 @@ def test_planted_findings_fire_with_their_evidence(planted) -> None:
     assert Alert.objects.count() == 2
     assert (report.fired, report.created, report.refreshed) == (4, 4, 0)
     assert sorted(report.new_alert_ids) == sorted(a.pk for a in alerts.values())
+    assert sorted(report.new_recommendation_ids) == sorted([gap.pk, sunset.pk])
 
 
 def test_second_run_refreshes_instead_of_duplicating(planted) -> None:
@@ -128,6 +129,7 @@ def test_second_run_refreshes_instead_of_duplicating(planted) -> None:
     report = decisions_evaluate(today=TODAY)
 
     assert (report.fired, report.created, report.refreshed, report.new_alert_ids) == (4, 0, 4, [])
+    assert report.new_recommendation_ids == []
     assert {(r.pk, r.fingerprint) for r in Recommendation.objects.all()} == before
     assert {(a.pk, a.fingerprint) for a in Alert.objects.all()} == alerts_before
 
@@ -157,7 +159,7 @@ def test_resolved_finding_reopens_only_when_it_recurs(planted) -> None:
 def test_command_runs_for_one_organization(planted, organizations, capsys) -> None:
     call_command("decisions_run", "--org", "alpha", "--today", TODAY.isoformat())
     out = capsys.readouterr().out.strip().splitlines()[-1]
-    assert out == "alpha: 3 assistants, 4 fired, 4 new, 0 refreshed, 0 suppressed, 2 new alerts"
+    assert out == "alpha: 3 assistants, 4 fired, 4 new, 0 refreshed, 0 suppressed, 2 new alerts, 2 new recommendations"
     assert Recommendation.objects.count() == 2
 
 

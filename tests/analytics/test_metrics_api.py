@@ -437,3 +437,30 @@ def test_recommendations_and_alerts_are_scoped_and_resolved_with_a_session(world
     assert dismissed.json()["status"] == "dismissed"
     assert Alert.objects.get(pk=alert.pk).status == DecisionStatus.DISMISSED
     assert Recommendation.objects.filter(status=DecisionStatus.OPEN).count() == 1  # other's, untouched
+
+
+@pytest.mark.parametrize("slash", ["/", ""])
+@pytest.mark.parametrize(
+    ("route", "upsert", "kind", "verb", "status"),
+    [
+        ("recommendations", recommendation_upsert, "fix_prompt", "resolve", DecisionStatus.RESOLVED),
+        ("recommendations", recommendation_upsert, "fix_prompt", "dismiss", DecisionStatus.DISMISSED),
+        ("alerts", alert_upsert, "degradation", "resolve", DecisionStatus.RESOLVED),
+        ("alerts", alert_upsert, "degradation", "dismiss", DecisionStatus.DISMISSED),
+    ],
+)
+def test_closing_a_finding_works_with_and_without_a_trailing_slash(world, slash, route, upsert, kind, verb, status):
+    # The issue spells `POST /api/v1/recommendations/{id}/resolve`; the other routes end in a slash.
+    record = upsert(assistant=world["bot"], kind=kind, dims={}, evidence={}).record
+    untouched = upsert(assistant=world["bot"], kind=kind, dims={"other": "1"}, evidence={}).record
+    path = f"/api/v1/{route}/{record.pk}/{verb}{slash}"
+    response = client_of(world["users"]["product"]).post(
+        path, orjson.dumps({"reason": "done"}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["id"], response.json()["status"]) == (record.pk, status)
+    record.refresh_from_db()
+    untouched.refresh_from_db()
+    assert (record.status, record.resolved_by, untouched.status) == (status, world["users"]["product"], "open")
+    # A GET on either form is still refused (the route takes POST only).
+    assert client_of(world["users"]["product"]).get(path).status_code == 405

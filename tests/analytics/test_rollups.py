@@ -1,18 +1,24 @@
 """Rollup maintenance: incremental (the enrichment step) == rebuild, idempotent, late events."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from apps.analytics.engine import metric_query
 from apps.analytics.models import ActiveUser, ConversationRollup, HistogramRollup, OutputRollup, UserFirstSeen
 from apps.analytics.services import rollups_rebuild, rollups_refresh_ended, tenant_today
-from apps.conversations.models import Conversation
+from apps.compliance.retention import end_user_erase, retention_apply
+from apps.conversations.models import Conversation, Message
 from apps.conversations.services import batch_enrich
+from apps.detection.models import MaskingPolicy
 from apps.ingestion.models import IngestBatch
+from apps.nlp.services import intents_recluster
 from tests.factories import ConversationFactory, MessageFactory
 from tests.fixtures.events import iso, make_conversation
+from tests.nlp.test_enrich_step import INTENT_TEXTS
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +106,80 @@ def test_days_are_in_the_tenant_time_zone(assistant, settings) -> None:
     assert list(ConversationRollup.objects.values_list("day", flat=True)) == [date(2026, 6, 1)]
     assert list(ActiveUser.objects.values_list("day", flat=True)) == [date(2026, 6, 1)]
     assert tenant_today(start) == date(2026, 6, 1)
+
+
+# --- Changes to the enriched record outside a batch (RECORD_CHANGE_HOOKS) ---------------------
+
+
+def _counts(assistant, metric: str, group_by: tuple[str, ...] = ()) -> dict:
+    rows = metric_query(
+        metric=metric,
+        assistant_ids=[assistant.pk],
+        date_from=tenant_today() - timedelta(days=30),
+        date_to=tenant_today(),
+        group_by=group_by,
+    )
+    return {tuple(r.dims.values()): r.value for r in rows}
+
+
+def test_reclustering_refreshes_the_rollups_by_intent(post_events, assistant) -> None:
+    texts = [text for _ in range(4) for group in INTENT_TEXTS.values() for text in group]
+    events = [
+        {
+            "id": f"ask-{n}",
+            "type": "message",
+            # Every other conversation three days back: the refresh must reach more than one day.
+            "timestamp": iso(timedelta(days=-3 * (n % 2), seconds=n)),
+            "conversation_id": f"ask-{n}",
+            "user_id": f"u{n % 9}",
+            "message_id": f"ask-{n}",
+            "role": "user",
+            "content": text,
+        }
+        for n, text in enumerate(texts)
+    ]
+    assert post_events(events).status_code == 200
+    # Nothing clustered yet: all 72 conversations are without an intent (0).
+    assert _counts(assistant, "conversations", ("intent",)) == {(0,): 72}
+
+    assert intents_recluster(assistant_id=assistant.pk) >= 3
+    by_intent = Counter(intent or 0 for intent in Conversation.objects.values_list("intent_id", flat=True))
+    assert len(by_intent) >= 3
+    assert sum(by_intent.values()) == 72
+    assert _counts(assistant, "conversations", ("intent",)) == {(k,): v for k, v in by_intent.items()}
+    refreshed = snapshot()
+    rollups_rebuild()
+    assert snapshot() == refreshed
+
+
+def test_erasure_refreshes_the_rollups_of_the_deleted_conversations(post_events, assistant) -> None:
+    gone_days_ago = 20
+    events = (
+        make_conversation("e1", "u-gone") + make_conversation("e2", "u-stays") + _late("e3", "u-gone", gone_days_ago)
+    )
+    assert post_events(events).status_code == 200
+    assert (_counts(assistant, "conversations"), _counts(assistant, "active_users")) == ({(): 3}, {(): 2})
+    old_day = tenant_today(timezone.now() - timedelta(days=gone_days_ago, minutes=10))
+    assert ActiveUser.objects.filter(day=old_day).count() == 1
+    assert UserFirstSeen.objects.count() == 2
+
+    end_user_erase(actor=None, user_id="u-gone")
+    assert (_counts(assistant, "conversations"), _counts(assistant, "active_users")) == ({(): 1}, {(): 1})
+    # The erased user's day-20 activity and first-seen row went with the conversations.
+    assert not ActiveUser.objects.filter(day=old_day).exists()
+    assert not ConversationRollup.objects.filter(day=old_day).exists()
+    assert UserFirstSeen.objects.count() == 1
+    erased = snapshot()
+    rollups_rebuild()
+    assert snapshot() == erased
+
+
+def test_retention_expiry_leaves_the_rollups_as_a_rebuild_makes_them(post_events, assistant) -> None:
+    assert post_events(make_conversation("r1", "u1") + _late("r2", "u2", 20)).status_code == 200
+    before = snapshot()
+    MaskingPolicy.objects.update(retention_days=10)
+    assert retention_apply().messages_expired == 1  # r2's message: content only, counts stay
+    assert Message.objects.filter(content="[expired]").count() == 1
+    assert snapshot() == before
+    rollups_rebuild()
+    assert snapshot() == before

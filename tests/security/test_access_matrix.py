@@ -55,7 +55,8 @@ _CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
 
 
 def route_path(route: str, args: dict[str, object]) -> str:
-    path = route.replace("^", "").replace("$", "")
+    # An optional trailing slash (`/?$`) is requested without it: the slashed form is the usual one.
+    path = route.replace("/?$", "").replace("^", "").replace("$", "")
     return "/" + _CONVERTER.sub(lambda m: str(args[m.group(1) or m.group(2)]), path)
 
 
@@ -155,7 +156,7 @@ def route_args(route: str, scene: Scene) -> dict[str, object]:
         ("metrics/<slug:slug>", "metric"),
         ("comparisons/releases/", "release"),
         *(
-            (f"{model}/<int:pk>/{verb}/", f"{model}-{verb}")
+            (f"{model}/(?P<pk>[0-9]+)/{verb}/?$", f"{model}-{verb}")
             for model in ("recommendations", "alerts")
             for verb in ("resolve", "dismiss")
         ),
@@ -243,11 +244,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "api/v1/comparisons/variants/"): "403 400 400 400 400 400 400 403 403",
     ("GET", "api/v1/comparisons/releases/<int:annotation_id>/"): "403 400 400 400 400 400 400 403 403",
     ("GET", "api/v1/recommendations/"): "403 200 200 200 200 200 200 403 403",
-    ("GET", "api/v1/recommendations/<int:pk>/resolve/"): "403 405 405 405 405 405 405 403 403",
-    ("GET", "api/v1/recommendations/<int:pk>/dismiss/"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/^v1/recommendations/(?P<pk>[0-9]+)/resolve/?$"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/^v1/recommendations/(?P<pk>[0-9]+)/dismiss/?$"): "403 405 405 405 405 405 405 403 403",
     ("GET", "api/v1/alerts/"): "403 200 200 200 200 200 200 403 403",
-    ("GET", "api/v1/alerts/<int:pk>/resolve/"): "403 405 405 405 405 405 405 403 403",
-    ("GET", "api/v1/alerts/<int:pk>/dismiss/"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/^v1/alerts/(?P<pk>[0-9]+)/resolve/?$"): "403 405 405 405 405 405 405 403 403",
+    ("GET", "api/^v1/alerts/(?P<pk>[0-9]+)/dismiss/?$"): "403 405 405 405 405 405 405 403 403",
     ("GET", "registry/audit/"): "302 200 403 403 403 200 403 302 302",
     ("GET", "registry/audit/export.csv"): "302 200 403 403 403 200 403 302 302",
     ("GET", "registry/"): "302 200 200 200 200 200 200 302 302",
@@ -305,11 +306,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "api/v1/recommendations/"): "403 405 405 405 405 405 405 403 403",
     # Findings are closed by admin, or owner/product/cx of the assistant's department (the reason
     # is optional, so an empty body closes); compliance and viewer read them only.
-    ("POST", "api/v1/recommendations/<int:pk>/resolve/"): "403 200 200 200 200 403 403 403 403",
-    ("POST", "api/v1/recommendations/<int:pk>/dismiss/"): "403 200 200 200 200 403 403 403 403",
+    ("POST", "api/^v1/recommendations/(?P<pk>[0-9]+)/resolve/?$"): "403 200 200 200 200 403 403 403 403",
+    ("POST", "api/^v1/recommendations/(?P<pk>[0-9]+)/dismiss/?$"): "403 200 200 200 200 403 403 403 403",
     ("POST", "api/v1/alerts/"): "403 405 405 405 405 405 405 403 403",
-    ("POST", "api/v1/alerts/<int:pk>/resolve/"): "403 200 200 200 200 403 403 403 403",
-    ("POST", "api/v1/alerts/<int:pk>/dismiss/"): "403 200 200 200 200 403 403 403 403",
+    ("POST", "api/^v1/alerts/(?P<pk>[0-9]+)/resolve/?$"): "403 200 200 200 200 403 403 403 403",
+    ("POST", "api/^v1/alerts/(?P<pk>[0-9]+)/dismiss/?$"): "403 200 200 200 200 403 403 403 403",
     ("POST", "registry/audit/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "registry/audit/export.csv"): "302 405 405 405 405 405 405 302 302",
     ("POST", "registry/"): "302 405 405 405 405 405 405 302 302",

@@ -280,6 +280,8 @@ class _DecisionViewSet(mixins.ListModelMixin, ScopedViewSet):
 
 
 _CLOSE_RESPONSES = {403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT}
+# The close routes are regexes (optional trailing slash, api/urls.py): name the id's type here.
+_CLOSE_PARAMETERS = [OpenApiParameter("id", int, OpenApiParameter.PATH)]
 
 
 @extend_schema_view(
@@ -290,11 +292,13 @@ _CLOSE_RESPONSES = {403: _FORBIDDEN, 404: _NOT_FOUND, 409: _CONFLICT}
     resolve=extend_schema(
         summary="Resolve a recommendation",
         request=DecisionCloseIn,
+        parameters=_CLOSE_PARAMETERS,
         responses={200: RecommendationOut, **_CLOSE_RESPONSES},
     ),
     dismiss=extend_schema(
         summary="Dismiss a recommendation (not raised again for 30 days)",
         request=DecisionCloseIn,
+        parameters=_CLOSE_PARAMETERS,
         responses={200: RecommendationOut, **_CLOSE_RESPONSES},
     ),
 )
@@ -320,11 +324,15 @@ class RecommendationViewSet(_DecisionViewSet):
         parameters=[*_DECISION_FILTERS, OpenApiParameter("kind", str, enum=ALERT_KINDS)],
     ),
     resolve=extend_schema(
-        summary="Resolve an alert", request=DecisionCloseIn, responses={200: AlertOut, **_CLOSE_RESPONSES}
+        summary="Resolve an alert",
+        request=DecisionCloseIn,
+        parameters=_CLOSE_PARAMETERS,
+        responses={200: AlertOut, **_CLOSE_RESPONSES},
     ),
     dismiss=extend_schema(
         summary="Dismiss an alert (not raised again for 30 days)",
         request=DecisionCloseIn,
+        parameters=_CLOSE_PARAMETERS,
         responses={200: AlertOut, **_CLOSE_RESPONSES},
     ),
 )

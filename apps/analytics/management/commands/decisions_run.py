@@ -29,5 +29,6 @@ class Command(BaseCommand):
             report = decisions_run(today=today)
         self.stdout.write(
             f"{org}: {report.assistants} assistants, {report.fired} fired, {report.created} new, "
-            f"{report.refreshed} refreshed, {report.suppressed} suppressed, {len(report.new_alert_ids)} new alerts"
+            f"{report.refreshed} refreshed, {report.suppressed} suppressed, {len(report.new_alert_ids)} new alerts, "
+            f"{len(report.new_recommendation_ids)} new recommendations"
         )

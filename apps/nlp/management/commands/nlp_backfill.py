@@ -3,6 +3,8 @@ from django_tenants.utils import schema_context
 from tqdm import tqdm
 
 from apps.conversations.models import Conversation
+from apps.conversations.selectors import assistant_spans
+from apps.conversations.services import record_change_notify
 from apps.nlp.services import intents_recluster, nlp_enrich_step
 from apps.registry.models import Assistant
 from apps.tenants.models import Organization
@@ -31,4 +33,8 @@ class Command(BaseCommand):
             bar.close()
             for assistant in Assistant.objects.order_by("name"):
                 n = intents_recluster(assistant_id=assistant.pk)
+                if not n:
+                    # Too few messages to cluster: nothing announced the annotations above to
+                    # the aggregates (a re-clustering does), so announce them here.
+                    record_change_notify(spans=assistant_spans(assistant_ids=[assistant.pk]))
                 self.stdout.write(f"{assistant.name}: {n} intents")
