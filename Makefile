@@ -1,4 +1,4 @@
-.PHONY: run test test-slow lint format bench
+.PHONY: run test test-slow lint format bench screenshots
 
 run:  ## set up everything, seed the demo organization, start web + worker
 	./scripts/run.sh
@@ -17,3 +17,6 @@ format:
 
 bench:  ## performance figures quoted in the README
 	.venv/bin/python tests/benchmarks/ingest.py
+
+screenshots:  ## PNGs of every dashboard page on the demo organization, into docs/screenshots/
+	./scripts/screenshots.sh

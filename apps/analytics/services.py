@@ -11,11 +11,13 @@ into the ``INSERT … SELECT … GROUP BY`` statements that aggregate them.
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.db.models import (
     BooleanField,
@@ -376,6 +378,27 @@ def _statement(template: str, *, facts: models.QuerySet | None = None, assistant
     return sql.SQL(template).format(**names)
 
 
+_VERSION_KEY = "analytics:rollups-version"
+
+
+def rollups_version() -> str:
+    """An opaque token that changes whenever this organization's rollups change (the cache key
+    is per tenant): readers may cache what they computed from the rollups under it."""
+    version = cache.get(_VERSION_KEY)
+    if version is None:
+        cache.add(_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(_VERSION_KEY) or "unversioned"
+    return str(version)
+
+
+def rollups_version_bump() -> None:
+    """Invalidate what readers cached from this organization's rollups."""
+    # Now (this transaction's own later reads) and again at commit (what another process cached
+    # in between, from the rows before the commit, is never read again).
+    cache.set(_VERSION_KEY, uuid.uuid4().hex, None)
+    transaction.on_commit(lambda: cache.set(_VERSION_KEY, uuid.uuid4().hex, None))
+
+
 def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> int:
     """Recompute every rollup row of the given (assistant, day) pairs; returns how many pairs."""
     wanted = sorted(set(pairs))
@@ -430,6 +453,7 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
         cursor.execute(_statement(_AFFECTED_USERS, table=ActiveUser))
         cursor.execute(_statement(_FIRST_SEEN_DELETE, first_seen=UserFirstSeen))
         cursor.execute(_statement(_FIRST_SEEN, table=ActiveUser, first_seen=UserFirstSeen))
+        rollups_version_bump()
     return len(wanted)
 
 
@@ -489,6 +513,7 @@ def rollups_rebuild(*, assistant_ids: list[int] | None = None, now: datetime | N
     with transaction.atomic():
         for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, UserFirstSeen):
             model.objects.filter(assistant_id__in=ids).delete()
+        rollups_version_bump()
         convs = Conversation.objects.filter(assistant_id__in=ids).order_by()
         pairs = _days(convs, "assistant_id", "started_at")
         pairs |= _days(

@@ -10,6 +10,7 @@ can link to the conversations behind it. Charts are Apache ECharts options rende
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from collections.abc import Callable, Sequence
@@ -17,10 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
 
+from apps.analytics.definitions import min_sample
 from apps.analytics.engine import METRICS, MetricRow
-from apps.analytics.privacy import metric_query_for
+from apps.analytics.privacy import metric_query_for, small_cut_threshold_for
+from apps.analytics.services import rollups_version
 from apps.conversations.models import Conversation
 from apps.dashboards.scope import Scope
 
@@ -74,17 +79,38 @@ def metric(
     usable = {k: v for k, v in wanted.items() if k in spec.dimensions}
     if not scope.assistants:
         return MetricResult(rows=[])
-    rows = metric_query_for(
-        user=scope.user,
-        metric=slug,
-        assistant_ids=scope.assistant_ids,
-        date_from=scope.date_from,
-        date_to=scope.date_to,
-        group_by=[g for g in group_by if g in spec.dimensions],
-        interval=interval,
-        filters=usable,
-    )
+    query: dict[str, Any] = {
+        "metric": slug,
+        "assistant_ids": sorted(scope.assistant_ids),
+        "date_from": scope.date_from,
+        "date_to": scope.date_to,
+        "group_by": [g for g in group_by if g in spec.dimensions],
+        "interval": interval,
+        "filters": dict(sorted(usable.items())),
+    }
+    rows = _cached(scope, query, lambda: metric_query_for(user=scope.user, **query))
     return MetricResult(rows=rows, ignored_filters=tuple(sorted(set(wanted) - set(usable))))
+
+
+def _cached(scope: Scope, query: dict[str, Any], compute: Callable[[], list[MetricRow]]) -> list[MetricRow]:
+    """Metric rows cached per organization until its rollups change (``rollups_version``).
+
+    Pages repeat the same reads (a KPI's sparkline is the chart above it; every visitor of the
+    Portfolio asks the same thing), and rollups change only when a batch is enriched. The key
+    holds everything the answer depends on: the query, the privacy threshold of this user's
+    roles, the minimum sample, and the assistants' last edit (ROI reads their business inputs).
+    """
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return compute()
+    edited = max((a.updated_at for a in scope.assistants), default=None)
+    basis = repr((rollups_version(), small_cut_threshold_for(scope.user), min_sample(), edited, query))
+    key = "dashboards:metric:" + hashlib.sha256(basis.encode()).hexdigest()
+    rows = cache.get(key)
+    if rows is None:
+        rows = compute()
+        cache.set(key, rows, seconds)
+    return rows
 
 
 def total(scope: Scope, slug: str, **kwargs: Any) -> MetricRow | None:

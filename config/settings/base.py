@@ -367,3 +367,10 @@ TESSERA_FINDING_HASH_KEY = env_str("TESSERA_FINDING_HASH_KEY", "")
 # Four-eyes unmasking: an approval reveals the value once, and only within this many seconds of
 # being granted; after that (or after its one use) the requester must ask again.
 UNMASK_APPROVAL_TTL_SECONDS = env_int("UNMASK_APPROVAL_TTL_SECONDS", 3600)
+
+# --- Dashboards (docs/dashboards.md) -------------------------------------------------------
+# Metric reads of the pages are cached until the organization's rollups change (and at most
+# this long); 0 turns the cache off.
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 600)
+# Where links in e-mails (the weekly digest) point: {domain} is the organization's domain.
+TESSERA_PUBLIC_URL_TEMPLATE = env_str("TESSERA_PUBLIC_URL_TEMPLATE", "http://{domain}:8000")

@@ -20,3 +20,7 @@ API_AUTH_FAILURE_LIMIT = 1_000_000
 # Nothing runs collectstatic before the tests: WhiteNoise looks files up per request instead of
 # indexing a STATIC_ROOT that does not exist (and warning about it).
 WHITENOISE_AUTOREFRESH = True
+
+# Tests write rollups inside transactions that roll back, in one Redis shared by the session:
+# the page cache stays off except where a test turns it on to check its invalidation.
+DASHBOARD_CACHE_SECONDS = 0

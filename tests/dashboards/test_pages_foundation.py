@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.dashboards.conftest import JUNE, DashWorld
+from apps.analytics.services import rollups_rebuild
+from tests.dashboards.conftest import JUNE, NOW, DashWorld, _conversation
 from tests.factories import AssistantFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +133,16 @@ def test_the_navigation_shows_exactly_the_pages_of_the_users_roles(dash_world: D
     assert not set(hidden) & set(nav)
     assert nav["Summary"]["current"] is True
     assert response.content.count(b'aria-current="page"') == 1
+
+
+def test_cached_page_numbers_change_as_soon_as_the_rollups_change(dash_world: DashWorld, settings) -> None:
+    settings.DASHBOARD_CACHE_SECONDS = 600
+    client = dash_world.client("admin")
+    first = client.get("/dashboards/summary/", JUNE)
+    assert {k.label: k.display for k in first.context["kpis"]}["Conversations"] == "25"
+    # One more Sales conversation, folded in by the rollups as enrichment would: the next page
+    # view must not serve the cached 25.
+    _conversation(dash_world.sales_bot, datetime(2026, 6, 6, 10, 0, tzinfo=UTC), "s9", "copy")
+    rollups_rebuild(now=NOW)
+    second = client.get("/dashboards/summary/", JUNE)
+    assert {k.label: k.display for k in second.context["kpis"]}["Conversations"] == "26"
