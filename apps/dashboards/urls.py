@@ -1,9 +1,12 @@
 from django.urls import path
 
 from apps.dashboards import views
+from apps.dashboards.portfolio import department_view, portfolio_view
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("summary/", views.summary_view, name="summary"),
+    path("portfolio/", portfolio_view, name="portfolio"),
+    path("department/", department_view, name="department"),
 ]
