@@ -63,9 +63,11 @@ def render_dashboard(
         raise PermissionDenied(f"The {title} page is not open to your roles.")
     result = scope_from_request(request, user=user)
     context: dict[str, Any] = {"form": result.form, "page_form": page_form, "page_title": title, "scope": None}
+    # The filter bar swaps only the body (htmx), a 400 with its errors included.
+    partial = getattr(request, "htmx", False) and request.htmx.target == "dashboard-body"  # type: ignore[attr-defined]
     page_form_ok = page_form is None or page_form.is_valid()  # validated even beside a bad bar: all errors at once
     if result.scope is None or not page_form_ok:
-        return render(request, template, context, status=400)
+        return render(request, f"{template}#body" if partial else template, context, status=400)
     scope = result.scope
     if page_form is not None:
         names = tuple(page_form.fields)
@@ -79,7 +81,7 @@ def render_dashboard(
             if table.id == export:
                 return table.csv_response(filename=title.lower().replace(" ", "-"))
         raise Http404(f"No table {export!r} on this page.")
-    if getattr(request, "htmx", False) and request.htmx.target == "dashboard-body":  # type: ignore[attr-defined]
+    if partial:
         return render(request, f"{template}#body", context)
     return render(request, template, context)
 

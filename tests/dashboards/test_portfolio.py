@@ -219,6 +219,17 @@ def test_an_unknown_vendor_or_model_is_a_400_naming_it(world: PortWorld, params,
     assert "assistants_table" not in response.context
 
 
+def test_a_bad_filter_swapped_in_by_htmx_is_the_body_with_its_error(world: PortWorld) -> None:
+    response = world.dash.client("admin").get(
+        PORTFOLIO, {"vendor": "nope"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="dashboard-body"
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="dashboard-body">')
+    assert "<html" not in body
+    assert "vendor: Select a valid choice. nope is not one of the available choices." in body
+
+
 def test_portfolio_csv_export_keeps_the_page_filters(world: PortWorld) -> None:
     response = world.dash.client("admin").get(PORTFOLIO, {**JUNE, "vendor": "anthropic", "export": "assistants"})
     assert response.status_code == 200
@@ -326,6 +337,13 @@ def test_owner_cannot_pick_another_department(world: PortWorld) -> None:
     response = world.dash.client("owner").get(DEPARTMENT, {**JUNE, "department": world.dash.sales.pk})
     assert response.status_code == 400
     assert "department" in response.context["form"].errors
+    assert b"Sales bot" not in response.content
+
+
+def test_owner_cannot_open_another_departments_assistant(world: PortWorld) -> None:
+    response = world.dash.client("owner").get(DEPARTMENT, {**JUNE, "assistant": world.dash.sales_bot.pk})
+    assert response.status_code == 400
+    assert "assistant" in response.context["form"].errors
     assert b"Sales bot" not in response.content
 
 
