@@ -10,9 +10,10 @@ swaps it), and every malformed filter a 400 with the filter bar's own errors.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -52,22 +53,35 @@ def render_dashboard(
     roles: Iterable[str],
     build: Callable[[Scope], dict[str, Any]],
     title: str,
+    page_form: forms.Form | None = None,
 ) -> HttpResponse:
+    """``page_form`` holds a page's own filters (bound to ``request.GET``): drawn in the filter bar,
+    a 400 with its errors when invalid like the bar's own, and kept in the page's links and exports.
+    ``build`` reads its ``cleaned_data``."""
     user = request_user(request)
     if not has_role(user, *roles):
         raise PermissionDenied(f"The {title} page is not open to your roles.")
     result = scope_from_request(request, user=user)
-    context: dict[str, Any] = {"form": result.form, "page_title": title, "scope": result.scope}
-    if result.scope is None:
-        return render(request, template, context, status=400)
-    context.update(build(result.scope))
+    context: dict[str, Any] = {"form": result.form, "page_form": page_form, "page_title": title, "scope": None}
+    # The filter bar swaps only the body (htmx), a 400 with its errors included.
+    partial = getattr(request, "htmx", False) and request.htmx.target == "dashboard-body"  # type: ignore[attr-defined]
+    page_form_ok = page_form is None or page_form.is_valid()  # validated even beside a bad bar: all errors at once
+    if result.scope is None or not page_form_ok:
+        return render(request, f"{template}#body" if partial else template, context, status=400)
+    scope = result.scope
+    if page_form is not None:
+        names = tuple(page_form.fields)
+        own = tuple((k, v) for k in names for v in request.GET.getlist(k) if v != "")
+        scope = replace(scope, params=scope.params + own, page_filters=names)
+    context["scope"] = scope
+    context.update(build(scope))
     export = request.GET.get("export")
     if export:
         for table in _tables(context):
             if table.id == export:
                 return table.csv_response(filename=title.lower().replace(" ", "-"))
         raise Http404(f"No table {export!r} on this page.")
-    if getattr(request, "htmx", False) and request.htmx.target == "dashboard-body":  # type: ignore[attr-defined]
+    if partial:
         return render(request, f"{template}#body", context)
     return render(request, template, context)
 

@@ -112,6 +112,9 @@ class Scope:
     assistants: tuple[Assistant, ...]
     filters: Mapping[str, str]  # engine dimension → value
     params: tuple[tuple[str, str], ...] = field(default=())  # the URL's filters, for links
+    # A page's own filters (``render_dashboard(page_form=...)``, e.g. the portfolio's vendor): kept
+    # in the page's links and exports, dropped from explorer links (the explorer does not know them).
+    page_filters: tuple[str, ...] = field(default=())
 
     @property
     def assistant_ids(self) -> list[int]:
@@ -137,7 +140,7 @@ class Scope:
 
     def explorer_url(self, **extra: Any) -> str:
         """The conversations behind a number, with this page's filters and ``extra`` ones."""
-        qs = self.query(drop=("interval", "export"), **extra)
+        qs = self.query(drop=("interval", "export", *self.page_filters), **extra)
         return f"{EXPLORER_URL}?{qs}" if qs else EXPLORER_URL
 
 

@@ -1,10 +1,13 @@
 from django.urls import path
 
 from apps.dashboards import views
+from apps.dashboards.portfolio import department_view, portfolio_view
 
 app_name = "dashboards"
 
 urlpatterns = [
     path("summary/", views.summary_view, name="summary"),
     path("digest/", views.digest_view, name="digest"),
+    path("portfolio/", portfolio_view, name="portfolio"),
+    path("department/", department_view, name="department"),
 ]

@@ -135,7 +135,7 @@ def fmt_value(slug: str, value: float | None) -> str:
     if unit == "ratio" and slug != "roi":
         return f"{value * 100:.1f}%"
     if slug == "roi":
-        return f"{value * 100:+.0f}%"
+        return f"{value * 100:+,.0f}%"
     if unit == "usd":
         return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
     if unit == "ms":
@@ -188,6 +188,11 @@ class Cell:
     sort: Any = None  # the raw value for sorting (defaults to the text)
     tone: str = ""  # good | bad | ""
     title: str = ""  # a tooltip, e.g. the numerator/denominator behind a rate
+    spark: dict[str, Any] | None = None  # an inline sparkline (``sparkline(...)``) drawn beside the text
+
+    @property
+    def spark_json(self) -> str:
+        return json.dumps(self.spark) if self.spark else ""
 
 
 @dataclass
