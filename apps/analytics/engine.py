@@ -327,6 +327,9 @@ def _return_rate(days: int) -> Callable[[Query], list[MetricRow]]:
             params[f"f{i}"] = values
         dim_cols = sql.SQL("").join(sql.SQL(", a.{}").format(d) for d in dims)
         p_dims = sql.SQL("").join(sql.SQL(", p.{}").format(d) for d in dims)
+        # "Active again" within the same cut: a row grouped by feature (or assistant, variant …)
+        # must equal the same query filtered to that value, so the next period matches the dims too.
+        same_cut = sql.SQL("").join(sql.SQL(" AND n.{d} = p.{d}").format(d=d) for d in dims)
         # Every day of the next period [p + len, p + 2 len) starts the period p + len, so "active again"
         # is a join on (period start, user) — one hash join instead of a scan per user and period.
         statement = sql.SQL(
@@ -334,12 +337,19 @@ def _return_rate(days: int) -> Callable[[Query], list[MetricRow]]:
             WITH a AS MATERIALIZED (SELECT a.* FROM {table} a WHERE {where}
                                     AND a.day >= %(from)s AND a.day < %(to)s::date + 2 * %(len)s),
             p AS (SELECT DISTINCT {start} AS p, a.user_key{dim_cols} FROM a WHERE a.day <= %(to)s),
-            n AS (SELECT DISTINCT {start} AS p, a.user_key FROM a)
+            n AS (SELECT DISTINCT {start} AS p, a.user_key{dim_cols} FROM a)
             SELECT p.p{p_dims}, count(*), count(n.user_key)
-            FROM p LEFT JOIN n ON n.user_key = p.user_key AND n.p = p.p + %(len)s
+            FROM p LEFT JOIN n ON n.user_key = p.user_key AND n.p = p.p + %(len)s{same_cut}
             GROUP BY p.p{p_dims}
             """
-        ).format(table=table, where=sql.SQL(" AND ").join(where), start=start, dim_cols=dim_cols, p_dims=p_dims)
+        ).format(
+            table=table,
+            where=sql.SQL(" AND ").join(where),
+            start=start,
+            dim_cols=dim_cols,
+            p_dims=p_dims,
+            same_cut=same_cut,
+        )
         with connection.cursor() as cursor:
             cursor.execute(statement, params)
             fetched = cursor.fetchall()

@@ -7,7 +7,7 @@ computes a metric or a test, it only chooses the windows and arms and checks who
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -104,11 +104,20 @@ def comparison_row(comparison: Comparison, a_key: str, b_key: str) -> dict[str, 
 
 
 def variant_comparisons(
-    *, user: User, spec: MetricSpec, assistant_id: int, date_from: date, date_to: date
+    *,
+    user: User,
+    spec: MetricSpec,
+    assistant_id: int,
+    date_from: date,
+    date_to: date,
+    filters: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Every pair of variants of one assistant (METRICS.md "A/B"); conversations and outputs
-    without a variant (``''``) are no arm."""
+    without a variant (``''``) are no arm. ``filters`` narrows both arms alike (e.g. one feature:
+    a page filtered to a feature compares its variants there, not over the whole assistant)."""
     comparable_metric(spec)
+    if filters and "variant" in filters:
+        raise ApplicationError("a variant comparison cannot be filtered by variant")
     # Through privacy mode: an arm of fewer than k people has no numbers, so it compares as
     # "not enough data" instead of revealing them.
     rows = metric_query_for(
@@ -118,6 +127,7 @@ def variant_comparisons(
         date_from=date_from,
         date_to=date_to,
         group_by=["variant"],
+        filters=filters,
     )
     rates = {row.dims["variant"]: _rate(row, spec.slug) for row in rows if row.dims.get("variant")}
     pairs = compare_variants(rates, higher_is_better=spec.slug not in LOWER_IS_BETTER)

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models import Count, Value
@@ -60,6 +62,36 @@ _CONVERSATION_DIMS: dict[str, Any] = {
 }
 
 CutKey = tuple[date | None, tuple[Any, ...]]
+T = TypeVar("T")
+
+# One page reads the same cut many times: a KPI's total beside the chart of the same metric, and
+# the people behind every metric of one cut (privacy counts them per metric). Inside
+# ``reads_cached()`` each distinct read runs once; outside it (the API, tasks) nothing is kept, so
+# a number is never older than the request that shows it.
+_READS: ContextVar[dict[Hashable, Any] | None] = ContextVar("analytics_reads", default=None)
+
+
+@contextmanager
+def reads_cached() -> Iterator[None]:
+    """Within the block, identical metric reads (and privacy's people counts) run once."""
+    token = _READS.set({})
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+
+
+def _cached(key: Hashable, compute: Callable[[], T]) -> T:
+    cache = _READS.get()
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _frozen(filters: Mapping[str, Any] | None) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list | tuple) else v) for k, v in (filters or {}).items()))
 
 
 def suppression_reason(min_people: int) -> str:
@@ -93,7 +125,7 @@ def analytics_settings_update(*, actor: User, changes: Mapping[str, Any]) -> Ana
 
 def small_cut_threshold_for(user: User | None) -> int | None:
     """The k below which this person may not see a cut, or None when they see every cut."""
-    current = analytics_settings_get()
+    current = _cached("settings", analytics_settings_get)
     if not current.privacy_mode or can_see_small_cuts(user):
         return None
     return int(current.min_people)
@@ -164,11 +196,15 @@ def _people_per_cut(
         "date_to": date_to,
         "interval": interval,
     }
+    cut = ("people", tuple(assistant_ids), date_from, date_to, tuple(group_by), interval, _frozen(filters))
     if "intent" in group_by or "intent" in filters:
-        people = _people_by_intent(group_by=group_by, filters=filters, **window)
+        people = _cached(cut, lambda: _people_by_intent(group_by=group_by, filters=filters, **window))
     else:
         people = defaultdict(int)
-        users = metric_query(metric="active_users", group_by=group_by, filters=dict(filters), sample=1, **window)
+        users = _cached(
+            cut,
+            lambda: metric_query(metric="active_users", group_by=group_by, filters=dict(filters), sample=1, **window),
+        )
         for r in users:
             people[_key(r.period, r.dims, group_by)] = int(r.value or 0)
     return [people.get(_key(row.period, row.dims, group_by), 0) for row in rows]
@@ -246,6 +282,14 @@ def metric_query_for(
         "interval": interval,
         "filters": filters,
     }
+    key = (
+        "metric", user.pk if user is not None else None, metric, tuple(assistant_ids), date_from, date_to,
+        tuple(group_by), interval, _frozen(filters), sample,
+    )  # fmt: skip
+    return list(_cached(key, lambda: _metric_query_for(user=user, sample=sample, query=query)))
+
+
+def _metric_query_for(*, user: User | None, sample: int | None, query: dict[str, Any]) -> list[MetricRow]:
     rows = metric_query(sample=sample, **query)
     k = small_cut_threshold_for(user)
     if k is None:

@@ -2,6 +2,7 @@ from django.urls import path
 
 from apps.dashboards import views
 from apps.dashboards.portfolio import department_view, portfolio_view
+from apps.dashboards.product import product_view
 
 app_name = "dashboards"
 
@@ -10,4 +11,5 @@ urlpatterns = [
     path("digest/", views.digest_view, name="digest"),
     path("portfolio/", portfolio_view, name="portfolio"),
     path("department/", department_view, name="department"),
+    path("product/", product_view, name="product"),
 ]

@@ -254,6 +254,15 @@ def test_return_rates_and_cohorts(world) -> None:
     assert cohorts[0].extra["active"] == {1: 1, 4: 1}  # u1 in week +1, u2 in week +4
 
 
+def test_a_grouped_return_rate_counts_a_return_within_the_same_cut(world) -> None:
+    # Variant b: Jun 1 {u3 u1}; u1 comes back on Jun 8 and 9, but to variant a: not a return to b.
+    # Each grouped row equals the query filtered to its value.
+    grouped = {r.dims["variant"]: nd(r) for r in q(world, "return_rate_7d", group_by=["variant"])}
+    assert grouped == {"a": (1, 5), "b": (0, 2)}
+    for variant, counts in grouped.items():
+        assert nd(one(world, "return_rate_7d", filters={"variant": variant})) == counts
+
+
 def test_day1_adoption(world) -> None:
     row = one(world, "day1_adoption")
     assert nd(row) == (3, 20)

@@ -17,11 +17,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from apps.analytics.engine import metric_query
 from apps.analytics.privacy import (
     analytics_settings_get,
     analytics_settings_update,
     metric_query_for,
+    reads_cached,
     suppression_reason,
 )
 from apps.analytics.services import rollups_rebuild
@@ -139,6 +143,27 @@ def test_k_is_a_setting(world) -> None:
     _shown(_rows(world, admin, group_by=["language"])[(None, ("es",))], 1.0, 4, 4)
     analytics_settings_update(actor=admin, changes={"min_people": 6})
     _hidden(_rows(world, admin, group_by=["language"])[(None, ("en",))], k=6)
+
+
+def test_a_page_reads_each_cut_once_and_nothing_outlives_it(world, django_assert_num_queries) -> None:
+    viewer = UserFactory(roles=["viewer"])
+    with reads_cached():
+        first = _rows(world, viewer, group_by=["language"])
+        with django_assert_num_queries(0):
+            again = _rows(world, viewer, group_by=["language"])
+        # Another metric of the same cut reads its own rows (what the bare engine reads), not the
+        # settings and the people behind the cut again.
+        with CaptureQueriesContext(connection) as engine_only:
+            metric_query(metric="edit_rate", assistant_ids=[world["assistant"].pk], group_by=["language"], **JUN)
+        with CaptureQueriesContext(connection) as cached:
+            _rows(world, viewer, metric="edit_rate", group_by=["language"])
+        assert len(cached) == len(engine_only)
+    assert again == first
+    _shown(again[(None, ("en",))], 1.0, 10, 10)
+    _hidden(again[(None, ("es",))])
+    # Outside the block every read is fresh: k raised to 6 hides the 5 en people at once.
+    analytics_settings_update(actor=UserFactory(roles=["admin"]), changes={"min_people": 6})
+    _hidden(_rows(world, viewer, group_by=["language"])[(None, ("en",))], k=6)
 
 
 def test_settings_default_to_privacy_on_with_five_people(alpha) -> None:

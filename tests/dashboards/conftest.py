@@ -20,6 +20,7 @@ from django.test import Client
 
 from apps.accounts.models import User
 from apps.analytics.services import rollups_rebuild
+from apps.nlp.models import Intent
 from apps.registry.models import Assistant, Department
 from tests.conftest import ALPHA
 from tests.factories import (
@@ -50,20 +51,35 @@ class DashWorld:
         return client
 
 
-def _conversation(assistant: Assistant, start: datetime, user: str, action: str, variant: str = "a") -> None:
+def _conversation(
+    assistant: Assistant,
+    start: datetime,
+    user: str,
+    action: str | None,
+    variant: str = "a",
+    *,
+    feature: str = "",
+    intent: Intent | None = None,
+    delay: int = 2,
+) -> None:
+    """One user message and one output acted on ``delay`` seconds later (no output: ``action=None``)."""
     conv = ConversationFactory(
         assistant=assistant,
         user_id=user,
         started_at=start,
         last_event_at=start + timedelta(minutes=2),
         variant=variant,
+        feature=feature,
+        intent=intent,
         language="en",
         user_department="Staff",
         user_messages=1,
     )
     MessageFactory(conversation=conv, role="user", ts=start)
+    if action is None:
+        return
     output = MessageFactory(conversation=conv, role="assistant", ts=start + timedelta(seconds=10), latency_ms=300)
-    ActionFactory(message=output, action=action, ts=output.ts + timedelta(seconds=2))
+    ActionFactory(message=output, action=action, ts=output.ts + timedelta(seconds=delay))
 
 
 @pytest.fixture
