@@ -255,6 +255,7 @@ ASSISTANTS: tuple[AssistantSpec, ...] = (
         system_tokens=500,
         minutes_saved_per_task=Decimal("4"),
         hourly_cost=Decimal("38"),
+        fixed_monthly_cost=Decimal("150"),  # the helpdesk plug-in's licence
         price_per_1k_tokens=Decimal("0.004"),
     ),
     AssistantSpec(
@@ -282,6 +283,7 @@ ASSISTANTS: tuple[AssistantSpec, ...] = (
         hourly_cost=Decimal("70"),
         cost_per_human_contact=Decimal("25"),
         deflection_share=Decimal("0.5"),
+        fixed_monthly_cost=Decimal("250"),  # the BI connector's licence
         price_per_1k_tokens=Decimal("0.006"),
     ),
     AssistantSpec(
