@@ -44,7 +44,6 @@ from apps.analytics.rules import UNDETECTED_LANGUAGES, Decision, language_gaps
 from apps.analytics.selectors import UNKNOWN_LANGUAGE, LanguageRow, success_and_rephrase_by_language
 from apps.analytics.services import tenant_today, tenant_tz
 from apps.dashboards.cx_selectors import (
-    OUTCOME_LABELS,
     FrustratedUser,
     JourneyConversation,
     ignored_filters,
@@ -83,7 +82,7 @@ HOTSPOTS = 10
 OUTREACH_MIN_FRUSTRATED = 2
 OUTREACH_ROWS = 1000  # the page scrolls them; the CSV export holds the same rows
 JOURNEY_ROWS = 500
-DROP_OFF_BUCKETS = 10  # turns 1..9 shown one by one, then "10 or more"
+DROP_OFF_BUCKETS = 10  # turns 1..9 one bar each, then one bar "turn 10 or later"
 
 METRIC_LABELS = {
     "frustration_rate": "frustration rate",
@@ -222,15 +221,14 @@ def drop_off_chart(scope: Scope) -> Chart:
         for turn, count in histogram.items():
             buckets[min(turn, DROP_OFF_BUCKETS)] += count
         href = scope.explorer_url(outcome="abandoned")
-        for turn in range(1, max(buckets) + 1):
+        for turn in range(min(1, *buckets), max(buckets) + 1):
             label = f"turn {turn}" if turn < DROP_OFF_BUCKETS else f"turn {DROP_OFF_BUCKETS} or later"
             table.rows.append([Cell(text=label, href=href), Cell(text=f"{buckets[turn]:,}", sort=buckets[turn])])
         assert row is not None
         if row_state(row) == "ok" and row.value is not None:
-            description = (
-                f"{n:,} abandoned conversations; half gave up by turn {row.value:.0f}"
-                f" (90% by turn {row.extra.get('p90', row.value):.0f})."
-            )
+            median, p90 = int(row.value), int(row.extra.get("p90", row.value))
+            tail = f", 90% by turn {p90}" if p90 != median else ""
+            description = f"{n:,} abandoned conversations; half of them ended by turn {median}{tail}."
         else:
             description = f"{n:,} abandoned conversations: not enough data for a median (n = {n})."
     chart = bar_chart("drop-off", "Last user turn before abandoning", table, horizontal=False)
@@ -485,7 +483,7 @@ def _language_row(
     lead = [Cell(text=assistant_name, href=scope.explorer_url(assistant=assistant_id)), Cell(text=name, href=href)]
     if hidden(row.language):
         reason = suppression_reason(k or 5)
-        return [*lead, *[Cell(text=reason) for _ in LANGUAGE_COLUMNS[2:-1]], Cell(text=reason)], 0
+        return [*lead, Cell(text=reason), *[Cell(text="—") for _ in LANGUAGE_COLUMNS[3:-1]], Cell(text=reason)], 0
     numbers = [
         Cell(text=f"{row.conversations:,}", href=href, sort=row.conversations),
         _rate_text(row.success, href),
@@ -794,7 +792,7 @@ def _journey_chart(conversations: Sequence[JourneyConversation], table: Table) -
                 "color": NEUTRAL,
                 "markLine": {
                     "symbol": "none",
-                    "label": {"formatter": "frustrated", "position": "insideEndTop"},
+                    "label": {"formatter": "frustrated", "position": "insideStartTop"},
                     "lineStyle": {"type": "dashed", "color": BAD},
                     "data": [{"yAxis": 0.5}],
                 },
@@ -875,7 +873,6 @@ def user_journey_build(scope: Scope, *, user_id: str) -> dict[str, Any]:
         "assistants_table": _assistants_table(journey_scope, user_id, conversations),
         "journey_chart": _journey_chart(conversations, table),
         "journey_table": table,
-        "outcome_labels": OUTCOME_LABELS,
     }
 
 
