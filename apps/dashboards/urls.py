@@ -3,6 +3,7 @@ from django.urls import path
 from apps.dashboards import views
 from apps.dashboards.portfolio import department_view, portfolio_view
 from apps.dashboards.product import product_view
+from apps.dashboards.cx import cx_view, user_journey_view
 
 app_name = "dashboards"
 
@@ -12,4 +13,6 @@ urlpatterns = [
     path("portfolio/", portfolio_view, name="portfolio"),
     path("department/", department_view, name="department"),
     path("product/", product_view, name="product"),
+    path("cx/", cx_view, name="cx"),
+    path("users/", user_journey_view, name="user_journey"),
 ]

@@ -273,6 +273,9 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "dashboards/portfolio/"): "302 200 403 403 403 403 403 302 302",
     ("GET", "dashboards/department/"): "302 200 200 403 403 403 403 302 302",
     ("GET", "dashboards/product/"): "302 200 200 200 403 403 403 302 302",
+    ("GET", "dashboards/cx/"): "302 200 403 403 200 403 403 302 302",
+    # Without ?user= the journey page is a lookup form; a viewer may not open journeys.
+    ("GET", "dashboards/users/"): "302 200 200 200 200 200 403 302 302",
     ("GET", "healthz"): "200 200 200 200 200 200 200 200 200",
     ("GET", "accounts/logout/"): "405 405 405 405 405 405 405 405 405",
     ("POST", ""): "302 200 200 200 200 200 200 302 302",
@@ -281,6 +284,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "dashboards/portfolio/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "dashboards/department/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "dashboards/product/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "dashboards/cx/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "dashboards/users/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "accounts/login/"): "200 200 200 200 200 200 200 200 200",
     ("POST", "accounts/password/"): "302 200 200 200 200 200 200 302 302",
     ("POST", "accounts/password/done/"): "302 405 405 405 405 405 405 302 302",
