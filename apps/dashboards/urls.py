@@ -1,9 +1,9 @@
 from django.urls import path
 
 from apps.dashboards import views
+from apps.dashboards.cx import cx_view, user_journey_view
 from apps.dashboards.portfolio import department_view, portfolio_view
 from apps.dashboards.product import product_view
-from apps.dashboards.cx import cx_view, user_journey_view
 
 app_name = "dashboards"
 
