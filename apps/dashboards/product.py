@@ -453,9 +453,14 @@ class Verdict:
     href: str | None
 
 
+def _arm_brief(arm: Mapping[str, Any]) -> str:
+    if not arm["enough_data"]:
+        return f"{arm['key']} {_arm_rate(arm)}"
+    return f"{arm['key']} {_arm_rate(arm)} of {arm['denominator']:,}"
+
+
 def _arms(row: Mapping[str, Any]) -> str:
-    a, b = row["a"], row["b"]
-    return f"{a['key']} {_arm_rate(a)} of {a['denominator']:,} vs {b['key']} {_arm_rate(b)} of {b['denominator']:,}"
+    return f"{_arm_brief(row['a'])} vs {_arm_brief(row['b'])}"
 
 
 @dataclass

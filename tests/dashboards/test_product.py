@@ -127,6 +127,10 @@ def test_ab_results_state_the_winner_with_its_interval_and_test(ab: AbWorld) -> 
     assert rows["tasks with 3+ regenerations"][10:] == ["none", "no significant difference yet (p = 1.00)"]
     # Nobody rated anything.
     assert rows["thumbs up"][11] == "not enough data (n = 0 / 0; at least 5 per arm)"
+    verdicts = {v.what: v for v in response.context["ab_verdicts"]}
+    assert verdicts["acceptance"].arms == "a 75.0% of 12 vs b 25.0% of 12"
+    assert verdicts["thumbs up"].arms == "a not enough data (n = 0) vs b not enough data (n = 0)"
+    assert verdicts["thumbs up"].href is None
     # The headline states the acceptance and resolution winners, first on the page.
     texts = [h.text for h in response.context["headlines"]]
     assert texts[0] == verdict
