@@ -193,13 +193,14 @@ def identity_map_replace(*, actor: User | None, text: str) -> IdentityMapReport:
 
 
 def _identity_kind(identity: str) -> tuple[str | None, str]:
-    if any(ch.isdigit() for ch in identity) and ("." in identity or ":" in identity) and "@" not in identity:
+    if not identity:
+        return None, "empty identity"
+    looks_like_address = "/" in identity or all(ch in "0123456789abcdefABCDEF.:" for ch in identity)
+    if looks_like_address and any(ch.isdigit() for ch in identity):
         try:
             return IdentityKind.CIDR, str(ipaddress.ip_network(identity, strict=False))
         except ValueError:
-            pass
-    if not identity:
-        return None, "empty identity"
+            return None, f"not an IP address or network: {identity!r}"
     return IdentityKind.USER, identity.lower()
 
 
