@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CATALOG_PATH = DATA_DIR / "ai_services.csv"
@@ -107,7 +108,7 @@ class HostMatcher:
     """Host name → service key, by a reversed-label dictionary walk (see the module docstring)."""
 
     def __init__(self, rules: Iterable[tuple[str, str]]) -> None:
-        self._root: dict[str, dict] = {}
+        self._root: dict[str, Any] = {}
         for rule, key in rules:
             self.add(rule, key)
 
@@ -115,7 +116,7 @@ class HostMatcher:
         rule = normalize_rule(rule)
         exact = rule.startswith("full:")
         labels = (rule[5:] if exact else rule).split(".")
-        node = self._root
+        node: dict[str, Any] = self._root
         for label in reversed(labels):
             node = node.setdefault(label, {})
         # The first rule for a node wins: the catalog is read in a fixed order, so a tenant's

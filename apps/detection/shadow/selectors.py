@@ -144,7 +144,8 @@ def finding_trend(
     *, service_key: str, department_id: int | None, date_from: date | None = None
 ) -> list[tuple[date, int]]:
     """Daily requests of one finding, oldest first (days without traffic are absent)."""
-    qs = AIUsageDaily.objects.filter(service_key=service_key, department_id=department_id)
+    qs = AIUsageDaily.objects.filter(service_key=service_key)
+    qs = qs.filter(department__isnull=True) if department_id is None else qs.filter(department_id=department_id)
     if date_from is not None:
         qs = qs.filter(date__gte=date_from)
     return list(qs.values("date").annotate(n=Sum("requests")).order_by("date").values_list("date", "n"))
@@ -182,13 +183,13 @@ def inventory_by_department(*, user: User, date_from: date | None = None) -> lis
     if date_from is not None:
         usage = usage.filter(date__gte=date_from)
     daily: dict[int | None, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for department_id, key, day, n in (
+    for owner, key, day, n in (
         usage.values("department_id", "service_key", "date")
         .annotate(n=Sum("requests"))
         .values_list("department_id", "service_key", "date", "n")
     ):
-        if key in shadow_keys.get(department_id, ()):
-            daily[department_id][day] += n
+        if key in shadow_keys.get(owner, ()):
+            daily[owner][day] += n
     for department_id, inventory in departments.items():
         inventory.trend = sorted(daily[department_id].items())
     return sorted(

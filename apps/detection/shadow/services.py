@@ -27,6 +27,7 @@ from apps.accounts.permissions import has_role
 from apps.audit.services import audit_record
 from apps.core import crypto
 from apps.core.exceptions import ApplicationError, ConflictError, NotPermittedError
+from apps.core.tenancy import current_schema
 from apps.detection.models import (
     AIUsageDaily,
     EgressImport,
@@ -438,7 +439,7 @@ def findings_refresh(*, pairs: Iterable[tuple[str, int | None]]) -> int:
 
 
 def upload_dir() -> Path:
-    directory = Path(settings.TESSERA_EGRESS_UPLOAD_DIR) / connection.schema_name
+    directory = Path(settings.TESSERA_EGRESS_UPLOAD_DIR) / current_schema()
     directory.mkdir(parents=True, exist_ok=True)
     return directory
 
@@ -496,11 +497,12 @@ def finding_decide(
     before = {"status": finding.status, "note": finding.note}
     service = tenant_catalog().services.get(finding.service_key)
     if create_assistant:
-        if finding.department_id is None or service is None:
+        department = finding.department
+        if department is None or service is None:
             raise ApplicationError("an assistant needs a department and a catalogued service")
         finding.assistant = assistant_register(
             actor=actor,
-            department=finding.department,
+            department=department,
             name=f"{service.product} ({service.vendor})"[:120],
             vendor=service.vendor[:80],
             model=service.product[:120],
