@@ -11,6 +11,7 @@ a datetime object, since day is the only granularity the usage table keeps.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,16 +42,15 @@ LineParser = Callable[[str], Hit | None]  # None: a line to skip silently (a hea
 
 def _host_of_url(url: str) -> str:
     """The host of an absolute URL, of a CONNECT target (``host:443``) or of a bare host."""
-    start = url.find("://")
-    rest = url[start + 3 :] if start >= 0 else url
-    end = len(rest)
-    for stop in "/?#":
-        position = rest.find(stop)
-        if 0 <= position < end:
-            end = position
-    host = rest[:end]
-    if "@" in host:
-        host = host.rsplit("@", 1)[1]
+    if "/" in url:
+        start = url.find("://")
+        host = (url[start + 3 :] if start >= 0 else url).split("/", 1)[0]
+        if "?" in host or "#" in host:
+            host = host.split("?", 1)[0].split("#", 1)[0]
+        if "@" in host:
+            host = host.rsplit("@", 1)[1]
+    else:  # CONNECT target or bare host: the common case of proxy logs (HTTPS)
+        host = url
     if host.startswith("["):
         return host[1 : host.find("]")].lower()
     colon = host.rfind(":")
@@ -366,6 +366,9 @@ def validate_mapping(fmt: str, mapping: dict[str, str]) -> list[str]:
 
 
 def lines_of(stream: Any) -> Iterator[str]:
-    """Text lines of a binary stream, undecodable bytes replaced (a log is not always UTF-8)."""
-    for raw in stream:
-        yield raw.decode("utf-8", "replace")
+    """Text lines of a binary stream, undecodable bytes replaced (a log is not always UTF-8).
+
+    A TextIOWrapper decodes in C, in buffered blocks: per-line ``bytes.decode`` in Python cost a
+    fifth of the import's time.
+    """
+    yield from io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
