@@ -101,7 +101,9 @@ class ShadowFindingViewSet(mixins.ListModelMixin, ScopedViewSet):
             risk=data.get("risk", ""),
             shadow_only=data["shadow"],
         )
-        return Response({"count": len(rows), "results": [FindingOut(asdict(row)).data for row in rows]})
+        # The common paginator (limit/offset, bounded) over the selector's rows, like every list.
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response([FindingOut(asdict(row)).data for row in page or []])
 
     @extend_schema(request=DecisionIn, responses={200: FindingOut})
     @action(detail=True, methods=["post"])
