@@ -11,7 +11,7 @@ from apps.detection.models import EgressImport, FindingStatus
 from apps.detection.shadow.parsers import FORMATS
 
 
-class ImportIn(serializers.Serializer):
+class EgressImportIn(serializers.Serializer):
     file = serializers.FileField()
     format = serializers.ChoiceField(choices=sorted(FORMATS))
     mapping = serializers.CharField(
@@ -32,7 +32,7 @@ class ImportIn(serializers.Serializer):
         return mapping
 
 
-class ImportOut(serializers.ModelSerializer):
+class EgressImportOut(serializers.ModelSerializer):
     class Meta:
         model = EgressImport
         fields = (
@@ -55,7 +55,7 @@ class ImportOut(serializers.ModelSerializer):
         )
 
 
-class FindingOut(serializers.Serializer):
+class ShadowFindingOut(serializers.Serializer):
     id = serializers.IntegerField()
     service_key = serializers.CharField()
     vendor = serializers.CharField()
@@ -74,7 +74,7 @@ class FindingOut(serializers.Serializer):
     domains = serializers.ListField(child=serializers.CharField())
 
 
-class FindingFilterIn(serializers.Serializer):
+class ShadowFindingFilterIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=FindingStatus.values, required=False)
     department = serializers.IntegerField(required=False)
     service = serializers.CharField(required=False)
@@ -82,7 +82,7 @@ class FindingFilterIn(serializers.Serializer):
     shadow = serializers.BooleanField(required=False, default=False)
 
 
-class DecisionIn(serializers.Serializer):
+class ShadowDecisionIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=[s for s in FindingStatus.values if s != FindingStatus.NEW])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     create_assistant = serializers.BooleanField(required=False, default=False)

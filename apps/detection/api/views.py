@@ -21,7 +21,13 @@ from apps.accounts.request import request_user
 from apps.core.api import ScopedViewSet
 from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError
-from apps.detection.api.serializers import DecisionIn, FindingFilterIn, FindingOut, ImportIn, ImportOut
+from apps.detection.api.serializers import (
+    EgressImportIn,
+    EgressImportOut,
+    ShadowDecisionIn,
+    ShadowFindingFilterIn,
+    ShadowFindingOut,
+)
 from apps.detection.models import EgressImport, ShadowAIFinding
 from apps.detection.shadow.selectors import (
     blocklist_domains,
@@ -45,21 +51,21 @@ class IsShadowReader(BasePermission):
 
 class EgressImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     permission_classes = [IsShadowReader]
-    serializer_class = ImportOut
+    serializer_class = EgressImportOut
     parser_classes = [MultiPartParser]
 
     def scoped_queryset(self) -> QuerySet[EgressImport]:
         user = self.request.user
         return imports_list(user=user) if isinstance(user, User) else EgressImport.objects.none()
 
-    @extend_schema(request=ImportIn, responses={202: ImportOut})
+    @extend_schema(request=EgressImportIn, responses={202: EgressImportOut})
     def create(self, request: Request) -> Response:
         """Upload a log file; it is stored, checked for a re-import, and imported by a task."""
         limit = settings.TESSERA_EGRESS_UPLOAD_MAX_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > limit + 64 * 1024:  # the multipart envelope around the file
             raise UploadTooLargeError(f"the upload is larger than the limit of {limit} bytes")
-        body = ImportIn(data=request.data)
+        body = EgressImportIn(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
         path = upload_store(upload.chunks(), max_bytes=limit)
@@ -78,19 +84,19 @@ class EgressImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
             path.unlink(missing_ok=True)
             raise
         record.refresh_from_db()
-        return Response(ImportOut(record).data, status=status.HTTP_202_ACCEPTED)
+        return Response(EgressImportOut(record).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ShadowFindingViewSet(mixins.ListModelMixin, ScopedViewSet):
     permission_classes = [IsShadowReader]
-    serializer_class = FindingOut
+    serializer_class = ShadowFindingOut
 
     def scoped_queryset(self) -> QuerySet[ShadowAIFinding]:
         user = self.request.user
         return findings_queryset(user=user) if isinstance(user, User) else ShadowAIFinding.objects.none()
 
     def list(self, request: Request) -> Response:
-        filters = FindingFilterIn(data=request.query_params)
+        filters = ShadowFindingFilterIn(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         rows = findings_list(
@@ -103,19 +109,19 @@ class ShadowFindingViewSet(mixins.ListModelMixin, ScopedViewSet):
         )
         # The common paginator (limit/offset, bounded) over the selector's rows, like every list.
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response([FindingOut(asdict(row)).data for row in page or []])
+        return self.get_paginated_response([ShadowFindingOut(asdict(row)).data for row in page or []])
 
-    @extend_schema(request=DecisionIn, responses={200: FindingOut})
+    @extend_schema(request=ShadowDecisionIn, responses={200: ShadowFindingOut})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: str | None = None) -> Response:
         finding = self.get_object()
-        body = DecisionIn(data=request.data)
+        body = ShadowDecisionIn(data=request.data)
         body.is_valid(raise_exception=True)
         finding = finding_decide(actor=request_user(request), finding=finding, **body.validated_data)
         row = next(
             r for r in findings_list(user=request_user(request), service_key=finding.service_key) if r.id == finding.pk
         )
-        return Response(FindingOut(asdict(row)).data)
+        return Response(ShadowFindingOut(asdict(row)).data)
 
     @action(detail=False, methods=["get"])
     def blocklist(self, request: Request) -> HttpResponse:
