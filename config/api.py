@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("apps.ingestion.api.urls")),
     path("", include("apps.conversations.api.urls")),
     path("", include("apps.registry.api.urls")),
+    path("", include("apps.detection.api.urls")),
     path("", include("apps.compliance.api.urls")),
     path("", include("apps.analytics.api.urls")),
 ]

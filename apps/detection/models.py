@@ -131,3 +131,173 @@ class SensitiveFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} in message {self.message_id}"
+
+
+# --- Shadow AI (docs/shadow-ai.md) -----------------------------------------------------------
+
+
+class ShadowAIPolicy(models.Model):
+    """The organization's one shadow-AI policy row (``shadow_policy_get`` creates it).
+
+    ``approved_vendors`` maps a vendor name (compared case-insensitively with the catalog's) to
+    the department ids it is approved for, or ``["*"]`` for every department. ``user_key`` is the
+    per-organization HMAC key of user pseudonyms, Fernet-encrypted with the vault keys.
+    """
+
+    pseudonymize_users = models.BooleanField(default=True)
+    approved_vendors = models.JSONField(default=dict, blank=True)
+    user_key = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "shadow AI policies"
+
+    def __str__(self) -> str:
+        return "shadow AI policy"
+
+
+class TenantAIService(models.Model):
+    """An organization's own catalog entry, or its override of a shared one (same ``key``).
+
+    Blank fields keep the shared entry's value; ``disabled`` stops the key from matching.
+    """
+
+    key = models.SlugField(max_length=80, unique=True)
+    vendor = models.CharField(max_length=120, blank=True)
+    product = models.CharField(max_length=160, blank=True)
+    category = models.CharField(max_length=32, blank=True)
+    risk = models.CharField(max_length=8, blank=True)
+    domains = models.TextField(blank=True, help_text="space-separated rules: example.com, full:host, a.*.example.com")
+    data_use = models.TextField(blank=True)
+    disabled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class IdentityKind(models.TextChoices):
+    USER = "user", "User name"
+    CIDR = "cidr", "Source IP or network"
+
+
+class IdentityMapEntry(models.Model):
+    """One line of the uploaded identity map: a user name or an IP network → a department."""
+
+    kind = models.CharField(max_length=8, choices=IdentityKind.choices)
+    value = models.CharField(max_length=254)  # user names lower-cased; networks in CIDR form
+    department = models.ForeignKey("registry.Department", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_map_uq")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class EgressImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class EgressImport(models.Model):
+    """One imported log file and its report. ``sha256`` of the content detects a re-import."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=24)
+    mapping = models.JSONField(default=dict, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    stored_path = models.CharField(max_length=500, blank=True)  # uploads waiting for the worker
+    status = models.CharField(max_length=8, choices=EgressImportStatus.choices, default=EgressImportStatus.QUEUED)
+    lines = models.BigIntegerField(default=0)
+    parsed = models.BigIntegerField(default=0)
+    malformed = models.BigIntegerField(default=0)
+    ai_requests = models.BigIntegerField(default=0)
+    unattributed_requests = models.BigIntegerField(default=0)
+    malformed_samples = models.JSONField(default=list, blank=True)
+    services = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+
+class AIUsageDaily(models.Model):
+    """Requests and bytes to one AI service on one day by one (pseudonymized) user.
+
+    ``department`` null = unattributed (nothing in the identity map matched): kept, not dropped.
+    """
+
+    date = models.DateField()
+    service_key = models.CharField(max_length=80)
+    department = models.ForeignKey(
+        "registry.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user_ref = models.CharField(max_length=254)
+    requests = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "service_key", "department", "user_ref"],
+                name="ai_usage_daily_uq",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["service_key", "department", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.service_key}"
+
+
+class FindingStatus(models.TextChoices):
+    NEW = "new", "New"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    APPROVED = "approved", "Approved"
+    BLOCKED = "blocked", "Blocked"
+
+
+class ShadowAIFinding(models.Model):
+    """Use of one AI service by one department (null = unattributed) and the decision on it.
+
+    The usage figures are refreshed from ``AIUsageDaily`` after each import; whether the use is
+    sanctioned is computed when read (registry and policy change without an import).
+    """
+
+    service_key = models.CharField(max_length=80)
+    department = models.ForeignKey(
+        "registry.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=FindingStatus.choices, default=FindingStatus.NEW)
+    first_seen = models.DateField()
+    last_seen = models.DateField()
+    distinct_users = models.PositiveIntegerField(default=0)
+    requests = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    assistant = models.ForeignKey(
+        "registry.Assistant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service_key", "department"], name="shadow_finding_uq", nulls_distinct=False
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_key} / {self.department_id or 'unattributed'}"

@@ -367,6 +367,13 @@ ANALYTICS_DELIVERY_MAX_RETRIES = env_int("ANALYTICS_DELIVERY_MAX_RETRIES", 6)
 TESSERA_VAULT_KEYS = env_list("TESSERA_VAULT_KEYS", [])
 # Key for the HMAC of matched values (suppression rules, dedup); empty = derived from SECRET_KEY.
 TESSERA_FINDING_HASH_KEY = env_str("TESSERA_FINDING_HASH_KEY", "")
+
+# --- Shadow AI (docs/shadow-ai.md) ---------------------------------------------------------
+# Uploaded egress logs wait here for the import task (one folder per organization schema); in
+# a multi-host deployment this is a volume shared by web and worker. Each file is deleted once
+# imported. Uploads larger than the limit are refused with 413.
+TESSERA_EGRESS_UPLOAD_DIR = env_str("TESSERA_EGRESS_UPLOAD_DIR", str(BASE_DIR / ".data" / "egress-uploads"))
+TESSERA_EGRESS_UPLOAD_MAX_BYTES = env_int("TESSERA_EGRESS_UPLOAD_MAX_BYTES", 2 * 1024**3)
 # Four-eyes unmasking: an approval reveals the value once, and only within this many seconds of
 # being granted; after that (or after its one use) the requester must ask again.
 UNMASK_APPROVAL_TTL_SECONDS = env_int("UNMASK_APPROVAL_TTL_SECONDS", 3600)

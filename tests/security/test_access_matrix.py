@@ -25,7 +25,7 @@ from apps.accounts.services import token_create
 from apps.analytics.decision_services import alert_upsert, recommendation_upsert
 from apps.compliance.models import ReviewCase
 from apps.compliance.services import unmask_request_create
-from apps.detection.models import SensitiveFinding
+from apps.detection.models import EgressImport, SensitiveFinding, ShadowAIFinding
 from apps.registry.models import ApiKey, ReleaseAnnotation
 from apps.tenants.models import Organization
 from tests.conftest import ALPHA, BETA
@@ -126,7 +126,13 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
     api_key = ApiKey.objects.get(assistant=bot)
     token_holder = UserFactory(email="matrix-token-holder@alpha.test", roles=["product"])
     token = token_create(actor=token_holder, user=token_holder, name="matrix").token
+    shadow_import = EgressImport.objects.create(sha256="0" * 64, filename=f"{ALPHA_MARKER}.log", format="squid")
+    shadow_finding = ShadowAIFinding.objects.create(
+        service_key="openai-chatgpt", department=hr, first_seen="2026-01-05", last_seen="2026-01-06"
+    )
     args = {
+        "shadow_import": {"pk": shadow_import.pk},
+        "shadow_finding": {"pk": shadow_finding.pk},
         "assistant": {"pk": bot.pk, "assistant_pk": bot.pk, "key_id": api_key.pk},
         "api_key": {"assistant_pk": bot.pk, "pk": api_key.pk},
         "department": {"pk": hr.pk},
@@ -148,6 +154,8 @@ def route_args(route: str, scene: Scene) -> dict[str, object]:
         (ADMIN_PREFIX, "admin"),
         ("keys/<int:pk>", "api_key"),
         ("compliance/cases", "case"),
+        ("shadow-ai/findings", "shadow_finding"),
+        ("shadow-ai/imports", "shadow_import"),
         ("findings/", "finding"),
         ("unmask-requests/", "unmask"),
         ("departments/", "department"),
@@ -234,6 +242,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "api/v1/assistants/<int:assistant_pk>/releases/"): "403 200 200 200 200 200 200 403 403",
     ("GET", "api/v1/departments/"): "403 200 200 200 200 200 200 403 403",
     ("GET", "api/v1/departments/<int:pk>/"): "403 200 200 200 200 200 200 403 403",
+    ("GET", "api/^v1/shadow-ai/imports/$"): "403 200 403 403 403 200 403 403 403",
+    ("GET", "api/^v1/shadow-ai/imports/(?P<pk>[^/.]+)/$"): "403 200 403 403 403 200 403 403 403",
+    ("GET", "api/^v1/shadow-ai/findings/$"): "403 200 403 403 403 200 403 403 403",
+    ("GET", "api/^v1/shadow-ai/findings/blocklist/$"): "403 200 403 403 403 200 403 403 403",
+    ("GET", "api/^v1/shadow-ai/findings/(?P<pk>[^/.]+)/decide/$"): "403 405 403 403 403 405 403 403 403",
     ("GET", "api/^v1/compliance/cases/$"): "403 403 403 403 403 200 403 403 403",
     ("GET", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/$"): "403 403 403 403 403 200 403 403 403",
     ("GET", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/decide/$"): "403 403 403 403 403 405 403 403 403",
@@ -307,6 +320,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "api/v1/assistants/<int:assistant_pk>/releases/"): "403 400 400 400 400 400 400 403 403",
     ("POST", "api/v1/departments/"): "403 405 405 405 405 405 405 403 403",
     ("POST", "api/v1/departments/<int:pk>/"): "403 405 405 405 405 405 405 403 403",
+    # The upload takes multipart/form-data only: the matrix's JSON body is a 415.
+    ("POST", "api/^v1/shadow-ai/imports/$"): "403 415 403 403 403 415 403 403 403",
+    ("POST", "api/^v1/shadow-ai/imports/(?P<pk>[^/.]+)/$"): "403 405 403 403 403 405 403 403 403",
+    ("POST", "api/^v1/shadow-ai/findings/$"): "403 405 403 403 403 405 403 403 403",
+    ("POST", "api/^v1/shadow-ai/findings/blocklist/$"): "403 405 403 403 403 405 403 403 403",
+    ("POST", "api/^v1/shadow-ai/findings/(?P<pk>[^/.]+)/decide/$"): "403 400 403 403 403 400 403 403 403",
     ("POST", "api/^v1/compliance/cases/$"): "403 403 403 403 403 405 403 403 403",
     ("POST", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/$"): "403 403 403 403 403 405 403 403 403",
     ("POST", "api/^v1/compliance/cases/(?P<pk>[^/.]+)/decide/$"): "403 403 403 403 403 400 403 403 403",
