@@ -38,8 +38,10 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
 
 SETTINGS_FIELDS = ("privacy_mode", "min_people")
-# Metrics whose rows already count the people of their cut (as numerator or denominator).
+# Metrics whose rows already count the people of their cut (as value, numerator or denominator):
+# no second query. ``active_users`` is itself the people count of the same cut.
 PEOPLE_FROM_ROW: dict[str, str] = {
+    "active_users": "value",
     "return_rate_7d": "denominator",
     "return_rate_30d": "denominator",
     "retention_cohorts": "denominator",

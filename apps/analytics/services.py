@@ -497,6 +497,12 @@ def rollups_rebuild(*, assistant_ids: list[int] | None = None, now: datetime | N
         refreshed = rollups_refresh(pairs=pairs, now=now)
         if assistant_ids is None:
             RollupWatermark.objects.update_or_create(name=ENDED_WATERMARK, defaults={"at": now})
+        # A rebuild replaces the tables whole: without fresh statistics until autovacuum's next
+        # analyze, the planner joins the return-rate CTEs with a nested loop (minutes instead of
+        # 0.1 s at 1M events). ANALYZE counts this transaction's own new rows.
+        with connection.cursor() as cursor:
+            for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, UserFirstSeen):
+                cursor.execute(sql.SQL("ANALYZE {}").format(_table(model)))
     return refreshed
 
 
