@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.db import connection, models
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.db.models.functions import Cast, TruncMonth, TruncWeek
 from psycopg import sql
 from scipy.stats import norm
@@ -28,6 +28,7 @@ from apps.analytics.definitions import Rate, min_sample
 from apps.analytics.models import (
     ActiveUser,
     ConversationRollup,
+    DailyPeople,
     HistogramRollup,
     Measure,
     OutputRollup,
@@ -234,6 +235,23 @@ def distinct_users(qs: models.QuerySet, q: Query) -> dict[Key, int]:
         (row[0] if period is not None else None, tuple(row[offset : offset + len(q.group_by)])): int(row[-1])
         for row in fetched
     }
+
+
+def people_bounds(
+    *,
+    assistant_ids: Sequence[int],
+    date_from: date,
+    date_to: date,
+    group_by: Sequence[str] = (),
+    interval: str = "all",
+    filters: Mapping[str, Any] | None = None,
+) -> dict[Key, tuple[int, int]]:
+    """Per period and cut of ``active_users``: (at least, at most) how many distinct people it has,
+    from ``DailyPeople`` — the largest and the sum of its (day, key) user counts. A cut missing
+    here has nobody."""
+    q = Query(tuple(assistant_ids), date_from, date_to, tuple(group_by), interval, dict(filters or {}), 0)
+    rows = _grouped(_filtered(DailyPeople, q), q, {"lo": Max("users"), "hi": Sum("users")})
+    return {_key(r, q): (int(r["lo"]), int(r["hi"])) for r in rows if r["hi"]}
 
 
 def _user_counts(qs: models.QuerySet, q: Query) -> list[MetricRow]:

@@ -47,6 +47,7 @@ from apps.analytics.models import (
     KEY_FIELDS,
     ActiveUser,
     ConversationRollup,
+    DailyPeople,
     HistogramRollup,
     Measure,
     OutputRollup,
@@ -324,6 +325,13 @@ SELECT DISTINCT {f_keys}, ('x' || substr(md5(f.r_user), 1, 16))::bit(64)::bigint
 FROM ({facts}) f {in_pairs}
 """
 
+_PEOPLE = """
+INSERT INTO {table} ({keys}, users)
+SELECT a.day, a.assistant_id, a.variant, a.feature, a.language, a.department, a.dim1, a.dim2, a.dim3, count(*)
+FROM {active} a JOIN analytics_pairs p ON p.assistant_id = a.assistant_id AND p.day = a.day
+GROUP BY a.day, a.assistant_id, a.variant, a.feature, a.language, a.department, a.dim1, a.dim2, a.dim3
+"""
+
 _AFFECTED_USERS = """
 INSERT INTO analytics_affected_users (assistant_id, user_key)
 SELECT DISTINCT a.assistant_id, a.user_key FROM {table} a
@@ -403,7 +411,7 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
             [[a for a, _ in wanted], days],
         )
         cursor.execute(_statement(_AFFECTED_USERS, table=ActiveUser))
-        for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser):
+        for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople):
             cursor.execute(_statement(_DELETE_PAIRS, table=model))
         cursor.execute(
             _statement(
@@ -427,6 +435,7 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
         cursor.execute(
             _statement(_USERS, facts=_user_facts(assistant_ids, lo, hi), assistant="f.r_assistant", table=ActiveUser)
         )
+        cursor.execute(_statement(_PEOPLE, table=DailyPeople, active=ActiveUser))
         cursor.execute(_statement(_AFFECTED_USERS, table=ActiveUser))
         cursor.execute(_statement(_FIRST_SEEN_DELETE, first_seen=UserFirstSeen))
         cursor.execute(_statement(_FIRST_SEEN, table=ActiveUser, first_seen=UserFirstSeen))
@@ -487,7 +496,7 @@ def rollups_rebuild(*, assistant_ids: list[int] | None = None, now: datetime | N
     now = now or timezone.now()
     ids = list(assistant_ids) if assistant_ids is not None else list(Assistant.objects.values_list("pk", flat=True))
     with transaction.atomic():
-        for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, UserFirstSeen):
+        for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople, UserFirstSeen):
             model.objects.filter(assistant_id__in=ids).delete()
         convs = Conversation.objects.filter(assistant_id__in=ids).order_by()
         pairs = _days(convs, "assistant_id", "started_at")
@@ -501,7 +510,7 @@ def rollups_rebuild(*, assistant_ids: list[int] | None = None, now: datetime | N
         # analyze, the planner joins the return-rate CTEs with a nested loop (minutes instead of
         # 0.1 s at 1M events). ANALYZE counts this transaction's own new rows.
         with connection.cursor() as cursor:
-            for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, UserFirstSeen):
+            for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople, UserFirstSeen):
                 cursor.execute(sql.SQL("ANALYZE {}").format(_table(model)))
     return refreshed
 
