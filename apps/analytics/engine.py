@@ -211,9 +211,9 @@ def _conversations(q: Query) -> list[MetricRow]:
 
 def distinct_users(qs: models.QuerySet, q: Query) -> dict[Key, int]:
     """Distinct ``user_key`` per period and cut of ``ActiveUser`` rows: the distinct (cut, user)
-    pairs, then counted per cut. The same numbers as ``COUNT(DISTINCT user_key) … GROUP BY`` —
-    which PostgreSQL computes with a sort inside every group — through two hash aggregates, about
-    twice as fast on the 90-day windows the pages and privacy mode ask for."""
+    pairs, then counted per cut. The same numbers as ``COUNT(DISTINCT user_key) … GROUP BY``,
+    which PostgreSQL computes by sorting the rows; this lets it use two hash aggregates instead
+    (weekly over 90 days at 1M events: 467 → 314 ms in EXPLAIN ANALYZE on a busy machine)."""
     period = _period(q.interval)
     if period is not None:
         # Read back raw, not through the ORM's converters: a date in SQL already.
