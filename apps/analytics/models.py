@@ -120,6 +120,19 @@ class ActiveUser(RollupKey):
         indexes = [models.Index(fields=["assistant", "user_key", "day"], name="analytics_activeuser_user")]
 
 
+class DailyPeople(RollupKey):
+    """Distinct users per day and finest cut: how many ``ActiveUser`` rows share this key (one per
+    user). Not additive — a user active on two days or in two cuts counts in both — so for any
+    coarser cut it only bounds the people: at least the largest count of the cut's (day, key) rows,
+    at most their sum. Privacy mode decides almost every cut from these bounds without counting
+    users (apps/analytics/privacy.py)."""
+
+    users = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=list(KEY_FIELDS), name="analytics_dailypeople_key")]
+
+
 class UserFirstSeen(models.Model):
     """The first day each user sent a user message to an assistant (new users, cohorts)."""
 

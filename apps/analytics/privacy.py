@@ -16,7 +16,6 @@ the distinct users of the conversations with that intent started in the period.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -28,7 +27,7 @@ from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 
 from apps.accounts.permissions import can_edit_analytics_settings, can_see_small_cuts
-from apps.analytics.engine import MetricRow, metric_query
+from apps.analytics.engine import MetricRow, metric_query, people_bounds
 from apps.analytics.models import AnalyticsSettings
 from apps.analytics.services import day_start, tenant_tz
 from apps.audit.services import settings_update_audited
@@ -40,8 +39,10 @@ if TYPE_CHECKING:
     from apps.accounts.models import User
 
 SETTINGS_FIELDS = ("privacy_mode", "min_people")
-# Metrics whose rows already count the people of their cut (as numerator or denominator).
+# Metrics whose rows already count the people of their cut (as value, numerator or denominator):
+# no second query. ``active_users`` is itself the people count of the same cut.
 PEOPLE_FROM_ROW: dict[str, str] = {
+    "active_users": "value",
     "return_rate_7d": "denominator",
     "return_rate_30d": "denominator",
     "retention_cohorts": "denominator",
@@ -175,39 +176,54 @@ def _people_by_intent(
     return out
 
 
-def _people_per_cut(
+def _enough_people(
     *,
     metric: str,
     rows: Sequence[MetricRow],
+    min_people: int,
     assistant_ids: Sequence[int],
     date_from: date,
     date_to: date,
     group_by: Sequence[str],
     interval: str,
     filters: Mapping[str, Any],
-) -> list[int]:
-    """The number of distinct people behind each row, in the order of ``rows``."""
+) -> list[bool]:
+    """Whether each row's cut has at least ``min_people`` distinct people, in the order of ``rows``.
+
+    Most cuts are decided by the bounds of ``engine.people_bounds`` (a small per-day table): at
+    least the largest (day, key) count, at most their sum. Only when a cut falls between the two
+    are its users counted (one ``active_users`` query), so the answer is always the exact rule's.
+    """
     source = PEOPLE_FROM_ROW.get(metric)
     if source is not None:
-        return [int(getattr(row, source) or 0) for row in rows]
+        return [int(getattr(row, source) or 0) >= min_people for row in rows]
     window: dict[str, Any] = {
         "assistant_ids": assistant_ids,
         "date_from": date_from,
         "date_to": date_to,
         "interval": interval,
     }
-    cut = ("people", tuple(assistant_ids), date_from, date_to, tuple(group_by), interval, _frozen(filters))
+    cut = (tuple(assistant_ids), date_from, date_to, tuple(group_by), interval, _frozen(filters))
+    keys = [_key(row.period, row.dims, group_by) for row in rows]
     if "intent" in group_by or "intent" in filters:
-        people = _cached(cut, lambda: _people_by_intent(group_by=group_by, filters=filters, **window))
-    else:
-        people = defaultdict(int)
+        people = _cached(("people", *cut), lambda: _people_by_intent(group_by=group_by, filters=filters, **window))
+        return [people.get(key, 0) >= min_people for key in keys]
+    bounds = _cached(("bounds", *cut), lambda: people_bounds(group_by=group_by, filters=filters, **window))
+    decided: list[bool | None] = []
+    for key in keys:
+        lo, hi = bounds.get(key, (0, 0))
+        decided.append(True if lo >= min_people else False if hi < min_people else None)
+    if None in decided:
         users = _cached(
-            cut,
+            ("people", *cut),
             lambda: metric_query(metric="active_users", group_by=group_by, filters=dict(filters), sample=1, **window),
         )
-        for r in users:
-            people[_key(r.period, r.dims, group_by)] = int(r.value or 0)
-    return [people.get(_key(row.period, row.dims, group_by), 0) for row in rows]
+        counted = {_key(r.period, r.dims, group_by): int(r.value or 0) for r in users}
+        decided = [
+            counted.get(key, 0) >= min_people if known is None else known
+            for key, known in zip(keys, decided, strict=True)
+        ]
+    return [bool(known) for known in decided]
 
 
 def suppress_small_cuts(
@@ -226,9 +242,10 @@ def suppress_small_cuts(
     suppressed: value, numerator, denominator, interval and extra emptied, ``suppressed`` set."""
     if not rows:
         return []
-    people = _people_per_cut(
+    enough = _enough_people(
         metric=metric,
         rows=rows,
+        min_people=min_people,
         assistant_ids=assistant_ids,
         date_from=date_from,
         date_to=date_to,
@@ -239,7 +256,7 @@ def suppress_small_cuts(
     reason = suppression_reason(min_people)
     return [
         row
-        if n >= min_people
+        if shown
         else dataclasses.replace(
             row,
             value=None,
@@ -252,7 +269,7 @@ def suppress_small_cuts(
             suppressed=True,
             suppressed_reason=reason,
         )
-        for row, n in zip(rows, people, strict=True)
+        for row, shown in zip(rows, enough, strict=True)
     ]
 
 

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.analytics.engine import metric_query
+from apps.analytics.engine import metric_query, people_bounds
 from apps.analytics.privacy import (
     analytics_settings_get,
     analytics_settings_update,
@@ -164,6 +164,23 @@ def test_a_page_reads_each_cut_once_and_nothing_outlives_it(world, django_assert
     # Outside the block every read is fresh: k raised to 6 hides the 5 en people at once.
     analytics_settings_update(actor=UserFactory(roles=["admin"]), changes={"min_people": 6})
     _hidden(_rows(world, viewer, group_by=["language"])[(None, ("en",))], k=6)
+
+
+def test_bounds_decide_most_cuts_and_people_are_counted_in_between(world) -> None:
+    # Per (day, cut) users: Mon 1 en 5, Mon 1 es 4, Tue 2 en 3. A cut has at least the largest of
+    # its counts and at most their sum: June by language is en (5, 8) and es (4, 4); all of June
+    # is (5, 12).
+    june = {"assistant_ids": [world["assistant"].pk], **JUN}
+    assert people_bounds(group_by=["language"], **june) == {(None, ("en",)): (5, 8), (None, ("es",)): (4, 4)}
+    assert people_bounds(**june) == {(None, ()): (5, 12)}
+    admin = UserFactory(roles=["admin"])
+    analytics_settings_update(actor=admin, changes={"min_people": 6})
+    # k = 6 lies between the bounds of all of June: its 9 people are counted, and it is shown.
+    _shown(_rows(world, admin)[(None, ())], 1.0, 14, 14)
+    # en is between too (5 <= 6 <= 8): counted, 5 people, hidden; es (at most 4) needs no count.
+    rows = _rows(world, admin, group_by=["language"])
+    _hidden(rows[(None, ("en",))], k=6)
+    _hidden(rows[(None, ("es",))], k=6)
 
 
 def test_settings_default_to_privacy_on_with_five_people(alpha) -> None:

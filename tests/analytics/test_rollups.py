@@ -8,7 +8,14 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.analytics.engine import metric_query
-from apps.analytics.models import ActiveUser, ConversationRollup, HistogramRollup, OutputRollup, UserFirstSeen
+from apps.analytics.models import (
+    ActiveUser,
+    ConversationRollup,
+    DailyPeople,
+    HistogramRollup,
+    OutputRollup,
+    UserFirstSeen,
+)
 from apps.analytics.services import rollups_rebuild, rollups_refresh_ended, tenant_today
 from apps.compliance.retention import end_user_erase, retention_apply
 from apps.conversations.models import Conversation, Message
@@ -22,7 +29,7 @@ from tests.nlp.test_enrich_step import INTENT_TEXTS
 
 pytestmark = pytest.mark.django_db
 
-TABLES = (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, UserFirstSeen)
+TABLES = (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople, UserFirstSeen)
 
 
 def snapshot() -> dict[str, list[tuple]]:

@@ -61,12 +61,12 @@ BATCH_EVENTS = 10_000
 
 _CONVERSATIONS = """
 INSERT INTO {conv} (assistant_id, external_id, user_id, started_at, last_event_at, outcome, outcome_at, variant,
-    feature, user_department, user_messages, assistant_messages, language, frustration, frustrated)
+    feature, user_department, user_messages, assistant_messages, language, frustration, frustrated, dims)
 SELECT (%(assistants)s::bigint[])[1 + g %% 4], 'b' || g, 'u' || (g::bigint * 7919 %% %(users)s),
        s, s + interval '10 minutes',
        (ARRAY['resolved', 'escalated', NULL, NULL])[1 + g %% 4], s + interval '9 minutes',
        'v' || (g %% 2), 'f' || (g %% 3), 'd' || (g %% 4), 2, 2, (ARRAY['en', 'es', 'pt'])[1 + g %% 3],
-       (g %% 10) / 10.0, g %% 10 >= 5
+       (g %% 10) / 10.0, g %% 10 >= 5, '{{}}'::jsonb
 FROM generate_series(1, %(n)s) g,
      LATERAL (SELECT %(now)s::timestamptz - (g %% 90) * interval '1 day' - (g %% 600) * interval '1 minute' AS s) t
 """
