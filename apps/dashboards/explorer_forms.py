@@ -35,7 +35,7 @@ from apps.analytics.definitions import abandon_signal_q, ended_q, escalated_q, r
 from apps.analytics.services import day_start, tenant_today
 from apps.conversations.models import Conversation, Message
 from apps.dashboards.models import NOTE_MAX_LENGTH, SEGMENT_NAME_MAX_LENGTH, TAG_MAX_LENGTH, Segment
-from apps.dashboards.scope import clean_date_range
+from apps.dashboards.scope import clean_date_range, given
 from apps.dashboards.selectors import (
     conversation_tagged_q,
     intents_visible_to,
@@ -166,7 +166,7 @@ class ConversationFilter(django_filters.FilterSet):
     def __init__(self, data: QueryDict | None = None, queryset: QuerySet[Conversation] | None = None, **kwargs: Any):
         request = kwargs.get("request")
         if data is not None:
-            data = self._with_segment(data, _user(request))
+            data = self._with_segment(given(data), _user(request))
         super().__init__(data, queryset, **kwargs)
 
     @staticmethod
@@ -177,9 +177,8 @@ class ConversationFilter(django_filters.FilterSet):
         if not stored:
             return data
         merged = QueryDict(mutable=True)
-        given = {name for name in data if any(v != "" for v in data.getlist(name))}
         for name, value in stored:
-            if name not in given:
+            if name not in data:
                 merged.appendlist(name, value)
         for name in data:
             for value in data.getlist(name):

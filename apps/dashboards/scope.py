@@ -153,8 +153,19 @@ class ScopeResult:
     scope: Scope | None
 
 
+def given(query: QueryDict) -> QueryDict:
+    """The parameters of ``query`` that carry a value: a form sends its blank choices ("All
+    assistants" is ``assistant=``), and a blank means no filter, not an invalid one."""
+    kept = QueryDict(mutable=True)
+    for name in query:
+        for value in query.getlist(name):
+            if value != "":
+                kept.appendlist(name, value)
+    return kept
+
+
 def scope_from_request(request: HttpRequest, *, user: User) -> ScopeResult:
-    form = FilterForm(request.GET, user=user, today=tenant_today())
+    form = FilterForm(given(request.GET), user=user, today=tenant_today())
     if not form.is_valid():
         return ScopeResult(form=form, scope=None)
     data = form.cleaned_data

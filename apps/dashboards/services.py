@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from apps.accounts.models import Role, User
 from apps.accounts.permissions import require_role
@@ -62,11 +62,17 @@ def _link_remove(*, links: QuerySet[L], subject: str, tag_id: int) -> L:
     if link is None:
         raise NotFoundError(f"this {subject} does not carry that tag")
     link.delete()
-    # The vocabulary keeps only tags in use, so a typo does not linger in every tag list.
-    tag = link.tag
-    if not ConversationTag.objects.filter(tag=tag).exists() and not UserTag.objects.filter(tag=tag).exists():
-        tag.delete()
+    _tags_drop_unused(link.tag_id)
     return link
+
+
+def _tags_drop_unused(tag_id: int | None = None) -> None:
+    """The vocabulary keeps only tags in use: a typo does not linger in every tag list, and a tag
+    name does not outlive what it described (an erased user's conversations)."""
+    unused = Tag.objects.exclude(Exists(ConversationTag.objects.filter(tag=OuterRef("pk")))).exclude(
+        Exists(UserTag.objects.filter(tag=OuterRef("pk")))
+    )
+    (unused if tag_id is None else unused.filter(pk=tag_id)).delete()
 
 
 # --- tags ----------------------------------------------------------------------------------------
@@ -115,6 +121,17 @@ def end_user_tag_remove(*, actor: User, end_user_id: str, tag_id: int) -> None:
     link = _link_remove(links=UserTag.objects.filter(end_user_id=end_user_id), subject="user", tag_id=tag_id)
     # The link is gone: the entry names the tag row's type and the tag, never the end user.
     audit_record(actor=actor, action="end_user.untag", target_type="dashboards.usertag", before={"tag": link.tag.name})
+
+
+@transaction.atomic
+def end_user_annotations_erase(*, user_id: str) -> int:
+    """Erasure of one end user (``compliance.retention.end_user_erase``, settings.END_USER_ERASURE_STEPS):
+    the tags and notes about them; those on their conversations went with the conversations.
+    Returns the number of rows deleted. Compliance audits the erasure as a whole."""
+    deleted = UserTag.objects.filter(end_user_id=user_id).delete()[0]
+    deleted += Note.objects.filter(end_user_id=user_id).delete()[0]
+    _tags_drop_unused()  # also those only the user's (already deleted) conversations carried
+    return deleted
 
 
 # --- notes ---------------------------------------------------------------------------------------

@@ -11,10 +11,11 @@ import pytest
 from django.test import Client
 
 from apps.audit.models import AuditEntry
+from apps.compliance.retention import end_user_erase
 from apps.conversations.models import Conversation
 from apps.dashboards.models import ConversationTag, Note, Segment, Tag, UserTag
 from apps.dashboards.selectors import segment_filters
-from apps.dashboards.services import conversation_tag_add, note_create, segment_create
+from apps.dashboards.services import conversation_tag_add, end_user_tag_add, note_create, segment_create
 from tests.conftest import ALPHA
 from tests.dashboards.conftest import JUNE, DashWorld
 
@@ -332,3 +333,28 @@ def test_a_private_segment_of_another_user_is_not_found(dash_world: DashWorld) -
     assert client.post(f"/dashboards/segments/{segment.pk}/", {"name": "x"}).status_code == 404
     assert client.post(f"/dashboards/segments/{segment.pk}/delete/").status_code == 404
     assert Segment.objects.filter(pk=segment.pk, name="Mine").exists()
+
+
+# --- erasure ----------------------------------------------------------------------------------------
+
+
+def test_erasing_an_end_user_erases_what_was_written_about_them(dash_world: DashWorld) -> None:
+    admin = dash_world.users["admin"]
+    h3 = Conversation.objects.filter(user_id="h3").order_by("started_at").first()
+    h4 = Conversation.objects.filter(user_id="h4").order_by("started_at").first()
+    conversation_tag_add(actor=admin, conversation=h3, name="escalate me")
+    conversation_tag_add(actor=admin, conversation=h4, name="shared tag")
+    note_create(actor=admin, conversation=h3, text="about the conversation")
+    end_user_tag_add(actor=admin, end_user_id="h3", name="shared tag")
+    end_user_tag_add(actor=admin, end_user_id="h3", name="only h3")
+    note_create(actor=admin, end_user_id="h3", text="about the person")
+    note_create(actor=admin, end_user_id="h4", text="someone else")
+
+    record = end_user_erase(actor=dash_world.users["compliance"], user_id="h3")
+
+    assert record.counts["end_user_annotations"] == 3  # two user tags and one user note
+    assert not UserTag.objects.filter(end_user_id="h3").exists()
+    assert list(Note.objects.values_list("end_user_id", "text")) == [("h4", "someone else")]
+    # Rows on the user's conversations went with the conversations; unused tag names went too.
+    assert list(ConversationTag.objects.values_list("conversation_id", "tag__name")) == [(h4.pk, "shared tag")]
+    assert sorted(Tag.objects.values_list("name", flat=True)) == ["shared tag"]

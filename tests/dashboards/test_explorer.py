@@ -216,6 +216,14 @@ def test_filters_match_the_hand_counted_conversations(world: World, params, expe
     assert set(listed(world, **params)) == expected
 
 
+def test_blank_fields_of_a_submitted_form_mean_no_filter(world: World) -> None:
+    # The filter form sends every field, "All assistants" as ``assistant=``.
+    blank = dict.fromkeys(("assistant", "department", "intent", "outcome", "frustrated", "tag", "segment", "q"), "")
+    assert listed(world, **blank) == ["c5", "c4", "c6", "c3", "c2", "c1"]
+    summary = world.client("admin").get("/dashboards/summary/", {**JULY, "assistant": "", "department": ""})
+    assert summary.status_code == 200
+
+
 def test_open_conversations_of_the_default_range(world: World) -> None:
     # No dates: the last 30 days, like every page; a conversation still going is "open".
     live = ConversationFactory(
