@@ -173,6 +173,9 @@ def _chips(filterset: ConversationFilter, data: QueryDict) -> list[dict[str, Any
         value = cleaned.get(key)
         if value is not None:
             names[f"{key}={value.pk}"] = str(value)
+    for key in ("outcome", "frustrated", "findings", "rephrased", "sort"):
+        for choice, label in getattr(filterset.form.fields[key], "choices", []):
+            names[f"{key}={choice}"] = str(label)
     chips = []
     for name, value in filterset.applied():
         if name in ("from", "to", "sort"):

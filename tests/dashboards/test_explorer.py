@@ -165,6 +165,16 @@ def test_the_list_is_every_visible_conversation_of_the_range_newest_first(world:
     assert 'href="/dashboards/users/?user=u3"' in body
 
 
+def test_the_filters_in_effect_read_as_labels_with_their_remove_links(world: World) -> None:
+    response = world.client("admin").get(URL, {**JULY, "outcome": "unresolved", "intent": world.billing.pk})
+    chips = [(c["label"], c["value"], c["remove"]) for c in response.context["chips"]]
+    assert chips == [
+        ("Outcome", "Ended, not resolved", f"?from=2026-07-01&to=2026-07-05&intent={world.billing.pk}"),
+        ("Intent", "billing", "?from=2026-07-01&to=2026-07-05&outcome=unresolved"),
+    ]
+    assert world.names(response) == ["c2"]
+
+
 def test_oldest_first(world: World) -> None:
     assert listed(world, sort="oldest") == ["c1", "c2", "c3", "c6", "c4", "c5"]
 
