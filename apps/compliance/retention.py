@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.accounts.models import Role
 from apps.accounts.permissions import has_role
@@ -114,6 +115,9 @@ def end_user_erase(*, actor: User | None, user_id: str) -> ErasureRecord:
     suppression_rules_unlink_cases(case_ids=case_ids)  # the rules stay; their source case goes
     # Cascades to messages, actions, feedback, findings, scans, cases.
     conversations_delete(conversation_ids=list(conversations.values_list("id", flat=True)))
+    # Apps above this one keep rows by the user id itself (by dotted path: they sit above compliance).
+    for name, path in settings.END_USER_ERASURE_STEPS.items():
+        counts[name] = import_string(path)(user_id=user_id)
     label = str(getattr(actor, "email", None) or "system")
     record = ErasureRecord.objects.create(
         user_hash=end_user_hash(user_id), requested_by=actor, requested_by_label=label, counts=counts

@@ -85,15 +85,21 @@ class FilterForm(forms.Form):
         department_field.queryset = departments_visible_to(user=user).order_by("name")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        end = data.get("to") or self.today
-        start = data.get("from") or (end - timedelta(days=DEFAULT_DAYS - 1))
-        if start > end:
-            self.add_error("from", "'From' must be on or before 'To'.")
-        elif (end - start).days + 1 > MAX_DAYS:
-            self.add_error("from", f"A range spans at most {MAX_DAYS} days.")
-        data["from"], data["to"] = start, end
-        return data
+        return clean_date_range(self, super().clean() or {}, today=self.today)
+
+
+def clean_date_range(form: forms.Form, data: dict[str, Any], *, today: date) -> dict[str, Any]:
+    """The bar's dates in ``data``: ``to`` defaults to today and ``from`` to DEFAULT_DAYS before it;
+    a range runs forwards and spans at most MAX_DAYS (errors on ``from``). Any form carrying the
+    bar's ``from``/``to`` (the explorer's FilterSet too) cleans them here."""
+    end = data.get("to") or today
+    start = data.get("from") or (end - timedelta(days=DEFAULT_DAYS - 1))
+    if start > end:
+        form.add_error("from", "'From' must be on or before 'To'.")
+    elif (end - start).days + 1 > MAX_DAYS:
+        form.add_error("from", f"A range spans at most {MAX_DAYS} days.")
+    data["from"], data["to"] = start, end
+    return data
 
 
 def auto_interval(start: date, end: date) -> str:
@@ -150,8 +156,19 @@ class ScopeResult:
     scope: Scope | None
 
 
+def given(query: QueryDict) -> QueryDict:
+    """The parameters of ``query`` that carry a value: a form sends its blank choices ("All
+    assistants" is ``assistant=``), and a blank means no filter, not an invalid one."""
+    kept = QueryDict(mutable=True)
+    for name in query:
+        for value in query.getlist(name):
+            if value != "":
+                kept.appendlist(name, value)
+    return kept
+
+
 def scope_from_request(request: HttpRequest, *, user: User) -> ScopeResult:
-    form = FilterForm(request.GET, user=user, today=tenant_today())
+    form = FilterForm(given(request.GET), user=user, today=tenant_today())
     if not form.is_valid():
         return ScopeResult(form=form, scope=None)
     data = form.cleaned_data

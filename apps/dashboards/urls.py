@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.dashboards import views
+from apps.dashboards import explorer, views
 from apps.dashboards.cx import cx_view, user_journey_view
 from apps.dashboards.portfolio import department_view, portfolio_view
 from apps.dashboards.product import product_view
@@ -15,4 +15,21 @@ urlpatterns = [
     path("product/", product_view, name="product"),
     path("cx/", cx_view, name="cx"),
     path("users/", user_journey_view, name="user_journey"),
+    path("conversations/", explorer.explorer_view, name="explorer"),
+    path("conversations/<int:pk>/", explorer.transcript_view, name="conversation"),
+    path("conversations/<int:pk>/tags/", explorer.conversation_tag_add_view, name="conversation-tags"),
+    path(
+        "conversations/<int:pk>/tags/<int:tag_id>/remove/",
+        explorer.conversation_tag_remove_view,
+        name="conversation-untag",
+    ),
+    path("conversations/<int:pk>/notes/", explorer.conversation_note_add_view, name="conversation-notes"),
+    path("users/tags/", explorer.user_tag_add_view, name="user-tags"),
+    path("users/tags/<int:tag_id>/remove/", explorer.user_tag_remove_view, name="user-untag"),
+    path("users/notes/", explorer.user_note_add_view, name="user-notes"),
+    path("notes/<int:pk>/", explorer.note_update_view, name="note"),
+    path("notes/<int:pk>/delete/", explorer.note_delete_view, name="note-delete"),
+    path("segments/", explorer.segment_create_view, name="segments"),
+    path("segments/<int:pk>/", explorer.segment_update_view, name="segment"),
+    path("segments/<int:pk>/delete/", explorer.segment_delete_view, name="segment-delete"),
 ]

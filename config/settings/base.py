@@ -311,6 +311,12 @@ ENRICHMENT_STEPS: list[str] = [
 RECORD_CHANGE_HOOKS: list[str] = [
     "apps.analytics.services.rollups_record_changed",
 ]
+# Rows kept about an end user by pseudonymous id in apps above compliance (rows tied to a
+# conversation go with it): ``compliance.retention.end_user_erase`` calls each step with
+# ``user_id=`` and records the number of rows it deleted under the step's name.
+END_USER_ERASURE_STEPS: dict[str, str] = {
+    "end_user_annotations": "apps.dashboards.services.end_user_annotations_erase",
+}
 
 # What the background thread of an eager serving process runs in place of beat, every N seconds
 # (and once at start-up): without a broker there is no beat to recover an unenriched batch.

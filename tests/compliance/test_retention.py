@@ -122,6 +122,7 @@ def test_erase_user_removes_that_user_only(post_events, alpha) -> None:
         "vault_entries": 2,
         "otlp_join_rows": 0,
         "raw_events": 8,
+        "end_user_annotations": 0,
     }
     assert record.user_hash == end_user_hash("u-erase")
     assert not Conversation.objects.filter(user_id="u-erase").exists()

@@ -25,6 +25,7 @@ from apps.accounts.services import token_create
 from apps.analytics.decision_services import alert_upsert, recommendation_upsert
 from apps.compliance.models import ReviewCase
 from apps.compliance.services import unmask_request_create
+from apps.dashboards.services import conversation_tag_add, end_user_tag_add, note_create, segment_create
 from apps.detection.models import EgressImport, SensitiveFinding, ShadowAIFinding
 from apps.registry.models import ApiKey, ReleaseAnnotation
 from apps.tenants.models import Organization
@@ -123,6 +124,12 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
     finding = SensitiveFinding.objects.filter(conversation=case.conversation).first()
     second_officer = UserFactory(email="matrix-officer2@alpha.test", roles=["compliance"])
     unmask = unmask_request_create(actor=second_officer, finding=finding, reason="matrix check")
+    # The qualitative layer (apps/dashboards): a tag on the conversation and on its user, a note
+    # and a private segment, all the admin's.
+    conversation_tag = conversation_tag_add(actor=users["admin"], conversation=case.conversation, name="matrix")
+    user_tag = end_user_tag_add(actor=users["admin"], end_user_id="u-matrix", name="watch")
+    note = note_create(actor=users["admin"], conversation=case.conversation, text="matrix note")
+    segment = segment_create(actor=users["admin"], name="matrix", filters=[("frustrated", "1")])
     api_key = ApiKey.objects.get(assistant=bot)
     token_holder = UserFactory(email="matrix-token-holder@alpha.test", roles=["product"])
     token = token_create(actor=token_holder, user=token_holder, name="matrix").token
@@ -140,6 +147,10 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
         "finding": {"pk": finding.pk},
         "unmask": {"pk": unmask.pk},
         "conversation": {"conversation_id": "c-matrix"},
+        "dash_conversation": {"pk": case.conversation_id, "tag_id": conversation_tag.tag_id},
+        "user_tag": {"tag_id": user_tag.tag_id},
+        "note": {"pk": note.pk},
+        "segment": {"pk": segment.pk},
         "token": {"token_id": token.pk},
         "metric": {"slug": "acceptance_rate"},
         "release": {"annotation_id": release.pk},
@@ -152,6 +163,10 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
 def route_args(route: str, scene: Scene) -> dict[str, object]:
     for needle, kind in (
         (ADMIN_PREFIX, "admin"),
+        ("dashboards/conversations/", "dash_conversation"),
+        ("dashboards/users/tags/", "user_tag"),
+        ("dashboards/notes/", "note"),
+        ("dashboards/segments/", "segment"),
         ("keys/<int:pk>", "api_key"),
         ("compliance/cases", "case"),
         ("shadow-ai/findings", "shadow_finding"),
@@ -289,6 +304,21 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "dashboards/cx/"): "302 200 403 403 200 403 403 302 302",
     # Without ?user= the journey page is a lookup form; a viewer may not open journeys.
     ("GET", "dashboards/users/"): "302 200 200 200 200 200 403 302 302",
+    # Conversation explorer and transcripts: every role but viewer (its conversation is HR's, and
+    # every department-scoped role is an HR member). The tag, note and segment endpoints are POST.
+    ("GET", "dashboards/conversations/"): "302 200 200 200 200 200 403 302 302",
+    ("GET", "dashboards/conversations/<int:pk>/"): "302 200 200 200 200 200 403 302 302",
+    ("GET", "dashboards/conversations/<int:pk>/tags/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/conversations/<int:pk>/tags/<int:tag_id>/remove/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/conversations/<int:pk>/notes/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/users/tags/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/users/tags/<int:tag_id>/remove/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/users/notes/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/notes/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/notes/<int:pk>/delete/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/segments/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/segments/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/segments/<int:pk>/delete/"): "302 405 405 405 405 405 405 302 302",
     ("GET", "healthz"): "200 200 200 200 200 200 200 200 200",
     ("GET", "accounts/logout/"): "405 405 405 405 405 405 405 405 405",
     ("POST", ""): "302 200 200 200 200 200 200 302 302",
@@ -299,6 +329,22 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "dashboards/product/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "dashboards/cx/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "dashboards/users/"): "302 405 405 405 405 405 405 302 302",
+    # Empty bodies: a missing tag name, note text, end-user id or segment name is a 400; removing
+    # the existing tag works (302 back); a note changes only by its author (the admin's) and a
+    # private segment is the admin's alone (404 to others: its id is not confirmed).
+    ("POST", "dashboards/conversations/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "dashboards/conversations/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "dashboards/conversations/<int:pk>/tags/"): "302 400 400 400 400 400 403 302 302",
+    ("POST", "dashboards/conversations/<int:pk>/tags/<int:tag_id>/remove/"): "302 302 302 302 302 302 403 302 302",
+    ("POST", "dashboards/conversations/<int:pk>/notes/"): "302 400 400 400 400 400 403 302 302",
+    ("POST", "dashboards/users/tags/"): "302 400 400 400 400 400 403 302 302",
+    ("POST", "dashboards/users/tags/<int:tag_id>/remove/"): "302 400 400 400 400 400 403 302 302",
+    ("POST", "dashboards/users/notes/"): "302 400 400 400 400 400 403 302 302",
+    ("POST", "dashboards/notes/<int:pk>/"): "302 400 403 403 403 403 403 302 302",
+    ("POST", "dashboards/notes/<int:pk>/delete/"): "302 302 403 403 403 403 403 302 302",
+    ("POST", "dashboards/segments/"): "302 400 400 400 400 400 403 302 302",
+    ("POST", "dashboards/segments/<int:pk>/"): "302 400 404 404 404 404 403 302 302",
+    ("POST", "dashboards/segments/<int:pk>/delete/"): "302 302 404 404 404 404 403 302 302",
     ("POST", "accounts/login/"): "200 200 200 200 200 200 200 200 200",
     ("POST", "accounts/password/"): "302 200 200 200 200 200 200 302 302",
     ("POST", "accounts/password/done/"): "302 405 405 405 405 405 405 302 302",
