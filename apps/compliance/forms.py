@@ -10,48 +10,12 @@ from django.db.models import QuerySet
 
 from apps.accounts.models import User
 from apps.compliance.models import CaseStatus, ReviewCase
-from apps.compliance.selectors import CASE_SORTS
+from apps.compliance.selectors import compliance_users
 from apps.detection.findings import ENTITY_TYPES
 from apps.detection.masking import action_for
 from apps.detection.models import MaskAction, MaskingPolicy, Severity
-from apps.registry.models import Assistant, Department
 
 DECISION_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus.OPEN]
-
-
-def compliance_users() -> QuerySet[User]:
-    return User.objects.filter(roles__contains=["compliance"], is_active=True).order_by("email")
-
-
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *CaseStatus.choices])
-    min_severity = forms.TypedChoiceField(
-        required=False, label="Severity", coerce=int, empty_value=None,
-        choices=[("", "Any severity")] + [(s.value, f"{s.label} and up") for s in Severity if s > 0],
-    )  # fmt: skip
-    finding_type = forms.ChoiceField(
-        required=False, label="Type", choices=[("", "Any type")] + [(t, t) for t in ENTITY_TYPES]
-    )
-    assistant = forms.ModelChoiceField(
-        required=False, queryset=Assistant.objects.order_by("name"), empty_label="Any assistant"
-    )
-    department = forms.ModelChoiceField(
-        required=False, queryset=Department.objects.order_by("name"), empty_label="Any department"
-    )
-    older_than_days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="Older than (days)")
-    sort = forms.ChoiceField(required=False, choices=[(k, k.capitalize()) for k in CASE_SORTS])
-
-    def selector_kwargs(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "status": data.get("status") or "",
-            "min_severity": data.get("min_severity"),
-            "finding_type": data.get("finding_type") or "",
-            "assistant_id": data["assistant"].pk if data.get("assistant") else None,
-            "department_id": data["department"].pk if data.get("department") else None,
-            "older_than_days": data.get("older_than_days"),
-            "sort": data.get("sort") or "newest",
-        }
 
 
 class DecisionForm(forms.Form):

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -28,7 +28,8 @@ from apps.accounts.permissions import (
     has_role,
 )
 from apps.accounts.request import AuthedRequest
-from apps.compliance.forms import AssignForm, BulkForm, CaseFilterForm, DecisionForm, PolicyForm, UnmaskForm
+from apps.compliance.filters import CaseFilter
+from apps.compliance.forms import AssignForm, BulkForm, DecisionForm, PolicyForm, UnmaskForm
 from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest, UnmaskStatus
 from apps.compliance.selectors import case_messages, review_case_counts, review_cases, unmask_requests_pending
 from apps.compliance.services import (
@@ -42,6 +43,7 @@ from apps.compliance.services import (
     unmask_request_decide,
 )
 from apps.core.exceptions import ApplicationError
+from apps.core.filters import filterset_rows
 from apps.core.forms import form_call
 from apps.detection.models import SensitiveFinding
 from apps.detection.services import masking_policy_get, masking_policy_update
@@ -71,19 +73,14 @@ def _nav(request: AuthedRequest) -> dict[str, Any]:
 @require_GET
 def queue_view(request: AuthedRequest) -> HttpResponse:
     _require_reader(request)
-    # Unbound, the queue shows open cases; the form says so rather than "Any status".
-    filters = CaseFilterForm(request.GET or None, initial={"status": CaseStatus.OPEN})
-    if filters.is_bound and filters.is_valid():
-        cases = review_cases(**filters.selector_kwargs())
-    elif filters.is_bound:
-        cases = ReviewCase.objects.none()
-    else:
-        cases = review_cases(status=CaseStatus.OPEN)
+    # Without a query string the queue shows open cases, and its form says so.
+    filters = CaseFilter(request.GET or QueryDict("status=open"), queryset=review_cases(), request=request)
+    cases = filterset_rows(filters)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "filters": filters,
+        "filters": filters.form,
         "page": page,
         "query": query.urlencode(),
         "counts": review_case_counts(),

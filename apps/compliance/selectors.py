@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db.models import Count, QuerySet
-from django.utils import timezone
 
+from apps.accounts.models import User
 from apps.compliance.models import ReviewCase, UnmaskRequest, UnmaskStatus
 from apps.conversations.models import Message
 from apps.detection.models import SensitiveFinding
@@ -23,34 +22,17 @@ CASE_SORTS = {
 }
 
 
-def review_cases(
-    *,
-    status: str = "",
-    min_severity: int | None = None,
-    finding_type: str = "",
-    assistant_id: int | None = None,
-    department_id: int | None = None,
-    older_than_days: int | None = None,
-    assignee_id: int | None = None,
-    sort: str = "newest",
-) -> QuerySet[ReviewCase]:
-    """The queue. Callers check the role first (``can_read_review_cases``): cases are org-wide."""
-    qs = ReviewCase.objects.select_related("assistant", "department", "assignee", "conversation")
-    if status:
-        qs = qs.filter(status=status)
-    if min_severity is not None:
-        qs = qs.filter(severity__gte=min_severity)
-    if finding_type:
-        qs = qs.filter(finding_types__contains=[finding_type])
-    if assistant_id:
-        qs = qs.filter(assistant_id=assistant_id)
-    if department_id:
-        qs = qs.filter(department_id=department_id)
-    if older_than_days:
-        qs = qs.filter(created_at__lt=timezone.now() - timedelta(days=older_than_days))
-    if assignee_id:
-        qs = qs.filter(assignee_id=assignee_id)
-    return qs.order_by(*CASE_SORTS.get(sort, CASE_SORTS["newest"]))
+def review_cases() -> QuerySet[ReviewCase]:
+    """The queue, newest first; its filters are ``apps.compliance.filters.CaseFilter``. Callers
+    check the role first (``can_read_review_cases``): cases are org-wide."""
+    return ReviewCase.objects.select_related("assistant", "department", "assignee", "conversation").order_by(
+        *CASE_SORTS["newest"]
+    )
+
+
+def compliance_users() -> QuerySet[User]:
+    """Who may be assigned a case."""
+    return User.objects.filter(roles__contains=["compliance"], is_active=True).order_by("email")
 
 
 def review_case_counts() -> dict[str, int]:
