@@ -1,11 +1,16 @@
 from django.urls import path
 
+from apps.compliance import overview_views
 from apps.compliance import review_views as views
 
 app_name = "compliance"
 
 urlpatterns = [
-    path("", views.queue_view, name="queue"),
+    # The overview is the landing page; it sends old filtered queue links (/compliance/?status=…) on.
+    path("", overview_views.overview_view, name="overview"),
+    path("queue/", views.queue_view, name="queue"),
+    path("findings/", overview_views.findings_view, name="findings"),
+    path("conversations/<int:pk>/", views.conversation_view, name="conversation"),
     path("bulk/", views.bulk_view, name="bulk"),
     path("cases/<int:pk>/", views.case_detail_view, name="case"),
     path("cases/<int:pk>/decide/", views.case_decide_view, name="case-decide"),

@@ -24,6 +24,7 @@ from apps.accounts.permissions import (
     can_decide_review_cases,
     can_edit_masking_policy,
     can_read_review_cases,
+    can_see_small_cuts,
     can_unmask,
     has_role,
 )
@@ -31,7 +32,14 @@ from apps.accounts.request import AuthedRequest
 from apps.compliance.filters import CaseFilter
 from apps.compliance.forms import AssignForm, BulkForm, DecisionForm, PolicyForm, UnmaskForm
 from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest, UnmaskStatus
-from apps.compliance.selectors import case_messages, review_case_counts, review_cases, unmask_requests_pending
+from apps.compliance.selectors import (
+    MessageView,
+    conversation_cases,
+    conversation_messages,
+    review_case_counts,
+    review_cases,
+    unmask_requests_pending,
+)
 from apps.compliance.services import (
     FourEyesRequiredError,
     conversation_sensitive_view_record,
@@ -42,6 +50,7 @@ from apps.compliance.services import (
     unmask_request_create,
     unmask_request_decide,
 )
+from apps.conversations.models import Conversation
 from apps.core.exceptions import ApplicationError
 from apps.core.filters import filterset_rows
 from apps.core.forms import form_call
@@ -61,7 +70,7 @@ def _require_reviewer(request: AuthedRequest) -> None:
         raise PermissionDenied("Only compliance users may work review cases.")
 
 
-def _nav(request: AuthedRequest) -> dict[str, Any]:
+def nav_context(request: AuthedRequest) -> dict[str, Any]:
     return {
         "can_audit": has_role(request.user, Role.ADMIN, Role.COMPLIANCE),
         "can_policy": can_edit_masking_policy(request.user),
@@ -81,6 +90,9 @@ def queue_view(request: AuthedRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "filters": filters.form,
+        "main_fields": [f for f in filters.form.visible_fields() if f.name not in CaseFilter.MORE],
+        "more_fields": [filters.form[name] for name in CaseFilter.MORE],
+        "more_open": any(filters.form[name].value() or filters.form[name].errors for name in CaseFilter.MORE),
         "page": page,
         "query": query.urlencode(),
         "counts": review_case_counts(),
@@ -89,7 +101,7 @@ def queue_view(request: AuthedRequest) -> HttpResponse:
         "pending_requests": unmask_requests_pending().exclude(requester=request.user)
         if can_unmask(request.user)
         else [],
-        **_nav(request),
+        **nav_context(request),
     }
     template = "compliance/queue.html"
     if request.htmx and request.htmx.target == "case-table":
@@ -145,27 +157,36 @@ class _FindingRow:
         return getattr(self.finding, name)
 
 
-def _detail_context(request: AuthedRequest, case: ReviewCase, **extra: Any) -> dict[str, Any]:
-    views = case_messages(case=case)
+def _finding_rows(request: AuthedRequest, conversation_id: int, views: list[MessageView]) -> list[_FindingRow]:
     mine = {
         r.finding_id: r
-        for r in UnmaskRequest.objects.filter(finding__conversation=case.conversation, requester=request.user)
+        for r in UnmaskRequest.objects.filter(finding__conversation_id=conversation_id, requester=request.user)
         .select_related("approved_by")
         .order_by("created_at")
     }
-    findings = [_FindingRow(f, mine.get(f.pk)) for mv in views for f in mv.findings]
+    return [_FindingRow(f, mine.get(f.pk)) for mv in views for f in mv.findings]
+
+
+def _transcript_context(request: AuthedRequest, conversation: Conversation) -> dict[str, Any]:
+    views = conversation_messages(conversation_id=conversation.pk)
     return {
-        "case": case,
-        "conversation": case.conversation,
+        "conversation": conversation,
         "messages_view": views,
-        "findings": findings,
-        "decision": extra.pop("decision", None) or DecisionForm(),
-        "assign": AssignForm(initial={"assignee": case.assignee_id}),
+        "findings": _finding_rows(request, conversation.pk, views),
         "unmask_form": UnmaskForm(),
-        "can_decide": can_decide_review_cases(request.user),
         "can_unmask": can_unmask(request.user),
         "four_eyes": masking_policy_get().four_eyes_unmask,
-        **_nav(request),
+    }
+
+
+def _detail_context(request: AuthedRequest, case: ReviewCase, **extra: Any) -> dict[str, Any]:
+    return {
+        "case": case,
+        **_transcript_context(request, case.conversation),
+        "decision": extra.pop("decision", None) or DecisionForm(),
+        "assign": AssignForm(initial={"assignee": case.assignee_id}),
+        "can_decide": can_decide_review_cases(request.user),
+        **nav_context(request),
         **extra,
     }
 
@@ -178,6 +199,23 @@ def case_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     case = _case(request, pk)
     conversation_sensitive_view_record(actor=request.user, conversation_id=case.conversation_id, via="case page")
     return render(request, "compliance/case_detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_GET
+@never_cache
+def conversation_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One conversation, masked, with its findings (low severities too) and its review cases."""
+    _require_reader(request)
+    conversation = get_object_or_404(Conversation.objects.select_related("assistant__department"), pk=pk)
+    conversation_sensitive_view_record(actor=request.user, conversation_id=conversation.pk, via="conversation page")
+    context = {
+        **_transcript_context(request, conversation),
+        "cases": conversation_cases(conversation=conversation),
+        "show_people": can_see_small_cuts(request.user),
+        **nav_context(request),
+    }
+    return render(request, "compliance/conversation.html", context)
 
 
 @login_required
@@ -272,4 +310,4 @@ def policy_view(request: AuthedRequest) -> HttpResponse:
         masking_policy_update(actor=request.user, changes=form.changes())
         messages.success(request, "Policy saved. It applies to data enriched from now on.")
         return HttpResponseRedirect(reverse("compliance:policy"))
-    return render(request, "compliance/policy.html", {"form": form, "policy": policy, **_nav(request)})
+    return render(request, "compliance/policy.html", {"form": form, "policy": policy, **nav_context(request)})

@@ -62,7 +62,7 @@ def test_api_refuses_a_malformed_filter_precisely(cases, officer, params, errors
 
 def test_page_shows_the_error_and_lists_no_case(cases, officer) -> None:
     for headers in ({}, HTMX):
-        response = officer.get("/compliance/", {"department": "abc", "status": "open"}, **headers)
+        response = officer.get("/compliance/queue/", {"department": "abc", "status": "open"}, **headers)
         html = response.content.decode()
         assert response.status_code == 200
         assert f"<p>Department: {CHOICE_ERROR}</p>" in html
@@ -72,7 +72,7 @@ def test_page_shows_the_error_and_lists_no_case(cases, officer) -> None:
 
 def test_page_filters_like_the_api(cases, officer) -> None:
     card, iban = cases["c-card"], cases["c-iban"]
-    html = officer.get("/compliance/", {"department": iban.department_id}).content.decode()
+    html = officer.get("/compliance/queue/", {"department": iban.department_id}).content.decode()
     assert f'href="/compliance/cases/{iban.pk}/"' in html
     assert f'href="/compliance/cases/{card.pk}/"' not in html
 

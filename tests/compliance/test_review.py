@@ -42,14 +42,14 @@ def _card(case: ReviewCase) -> SensitiveFinding:
 
 def test_queue_lists_the_case_for_compliance_only(case, officers, alpha_client) -> None:
     client = _client(alpha_client, officers[0])
-    response = client.get("/compliance/")
+    response = client.get("/compliance/queue/")
     assert response.status_code == 200
     assert f'href="/compliance/cases/{case.pk}/"' in response.content.decode()
-    response = client.get("/compliance/", {"finding_type": "IBAN", "status": "open"})
+    response = client.get("/compliance/queue/", {"finding_type": "IBAN", "status": "open"})
     assert f'/compliance/cases/{case.pk}/"' not in response.content.decode()
     for role in ("product", "cx", "viewer", "owner"):
         client.force_login(UserFactory(roles=[role]))
-        assert client.get("/compliance/").status_code == 403
+        assert client.get("/compliance/queue/").status_code == 403
         assert client.get(f"/compliance/cases/{case.pk}/").status_code == 403
 
 
@@ -115,7 +115,7 @@ def test_four_eyes_blocks_until_a_different_officer_approves(case, officers, alp
     assert not AuditEntry.objects.filter(action="finding.unmask").exists()
     # A second officer sees it in the queue and approves.
     client.force_login(carl)
-    assert "fraud investigation" in client.get("/compliance/").content.decode()
+    assert "fraud investigation" in client.get("/compliance/queue/").content.decode()
     client.post(f"/compliance/unmask-requests/{request.pk}/decide/", {"approve": "1"})
     request.refresh_from_db()
     assert (request.status, request.approved_by_id) == ("approved", carl.pk)
