@@ -13,6 +13,7 @@ urlpatterns = [
     path("registry/audit/", include("apps.compliance.urls")),
     path("registry/", include("apps.registry.urls")),
     path("compliance/", include("apps.compliance.review_urls")),
+    path("dashboards/", include("apps.dashboards.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]

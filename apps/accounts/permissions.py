@@ -105,11 +105,10 @@ def require_manage_assistant(user: User, assistant: _HasDepartment) -> None:
         raise NotPermittedError("only an admin or an owner of this assistant's department may change it")
 
 
-# Dashboards each role opens (DESIGN.md roles table). Paths are built by later issues; the
-# home page lists them so people see where they will work.
+# Pages each role opens (DESIGN.md roles table), in navigation order: the home page's tiles and
+# the navigation bar on every page both read this, so a user is never shown a link to a 403.
 DASHBOARDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("Portfolio", "/dashboards/portfolio/", "Compare every assistant: adoption, success, ROI.", (Role.ADMIN,)),
-    ("Assistants", "/registry/", "Register assistants, rotate API keys, annotate releases.", tuple(Role.values)),
     (
         "Product",
         "/dashboards/product/",
@@ -117,8 +116,21 @@ DASHBOARDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         (Role.ADMIN, Role.PRODUCT, Role.OWNER),
     ),
     ("Customer experience", "/dashboards/cx/", "Frustration, drop-off, escalations, languages.", (Role.ADMIN, Role.CX)),
+    (
+        "My department",
+        "/dashboards/department/",
+        "Your department's assistants, keys, releases and metrics.",
+        (Role.OWNER,),
+    ),
+    (
+        "Conversations",
+        "/dashboards/conversations/",
+        "Search transcripts behind any number.",
+        (Role.ADMIN, Role.PRODUCT, Role.OWNER, Role.CX, Role.COMPLIANCE),
+    ),
     ("Compliance", "/compliance/", "Review queue, findings, shadow AI, audit log.", (Role.ADMIN, Role.COMPLIANCE)),
     ("Summary", "/dashboards/summary/", "Headline usage and satisfaction figures.", tuple(Role.values)),
+    ("Assistants", "/registry/", "Register assistants, rotate API keys, annotate releases.", tuple(Role.values)),
 )
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from tqdm import tqdm
 
+from apps.analytics.tasks import evaluate_decisions
 from apps.demo.generator import DEFAULT_EVENTS, Plan, demo_batches
 from apps.demo.services import DEMO_LOGINS, DEMO_SLUG, demo_org_ensure, demo_portfolio_ensure
 from apps.ingestion.services import events_ingest
@@ -85,6 +86,9 @@ class Command(BaseCommand):
             # without a broker it runs here, in-process.
             for assistant in portfolio.assistants.values():
                 recluster_intents.delay(assistant.pk)
+            # Likewise the recommendations and alerts the dashboards headline, rather than at the
+            # next hourly run: queued last, so they read the finished rollups.
+            evaluate_decisions.delay()
         self.stdout.write(
             f"seeded {slug}: {accepted:,} events stored, {duplicates:,} already present, {rejected:,} rejected "
             f"(seed {plan.seed}, {days} days up to {now:%Y-%m-%d %H:%M} UTC, anchor {plan.anchor}) "

@@ -1,0 +1,91 @@
+"""How a dashboard page is served: roles, the filter bar, htmx partials and CSV exports.
+
+Every dashboard view is ``render_dashboard(request, template=..., roles=..., build=...)``: the
+build function takes the validated ``Scope`` and returns the page's context (headlines, KPIs,
+charts, tables). One mechanism then gives every table its CSV export (``?export=<table id>``),
+every page its htmx partial (the ``body`` partial of the page template when the filter bar
+swaps it), and every malformed filter a 400 with the filter bar's own errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from apps.accounts.permissions import has_role
+from apps.accounts.request import request_user
+from apps.dashboards.scope import Scope, scope_from_request
+from apps.dashboards.widgets import Chart, Table
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One finding stated as a sentence, with its evidence and the conversations behind it."""
+
+    text: str
+    evidence: str = ""
+    href: str | None = None
+    tone: str = ""  # good | bad | ""
+
+
+def _tables(context: dict[str, Any]) -> Iterable[Table]:
+    for value in context.values():
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if isinstance(item, Table):
+                yield item
+            elif isinstance(item, Chart):
+                yield item.table
+
+
+def render_dashboard(
+    request: HttpRequest,
+    *,
+    template: str,
+    roles: Iterable[str],
+    build: Callable[[Scope], dict[str, Any]],
+    title: str,
+) -> HttpResponse:
+    user = request_user(request)
+    if not has_role(user, *roles):
+        raise PermissionDenied(f"The {title} page is not open to your roles.")
+    result = scope_from_request(request, user=user)
+    context: dict[str, Any] = {"form": result.form, "page_title": title, "scope": result.scope}
+    if result.scope is None:
+        return render(request, template, context, status=400)
+    context.update(build(result.scope))
+    export = request.GET.get("export")
+    if export:
+        for table in _tables(context):
+            if table.id == export:
+                return table.csv_response(filename=title.lower().replace(" ", "-"))
+        raise Http404(f"No table {export!r} on this page.")
+    if getattr(request, "htmx", False) and request.htmx.target == "dashboard-body":  # type: ignore[attr-defined]
+        return render(request, f"{template}#body", context)
+    return render(request, template, context)
+
+
+def dashboard(
+    *, template: str, roles: Iterable[str], title: str
+) -> Callable[[Callable[[Scope], dict[str, Any]]], Callable[[HttpRequest], HttpResponse]]:
+    """Decorator form of ``render_dashboard`` for a page whose view is only its build function."""
+    roles = tuple(roles)
+
+    def wrap(build: Callable[[Scope], dict[str, Any]]) -> Callable[[HttpRequest], HttpResponse]:
+        @login_required
+        @require_GET
+        def view(request: HttpRequest) -> HttpResponse:
+            return render_dashboard(request, template=template, roles=roles, build=build, title=title)
+
+        view.__name__ = build.__name__
+        view.__doc__ = build.__doc__
+        return view
+
+    return wrap
