@@ -1,13 +1,14 @@
 """The compliance overview (the landing page of /compliance/) and the findings list.
 
 The answer first, then the evidence: every count is a link to the findings, cases or
-conversation behind it, every table has a CSV export (``?format=csv&table=<name>``), and content
-never appears: counts, types and masked previews only.
+conversation behind it, every table (and the chart's table) has a CSV export
+(``?export=<table id>``, as on the dashboards), and content never appears: counts, types and
+masked previews only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +29,9 @@ from apps.compliance.filters import FindingFilter
 from apps.compliance.review_views import nav_context
 from apps.compliance.selectors import (
     AgeBucket,
+    DecisionTime,
     FindingCount,
+    FindingsOverview,
     Period,
     decision_times,
     findings_list,
@@ -40,6 +43,7 @@ from apps.compliance.selectors import (
 )
 from apps.core.csv_export import csv_download
 from apps.core.filters import filterset_rows
+from apps.core.tables import Cell, Chart, Table
 from apps.core.tenancy import current_schema
 from apps.detection.models import SensitiveFinding, Severity
 from apps.detection.services import masking_policy_get
@@ -47,6 +51,8 @@ from apps.detection.services import masking_policy_get
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 PAGE_SIZE = 50
+# Okabe–Ito: distinguishable with the common colour-vision deficiencies (and ECharts adds decals).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
 def _require_reader(request: AuthedRequest) -> None:
@@ -55,51 +61,28 @@ def _require_reader(request: AuthedRequest) -> None:
 
 
 class OverviewForm(forms.Form):
-    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    """The period, named ``from``/``to`` like the dashboards' filter bar so links keep it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "from" is a keyword: the fields are added here rather than declared.
+        self.fields["from"] = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+        self.fields["to"] = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data  # what super().clean() returned; its stub allows None
-        end = cleaned.get("date_to") or timezone.localdate()
-        start = cleaned.get("date_from") or end - timedelta(days=DEFAULT_DAYS - 1)
+        end = cleaned.get("to") or timezone.localdate()
+        start = cleaned.get("from") or end - timedelta(days=DEFAULT_DAYS - 1)
         if start > end:
-            self.add_error("date_to", "must be on or after the start date")
+            self.add_error("to", "must be on or after the start date")
         elif (end - start).days >= MAX_DAYS:
-            self.add_error("date_from", f"a range spans at most {MAX_DAYS} days")
+            self.add_error("from", f"a range spans at most {MAX_DAYS} days")
         cleaned["period"] = Period(start, end)
         return cleaned
 
 
-# --- Tables: one shape for the page, its table view and its CSV --------------------------------
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str | int
-    href: str = ""
-
-    @property
-    def num(self) -> bool:
-        return isinstance(self.text, int)
-
-
-@dataclass
-class Table:
-    name: str
-    title: str
-    columns: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
-    note: str = ""
-
-    def csv(self, period: Period) -> StreamingHttpResponse:
-        filename = f"compliance-{self.name}-{current_schema()}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
-        return csv_download(filename=filename, header=self.columns, rows=([c.text for c in r] for r in self.rows))
-
-
-def _link(name: str, **params: Any) -> str:
-    query = {k: v for k, v in params.items() if v not in (None, "")}
-    return _path(name) + ("?" + urlencode(query) if query else "")
+# --- Links ---------------------------------------------------------------------------------------
 
 
 def _path(name: str) -> str:
@@ -113,35 +96,80 @@ def _path(name: str) -> str:
 _PATHS: dict[str, str] = {}
 
 
-class _Links:
-    """Links into the findings list with the overview's period applied."""
-
-    def __init__(self, period: Period) -> None:
-        self.period = period
-
-    def findings(self, **params: Any) -> str:
-        return _link(
-            "compliance:findings",
-            date_from=self.period.start.isoformat(),
-            date_to=self.period.end.isoformat(),
-            **params,
-        )
+def _link(name: str, **params: Any) -> str:
+    query = {k: v for k, v in params.items() if v not in (None, "")}
+    return _path(name) + ("?" + urlencode(query) if query else "")
 
 
-def _count_rows(counts: list[FindingCount], links: _Links, param: str) -> list[list[Cell]]:
-    rows = []
+def _findings_link(period: Period, **params: Any) -> str:
+    return _link("compliance:findings", date_from=period.start.isoformat(), date_to=period.end.isoformat(), **params)
+
+
+@dataclass(frozen=True)
+class _Query:
+    """What the shared partials read as ``scope.query``: this page's filters, for CSV links."""
+
+    query: str
+
+
+# --- Tables --------------------------------------------------------------------------------------
+
+COUNT_COLUMNS = ["findings", "open or feed a case", "below the case threshold", "suppressed"]
+
+
+def _count_table(table_id: str, title: str, key: str, counts: list[FindingCount], period: Period) -> Table:
+    table = Table(table_id, title, [key, *COUNT_COLUMNS], numeric={1, 2, 3, 4})
     for c in counts:
-        key = {param: c.key}
-        rows.append(
+        where = {key: c.key}
+        table.rows.append(
             [
                 Cell(c.label),
-                Cell(c.findings, links.findings(**key)),
-                Cell(c.opening, links.findings(handling="case", **key)),
-                Cell(c.below_threshold, links.findings(handling="below", **key)),
-                Cell(c.suppressed, links.findings(handling="suppressed", **key)),
+                Cell.number(c.findings, _findings_link(period, **where)),
+                Cell.number(c.opening, _findings_link(period, handling="case", **where)),
+                Cell.number(c.below_threshold, _findings_link(period, handling="below", **where)),
+                Cell.number(c.suppressed, _findings_link(period, handling="suppressed", **where)),
             ]
         )
-    return rows
+    return table
+
+
+def _over_time(found: FindingsOverview, period: Period) -> Chart:
+    """Findings per day (or week) and type: stacked bars, each bar a link to its findings."""
+    last_day = timedelta(days=0 if period.interval == "day" else 6)
+    table = Table(
+        "over_time",
+        f"Findings per {period.interval} and type",
+        [period.interval, "all", *found.types],
+        numeric=set(range(1, len(found.types) + 2)),
+    )
+    series: dict[str, list[dict[str, Any]]] = {t: [] for t in found.types}
+    for start, counts in found.over_time:
+        span = Period(max(start, period.start), min(start + last_day, period.end))
+        row = [Cell(start.isoformat()), Cell.number(sum(counts.values()), _findings_link(span))]
+        for t in found.types:
+            href = _findings_link(span, type=t)
+            row.append(Cell.number(counts.get(t, 0), href))
+            series[t].append({"value": counts.get(t, 0), "href": href})
+        table.rows.append(row)
+    option = {
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 0},
+        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 28},
+        "xAxis": {"type": "category", "data": [start.isoformat() for start, _ in found.over_time]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [
+            {"name": t, "type": "bar", "stack": "findings", "data": data, "color": PALETTE[i % len(PALETTE)]}
+            for i, (t, data) in enumerate(series.items())
+        ],
+    }
+    return Chart(
+        "findings-over-time",
+        table.title,
+        option,
+        table,
+        height=300,
+        description="Every finding, low severities that open no case included; click a bar for its findings.",
+    )
 
 
 def _duration(value: timedelta | None) -> str:
@@ -151,120 +179,174 @@ def _duration(value: timedelta | None) -> str:
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
 
 
-def _age_rows(buckets: list[AgeBucket]) -> list[list[Cell]]:
-    rows = []
-    for b in buckets:
-        age = {"older_than_days": b.min_days or None, "younger_than_days": b.max_days}
-        queue = _link("compliance:queue", status="open", **age)
-        high = _link("compliance:queue", status="open", min_severity=Severity.HIGH.value, **age)
-        rows.append([Cell(b.label), Cell(b.cases, queue), Cell(b.high, high)])
-    return rows
-
-
-def _overview_tables(period: Period, *, show_people: bool) -> tuple[dict[str, Any], dict[str, Table]]:
-    threshold = masking_policy_get().case_threshold
-    links = _Links(period)
-    found = findings_overview(period=period, threshold=threshold)
-    count_columns = ["findings", "open or feed a case", "below the case threshold", "suppressed"]
-    tables = {
-        "by_type": Table("by_type", "Findings by type", ["type", *count_columns]),
-        "by_severity": Table("by_severity", "Findings by severity", ["severity", *count_columns]),
-        "by_department": Table("by_department", "Findings by department", ["department", *count_columns]),
-        "by_assistant": Table("by_assistant", "Findings by assistant", ["assistant", *count_columns]),
-    }
-    tables["by_type"].rows = _count_rows(found.by_type, links, "type")
-    tables["by_severity"].rows = _count_rows(found.by_severity, links, "severity")
-    tables["by_department"].rows = _count_rows(found.by_department, links, "department")
-    tables["by_assistant"].rows = _count_rows(found.by_assistant, links, "assistant")
-
-    step = timedelta(days=0 if period.interval == "day" else 6)
-    over_time = Table("over_time", f"Findings per {period.interval} and type", [period.interval, "all", *found.types])
-    for start, counts in found.over_time:
-        span = {"date_from": max(start, period.start).isoformat(), "date_to": min(start + step, period.end).isoformat()}
-        cells = [Cell(start.isoformat()), Cell(sum(counts.values()), _link("compliance:findings", **span))]
-        cells += [Cell(counts.get(t, 0), _link("compliance:findings", type=t, **span)) for t in found.types]
-        over_time.rows.append(cells)
-    tables["over_time"] = over_time
-
-    ageing = Table("ageing", "Open cases by age (as of now)", ["age", "open cases", "of which high or critical"])
-    ageing.rows = _age_rows(open_cases_by_age())
-    ageing.note = "Age runs from when the data was exposed (the case's first finding)."
-    tables["ageing"] = ageing
-
-    decisions = decision_times(period=period)
-    timing = Table(
-        "decision_time", "Time to decision (cases decided in the period)", ["severity", "decided", "median", "p90"]
+def _ageing_table(buckets: list[AgeBucket]) -> Table:
+    table = Table(
+        "ageing",
+        "Open cases by age (as of now)",
+        ["age", "open cases", "of which high or critical"],
+        numeric={1, 2},
+        note="A case's age runs from when the data was exposed (its first finding).",
     )
-    for d in decisions:
-        decided = _link(
-            "compliance:queue",
-            decided_from=period.start.isoformat(),
-            decided_to=period.end.isoformat(),
-            severity=d.severity,
+    for b in buckets:
+        age = {"status": "open", "older_than_days": b.min_days or None, "younger_than_days": b.max_days}
+        table.rows.append(
+            [
+                Cell(b.label),
+                Cell.number(b.cases, _link("compliance:queue", **age)),
+                Cell.number(b.high, _link("compliance:queue", min_severity=Severity.HIGH.value, **age)),
+            ]
         )
-        timing.rows.append([Cell(d.label), Cell(d.decided, decided), Cell(_duration(d.median)), Cell(_duration(d.p90))])
-    tables["decision_time"] = timing
+    return table
 
-    conversations = Table(
-        "top_conversations", "Conversations with the most findings",
+
+def _decision_table(decisions: list[DecisionTime], period: Period) -> Table:
+    table = Table(
+        "decision_time",
+        "Time to decision (cases decided in the period)",
+        ["severity", "decided", "median", "p90"],
+        numeric={1, 2, 3},
+        note="From when the data was exposed to the decision; auto-closed cases count as decided at once.",
+    )
+    decided_in = {"decided_from": period.start.isoformat(), "decided_to": period.end.isoformat()}
+    for d in decisions:
+        href = _link("compliance:queue", severity=d.severity, **decided_in)
+        table.rows.append(
+            [
+                Cell(d.label),
+                Cell.number(d.decided, href),
+                Cell(_duration(d.median), sort=d.median.total_seconds() if d.median else None),
+                Cell(_duration(d.p90), sort=d.p90.total_seconds() if d.p90 else None),
+            ]
+        )
+    return table
+
+
+def _top_conversations_table(period: Period, *, show_people: bool) -> tuple[Table, int]:
+    ranked = top_conversations(period=period)
+    table = Table(
+        "top_conversations",
+        "Conversations with the most findings",
         ["conversation", "assistant", "end user", "findings", "highest severity", "types", "cases"],
-    )  # fmt: skip
-    ranked_conversations = top_conversations(period=period)
-    ranked_users = top_users(period=period)
-    for c in ranked_conversations.rows:
-        conversations.rows.append(
+        numeric={3},
+    )
+    for c in ranked.rows:
+        table.rows.append(
             [
                 Cell(c.external_id, reverse("compliance:conversation", args=[c.conversation_id])),
                 Cell(c.assistant),
                 Cell(c.user_id if show_people else "—"),
-                Cell(c.findings, _link("compliance:findings", conversation=c.conversation_id)),
-                Cell(Severity(c.severity).label),
+                Cell.number(c.findings, _link("compliance:findings", conversation=c.conversation_id)),
+                Cell(Severity(c.severity).label, sort=c.severity),
                 Cell(" ".join(c.types)),
                 Cell("cases", _link("compliance:queue", conversation=c.conversation_id)),
             ]
         )
-    tables["top_conversations"] = conversations
+    return table, ranked.total
 
-    if show_people:
-        people = Table(
-            "top_users", "People with the most findings (pseudonymous ids)",
-            ["end user", "findings", "conversations", "highest severity", "types", "cases"],
-        )  # fmt: skip
-        for u in ranked_users.rows:
-            people.rows.append(
-                [
-                    Cell(u.user_id),
-                    Cell(u.findings, links.findings(user=u.user_id)),
-                    Cell(u.conversations),
-                    Cell(Severity(u.severity).label),
-                    Cell(" ".join(u.types)),
-                    Cell("cases", _link("compliance:queue", user=u.user_id)),
-                ]
-            )
-        tables["top_users"] = people
 
-    median = decisions[-1].median
-    open_now = review_case_counts().get("open", 0)
-    kpis = [
-        {"label": "findings", "value": found.totals.findings, "href": links.findings()},
-        {"label": "open or feed a case", "value": found.totals.opening, "href": links.findings(handling="case")},
-        {"label": "below the case threshold", "value": found.totals.below_threshold, "href": links.findings(handling="below")},
-        {"label": "people with findings", "value": ranked_users.total, "href": ""},
-        {"label": "open cases now", "value": open_now, "href": _link("compliance:queue", status="open")},
-        {"label": "median time to decision", "value": _duration(median), "href": ""},
-    ]  # fmt: skip
-    summary = {
-        "kpis": kpis,
-        "totals": found.totals,
-        "open_now": open_now,
-        "threshold": Severity(threshold).label,
-        "types": found.types,
+def _top_users_table(period: Period) -> tuple[Table, int]:
+    ranked = top_users(period=period)
+    table = Table(
+        "top_users",
+        "People with the most findings (pseudonymous ids)",
+        ["end user", "findings", "conversations", "highest severity", "types", "cases"],
+        numeric={1, 2},
+    )
+    for u in ranked.rows:
+        table.rows.append(
+            [
+                Cell(u.user_id),
+                Cell.number(u.findings, _findings_link(period, user=u.user_id)),
+                Cell.number(u.conversations),
+                Cell(Severity(u.severity).label, sort=u.severity),
+                Cell(" ".join(u.types)),
+                Cell("cases", _link("compliance:queue", user=u.user_id)),
+            ]
+        )
+    return table, ranked.total
+
+
+@dataclass
+class Overview:
+    headlines: list[dict[str, str]]
+    kpis: list[dict[str, Any]]
+    chart: Chart
+    tables: dict[str, Table]
+
+    def table(self, table_id: str) -> Table | None:
+        return self.chart.table if table_id == self.chart.table.id else self.tables.get(table_id)
+
+    @property
+    def table_ids(self) -> list[str]:
+        return [self.chart.table.id, *self.tables]
+
+
+def _overview(period: Period, *, show_people: bool) -> Overview:
+    threshold = masking_policy_get().case_threshold
+    found = findings_overview(period=period, threshold=threshold)
+    decisions = decision_times(period=period)
+    ageing = open_cases_by_age()
+    conversations, _ = _top_conversations_table(period, show_people=show_people)
+    people, people_total = _top_users_table(period)
+    tables = {
+        "by_type": _count_table("by_type", "Findings by type", "type", found.by_type, period),
+        "by_severity": _count_table("by_severity", "Findings by severity", "severity", found.by_severity, period),
+        "by_department": _count_table(
+            "by_department", "Findings by department", "department", found.by_department, period
+        ),
+        "by_assistant": _count_table("by_assistant", "Findings by assistant", "assistant", found.by_assistant, period),
+        "ageing": _ageing_table(ageing),
+        "decision_time": _decision_table(decisions, period),
+        "top_conversations": conversations,
     }
-    return summary, tables
+    if show_people:
+        tables["top_users"] = people
+    totals, overall = found.totals, decisions[-1]
+    open_now = review_case_counts().get("open", 0)
+    window = f"conversations started {period.start:%-d %b} – {period.end:%-d %b %Y}"
+    headlines = [
+        {
+            "text": f"{totals.findings:,} findings: {totals.opening:,} open or feed a review case, "
+            f"{totals.below_threshold:,} are below the case threshold ({Severity(threshold).label}) and open none.",
+            "evidence": window,
+            "href": _findings_link(period),
+        }
+    ]
+    stale = sum(b.cases for b in ageing if b.min_days >= 30)
+    if stale:
+        headlines.append(
+            {
+                "text": f"{stale:,} of {open_now:,} open cases are older than 30 days.",
+                "evidence": "as of now",
+                "href": _link("compliance:queue", status="open", older_than_days=30),
+                "tone": "bad",
+            }
+        )
+    if overall.decided:
+        headlines.append(
+            {
+                "text": f"{overall.decided:,} cases were decided, a median of {_duration(overall.median)} "
+                f"after the data was exposed (90% within {_duration(overall.p90)}).",
+                "evidence": f"decided {period.start:%-d %b} – {period.end:%-d %b %Y}",
+                "href": _link(
+                    "compliance:queue", decided_from=period.start.isoformat(), decided_to=period.end.isoformat()
+                ),
+            }
+        )
+    kpis = [
+        {"label": "findings", "display": f"{totals.findings:,}", "href": _findings_link(period)},
+        {"label": "open or feed a case", "display": f"{totals.opening:,}", "href": _findings_link(period, handling="case")},
+        {"label": "below the case threshold", "display": f"{totals.below_threshold:,}",
+         "href": _findings_link(period, handling="below")},
+        {"label": "people with findings", "display": f"{people_total:,}"},
+        {"label": "open cases now", "display": f"{open_now:,}", "href": _link("compliance:queue", status="open")},
+        {"label": "median time to decision", "display": _duration(overall.median)},
+    ]  # fmt: skip
+    return Overview(headlines, [{"state": "ok", **k} for k in kpis], _over_time(found, period), tables)
 
 
 # The queue lived at /compliance/ and was filtered there: those links now land on the queue.
-OVERVIEW_PARAMS = frozenset({"date_from", "date_to", "format", "table"})
+OVERVIEW_PARAMS = frozenset({"from", "to", "export"})
 
 
 @login_required
@@ -274,29 +356,24 @@ def overview_view(request: AuthedRequest) -> HttpResponse | StreamingHttpRespons
     if set(request.GET) - OVERVIEW_PARAMS:
         return HttpResponseRedirect(reverse("compliance:queue") + "?" + request.GET.urlencode())
     form = OverviewForm(request.GET)
-    form.is_valid()
+    export = request.GET.get("export")
     context: dict[str, Any] = {"filters": form, **nav_context(request)}
-    if form.errors:
-        if request.GET.get("format") == "csv":
+    if not form.is_valid():
+        if export:
             return HttpResponse(f"invalid filter: {form.errors.as_text()}", status=400, content_type="text/plain")
-        return render(request, "compliance/overview.html", context)
+        return render(request, "compliance/overview.html", context, status=400)
     period: Period = form.cleaned_data["period"]
     show_people = can_see_small_cuts(request.user)
-    summary, tables = _overview_tables(period, show_people=show_people)
-    if request.GET.get("format") == "csv":
-        table = tables.get(request.GET.get("table", ""))
+    overview = _overview(period, show_people=show_people)
+    if export:
+        table = overview.table(export)
         if table is None:
-            return HttpResponse(f"table must be one of: {', '.join(tables)}", status=400, content_type="text/plain")
-        return table.csv(period)
-    query = QueryDict(mutable=True)
-    query.update({"date_from": period.start.isoformat(), "date_to": period.end.isoformat()})
-    context |= {
-        "period": period,
-        "tables": tables,
-        "query": query.urlencode(),
-        "show_people": show_people,
-        **summary,
-    }
+            return HttpResponse(
+                f"export must be one of: {', '.join(overview.table_ids)}", status=400, content_type="text/plain"
+            )
+        return table.csv(f"compliance-{current_schema()}-{period.start:%Y%m%d}-{period.end:%Y%m%d}")
+    query = urlencode({"from": period.start.isoformat(), "to": period.end.isoformat()})
+    context |= {"period": period, "overview": overview, "scope": _Query(query), "show_people": show_people}
     return render(request, "compliance/overview.html", context)
 
 
@@ -322,7 +399,7 @@ def findings_view(request: AuthedRequest) -> HttpResponse | StreamingHttpRespons
     """Every finding, low severities included, filtered; masked previews only."""
     _require_reader(request)
     params = request.GET.copy()
-    wants_csv = params.pop("format", [""])[0] == "csv"
+    wants_csv = params.pop("export", [""])[0] == "csv"
     filters = FindingFilter(params or None, queryset=findings_list(), request=request)
     rows = filterset_rows(filters)
     show_people = can_see_small_cuts(request.user)

@@ -124,6 +124,10 @@ def test_case_ageing_and_time_to_decision(scene) -> None:
 
 
 def _query(period: Period) -> dict[str, str]:
+    return {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+
+def _window(period: Period) -> dict[str, str]:
     return {"date_from": period.start.isoformat(), "date_to": period.end.isoformat()}
 
 
@@ -131,13 +135,14 @@ def test_page_states_the_answer_and_links_every_number(scene, officer) -> None:
     response = officer.get("/compliance/", _query(scene.period))
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<strong>6</strong> findings: <strong>1</strong> open or feed a review case" in html
-    assert "<strong>4</strong> fall below the case threshold (medium) and open none." in html
+    assert "6 findings: 1 open or feed a review case, 4 are below the case threshold (medium) and open none." in html
+    assert "2 cases were decided, a median of 3.5 d after the data was exposed (90% within 4.7 d)." in html
+    assert "1 of 2 open cases are older than 30 days." in html
     window = f"date_from={scene.period.start.isoformat()}&amp;date_to={scene.period.end.isoformat()}"
     # The low-severity names link to the findings list, which lists exactly those four.
     person_link = f'<a href="/compliance/findings/?{window}&amp;type=PERSON">4</a>'
     assert person_link in html
-    listing = officer.get("/compliance/findings/", {**_query(scene.period), "type": "PERSON"}).content.decode()
+    listing = officer.get("/compliance/findings/", {**_window(scene.period), "type": "PERSON"}).content.decode()
     assert "4 findings" in listing
     assert listing.count('<span class="pill">PERSON</span>') == 4
     # The ageing row links to the queue filtered to its bucket, which lists that one case.
@@ -149,12 +154,12 @@ def test_page_states_the_answer_and_links_every_number(scene, officer) -> None:
     assert f'href="/compliance/cases/{scene.open_old.pk}/"' not in queue_html
     # Top conversations link to the conversation page; top people are listed for compliance.
     assert f'<a href="/compliance/conversations/{scene.conv1.pk}/">c1</a>' in html
-    assert 'id="table-top_users"' in html
+    assert 'id="top_users"' in html
     assert f'<a href="/compliance/findings/?{window}&amp;user=u1">6</a>' in html
 
 
 def test_every_table_exports_csv(scene, officer) -> None:
-    response = officer.get("/compliance/", {**_query(scene.period), "format": "csv", "table": "by_type"})
+    response = officer.get("/compliance/", {**_query(scene.period), "export": "by_type"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     body = b"".join(response.streaming_content).decode()
@@ -167,15 +172,15 @@ def test_every_table_exports_csv(scene, officer) -> None:
     page = officer.get("/compliance/", _query(scene.period)).content.decode()
     for table in ("over_time", "by_type", "by_severity", "by_department", "by_assistant", "ageing",
                   "decision_time", "top_conversations", "top_users"):  # fmt: skip
-        assert f"format=csv&amp;table={table}" in page
-        assert officer.get("/compliance/", {**_query(scene.period), "format": "csv", "table": table}).status_code == 200
-    bad = officer.get("/compliance/", {"format": "csv", "table": "nope"})
+        assert f"&amp;export={table}" in page
+        assert officer.get("/compliance/", {**_query(scene.period), "export": table}).status_code == 200
+    bad = officer.get("/compliance/", {"export": "nope"})
     assert bad.status_code == 400
-    assert bad.content.decode().startswith("table must be one of: by_type, by_severity")
+    assert bad.content.decode().startswith("export must be one of: over_time, by_type, by_severity")
 
 
 def test_findings_list_exports_csv(scene, officer) -> None:
-    response = officer.get("/compliance/findings/", {**_query(scene.period), "type": "CREDIT_CARD", "format": "csv"})
+    response = officer.get("/compliance/findings/", {**_window(scene.period), "type": "CREDIT_CARD", "export": "csv"})
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == (
         "id,conversation_started,type,severity,masked_preview,written_by,assistant,department,conversation,"
@@ -186,20 +191,18 @@ def test_findings_list_exports_csv(scene, officer) -> None:
 
 
 def test_an_invalid_period_shows_its_error_and_no_numbers(scene, officer) -> None:
-    response = officer.get("/compliance/", {"date_from": "2026-05-01", "date_to": "2026-04-01"})
+    response = officer.get("/compliance/", {"from": "2026-05-01", "to": "2026-04-01"})
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "<p>To: must be on or after the start date</p>" in html
-    assert 'id="table-by_type"' not in html
-    assert (
-        officer.get("/compliance/", {"date_from": "yesterday", "format": "csv", "table": "by_type"}).status_code == 400
-    )
+    assert 'id="by_type"' not in html
+    assert officer.get("/compliance/", {"from": "yesterday", "export": "by_type"}).status_code == 400
 
 
 def test_admin_sees_the_overview_without_per_person_rows(scene, alpha_client) -> None:
     alpha_client.force_login(UserFactory(roles=["admin"]))
     html = alpha_client.get("/compliance/", _query(scene.period)).content.decode()
-    assert 'id="table-top_users"' not in html
+    assert 'id="top_users"' not in html
     assert "Findings per person are shown to compliance only" in html
     assert ">u1<" not in html
     alpha_client.force_login(UserFactory(roles=["viewer"]))
@@ -223,6 +226,27 @@ def test_no_page_shows_a_raw_value(post_events, officer) -> None:
         html = officer.get(path).content.decode()
         assert CARD not in html
         assert CARD.replace(" ", "") not in html
-    csv = b"".join(officer.get("/compliance/findings/", {"format": "csv"}).streaming_content).decode()
+    csv = b"".join(officer.get("/compliance/findings/", {"export": "csv"}).streaming_content).decode()
     assert "**** 1111" in csv
     assert CARD not in csv
+
+
+def test_findings_over_time_chart_has_its_table_view(scene, officer) -> None:
+    import html as html_lib
+    import json
+    import re
+
+    page = officer.get("/compliance/", _query(scene.period)).content.decode()
+    option = json.loads(html_lib.unescape(re.search(r'id="findings-over-time".*?data-option="([^"]*)"', page, re.S)[1]))
+    assert option["aria"] == {"enabled": True, "decal": {"show": True}}
+    assert [s["name"] for s in option["series"]] == ["PERSON", "CREDIT_CARD", "EMAIL"]
+    assert {s["name"]: sum(p["value"] for p in s["data"]) for s in option["series"]} == {
+        "PERSON": 4,
+        "CREDIT_CARD": 1,
+        "EMAIL": 1,
+    }
+    assert len(option["xAxis"]["data"]) == DAYS
+    # A bar is a link to its findings; the same numbers are in the table view under the chart.
+    assert all(p["href"].startswith("/compliance/findings/?date_from=") for s in option["series"] for p in s["data"])
+    assert '<details class="table-view"><summary>Table view</summary>' in page
+    assert "vendor/echarts-6.1.0/echarts.min.js" in page
