@@ -162,8 +162,10 @@ class ReviewCaseFactory(factory.django.DjangoModelFactory):
     conversation = factory.SubFactory(ConversationFactory)
     assistant = factory.LazyAttribute(lambda c: c.conversation.assistant)
     department = factory.LazyAttribute(lambda c: c.conversation.assistant.department)
+    user_id = factory.LazyAttribute(lambda c: c.conversation.user_id)
+    finding_type = "EMAIL"
     severity = 2
-    finding_types = factory.LazyFunction(lambda: ["EMAIL"])
     finding_count = 1
+    reviewable_count = factory.LazyAttribute(lambda c: c.finding_count)
     created_at = factory.LazyFunction(timezone.now)
     updated_at = factory.LazyAttribute(lambda c: c.created_at)

@@ -11,7 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.compliance.models import CaseStatus, ReviewCase
-from apps.compliance.selectors import CASE_SORTS, compliance_users
+from apps.compliance.selectors import CASE_SORTS, compliance_users, conversation_cases
+from apps.compliance.services import MESSAGE_ROLES
 from apps.conversations.models import Conversation
 from apps.core.filters import IntegerFilter
 from apps.detection.findings import ENTITY_TYPES
@@ -20,7 +21,6 @@ from apps.detection.services import masking_policy_get
 from apps.registry.models import Assistant, Department
 
 TYPE_CHOICES = [(t, t) for t in ENTITY_TYPES]
-MESSAGE_ROLES = [("user", "user"), ("assistant", "assistant"), ("system", "system"), ("tool", "tool")]
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
@@ -95,7 +95,7 @@ class CaseFilter(django_filters.FilterSet):
         form = _DateRangeForm
 
     def filter_type(self, queryset: QuerySet[ReviewCase], name: str, value: str) -> QuerySet[ReviewCase]:
-        return queryset.filter(finding_types__contains=[value])
+        return queryset.filter(finding_type=value)
 
     def filter_older_than(self, queryset: QuerySet[ReviewCase], name: str, value: int) -> QuerySet[ReviewCase]:
         return queryset.filter(created_at__lte=timezone.now() - timedelta(days=value))
@@ -104,12 +104,12 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(created_at__gt=timezone.now() - timedelta(days=value))
 
     def filter_user(self, queryset: QuerySet[ReviewCase], name: str, value: str) -> QuerySet[ReviewCase]:
-        return queryset.filter(conversation__user_id=value)
+        return queryset.filter(user_id=value)
 
     def filter_conversation(
         self, queryset: QuerySet[ReviewCase], name: str, value: Conversation
     ) -> QuerySet[ReviewCase]:
-        return queryset.filter(conversation=value)
+        return queryset.filter(pk__in=conversation_cases(conversation=value).values("pk"))
 
     def sort_by(self, queryset: QuerySet[ReviewCase], name: str, value: str) -> QuerySet[ReviewCase]:
         return queryset.order_by(*CASE_SORTS[value])
@@ -127,7 +127,7 @@ class FindingFilter(django_filters.FilterSet):
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
     handling = django_filters.ChoiceFilter(method="filter_handling", choices=HANDLING, empty_label="Any")
     role = django_filters.ChoiceFilter(
-        field_name="message__role", choices=MESSAGE_ROLES, label="Written by", empty_label="Anyone"
+        field_name="message__role", choices=[(r, r) for r in MESSAGE_ROLES], label="Written by", empty_label="Anyone"
     )
     assistant = django_filters.ModelChoiceFilter(
         field_name="conversation__assistant", queryset=Assistant.objects.order_by("name"), empty_label="Any assistant"

@@ -17,8 +17,10 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
     Window,
@@ -27,7 +29,7 @@ from django.db.models.functions import Cast, TruncDay, TruncWeek
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest, UnmaskStatus
+from apps.compliance.models import AutoCloseRule, CaseStatus, ReviewCase, SavedQueueView, UnmaskRequest, UnmaskStatus
 from apps.conversations.models import Conversation, Message
 from apps.detection.models import SensitiveFinding, Severity
 from apps.detection.selectors import findings_by_message
@@ -53,7 +55,69 @@ def review_cases() -> QuerySet[ReviewCase]:
 
 def conversation_cases(*, conversation: Conversation) -> QuerySet[ReviewCase]:
     """The review cases a conversation's findings opened or feed."""
-    return review_cases().filter(conversation=conversation)
+    return review_cases().filter(
+        assistant_id=conversation.assistant_id,
+        user_id=conversation.user_id,
+        finding_type__in=SensitiveFinding.objects.filter(conversation=conversation).values("type"),
+    )
+
+
+def case_findings(*, case: ReviewCase) -> QuerySet[SensitiveFinding]:
+    """Every finding of the case's group, suppressed and below-threshold ones included."""
+    return SensitiveFinding.objects.filter(
+        conversation__assistant_id=case.assistant_id, conversation__user_id=case.user_id, type=case.finding_type
+    )
+
+
+def case_findings_map(*, cases: list[ReviewCase]) -> dict[int, int]:
+    """Finding id → case id for the findings of these cases (one query)."""
+    by_group = {(c.assistant_id, c.user_id, c.finding_type): c.pk for c in cases}
+    groups = Q(pk__in=[])
+    for assistant_id, user_id, finding_type in by_group:
+        groups |= Q(conversation__assistant_id=assistant_id, conversation__user_id=user_id, type=finding_type)
+    rows = SensitiveFinding.objects.filter(groups).values_list(
+        "id", "conversation__assistant_id", "conversation__user_id", "type"
+    )
+    return {fid: by_group[(a, u, t)] for fid, a, u, t in rows}
+
+
+CASE_CONVERSATIONS_SHOWN = 10
+
+
+def case_conversations(*, case: ReviewCase) -> list[Conversation]:
+    """The conversations holding the case's findings, most recent first (the page shows the first
+    ``CASE_CONVERSATIONS_SHOWN``; ``case.conversation_count`` says how many there are)."""
+    ids = case_findings(case=case).values("conversation_id")
+    return list(
+        Conversation.objects.filter(id__in=ids)
+        .select_related("assistant__department")
+        .order_by("-started_at", "-id")[:CASE_CONVERSATIONS_SHOWN]
+    )
+
+
+def case_of_finding(prefix: str = "") -> Subquery:
+    """The id of the review case a finding (at ``prefix``, e.g. ``"finding__"``) belongs to, as
+    a subquery to annotate with: none when its group opened no case."""
+    return Subquery(
+        ReviewCase.objects.filter(
+            assistant_id=OuterRef(f"{prefix}conversation__assistant_id"),
+            user_id=OuterRef(f"{prefix}conversation__user_id"),
+            finding_type=OuterRef(f"{prefix}type"),
+        ).values("id")[:1]
+    )
+
+
+def auto_close_rules() -> list[AutoCloseRule]:
+    """In the order they apply: a rule for one assistant before a rule for every assistant."""
+    return list(
+        AutoCloseRule.objects.select_related("assistant", "created_by").order_by(
+            F("assistant_id").asc(nulls_last=True), "finding_type", "message_role", "id"
+        )
+    )
+
+
+def saved_queue_views(*, user: User) -> QuerySet[SavedQueueView]:
+    return SavedQueueView.objects.filter(user=user).order_by("name")
 
 
 def compliance_users() -> QuerySet[User]:
@@ -68,7 +132,7 @@ def findings_list() -> QuerySet[SensitiveFinding]:
         SensitiveFinding.objects.select_related("conversation__assistant__department", "message")
         .defer("message__content")
         .annotate(
-            case_id=F("conversation__review_case__id"),
+            case_id=case_of_finding(),
             severity_label=Case(
                 *(When(severity=value, then=Value(label)) for value, label in Severity.choices),
                 default=Cast("severity", CharField()),
@@ -115,8 +179,10 @@ def conversation_messages(*, conversation_id: int) -> list[MessageView]:
 
 
 def unmask_requests_pending() -> QuerySet[UnmaskRequest]:
-    return UnmaskRequest.objects.filter(status=UnmaskStatus.PENDING).select_related(
-        "requester", "finding", "finding__conversation__review_case"
+    return (
+        UnmaskRequest.objects.filter(status=UnmaskStatus.PENDING)
+        .select_related("requester", "finding")
+        .annotate(case_id=case_of_finding("finding__"))
     )
 
 
