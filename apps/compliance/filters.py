@@ -55,7 +55,7 @@ class CaseFilter(django_filters.FilterSet):
     )
     # The API's older name of finding_type, kept so existing clients stay filtered (hidden on the page).
     type = django_filters.ChoiceFilter(
-        method="filter_type", choices=TYPE_CHOICES, widget=forms.HiddenInput, help_text="alias of finding_type"
+        method="filter_type", choices=TYPE_CHOICES, widget=forms.HiddenInput, label="Type (alias of finding_type)"
     )
     assistant = django_filters.ModelChoiceFilter(
         queryset=Assistant.objects.order_by("name"), empty_label="Any assistant"
@@ -67,7 +67,7 @@ class CaseFilter(django_filters.FilterSet):
         queryset=lambda request: compliance_users(), empty_label="Anyone", null_label="Nobody"
     )
     sort = django_filters.ChoiceFilter(
-        method="sort_by", choices=[(k, k.capitalize()) for k in CASE_SORTS], empty_label=None
+        method="sort_by", choices=[(k, k.capitalize()) for k in CASE_SORTS], empty_label=None, label="Sort"
     )
     # Less used, and what the overview's links set: the page folds them under "More filters".
     older_than_days = IntegerFilter(method="filter_older_than", min_value=1, max_value=3650, label="Older than (days)")
@@ -75,10 +75,18 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_younger_than", min_value=1, max_value=3650, label="Younger than (days)"
     )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label="Severity exactly", empty_label="Any")
-    opened_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", widget=DATE)
-    opened_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", widget=DATE)
-    decided_from = django_filters.DateFilter(field_name="decided_at", lookup_expr="date__gte", widget=DATE)
-    decided_to = django_filters.DateFilter(field_name="decided_at", lookup_expr="date__lte", widget=DATE)
+    opened_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", widget=DATE, label="Opened from"
+    )
+    opened_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", widget=DATE, label="Opened to"
+    )
+    decided_from = django_filters.DateFilter(
+        field_name="decided_at", lookup_expr="date__gte", widget=DATE, label="Decided from"
+    )
+    decided_to = django_filters.DateFilter(
+        field_name="decided_at", lookup_expr="date__lte", widget=DATE, label="Decided to"
+    )
     user = django_filters.CharFilter(
         method="filter_user", max_length=128, label="End user", help_text="the pseudonymous user id"
     )
@@ -125,17 +133,23 @@ HANDLING = [
 class FindingFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(choices=TYPE_CHOICES, empty_label="Any type")
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
-    handling = django_filters.ChoiceFilter(method="filter_handling", choices=HANDLING, empty_label="Any")
+    handling = django_filters.ChoiceFilter(
+        method="filter_handling", choices=HANDLING, empty_label="Any", label="Handling"
+    )
     role = django_filters.ChoiceFilter(
         field_name="message__role", choices=[(r, r) for r in MESSAGE_ROLES], label="Written by", empty_label="Anyone"
     )
     assistant = django_filters.ModelChoiceFilter(
-        field_name="conversation__assistant", queryset=Assistant.objects.order_by("name"), empty_label="Any assistant"
+        field_name="conversation__assistant",
+        queryset=Assistant.objects.order_by("name"),
+        empty_label="Any assistant",
+        label="Assistant",
     )
     department = django_filters.ModelChoiceFilter(
         field_name="conversation__assistant__department",
         queryset=Department.objects.order_by("name"),
         empty_label="Any department",
+        label="Department",
     )
     date_from = django_filters.DateFilter(
         field_name="conversation__started_at", lookup_expr="date__gte", label="From", widget=DATE

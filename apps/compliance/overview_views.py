@@ -114,7 +114,7 @@ class _Query:
 
 # --- Tables --------------------------------------------------------------------------------------
 
-COUNT_COLUMNS = ["findings", "open or feed a case", "below the case threshold", "suppressed"]
+COUNT_COLUMNS = ["findings", "in cases", "below threshold", "suppressed"]
 
 
 def _count_table(table_id: str, title: str, key: str, counts: list[FindingCount], period: Period) -> Table:
@@ -323,9 +323,10 @@ def _overview(period: Period, *, show_people: bool) -> Overview:
             }
         )
     if overall.decided:
+        decided = f"{overall.decided:,} case was" if overall.decided == 1 else f"{overall.decided:,} cases were"
         headlines.append(
             {
-                "text": f"{overall.decided:,} cases were decided, a median of {_duration(overall.median)} "
+                "text": f"{decided} decided, a median of {_duration(overall.median)} "
                 f"after the data was exposed (90% within {_duration(overall.p90)}).",
                 "evidence": f"decided {period.start:%-d %b} – {period.end:%-d %b %Y}",
                 "href": _link(
@@ -335,8 +336,8 @@ def _overview(period: Period, *, show_people: bool) -> Overview:
         )
     kpis = [
         {"label": "findings", "display": f"{totals.findings:,}", "href": _findings_link(period)},
-        {"label": "open or feed a case", "display": f"{totals.opening:,}", "href": _findings_link(period, handling="case")},
-        {"label": "below the case threshold", "display": f"{totals.below_threshold:,}",
+        {"label": "in review cases", "display": f"{totals.opening:,}", "href": _findings_link(period, handling="case")},
+        {"label": "below the case threshold (no case)", "display": f"{totals.below_threshold:,}",
          "href": _findings_link(period, handling="below")},
         {"label": "people with findings", "display": f"{people_total:,}"},
         {"label": "open cases now", "display": f"{open_now:,}", "href": _link("compliance:queue", status="open")},

@@ -164,7 +164,7 @@ def test_every_table_exports_csv(scene, officer) -> None:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     body = b"".join(response.streaming_content).decode()
     assert body.splitlines() == [
-        "type,findings,open or feed a case,below the case threshold,suppressed",
+        "type,findings,in cases,below threshold,suppressed",
         "PERSON,4,0,4,0",
         "CREDIT_CARD,1,1,0,0",
         "EMAIL,1,0,0,1",
