@@ -434,23 +434,32 @@ def top_conversations(*, period: Period, limit: int = 10) -> Ranked[TopConversat
 
 
 def top_users(*, period: Period, limit: int = 10) -> Ranked[TopUser]:
-    """The (pseudonymous) people with the most findings, ranked like ``top_conversations``."""
+    """The (pseudonymous) people with the most findings, ranked like ``top_conversations``: the
+    ranking counts findings only; the winners' conversations and types come from a second query
+    over their rows alone (a distinct count over every person would sort the whole period)."""
     in_period = findings_in(period)
     ranked = list(
         in_period.values("conversation__user_id")
-        .annotate(
-            n=Count("id"),
-            top=Max("severity"),
-            conversations=Count("conversation_id", distinct=True),
-            total=Window(Count("conversation__user_id")),
-        )
+        .annotate(n=Count("id"), top=Max("severity"), total=Window(Count("conversation__user_id")))
         .order_by("-n", "-top", "conversation__user_id")[:limit]
     )
-    users = [r["conversation__user_id"] for r in ranked]
-    types = _types_of(in_period.filter(conversation__user_id__in=users), "conversation__user_id")
+    about = {
+        row["conversation__user_id"]: row
+        for row in in_period.filter(conversation__user_id__in=[r["conversation__user_id"] for r in ranked])
+        .values("conversation__user_id")
+        .annotate(
+            conversations=Count("conversation_id", distinct=True),
+            types=ArrayAgg("type", distinct=True, order_by="type"),
+        )
+        .order_by()
+    }
     rows = [
         TopUser(
-            u["conversation__user_id"], u["n"], u["conversations"], u["top"], types.get(u["conversation__user_id"], [])
+            u["conversation__user_id"],
+            u["n"],
+            about[u["conversation__user_id"]]["conversations"],
+            u["top"],
+            about[u["conversation__user_id"]]["types"],
         )
         for u in ranked
     ]
