@@ -205,7 +205,7 @@ def _decision_table(decisions: list[DecisionTime], period: Period) -> Table:
         "Time to decision (cases decided in the period)",
         ["severity", "decided", "median", "p90"],
         numeric={1, 2, 3},
-        note="From when the data was exposed to the decision; auto-closed cases count as decided at once.",
+        note="From when the data was exposed to a person's decision; cases an auto-close rule closed are left out.",
     )
     decided_in = {"decided_from": period.start.isoformat(), "decided_to": period.end.isoformat()}
     for d in decisions:

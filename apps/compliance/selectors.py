@@ -352,10 +352,13 @@ class DecisionTime:
 
 
 def decision_times(*, period: Period) -> list[DecisionTime]:
-    """Cases decided in the period: how long from exposure (the case's start) to the decision,
-    median and 90th percentile, per severity and overall."""
+    """Cases a person decided in the period: how long from exposure (the case's start) to the
+    decision, median and 90th percentile, per severity and overall."""
     lo, hi = period.bounds()
-    decided = ReviewCase.objects.filter(decided_at__gte=lo, decided_at__lt=hi).exclude(status=CaseStatus.OPEN)
+    # People's decisions: a case an auto-close rule decided took no one's time.
+    decided = ReviewCase.objects.filter(decided_at__gte=lo, decided_at__lt=hi, decided_by__isnull=False).exclude(
+        status=CaseStatus.OPEN
+    )
     wait = ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField())
     stats = {"n": Count("id"), "median": _Percentile(wait, 0.5), "p90": _Percentile(wait, 0.9)}
     # The stubs type values() rows by the model's fields only, not the annotations.

@@ -55,16 +55,22 @@ def scene(alpha) -> Scene:
     for _ in range(3):
         _finding(conv2, "PERSON", 1)
     _finding(conv3, "CREDIT_CARD", 3)
-    # Cases: two open (2 and 40 days old), two decided in the window after 5 days and 2 days.
+    # Cases: two open (2 and 40 days old), two decided by a person in the window after 5 and 2 days.
     open_recent = ReviewCaseFactory(conversation=conv1, severity=3, created_at=now - timedelta(days=2))
     open_old = ReviewCaseFactory(conversation=conv3, severity=3, created_at=now - timedelta(days=40))
+    officer = UserFactory(roles=["compliance"])
     for severity, age, decided in ((3, 10, 5), (2, 3, 1)):
         ReviewCaseFactory(
             severity=severity,
             status=CaseStatus.ACCEPTED_RISK,
             created_at=now - timedelta(days=age),
             decided_at=now - timedelta(days=decided),
+            decided_by=officer,
         )
+    # Closed by an auto-close rule (no person): left out of the time to decision.
+    ReviewCaseFactory(
+        status=CaseStatus.ACCEPTED_RISK, created_at=now - timedelta(days=9), decided_at=now - timedelta(days=1)
+    )
     today = timezone.localdate()
     return Scene(Period(today - timedelta(days=DAYS - 1), today), conv1, conv2, open_recent, open_old)
 
