@@ -131,3 +131,41 @@ class ActionFactory(factory.django.DjangoModelFactory):
     event_id = factory.Sequence(lambda n: f"act-{n}")
     action = "copy"
     ts = factory.LazyAttribute(lambda a: a.message.ts + timedelta(seconds=5))
+
+
+class SensitiveFindingFactory(factory.django.DjangoModelFactory):
+    """A finding written directly (no detector run), for counts computed by hand."""
+
+    class Meta:
+        model = "detection.SensitiveFinding"
+
+    message = factory.SubFactory(MessageFactory)
+    conversation = factory.LazyAttribute(lambda f: f.message.conversation)
+    type = "EMAIL"
+    start = factory.Sequence(lambda n: n * 10)
+    end = factory.LazyAttribute(lambda f: f.start + 5)
+    masked_start = factory.LazyAttribute(lambda f: f.start)
+    masked_end = factory.LazyAttribute(lambda f: f.end)
+    score = 1.0
+    recognizer = "test"
+    action = "mask"
+    severity = 2
+    value_hash = factory.Sequence(lambda n: f"{n:064x}")
+    masked_preview = factory.LazyAttribute(lambda f: f"[{f.type}]")
+    created_at = factory.LazyFunction(timezone.now)
+
+
+class ReviewCaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "compliance.ReviewCase"
+
+    conversation = factory.SubFactory(ConversationFactory)
+    assistant = factory.LazyAttribute(lambda c: c.conversation.assistant)
+    department = factory.LazyAttribute(lambda c: c.conversation.assistant.department)
+    user_id = factory.LazyAttribute(lambda c: c.conversation.user_id)
+    finding_type = "EMAIL"
+    severity = 2
+    finding_count = 1
+    reviewable_count = factory.LazyAttribute(lambda c: c.finding_count)
+    created_at = factory.LazyFunction(timezone.now)
+    updated_at = factory.LazyAttribute(lambda c: c.created_at)

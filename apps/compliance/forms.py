@@ -7,51 +7,19 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.http import QueryDict
 
 from apps.accounts.models import User
-from apps.compliance.models import CaseStatus, ReviewCase
-from apps.compliance.selectors import CASE_SORTS
+from apps.compliance.filters import CaseFilter
+from apps.compliance.models import AUTO_DECISIONS, CaseStatus, ReviewCase
+from apps.compliance.selectors import compliance_users
+from apps.compliance.services import MESSAGE_ROLES
 from apps.detection.findings import ENTITY_TYPES
 from apps.detection.masking import action_for
 from apps.detection.models import MaskAction, MaskingPolicy, Severity
-from apps.registry.models import Assistant, Department
+from apps.registry.models import Assistant
 
 DECISION_CHOICES = [(s.value, s.label) for s in CaseStatus if s != CaseStatus.OPEN]
-
-
-def compliance_users() -> QuerySet[User]:
-    return User.objects.filter(roles__contains=["compliance"], is_active=True).order_by("email")
-
-
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *CaseStatus.choices])
-    min_severity = forms.TypedChoiceField(
-        required=False, label="Severity", coerce=int, empty_value=None,
-        choices=[("", "Any severity")] + [(s.value, f"{s.label} and up") for s in Severity if s > 0],
-    )  # fmt: skip
-    finding_type = forms.ChoiceField(
-        required=False, label="Type", choices=[("", "Any type")] + [(t, t) for t in ENTITY_TYPES]
-    )
-    assistant = forms.ModelChoiceField(
-        required=False, queryset=Assistant.objects.order_by("name"), empty_label="Any assistant"
-    )
-    department = forms.ModelChoiceField(
-        required=False, queryset=Department.objects.order_by("name"), empty_label="Any department"
-    )
-    older_than_days = forms.IntegerField(required=False, min_value=1, max_value=3650, label="Older than (days)")
-    sort = forms.ChoiceField(required=False, choices=[(k, k.capitalize()) for k in CASE_SORTS])
-
-    def selector_kwargs(self) -> dict[str, Any]:
-        data = self.cleaned_data
-        return {
-            "status": data.get("status") or "",
-            "min_severity": data.get("min_severity"),
-            "finding_type": data.get("finding_type") or "",
-            "assistant_id": data["assistant"].pk if data.get("assistant") else None,
-            "department_id": data["department"].pk if data.get("department") else None,
-            "older_than_days": data.get("older_than_days"),
-            "sort": data.get("sort") or "newest",
-        }
 
 
 class DecisionForm(forms.Form):
@@ -132,3 +100,34 @@ class PolicyForm(forms.Form):
             "retention_days": data["retention_days"],
             "four_eyes_unmask": data["four_eyes_unmask"],
         }
+
+
+class AutoCloseRuleForm(forms.Form):
+    finding_type = forms.ChoiceField(label="Finding type", choices=[(t, t) for t in ENTITY_TYPES])
+    message_role = forms.ChoiceField(label="Written by", choices=[(r, r) for r in MESSAGE_ROLES], initial="assistant")
+    assistant: forms.ModelChoiceField[Assistant] = forms.ModelChoiceField(
+        queryset=Assistant.objects.order_by("name"), required=False, empty_label="Any assistant"
+    )
+    decision = forms.ChoiceField(choices=AUTO_DECISIONS, initial=CaseStatus.ACCEPTED_RISK)
+    comment = forms.CharField(
+        max_length=2000, widget=forms.TextInput(attrs={"placeholder": "Why: the reason on every case it closes"})
+    )
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(max_length=80, widget=forms.TextInput(attrs={"placeholder": "Name this view"}))
+    query = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2000)
+
+    def clean_query(self) -> str:
+        """Only the queue's own filters, and only valid ones: a saved view never lists everything
+        by accident."""
+        params = QueryDict(self.cleaned_data["query"], mutable=True)
+        for ignored in ("page", "export"):
+            params.pop(ignored, None)
+        filters = CaseFilter(params, queryset=ReviewCase.objects.none())
+        if not filters.is_valid():
+            raise forms.ValidationError(f"these filters are not valid: {filters.errors.as_text()}")
+        unknown = set(params) - set(filters.filters)
+        if unknown:
+            raise forms.ValidationError(f"unknown filters: {', '.join(sorted(unknown))}")
+        return params.urlencode()

@@ -97,7 +97,7 @@ def end_user_erase(*, actor: User | None, user_id: str) -> ErasureRecord:
     conversation_keys = list(conversations.values_list("assistant_id", "external_id"))
     findings = SensitiveFinding.objects.filter(conversation__in=conversations)
     vault_ids = list(findings.filter(vault__isnull=False).values_list("vault_id", flat=True))
-    case_ids = list(ReviewCase.objects.filter(conversation__in=conversations).values_list("id", flat=True))
+    case_ids = list(ReviewCase.objects.filter(user_id=user_id).values_list("id", flat=True))
     counts = {
         "conversations": conversations.count(),
         "messages": Message.objects.filter(conversation__in=conversations).count(),

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -24,24 +24,50 @@ from apps.accounts.permissions import (
     can_decide_review_cases,
     can_edit_masking_policy,
     can_read_review_cases,
+    can_see_small_cuts,
     can_unmask,
     has_role,
 )
 from apps.accounts.request import AuthedRequest
-from apps.compliance.forms import AssignForm, BulkForm, CaseFilterForm, DecisionForm, PolicyForm, UnmaskForm
-from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest, UnmaskStatus
-from apps.compliance.selectors import case_messages, review_case_counts, review_cases, unmask_requests_pending
+from apps.compliance.filters import CaseFilter
+from apps.compliance.forms import (
+    AssignForm,
+    AutoCloseRuleForm,
+    BulkForm,
+    DecisionForm,
+    PolicyForm,
+    SavedViewForm,
+    UnmaskForm,
+)
+from apps.compliance.models import AutoCloseRule, CaseStatus, ReviewCase, SavedQueueView, UnmaskRequest, UnmaskStatus
+from apps.compliance.selectors import (
+    MessageView,
+    auto_close_rules,
+    case_conversations,
+    conversation_cases,
+    conversation_messages,
+    review_case_counts,
+    review_cases,
+    saved_queue_views,
+    unmask_requests_pending,
+)
 from apps.compliance.services import (
     FourEyesRequiredError,
+    auto_close_rule_create,
+    auto_close_rule_delete,
     conversation_sensitive_view_record,
     finding_unmask,
+    queue_view_delete,
+    queue_view_save,
     review_case_decide,
     review_cases_assign,
     review_cases_decide,
     unmask_request_create,
     unmask_request_decide,
 )
+from apps.conversations.models import Conversation
 from apps.core.exceptions import ApplicationError
+from apps.core.filters import filterset_rows
 from apps.core.forms import form_call
 from apps.detection.models import SensitiveFinding
 from apps.detection.services import masking_policy_get, masking_policy_update
@@ -59,7 +85,7 @@ def _require_reviewer(request: AuthedRequest) -> None:
         raise PermissionDenied("Only compliance users may work review cases.")
 
 
-def _nav(request: AuthedRequest) -> dict[str, Any]:
+def nav_context(request: AuthedRequest) -> dict[str, Any]:
     return {
         "can_audit": has_role(request.user, Role.ADMIN, Role.COMPLIANCE),
         "can_policy": can_edit_masking_policy(request.user),
@@ -71,28 +97,29 @@ def _nav(request: AuthedRequest) -> dict[str, Any]:
 @require_GET
 def queue_view(request: AuthedRequest) -> HttpResponse:
     _require_reader(request)
-    # Unbound, the queue shows open cases; the form says so rather than "Any status".
-    filters = CaseFilterForm(request.GET or None, initial={"status": CaseStatus.OPEN})
-    if filters.is_bound and filters.is_valid():
-        cases = review_cases(**filters.selector_kwargs())
-    elif filters.is_bound:
-        cases = ReviewCase.objects.none()
-    else:
-        cases = review_cases(status=CaseStatus.OPEN)
+    # Without a query string the queue shows open cases, and its form says so.
+    data = request.GET or QueryDict("status=open")
+    filters = CaseFilter(data, queryset=review_cases(), request=request)
+    cases = filterset_rows(filters)
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    query = data.copy()
     query.pop("page", None)
     context = {
-        "filters": filters,
+        "filters": filters.form,
+        "main_fields": [f for f in filters.form.visible_fields() if f.name not in CaseFilter.MORE],
+        "more_fields": [filters.form[name] for name in CaseFilter.MORE],
+        "more_open": any(filters.form[name].value() or filters.form[name].errors for name in CaseFilter.MORE),
         "page": page,
         "query": query.urlencode(),
         "counts": review_case_counts(),
         "can_decide": can_decide_review_cases(request.user),
         "bulk": BulkForm(cases=ReviewCase.objects.none()),
+        "saved_views": saved_queue_views(user=request.user),
+        "save_view": SavedViewForm(initial={"query": query.urlencode()}),
         "pending_requests": unmask_requests_pending().exclude(requester=request.user)
         if can_unmask(request.user)
         else [],
-        **_nav(request),
+        **nav_context(request),
     }
     template = "compliance/queue.html"
     if request.htmx and request.htmx.target == "case-table":
@@ -148,27 +175,43 @@ class _FindingRow:
         return getattr(self.finding, name)
 
 
-def _detail_context(request: AuthedRequest, case: ReviewCase, **extra: Any) -> dict[str, Any]:
-    views = case_messages(case=case)
+def _finding_rows(request: AuthedRequest, conversation_id: int, views: list[MessageView]) -> list[_FindingRow]:
     mine = {
         r.finding_id: r
-        for r in UnmaskRequest.objects.filter(finding__conversation=case.conversation, requester=request.user)
+        for r in UnmaskRequest.objects.filter(finding__conversation_id=conversation_id, requester=request.user)
         .select_related("approved_by")
         .order_by("created_at")
     }
-    findings = [_FindingRow(f, mine.get(f.pk)) for mv in views for f in mv.findings]
+    return [_FindingRow(f, mine.get(f.pk)) for mv in views for f in mv.findings]
+
+
+def _transcript(request: AuthedRequest, conversation: Conversation) -> dict[str, Any]:
+    views = conversation_messages(conversation_id=conversation.pk)
     return {
-        "case": case,
-        "conversation": case.conversation,
+        "conversation": conversation,
         "messages_view": views,
-        "findings": findings,
-        "decision": extra.pop("decision", None) or DecisionForm(),
-        "assign": AssignForm(initial={"assignee": case.assignee_id}),
+        "findings": _finding_rows(request, conversation.pk, views),
+    }
+
+
+def _unmask_context(request: AuthedRequest) -> dict[str, Any]:
+    return {
         "unmask_form": UnmaskForm(),
-        "can_decide": can_decide_review_cases(request.user),
         "can_unmask": can_unmask(request.user),
         "four_eyes": masking_policy_get().four_eyes_unmask,
-        **_nav(request),
+    }
+
+
+def _detail_context(request: AuthedRequest, case: ReviewCase, **extra: Any) -> dict[str, Any]:
+    return {
+        "case": case,
+        # Grouped per conversation: the case's findings in each conversation they were found in.
+        "transcripts": [_transcript(request, c) for c in case_conversations(case=case)],
+        **_unmask_context(request),
+        "decision": extra.pop("decision", None) or DecisionForm(),
+        "assign": AssignForm(initial={"assignee": case.assignee_id}),
+        "can_decide": can_decide_review_cases(request.user),
+        **nav_context(request),
         **extra,
     }
 
@@ -179,8 +222,30 @@ def _detail_context(request: AuthedRequest, case: ReviewCase, **extra: Any) -> d
 def case_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
     _require_reader(request)
     case = _case(request, pk)
-    conversation_sensitive_view_record(actor=request.user, conversation_id=case.conversation_id, via="case page")
-    return render(request, "compliance/case_detail.html", _detail_context(request, case))
+    context = _detail_context(request, case)
+    for transcript in context["transcripts"]:
+        conversation_sensitive_view_record(
+            actor=request.user, conversation_id=transcript["conversation"].pk, via="case page"
+        )
+    return render(request, "compliance/case_detail.html", context)
+
+
+@login_required
+@require_GET
+@never_cache
+def conversation_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One conversation, masked, with its findings (low severities too) and its review cases."""
+    _require_reader(request)
+    conversation = get_object_or_404(Conversation.objects.select_related("assistant__department"), pk=pk)
+    conversation_sensitive_view_record(actor=request.user, conversation_id=conversation.pk, via="conversation page")
+    context = {
+        **_transcript(request, conversation),
+        **_unmask_context(request),
+        "cases": conversation_cases(conversation=conversation),
+        "show_people": can_see_small_cuts(request.user),
+        **nav_context(request),
+    }
+    return render(request, "compliance/conversation.html", context)
 
 
 @login_required
@@ -275,4 +340,65 @@ def policy_view(request: AuthedRequest) -> HttpResponse:
         masking_policy_update(actor=request.user, changes=form.changes())
         messages.success(request, "Policy saved. It applies to data enriched from now on.")
         return HttpResponseRedirect(reverse("compliance:policy"))
-    return render(request, "compliance/policy.html", {"form": form, "policy": policy, **_nav(request)})
+    return _policy_page(request, form=form)
+
+
+def _policy_page(request: AuthedRequest, *, status: int = 200, **forms_: Any) -> HttpResponse:
+    policy = masking_policy_get()
+    context = {
+        "form": forms_.get("form") or PolicyForm(policy=policy),
+        "rule_form": forms_.get("rule_form") or AutoCloseRuleForm(),
+        "rules": auto_close_rules(),
+        "can_rules": can_decide_review_cases(request.user),
+        "policy": policy,
+        **nav_context(request),
+    }
+    return render(request, "compliance/policy.html", context, status=status)
+
+
+@login_required
+@require_POST
+def rule_create_view(request: AuthedRequest) -> HttpResponse:
+    _require_reviewer(request)
+    form = AutoCloseRuleForm(request.POST)
+    if form.is_valid():
+        rule = form_call(form, lambda: auto_close_rule_create(actor=request.user, **form.cleaned_data))
+        if rule is not None:
+            messages.success(request, f"Auto-close rule #{rule.pk} saved. It applies to findings enriched from now on.")
+            return HttpResponseRedirect(reverse("compliance:policy") + "#rules")
+    return _policy_page(request, rule_form=form, status=400)
+
+
+@login_required
+@require_POST
+def rule_delete_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    _require_reviewer(request)
+    rule = get_object_or_404(AutoCloseRule, pk=pk)
+    auto_close_rule_delete(actor=request.user, rule=rule)
+    messages.success(request, f"Auto-close rule #{pk} deleted; the cases it closed stay closed.")
+    return HttpResponseRedirect(reverse("compliance:policy") + "#rules")
+
+
+@login_required
+@require_POST
+def queue_view_save_view(request: AuthedRequest) -> HttpResponse:
+    _require_reader(request)
+    form = SavedViewForm(request.POST)
+    query = request.POST.get("query", "")
+    if form.is_valid():
+        view = queue_view_save(actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Saved the view “{view.name}”.")
+        query = view.query
+    else:
+        messages.error(request, "View not saved: " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
+    return HttpResponseRedirect(reverse("compliance:queue") + (f"?{query}" if query else ""))
+
+
+@login_required
+@require_POST
+def queue_view_delete_view(request: AuthedRequest, pk: int) -> HttpResponse:
+    _require_reader(request)
+    view = get_object_or_404(SavedQueueView, pk=pk, user=request.user)  # only one's own
+    queue_view_delete(actor=request.user, view=view)
+    messages.success(request, f"Deleted the view “{view.name}”.")
+    return HttpResponseRedirect(reverse("compliance:queue"))

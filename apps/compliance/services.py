@@ -8,22 +8,31 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import transaction
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.permissions import can_decide_review_cases, can_unmask
 from apps.audit.services import audit_record
-from apps.compliance.models import CaseStatus, ReviewCase, UnmaskRequest, UnmaskStatus
-from apps.conversations.models import Conversation
+from apps.compliance.models import (
+    AutoCloseRule,
+    CaseStatus,
+    ReviewCase,
+    SavedQueueView,
+    UnmaskRequest,
+    UnmaskStatus,
+)
+from apps.compliance.selectors import auto_close_rules, case_findings_map
 from apps.core.exceptions import ApplicationError, ConflictError, NotFoundError, NotPermittedError
+from apps.detection.findings import ENTITY_TYPES
 from apps.detection.models import MaskingPolicy, SensitiveFinding
 from apps.detection.services import masking_policy_get, suppression_rules_from_cases
 from apps.detection.vault import vault_decrypt
+from apps.registry.models import Assistant
 
 if TYPE_CHECKING:
     from apps.accounts.models import User
@@ -43,64 +52,164 @@ def review_cases_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> N
 
 
 def review_cases_refresh(*, conversation_ids: list[int], policy: MaskingPolicy, now: datetime | None = None) -> int:
-    """Open or update the review case of each conversation with unsuppressed findings at or above
-    the threshold; a decided case reopens when new qualifying findings arrived. Returns how many
-    cases were created or changed."""
+    """Open or update the review case of each (assistant, end user, finding type) that these
+    conversations' unsuppressed findings at or above the threshold belong to. A case counts the
+    group's findings in all of that user's conversations with that assistant.
+
+    Auto-close rules (``AutoCloseRule``) apply here: a new case whose findings a rule covers
+    entirely is created decided by the rule; a decided case reopens only when findings no rule
+    covers arrived. Both are audited. Returns how many cases were created or changed."""
     if not conversation_ids:
         return 0
     now = now or timezone.now()
-    stats = {
-        row["conversation_id"]: row
-        for row in SensitiveFinding.objects.filter(
-            conversation_id__in=conversation_ids, suppressed=False, severity__gte=policy.case_threshold
+    qualifying = SensitiveFinding.objects.filter(suppressed=False, severity__gte=policy.case_threshold)
+    touched = set(
+        qualifying.filter(conversation_id__in=conversation_ids)
+        .values_list("conversation__assistant_id", "conversation__user_id", "type")
+        .distinct()
+    )
+    if not touched:
+        return 0
+    rules = auto_close_rules()
+    stats = _group_stats(qualifying, touched, rules)
+    existing = {
+        (c.assistant_id, c.user_id, c.finding_type): c
+        for c in ReviewCase.objects.filter(
+            assistant_id__in={a for a, _, _ in touched}, user_id__in={u for _, u, _ in touched}
         )
-        .values("conversation_id")
+    }
+    departments = dict(Assistant.objects.filter(id__in={a for a, _, _ in touched}).values_list("id", "department_id"))
+    created: list[ReviewCase] = []
+    updated: list[ReviewCase] = []
+    applied: list[tuple[ReviewCase, AutoCloseRule, int]] = []  # (open or reopened case, rule, findings it covered)
+    reopened: list[ReviewCase] = []
+    for key, row in stats.items():
+        case = existing.get(key)
+        rule = next((r for i, r in enumerate(rules) if row[f"rule{i}"]), None)
+        if case is None:
+            assistant_id, user_id, finding_type = key
+            closed = rule is not None and row["reviewable"] == 0
+            case = ReviewCase(
+                conversation_id=row["conversations_in_order"][0],
+                assistant_id=assistant_id,
+                department_id=departments[assistant_id],
+                user_id=user_id,
+                finding_type=finding_type,
+                severity=row["severity"],
+                finding_count=row["n"],
+                conversation_count=row["conversations"],
+                reviewable_count=row["reviewable"],
+                # A case's age runs from when the data was exposed, not from when a worker got to
+                # it: a backfill of old traffic must not look brand new in the queue.
+                created_at=row["first_seen"],
+                updated_at=now,
+            )
+            if closed and rule is not None:
+                case.status, case.auto_rule, case.decided_at = rule.decision, rule, now
+                case.comment = f"Closed by auto-close rule #{rule.pk}: {rule.comment}"
+            created.append(case)
+            continue
+        counts = (row["severity"], row["n"], row["conversations"], row["reviewable"])
+        if (case.severity, case.finding_count, case.conversation_count, case.reviewable_count) == counts:
+            continue
+        newly_covered = (row["n"] - row["reviewable"]) - (case.finding_count - case.reviewable_count)
+        if row["reviewable"] > case.reviewable_count and case.status != CaseStatus.OPEN:
+            case.status, case.auto_rule = CaseStatus.OPEN, None  # new evidence the decision did not cover
+            reopened.append(case)
+        elif newly_covered > 0 and rule is not None:
+            applied.append((case, rule, newly_covered))
+        case.severity, case.finding_count, case.conversation_count, case.reviewable_count = counts
+        case.updated_at = now
+        updated.append(case)
+    # Two batches of one person enriched at once may both open the group's case: the later
+    # insert updates the counts of the first instead of failing the batch.
+    ReviewCase.objects.bulk_create(
+        created,
+        update_conflicts=True,
+        unique_fields=["assistant", "user_id", "finding_type"],
+        update_fields=["severity", "finding_count", "conversation_count", "reviewable_count", "updated_at"],
+    )
+    ReviewCase.objects.bulk_update(
+        updated,
+        ["severity", "finding_count", "conversation_count", "reviewable_count", "status", "auto_rule", "updated_at"],
+    )
+    _audit_rules(closed=[c for c in created if c.auto_rule is not None], applied=applied, reopened=reopened)
+    return len(created) + len(updated)
+
+
+def _rule_q(rule: AutoCloseRule) -> Q:
+    q = Q(type=rule.finding_type, message__role=rule.message_role)
+    return q & Q(conversation__assistant_id=rule.assistant_id) if rule.assistant_id else q
+
+
+def _group_stats(
+    qualifying: QuerySet[SensitiveFinding], touched: set[tuple[int, str, str]], rules: list[AutoCloseRule]
+) -> dict[tuple[int, str, str], dict[str, Any]]:
+    """Per touched group: severity, findings, conversations, first exposure, the conversations in
+    order of exposure, findings no rule covers (``reviewable``) and findings each rule covers."""
+    covered_by_any = Q(pk__in=[])
+    per_rule: dict[str, Any] = {}
+    for i, rule in enumerate(rules):
+        covered_by_any |= _rule_q(rule)
+        per_rule[f"rule{i}"] = Count("id", filter=_rule_q(rule))
+    rows = (
+        qualifying.filter(
+            conversation__assistant_id__in={a for a, _, _ in touched},
+            conversation__user_id__in={u for _, u, _ in touched},
+        )
+        .values("conversation__assistant_id", "conversation__user_id", "type")
         .annotate(
             severity=Max("severity"),
             n=Count("id"),
-            types=ArrayAgg("type", distinct=True, order_by="type"),
+            reviewable=Count("id", filter=~covered_by_any),
+            conversations=Count("conversation_id", distinct=True),
             first_seen=Min("message__ts"),
+            conversations_in_order=ArrayAgg("conversation_id", order_by=("message__ts", "id")),
+            **per_rule,
         )
-    }
-    if not stats:
-        return 0
-    existing = {c.conversation_id: c for c in ReviewCase.objects.filter(conversation_id__in=stats)}
-    owners = {
-        cid: (assistant_id, department_id)
-        for cid, assistant_id, department_id in Conversation.objects.filter(
-            id__in=[cid for cid in stats if cid not in existing]
-        ).values_list("id", "assistant_id", "assistant__department_id")
-    }
-    created: list[ReviewCase] = []
-    updated: list[ReviewCase] = []
-    for cid, row in stats.items():
-        case = existing.get(cid)
-        if case is None:
-            assistant_id, department_id = owners[cid]
-            created.append(
-                ReviewCase(
-                    conversation_id=cid,
-                    assistant_id=assistant_id,
-                    department_id=department_id,
-                    severity=row["severity"],
-                    finding_types=row["types"],
-                    finding_count=row["n"],
-                    # A case's age runs from when the data was exposed, not from when a worker
-                    # got to it: a backfill of old traffic must not look brand new in the queue.
-                    created_at=row["first_seen"],
-                    updated_at=now,
-                )
-            )
-        elif (case.severity, case.finding_types, case.finding_count) != (row["severity"], row["types"], row["n"]):
-            grew = row["n"] > case.finding_count
-            case.severity, case.finding_types, case.finding_count = row["severity"], row["types"], row["n"]
-            if grew and case.status != CaseStatus.OPEN:
-                case.status = CaseStatus.OPEN  # new evidence the earlier decision did not cover
-            case.updated_at = now
-            updated.append(case)
-    ReviewCase.objects.bulk_create(created)
-    ReviewCase.objects.bulk_update(updated, ["severity", "finding_types", "finding_count", "status", "updated_at"])
-    return len(created) + len(updated)
+        .order_by()
+    )
+    # The filter above is a superset (every pair of a touched assistant and a touched user).
+    stats: dict[tuple[int, str, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (row["conversation__assistant_id"], row["conversation__user_id"], row["type"])
+        if key in touched:
+            stats[key] = dict(row)
+    return stats
+
+
+def _audit_rules(
+    *,
+    closed: list[ReviewCase],
+    applied: list[tuple[ReviewCase, AutoCloseRule, int]],
+    reopened: list[ReviewCase],
+) -> None:
+    for case in closed:
+        rule = case.auto_rule
+        assert rule is not None  # closed cases are the ones a rule decided
+        audit_record(
+            actor="system",
+            action="case.auto_close",
+            target=case,
+            after={"status": case.status, "rule": rule.pk, "type": case.finding_type, "findings": case.finding_count},
+            reason=rule.comment,
+        )
+    for case, rule, covered in applied:
+        audit_record(
+            actor="system",
+            action="case.auto_rule_applied",
+            target=case,
+            after={"status": case.status, "rule": rule.pk, "findings_covered": covered},
+            reason=rule.comment,
+        )
+    for case in reopened:
+        audit_record(
+            actor="system",
+            action="case.reopen",
+            target=case,
+            after={"status": case.status, "reviewable": case.reviewable_count},
+            reason="new findings no decision covered",
+        )
 
 
 DECISIONS = (CaseStatus.CONFIRMED_INCIDENT, CaseStatus.FALSE_POSITIVE, CaseStatus.ACCEPTED_RISK)
@@ -138,6 +247,7 @@ def review_cases_decide(*, actor: User, case_ids: list[int], decision: str, comm
             now,
             now,
         )
+        case.auto_rule = None  # a person decided
         audit_record(
             actor=actor,
             action="case.decide",
@@ -146,11 +256,9 @@ def review_cases_decide(*, actor: User, case_ids: list[int], decision: str, comm
             after={"status": decision, "conversation": case.conversation_id},
             reason=comment,
         )
-    ReviewCase.objects.bulk_update(cases, ["status", "comment", "decided_by", "decided_at", "updated_at"])
+    ReviewCase.objects.bulk_update(cases, ["status", "comment", "decided_by", "decided_at", "auto_rule", "updated_at"])
     if decision == CaseStatus.FALSE_POSITIVE:
-        suppression_rules_from_cases(
-            actor=actor, case_by_conversation={c.conversation_id: c.pk for c in cases}, comment=comment
-        )
+        suppression_rules_from_cases(actor=actor, case_by_finding=case_findings_map(cases=cases), comment=comment)
     return cases
 
 
@@ -169,6 +277,86 @@ def review_cases_assign(*, actor: User, case_ids: list[int], assignee: User | No
             after={"assignee": assignee.pk if assignee else None},
         )
     return ReviewCase.objects.filter(pk__in=[c.pk for c in cases]).update(assignee=assignee, updated_at=timezone.now())
+
+
+# --- Auto-close rules and saved queue views ---------------------------------------------------
+
+MESSAGE_ROLES = ("user", "assistant", "system", "tool")
+
+
+@transaction.atomic
+def auto_close_rule_create(
+    *,
+    actor: User,
+    finding_type: str,
+    message_role: str,
+    assistant: Assistant | None,
+    decision: str,
+    comment: str,
+) -> AutoCloseRule:
+    """A rule deciding future findings of a type written by a role (audited); it applies to
+    findings enriched from now on, never to cases already open."""
+    _require_reviewer(actor)
+    if finding_type not in ENTITY_TYPES:
+        raise ApplicationError(f"finding_type must be one of: {', '.join(ENTITY_TYPES)}")
+    if message_role not in MESSAGE_ROLES:
+        raise ApplicationError(f"message_role must be one of: {', '.join(MESSAGE_ROLES)}")
+    if decision not in (CaseStatus.ACCEPTED_RISK, CaseStatus.FALSE_POSITIVE):
+        raise ApplicationError("decision must be accepted_risk or false_positive")
+    comment = comment.strip()
+    if not comment:
+        raise ApplicationError("a rule needs a comment: it is the reason on every case it closes")
+    if AutoCloseRule.objects.filter(finding_type=finding_type, message_role=message_role, assistant=assistant).exists():
+        raise ConflictError("a rule for this type, role and assistant exists already; delete it first")
+    rule = AutoCloseRule.objects.create(
+        finding_type=finding_type,
+        message_role=message_role,
+        assistant=assistant,
+        decision=decision,
+        comment=comment,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="auto_close_rule.create",
+        target=rule,
+        after=_rule_fields(rule),
+        reason=comment,
+    )
+    return rule
+
+
+@transaction.atomic
+def auto_close_rule_delete(*, actor: User, rule: AutoCloseRule) -> None:
+    """Stop applying a rule; the cases it closed stay closed (their comment names the rule)."""
+    _require_reviewer(actor)
+    audit_record(actor=actor, action="auto_close_rule.delete", target=rule, before=_rule_fields(rule))
+    rule.delete()
+
+
+def _rule_fields(rule: AutoCloseRule) -> dict[str, Any]:
+    return {
+        "finding_type": rule.finding_type,
+        "message_role": rule.message_role,
+        "assistant": rule.assistant_id,
+        "decision": rule.decision,
+    }
+
+
+def queue_view_save(*, actor: User, name: str, query: str) -> SavedQueueView:
+    """Save (or overwrite, by name) one of the actor's own queue views. The caller validated
+    ``query`` with the queue's FilterSet."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError("a saved view needs a name")
+    view, _ = SavedQueueView.objects.update_or_create(user=actor, name=name[:80], defaults={"query": query})
+    return view
+
+
+def queue_view_delete(*, actor: User, view: SavedQueueView) -> None:
+    if view.user_id != actor.pk:
+        raise NotFoundError("no such saved view")  # another person's views are not even named
+    view.delete()
 
 
 def conversation_sensitive_view_record(*, actor: User, conversation_id: int, via: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any, cast
 
@@ -23,12 +22,12 @@ from apps.accounts.request import AuthedRequest
 from apps.audit.models import AuditEntry
 from apps.audit.selectors import audit_actions, audit_entries, audit_target_types
 from apps.audit.services import audit_chain_verify
+from apps.compliance.review_views import nav_context
+from apps.core.csv_export import csv_download
 from apps.core.tenancy import current_schema
 
 PAGE_SIZE = 50
 CSV_COLUMNS = ("id", "created_at", "actor", "action", "target_type", "target_id", "target", "before", "after", "reason")
-# Spreadsheet apps execute cells that start with these (CSV injection); labels are user input.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class AuditFilterForm(forms.Form):
@@ -77,7 +76,7 @@ def audit_log_view(request: AuthedRequest) -> HttpResponse:
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"filters": form, "page": page, "query": query.urlencode(), "can_audit": True}
+    context = {"filters": form, "page": page, "query": query.urlencode(), **nav_context(request)}
     if request.htmx and request.htmx.target == "audit-entries":
         return render(request, "compliance/audit_log.html#entries", context)
     # Verifying walks the whole chain, so it runs on a full page load only, not on each filter.
@@ -85,40 +84,23 @@ def audit_log_view(request: AuthedRequest) -> HttpResponse:
     return render(request, "compliance/audit_log.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _json(value: Any) -> str:
     return "" if value is None else orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def _rows(entries: QuerySet[AuditEntry]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS)
+def _rows(entries: QuerySet[AuditEntry]) -> Iterator[tuple[Any, ...]]:
     for e in entries.iterator(chunk_size=2000):
-        yield writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    e.id,
-                    e.created_at.isoformat(),
-                    e.actor_label,
-                    e.action,
-                    e.target_type,
-                    e.target_id,
-                    e.target_label,
-                    _json(e.before),
-                    _json(e.after),
-                    e.reason,
-                )
-            ]
+        yield (
+            e.id,
+            e.created_at.isoformat(),
+            e.actor_label,
+            e.action,
+            e.target_type,
+            e.target_id,
+            e.target_label,
+            _json(e.before),
+            _json(e.after),
+            e.reason,
         )
 
 
@@ -130,6 +112,4 @@ def audit_export_csv_view(request: AuthedRequest) -> HttpResponse | StreamingHtt
     if form.is_bound and not form.is_valid():
         return HttpResponse(f"invalid filter: {form.errors.as_text()}", status=400, content_type="text/plain")
     filename = f"audit-{current_schema()}-{timezone.localdate():%Y%m%d}.csv"
-    response = StreamingHttpResponse(_rows(entries), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(filename=filename, header=CSV_COLUMNS, rows=_rows(entries))

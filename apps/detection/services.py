@@ -51,21 +51,21 @@ def masking_policy_update(*, actor: User, changes: dict[str, Any]) -> MaskingPol
 
 
 @transaction.atomic
-def suppression_rules_from_cases(*, actor: User, case_by_conversation: dict[int, int], comment: str) -> int:
-    """Suppress every value found in these conversations (a false-positive decision): one rule per
-    (type, value hash), pointing at the deciding case, and the findings themselves marked
-    suppressed. ``case_by_conversation`` maps conversation id to review case id. Returns how many
-    findings were suppressed."""
-    findings = SensitiveFinding.objects.filter(conversation_id__in=list(case_by_conversation), suppressed=False)
+def suppression_rules_from_cases(*, actor: User, case_by_finding: dict[int, int], comment: str) -> int:
+    """Suppress these findings' values (a false-positive decision): one rule per (type, value
+    hash), pointing at the deciding review case, and the findings themselves marked suppressed.
+    ``case_by_finding`` maps finding id to review case id. Returns how many findings were
+    suppressed."""
+    findings = SensitiveFinding.objects.filter(id__in=list(case_by_finding), suppressed=False)
     rules = {
         (f.type, f.value_hash): SuppressionRule(
             type=f.type,
             value_hash=f.value_hash,
             comment=comment,
-            source_case_id=case_by_conversation[f.conversation_id],
+            source_case_id=case_by_finding[f.pk],
             created_by=actor,
         )
-        for f in findings.only("type", "value_hash", "conversation_id")
+        for f in findings.only("type", "value_hash")
     }
     SuppressionRule.objects.bulk_create(list(rules.values()), ignore_conflicts=True)
     return findings.update(suppressed=True)

@@ -9,8 +9,8 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from apps.accounts.models import User
-from apps.registry.models import Assistant, AssistantStatus, Department, ReleaseAnnotation, validate_metric_dimensions
-from apps.registry.selectors import departments_manageable_by, departments_visible_to
+from apps.registry.models import Assistant, Department, ReleaseAnnotation, validate_metric_dimensions
+from apps.registry.selectors import departments_manageable_by
 from apps.registry.services import ASSISTANT_FIELDS
 
 NON_NEGATIVE = (
@@ -122,19 +122,6 @@ class AssistantForm(forms.ModelForm):
     @property
     def value_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in VALUE_FIELDS]
-
-
-class AssistantFilterForm(forms.Form):
-    department: forms.ModelChoiceField[Department] = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="All departments"
-    )
-    status = forms.ChoiceField(choices=[("", "Any status"), *AssistantStatus.choices], required=False)
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast("forms.ModelChoiceField[Department]", self.fields["department"]).queryset = departments_visible_to(
-            user=user
-        )
 
 
 class ApiKeyForm(forms.Form):

@@ -47,16 +47,13 @@ def departments_manageable_by(*, user: User) -> QuerySet[Department]:
     return Department.objects.none()
 
 
-def assistant_list(*, user: User, department_id: int | None = None, status: str | None = None) -> QuerySet[Assistant]:
+def assistant_list(*, user: User) -> QuerySet[Assistant]:
+    """The assistants ``user`` may see with their active key count; the list's filters are
+    ``apps.registry.filters.AssistantFilter``."""
     # Only active keys are counted: a revoked key no longer lets anything in.
-    qs = assistants_visible_to(user=user).annotate(
+    return assistants_visible_to(user=user).annotate(
         keys_count=Count("api_keys", filter=Q(api_keys__revoked_at__isnull=True))
     )
-    if department_id is not None:
-        qs = qs.filter(department_id=department_id)
-    if status:
-        qs = qs.filter(status=status)
-    return qs
 
 
 def api_keys_of(*, assistant: Assistant) -> QuerySet[ApiKey]:

@@ -19,8 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import Role
 from apps.accounts.permissions import can_manage_assistant, has_role
 from apps.accounts.request import AuthedRequest
+from apps.core.filters import filterset_rows
 from apps.core.forms import form_call
-from apps.registry.forms import AssistantFilterForm, AssistantForm, ReleaseForm
+from apps.registry.filters import AssistantFilter
+from apps.registry.forms import AssistantForm, ReleaseForm
 from apps.registry.models import ApiKey, Assistant
 from apps.registry.selectors import (
     api_keys_of,
@@ -61,15 +63,10 @@ def _nav(request: AuthedRequest) -> dict[str, Any]:
 @login_required
 @require_GET
 def assistant_list_view(request: AuthedRequest) -> HttpResponse:
-    filters = AssistantFilterForm(request.GET or None, user=request.user)
-    department_id = status = None
-    if filters.is_valid():
-        department = filters.cleaned_data["department"]
-        department_id = department.pk if department else None
-        status = filters.cleaned_data["status"] or None
+    filters = AssistantFilter(request.GET or None, queryset=assistant_list(user=request.user), request=request)
     context = {
-        "filters": filters,
-        "assistants": assistant_list(user=request.user, department_id=department_id, status=status),
+        "filters": filters.form,
+        "assistants": filterset_rows(filters),
         "can_register": departments_manageable_by(user=request.user).exists(),
         **_nav(request),
     }

@@ -118,7 +118,7 @@ def test_erase_user_removes_that_user_only(post_events, alpha) -> None:
         "actions": 1,
         "feedback": 1,
         "findings": 2,
-        "cases": 1,
+        "cases": 2,  # a card and an e-mail: one case per type
         "vault_entries": 2,
         "otlp_join_rows": 0,
         "raw_events": 8,
@@ -142,17 +142,18 @@ def test_erase_user_removes_that_user_only(post_events, alpha) -> None:
 
 def test_erase_user_keeps_suppression_rules_but_forgets_their_case(post_events) -> None:
     post_events(sensitive_events("c-fp", "u-fp", OLD_TEXT))
-    case = ReviewCase.objects.get(conversation__external_id="c-fp")
+    cases = {c.finding_type: c for c in ReviewCase.objects.filter(conversation__external_id="c-fp")}
     officer = UserFactory(roles=["compliance"])
-    review_case_decide(actor=officer, case=case, decision="false_positive", comment="QA test data")
+    for case in cases.values():
+        review_case_decide(actor=officer, case=case, decision="false_positive", comment="QA test data")
     assert set(SuppressionRule.objects.values_list("type", "source_case_id")) == {
-        ("CREDIT_CARD", case.pk),
-        ("EMAIL", case.pk),
+        ("CREDIT_CARD", cases["CREDIT_CARD"].pk),
+        ("EMAIL", cases["EMAIL"].pk),
     }
 
     end_user_erase(actor=officer, user_id="u-fp")
 
-    assert not ReviewCase.objects.filter(pk=case.pk).exists()
+    assert not ReviewCase.objects.filter(pk__in=[c.pk for c in cases.values()]).exists()
     assert set(SuppressionRule.objects.values_list("type", "source_case_id")) == {
         ("CREDIT_CARD", None),
         ("EMAIL", None),

@@ -19,8 +19,9 @@ TEXT = f"Refund to card {CARD} please, and e-mail {EMAIL}."
 
 @pytest.fixture
 def case(post_events) -> ReviewCase:
+    """The card's case (the e-mail in the same message opens a case of its own)."""
     assert post_events(sensitive_events("c-rev", "u-rev", TEXT)).status_code == 200
-    return ReviewCase.objects.get(conversation__external_id="c-rev")
+    return ReviewCase.objects.get(conversation__external_id="c-rev", finding_type="CREDIT_CARD")
 
 
 @pytest.fixture
@@ -42,14 +43,14 @@ def _card(case: ReviewCase) -> SensitiveFinding:
 
 def test_queue_lists_the_case_for_compliance_only(case, officers, alpha_client) -> None:
     client = _client(alpha_client, officers[0])
-    response = client.get("/compliance/")
+    response = client.get("/compliance/queue/")
     assert response.status_code == 200
     assert f'href="/compliance/cases/{case.pk}/"' in response.content.decode()
-    response = client.get("/compliance/", {"finding_type": "IBAN", "status": "open"})
+    response = client.get("/compliance/queue/", {"finding_type": "IBAN", "status": "open"})
     assert f'/compliance/cases/{case.pk}/"' not in response.content.decode()
     for role in ("product", "cx", "viewer", "owner"):
         client.force_login(UserFactory(roles=[role]))
-        assert client.get("/compliance/").status_code == 403
+        assert client.get("/compliance/queue/").status_code == 403
         assert client.get(f"/compliance/cases/{case.pk}/").status_code == 403
 
 
@@ -115,7 +116,7 @@ def test_four_eyes_blocks_until_a_different_officer_approves(case, officers, alp
     assert not AuditEntry.objects.filter(action="finding.unmask").exists()
     # A second officer sees it in the queue and approves.
     client.force_login(carl)
-    assert "fraud investigation" in client.get("/compliance/").content.decode()
+    assert "fraud investigation" in client.get("/compliance/queue/").content.decode()
     client.post(f"/compliance/unmask-requests/{request.pk}/decide/", {"approve": "1"})
     request.refresh_from_db()
     assert (request.status, request.approved_by_id) == ("approved", carl.pk)
@@ -189,6 +190,12 @@ def test_false_positive_suppresses_the_value(case, officers, alpha_client, post_
         officers[0].pk,
         "test card from QA",
     )
+    # The card's case suppresses the card only: the e-mail is its own case, still open.
+    assert sorted(SuppressionRule.objects.values_list("type", flat=True)) == ["CREDIT_CARD"]
+    email_case = ReviewCase.objects.get(conversation__external_id="c-rev", finding_type="EMAIL")
+    assert email_case.status == CaseStatus.OPEN
+    assert not SensitiveFinding.objects.filter(conversation=case.conversation, type="EMAIL", suppressed=True).exists()
+    client.post(f"/compliance/cases/{email_case.pk}/decide/", {"decision": "false_positive", "comment": "QA mailbox"})
     assert sorted(SuppressionRule.objects.values_list("type", flat=True)) == ["CREDIT_CARD", "EMAIL"]
     assert AuditEntry.objects.filter(action="case.decide", target_id=str(case.pk)).count() == 1
     # The same values in a new conversation are still masked but open no case.
@@ -219,7 +226,7 @@ def test_bulk_assign_and_accept_risk(post_events, officers, alpha_client) -> Non
     post_events(sensitive_events("c-b1", "u1", TEXT))
     post_events(sensitive_events("c-b2", "u2", f"my e-mail is {EMAIL}"))
     ids = list(ReviewCase.objects.order_by("id").values_list("id", flat=True))
-    assert len(ids) == 2
+    assert len(ids) == 3  # u1's card, u1's e-mail, u2's e-mail
     client = _client(alpha_client, officers[0])
     client.post("/compliance/bulk/", {"cases": ids, "action": "assign", "assignee": officers[1].pk})
     assert set(ReviewCase.objects.values_list("assignee_id", flat=True)) == {officers[1].pk}
@@ -227,7 +234,7 @@ def test_bulk_assign_and_accept_risk(post_events, officers, alpha_client) -> Non
     assert set(ReviewCase.objects.values_list("status", flat=True)) == {CaseStatus.OPEN}  # comment required
     client.post("/compliance/bulk/", {"cases": ids, "action": "accepted_risk", "comment": "internal test data"})
     assert set(ReviewCase.objects.values_list("status", flat=True)) == {CaseStatus.ACCEPTED_RISK}
-    assert AuditEntry.objects.filter(action="case.decide").count() == 2
+    assert AuditEntry.objects.filter(action="case.decide").count() == 3
 
 
 def test_policy_change_is_audited_with_before_and_after(officers, alpha_client) -> None:
@@ -255,11 +262,19 @@ def test_policy_change_is_audited_with_before_and_after(officers, alpha_client) 
 
 def test_api_lists_retrieves_and_decides_for_compliance_only(case, officers, alpha_client) -> None:
     client = _client(alpha_client, officers[0])
-    listing = client.get("/api/v1/compliance/cases/").json()
+    listing = client.get("/api/v1/compliance/cases/", {"finding_type": "CREDIT_CARD"}).json()
     assert [c["id"] for c in listing["results"]] == [case.pk]
+    assert {
+        k: listing["results"][0][k] for k in ("user_id", "finding_type", "finding_count", "conversation_count")
+    } == {
+        "user_id": "u-rev",
+        "finding_type": "CREDIT_CARD",
+        "finding_count": 1,
+        "conversation_count": 1,
+    }
     detail = client.get(f"/api/v1/compliance/cases/{case.pk}/")
     assert detail.status_code == 200
-    assert [f["masked_preview"] for f in detail.json()["findings"]] == ["**** 1111", "[EMAIL]"]
+    assert [f["masked_preview"] for f in detail.json()["findings"]] == ["**** 1111"]
     assert CARD not in detail.content.decode()
     assert AuditEntry.objects.filter(action="conversation.view_sensitive", after={"via": "api"}).count() == 1
     bad = client.post(f"/api/v1/compliance/cases/{case.pk}/decide/", {"decision": "nope", "comment": "x"})

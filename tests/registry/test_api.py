@@ -44,6 +44,37 @@ def test_list_filters_by_department_and_status(login, world) -> None:
     assert _names(client.get(f"{API}/assistants/", {"status": "approved"})) == ["Sales Bot"]
 
 
+CHOICE_ERROR = "Select a valid choice. That choice is not one of the available choices."
+
+
+@pytest.mark.parametrize(
+    ("role", "params", "errors"),
+    [
+        ("admin", {"department": "abc"}, {"department": [CHOICE_ERROR]}),
+        ("admin", {"department": "999999"}, {"department": [CHOICE_ERROR]}),
+        # Another department's id is refused exactly like an unknown one (no oracle).
+        ("owner", {"department": "SALES"}, {"department": [CHOICE_ERROR]}),
+        (
+            "admin",
+            {"status": "sunset"},
+            {"status": ["Select a valid choice. sunset is not one of the available choices."]},
+        ),
+    ],
+)
+def test_malformed_filter_is_a_precise_400(login, world, role, params, errors) -> None:
+    params = {k: str(world.sales.pk) if v == "SALES" else v for k, v in params.items()}
+    response = login(role).get(f"{API}/assistants/", params)
+    assert response.status_code == 400
+    assert response.json() == errors
+
+
+def test_list_filters_are_in_the_openapi_schema(login) -> None:
+    schema = login("admin").get("/api/schema/", {"format": "json"}).json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/assistants/"]["get"]["parameters"]}
+    assert parameters["department"]["schema"] == {"type": "integer"}
+    assert parameters["status"]["schema"]["enum"] == ["approved", "pilot", "retired"]
+
+
 def test_retrieve_includes_department_and_active_key_count(login, world) -> None:
     issue_key(world.hr_bot)
     revoked = ApiKey.objects.get(assistant=world.hr_bot)

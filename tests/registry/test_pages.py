@@ -53,6 +53,19 @@ def test_list_filter_returns_table_partial_for_htmx(login, world) -> None:
     assert "Sales Bot" not in owner_html
 
 
+@pytest.mark.parametrize("department", ["abc", "999999", "SALES"])
+def test_malformed_filter_shows_its_error_and_lists_nothing(login, world, department) -> None:
+    value = str(world.sales.pk) if department == "SALES" else department
+    for htmx in ({}, {"HTTP_HX_TARGET": "assistant-table", **HTMX}):
+        response = login("owner").get("/registry/", {"department": value}, **htmx)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Filter not applied, nothing is listed" in html
+        assert "<p>Department: Select a valid choice. That choice is not one of the available choices.</p>" in html
+        assert "HR Bot" not in html  # never the unfiltered list
+        assert "Sales Bot" not in html
+
+
 def test_viewer_sees_no_edit_controls(login, world) -> None:
     issue_key(world.hr_bot)
     html = login("viewer").get(f"/registry/{world.hr_bot.pk}/").content.decode()

@@ -23,7 +23,7 @@ from django_tenants.utils import schema_context
 from apps.accounts.models import User
 from apps.accounts.services import token_create
 from apps.analytics.decision_services import alert_upsert, recommendation_upsert
-from apps.compliance.models import ReviewCase
+from apps.compliance.models import AutoCloseRule, ReviewCase, SavedQueueView
 from apps.compliance.services import unmask_request_create
 from apps.dashboards.services import conversation_tag_add, end_user_tag_add, note_create, segment_create
 from apps.detection.models import EgressImport, SensitiveFinding, ShadowAIFinding
@@ -120,7 +120,7 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
             HTTP_AUTHORIZATION=f"Bearer {key}",
         )
     assert response.status_code == 200, response.content
-    case = ReviewCase.objects.get()
+    case = ReviewCase.objects.get()  # the card: one case (assistant, end user, type)
     finding = SensitiveFinding.objects.filter(conversation=case.conversation).first()
     second_officer = UserFactory(email="matrix-officer2@alpha.test", roles=["compliance"])
     unmask = unmask_request_create(actor=second_officer, finding=finding, reason="matrix check")
@@ -131,6 +131,10 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
     note = note_create(actor=users["admin"], conversation=case.conversation, text="matrix note")
     segment = segment_create(actor=users["admin"], name="matrix", filters=[("frustrated", "1")])
     api_key = ApiKey.objects.get(assistant=bot)
+    rule = AutoCloseRule.objects.create(
+        finding_type="EMAIL", message_role="assistant", decision="accepted_risk", comment="m"
+    )
+    saved_view = SavedQueueView.objects.create(user=users["compliance"], name="matrix", query="status=open")
     token_holder = UserFactory(email="matrix-token-holder@alpha.test", roles=["product"])
     token = token_create(actor=token_holder, user=token_holder, name="matrix").token
     shadow_import = EgressImport.objects.create(sha256="0" * 64, filename=f"{ALPHA_MARKER}.log", format="squid")
@@ -151,6 +155,9 @@ def scene(alpha, beta, django_capture_on_commit_callbacks) -> Scene:
         "user_tag": {"tag_id": user_tag.tag_id},
         "note": {"pk": note.pk},
         "segment": {"pk": segment.pk},
+        "compliance_conversation": {"pk": case.conversation_id},
+        "rule": {"pk": rule.pk},
+        "saved_view": {"pk": saved_view.pk},
         "token": {"token_id": token.pk},
         "metric": {"slug": "acceptance_rate"},
         "release": {"annotation_id": release.pk},
@@ -174,6 +181,9 @@ def route_args(route: str, scene: Scene) -> dict[str, object]:
         ("findings/", "finding"),
         ("unmask-requests/", "unmask"),
         ("departments/", "department"),
+        ("compliance/conversations/", "compliance_conversation"),
+        ("policy/rules/", "rule"),
+        ("queue/views/", "saved_view"),
         ("conversations/", "conversation"),
         ("tokens/", "token"),
         ("metrics/<slug:slug>", "metric"),
@@ -289,6 +299,13 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "registry/<int:pk>/keys/<int:key_id>/revoke/"): "302 405 405 405 405 405 405 302 302",
     ("GET", "registry/<int:pk>/releases/"): "302 405 405 405 405 405 405 302 302",
     ("GET", "compliance/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "compliance/queue/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "compliance/findings/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "compliance/queue/views/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/queue/views/<int:pk>/delete/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/policy/rules/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/policy/rules/<int:pk>/delete/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "compliance/conversations/<int:pk>/"): "302 200 403 403 403 200 403 302 302",
     ("GET", "compliance/bulk/"): "302 405 405 405 405 405 405 302 302",
     ("GET", "compliance/cases/<int:pk>/"): "302 200 403 403 403 200 403 302 302",
     ("GET", "compliance/cases/<int:pk>/decide/"): "302 405 405 405 405 405 405 302 302",
@@ -399,6 +416,15 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "registry/<int:pk>/keys/<int:key_id>/revoke/"): "302 200 200 403 403 403 403 302 302",
     ("POST", "registry/<int:pk>/releases/"): "302 200 200 403 403 403 403 302 302",
     ("POST", "compliance/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "compliance/queue/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "compliance/findings/"): "302 405 405 405 405 405 405 302 302",
+    # Saved queue views: each reader's own (the compliance officer's view is a 404 to the admin).
+    ("POST", "compliance/queue/views/"): "302 302 403 403 403 302 403 302 302",
+    ("POST", "compliance/queue/views/<int:pk>/delete/"): "302 404 403 403 403 302 403 302 302",
+    # Auto-close rules decide cases: compliance only (an empty form is a 400).
+    ("POST", "compliance/policy/rules/"): "302 403 403 403 403 400 403 302 302",
+    ("POST", "compliance/policy/rules/<int:pk>/delete/"): "302 403 403 403 403 302 403 302 302",
+    ("POST", "compliance/conversations/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "compliance/bulk/"): "302 403 403 403 403 302 403 302 302",
     ("POST", "compliance/cases/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "compliance/cases/<int:pk>/decide/"): "302 403 403 403 403 400 403 302 302",

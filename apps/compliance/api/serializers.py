@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.compliance.forms import DECISION_CHOICES
 from apps.compliance.models import ReviewCase
+from apps.compliance.selectors import case_findings
 from apps.detection.models import SensitiveFinding
 
 
@@ -17,7 +18,11 @@ class FindingOut(serializers.ModelSerializer):
 
 
 class CaseOut(serializers.ModelSerializer):
+    # The conversation where the data was first exposed; a case groups one end user's findings of
+    # one type with one assistant, across conversations (conversation_count).
     conversation_id = serializers.CharField(source="conversation.external_id")
+    # Before cases were grouped per type a case listed several; kept for clients that read it.
+    finding_types = serializers.SerializerMethodField()
     assistant = serializers.CharField(source="assistant.name")
     department = serializers.CharField(source="department.name")
     severity = serializers.CharField(source="get_severity_display")
@@ -26,9 +31,12 @@ class CaseOut(serializers.ModelSerializer):
 
     class Meta:
         model = ReviewCase
-        fields: tuple[str, ...] = ("id", "conversation_id", "assistant", "assistant_id", "department", "department_id", "severity",
-                  "finding_types", "finding_count", "status", "assignee", "decided_by", "decided_at", "comment",
-                  "created_at", "updated_at")  # fmt: skip
+        fields: tuple[str, ...] = ("id", "conversation_id", "assistant", "assistant_id", "department", "department_id", "user_id",
+                  "severity", "finding_type", "finding_types", "finding_count", "conversation_count", "status",
+                  "auto_rule", "assignee", "decided_by", "decided_at", "comment", "created_at", "updated_at")  # fmt: skip
+
+    def get_finding_types(self, case: ReviewCase) -> list[str]:
+        return [case.finding_type]
 
 
 class CaseDetailOut(CaseOut):
@@ -38,7 +46,7 @@ class CaseDetailOut(CaseOut):
         fields = (*CaseOut.Meta.fields, "findings")
 
     def get_findings(self, case: ReviewCase) -> list[dict[str, Any]]:
-        qs = SensitiveFinding.objects.filter(conversation_id=case.conversation_id).select_related("message")
+        qs = case_findings(case=case).select_related("message")
         # many=True makes the constructor return a ListSerializer, whose data is a list (a
         # ReturnList); the stubs type the call as the child serializer.
         rows = FindingOut(qs.order_by("message__ts", "message_id", "start"), many=True).data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -14,6 +15,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import can_decide_review_cases
 from apps.accounts.request import request_user
 from apps.compliance.api.serializers import CaseDetailOut, CaseOut, DecisionIn
+from apps.compliance.filters import CaseFilter
 from apps.compliance.models import ReviewCase
 from apps.compliance.selectors import review_cases
 from apps.compliance.services import conversation_sensitive_view_record, review_case_decide
@@ -31,17 +33,15 @@ class IsCompliance(BasePermission):
 class ReviewCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     permission_classes = [IsCompliance]
     serializer_class = CaseOut
+    # The queue page's filters: a malformed or unknown value is a 400 naming the parameter.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
 
     def scoped_queryset(self) -> QuerySet[ReviewCase]:
         user = self.request.user
         if not (isinstance(user, User) and can_decide_review_cases(user)):
             return ReviewCase.objects.none()
-        params = self.request.query_params
-        return review_cases(
-            status=params.get("status", ""),
-            finding_type=params.get("type", ""),
-            sort=params.get("sort", "newest"),
-        ).select_related("decided_by")
+        return review_cases().select_related("decided_by")
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         case = self.get_object()
