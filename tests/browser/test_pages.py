@@ -1,0 +1,56 @@
+"""Every role opens its pages in a real browser: charts draw, filters swap only the body and
+stay in the URL, a number drills down, a page the role may not open is a 403."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Site
+
+ROLES = ("admin", "owner", "product", "cx", "compliance", "viewer")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_every_page_of_its_navigation(site: Site, as_role, role: str) -> None:
+    page = as_role(role)
+    links = page.locator("nav.main-nav a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert "/dashboards/summary/" in hrefs
+    for href in hrefs:
+        response = page.goto(site.base + href)
+        assert response is not None
+        assert response.status == 200, (role, href, response.status)
+        expect(page.locator("nav.main-nav a[aria-current=page]")).to_have_count(1)
+        # Every chart on the page is drawn (ECharts' SVG), none left blank.
+        for canvas in page.locator(".chart-canvas").all():
+            expect(canvas.locator("svg")).to_have_count(1)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_changing_a_filter_swaps_only_the_body_and_keeps_it_in_the_url(site: Site, as_role) -> None:
+    page = as_role("admin")
+    page.goto(f"{site.base}/dashboards/summary/")
+    page.evaluate("window.__notReloaded = true")
+    before = page.locator(".kpi").first.inner_text()
+    options = page.locator("select[name=assistant] option")
+    value, name = options.nth(1).get_attribute("value"), options.nth(1).inner_text()
+    page.select_option("select[name=assistant]", value)
+    page.wait_for_url(re.compile(rf"assistant={value}"))
+    expect(page.locator("#assistants tbody tr")).to_have_count(1)
+    expect(page.locator("#assistants tbody tr").first).to_contain_text(name)
+    assert page.evaluate("window.__notReloaded") is True  # htmx swapped the body, no reload
+    assert page.locator(".kpi").first.inner_text() != before
+    # The shared link reproduces the view.
+    page.goto(page.url)
+    expect(page.locator("#assistants tbody tr")).to_have_count(1)
+
+
+def test_a_role_that_may_not_open_a_page_gets_403(site: Site, as_role) -> None:
+    page = as_role("viewer")
+    response = page.goto(f"{site.base}/dashboards/portfolio/")
+    assert response is not None
+    assert response.status == 403
+    assert page.locator("nav.main-nav a[href='/dashboards/portfolio/']").count() == 0
