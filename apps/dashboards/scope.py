@@ -145,8 +145,10 @@ class Scope:
         return urlencode(pairs)
 
     def explorer_url(self, **extra: Any) -> str:
-        """The conversations behind a number, with this page's filters and ``extra`` ones."""
-        qs = self.query(drop=("interval", "export", *self.page_filters), **extra)
+        """The conversations behind a number, with this page's filters and ``extra`` ones; the
+        period is always explicit (the page's default range is not necessarily the explorer's)."""
+        period = {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        qs = self.query(drop=("interval", "export", *self.page_filters), **{**period, **extra})
         return f"{EXPLORER_URL}?{qs}" if qs else EXPLORER_URL
 
 

@@ -54,3 +54,17 @@ def test_a_role_that_may_not_open_a_page_gets_403(site: Site, as_role) -> None:
     assert response is not None
     assert response.status == 403
     assert page.locator("nav.main-nav a[href='/dashboards/portfolio/']").count() == 0
+
+
+def test_a_number_drills_down_to_the_conversations_and_a_transcript(site: Site, as_role) -> None:
+    page = as_role("cx")
+    page.goto(f"{site.base}/dashboards/summary/")
+    # The KPI "Conversations" is a link to the explorer with the page's filters.
+    page.locator(".kpi", has_text="Conversations").locator("a").click()
+    page.wait_for_url(re.compile(r"/dashboards/conversations/\?.*from="))
+    rows = page.locator("#conversations tbody tr")
+    expect(rows.first).to_be_visible()
+    rows.first.locator("td").first.locator("a").click()
+    page.wait_for_url(re.compile(r"/dashboards/conversations/\d+/$"))
+    expect(page.locator("h1")).to_contain_text("onversation")
+    assert page.errors == []  # type: ignore[attr-defined]
