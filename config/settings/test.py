@@ -20,6 +20,9 @@ API_AUTH_FAILURE_LIMIT = 1_000_000
 # Nothing runs collectstatic before the tests: WhiteNoise looks files up per request instead of
 # indexing a STATIC_ROOT that does not exist (and warning about it).
 WHITENOISE_AUTOREFRESH = True
+# …and finds them where they live (static/ and the apps), so a server a test starts on a fresh
+# clone serves htmx and ECharts without a collectstatic (the browser tests need them).
+WHITENOISE_USE_FINDERS = True
 
 # Tests write rollups inside transactions that roll back, in one Redis shared by the session:
 # the page cache stays off except where a test turns it on to check its invalidation.
