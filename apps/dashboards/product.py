@@ -22,6 +22,7 @@ from apps.analytics.metric_selectors import release_comparison, release_windows,
 from apps.analytics.models import Alert, AlertKind, Recommendation, RecommendationKind
 from apps.analytics.privacy import reads_cached
 from apps.analytics.services import tenant_today
+from apps.core.tables import Cell, Chart, Table
 from apps.dashboards.findings import decision_headlines, decision_href, decisions_in_scope
 from apps.dashboards.pages import Headline, dashboard
 from apps.dashboards.scope import Scope
@@ -30,9 +31,6 @@ from apps.dashboards.widgets import (
     GOOD,
     NEUTRAL,
     PALETTE,
-    Cell,
-    Chart,
-    Table,
     has_conversations,
     kpi,
     metric,

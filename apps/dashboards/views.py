@@ -15,13 +15,14 @@ from apps.accounts.models import Role
 from apps.accounts.request import request_user
 from apps.analytics.metric_selectors import SUMMARY_METRICS
 from apps.analytics.services import tenant_today
+from apps.core.tables import Cell, Table
 from apps.dashboards.digest import digest_build
 from apps.dashboards.findings import decision_headlines
 from apps.dashboards.models import DigestSubscription
 from apps.dashboards.pages import dashboard
 from apps.dashboards.scope import Scope
 from apps.dashboards.services import digest_subscription_set
-from apps.dashboards.widgets import Cell, Table, has_conversations, kpi, metric, rate_cell, row_display, time_series
+from apps.dashboards.widgets import has_conversations, kpi, metric, rate_cell, row_display, time_series
 
 SUMMARY_LABELS = {
     "active_users": "Active users",
