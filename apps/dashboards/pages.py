@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import has_role
 from apps.accounts.request import request_user
+from apps.analytics.privacy import reads_cached
 from apps.core.tables import Chart, Table
 from apps.dashboards.scope import Scope, scope_from_request
 
@@ -74,7 +75,10 @@ def render_dashboard(
         own = tuple((k, v) for k in names for v in request.GET.getlist(k) if v != "")
         scope = replace(scope, params=scope.params + own, page_filters=names)
     context["scope"] = scope
-    context.update(build(scope))
+    # A page's KPI strip, charts and tables read many of the same cuts (and the privacy settings and
+    # people counts behind each): within one request each distinct read runs once.
+    with reads_cached():
+        context.update(build(scope))
     export = request.GET.get("export")
     if export:
         for table in _tables(context):
