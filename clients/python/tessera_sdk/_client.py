@@ -22,6 +22,7 @@ import queue
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,6 +137,10 @@ class Tessera:
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
         atexit.register(self._at_exit)
+        if hasattr(os, "register_at_fork"):  # not on Windows
+            # Weakly: the hook cannot be unregistered, and must not keep a dropped client alive.
+            after_fork = weakref.WeakMethod(self._after_fork_in_child)
+            os.register_at_fork(after_in_child=lambda: _call_if_alive(after_fork))
 
     # --- the four event types -------------------------------------------------------------
 
@@ -327,7 +332,7 @@ class Tessera:
                 self.stats.dropped += 1
                 return
             self._ensure_thread()
-            if self._queue.qsize() >= self._max_queue:
+            if self._pending >= self._max_queue:  # queued or in flight: the memory held
                 self.stats.dropped += 1
                 if self.stats.dropped == 1 or self.stats.dropped % 1000 == 0:
                     logger.warning(
@@ -339,15 +344,22 @@ class Tessera:
             self._pending += 1
         self._queue.put(item)
 
+    def _after_fork_in_child(self) -> None:
+        """Threads do not survive a fork, and a lock held by one at that moment would stay held:
+        the child starts afresh, with its own sender on its first event. The parent's queued
+        events are the parent's to send."""
+        self._lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._queue = queue.Queue()
+        self._pending = 0
+        self._flushing = 0
+        self._thread = None
+        self._pid = os.getpid()
+
     def _ensure_thread(self) -> None:
-        """Start the sender on first use, and again in a forked child (threads do not survive a
-        fork; the parent's queued events are the parent's to send)."""
+        """Start the sender on first use (and after a fork the hook did not see)."""
         if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._queue = queue.Queue()
-            self._cond = threading.Condition()
-            self._pending = 0
-            self._thread = None
+            self._after_fork_in_child()
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="tessera-sdk-sender", daemon=True)
             self._thread.start()
@@ -476,6 +488,12 @@ class Tessera:
                 self._on_rejected(rejected)
             except Exception:  # the application's callback must not stop delivery
                 logger.exception("tessera: on_rejected callback failed")
+
+
+def _call_if_alive(method: weakref.WeakMethod[Callable[[], None]]) -> None:
+    bound = method()
+    if bound is not None:
+        bound()
 
 
 def _detail(response: Response) -> str:

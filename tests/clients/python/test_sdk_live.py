@@ -245,3 +245,34 @@ def test_a_script_that_exits_without_flushing_delivers_its_events(live: Live) ->
     assert time.monotonic() - started < 30
     assert len(live.raw(conv)) == 25
     assert len(proxy.attempts) == 1
+
+
+def test_a_forked_child_sends_its_own_events(live: Live) -> None:
+    conv = f"sdk-fork-{uuid.uuid4().hex[:8]}"
+    script = textwrap.dedent(
+        f"""
+        import os, sys
+        from tessera_sdk import Tessera
+        tessera = Tessera(sys.argv[1], sys.argv[2], flush_interval=0.1)
+        def send(who, n):
+            for i in range(n):
+                tessera.message(conversation_id="{conv}", user_id=who, role="user", content=f"q{{i}}")
+        send("parent", 2)
+        assert tessera.flush(30)
+        pid = os.fork()  # the sender thread does not survive into the child
+        if pid == 0:
+            send("child", 3)
+            sys.exit(0)  # the exit hook delivers the child's events
+        _, status = os.waitpid(pid, 0)
+        assert status == 0, status
+        send("parent", 1)
+        """
+    )
+    with running_proxy(live.port, HOST) as proxy:
+        env = {**os.environ, "PYTHONPATH": str(SDK_ROOT)}
+        done = subprocess.run(
+            [sys.executable, "-c", script, live.key, proxy.url], env=env, capture_output=True, text=True, timeout=60
+        )
+    assert done.returncode == 0, done.stderr
+    rows = live.raw(conv)
+    assert sorted(r.user_id for r in rows) == ["child"] * 3 + ["parent"] * 3

@@ -166,3 +166,30 @@ def test_requests_are_split_under_the_body_limit() -> None:
         assert [len(c) for c in client._chunks([("big", b"x" * 5_000), ("small", b"y")])] == [1, 1]
     finally:
         client.close()
+
+
+def test_a_full_queue_drops_new_events_instead_of_blocking() -> None:
+    # Port 9 (discard) refuses: nothing is delivered, and nothing is sent before close().
+    client = Tessera("tsk_live_x", "http://127.0.0.1:9", max_queue_size=3, flush_interval=60, max_retries=0)
+    for i in range(5):
+        client.outcome(conversation_id="c", user_id="u", outcome="resolved", event_id=f"e{i}")
+    assert (client.stats.queued, client.stats.dropped) == (3, 2)
+    client.close(timeout=10)
+    assert client.stats.dropped == 5  # the three queued ones could not be delivered either
+
+
+def test_close_gives_up_in_time_when_the_server_never_answers() -> None:
+    import socket
+    import time
+
+    silent = socket.socket()  # listens, never accepts: connections hang until the timeout
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        client = Tessera("tsk_live_x", f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=30)
+        client.outcome(conversation_id="c", user_id="u", outcome="resolved")
+        started = time.monotonic()
+        assert client.close(timeout=1) is False
+        assert time.monotonic() - started < 2
+    finally:
+        silent.close()
