@@ -53,9 +53,15 @@ class _Stop:
     """Queue sentinel: everything queued before it is delivered, then the thread ends."""
 
 
+class _Wake:
+    """Queue sentinel put by ``flush()``: send the partly filled batch now instead of waiting
+    out ``flush_interval`` (the thread may be blocked in ``get`` for that long)."""
+
+
 _STOP = _Stop()
+_WAKE = _Wake()
 _Item = tuple[str, bytes]  # (event id, encoded event)
-_QueueItem = Union[_Item, _Stop]
+_QueueItem = Union[_Item, _Stop, _Wake]
 
 
 @dataclass(frozen=True)
@@ -256,6 +262,8 @@ class Tessera:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cond:
             self._flushing += 1
+            if self._pending:
+                self._queue.put(_WAKE)
             try:
                 while self._pending:
                     remaining = None if deadline is None else deadline - time.monotonic()
@@ -383,6 +391,8 @@ class Tessera:
         first = self._queue.get()
         if isinstance(first, _Stop):
             return [], True
+        if isinstance(first, _Wake):  # nothing was waiting: everything before it is sent
+            return [], False
         batch = [first]
         deadline = time.monotonic() + self._interval
         while len(batch) < self._max_batch:
@@ -393,6 +403,8 @@ class Tessera:
                 break
             if isinstance(item, _Stop):
                 return batch, True
+            if isinstance(item, _Wake):
+                break
             batch.append(item)
         return batch, False
 

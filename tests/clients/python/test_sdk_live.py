@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
 from django.db import connection
 from django_tenants.utils import schema_context
 from tessera_sdk import RejectedEvent, Tessera
@@ -63,6 +64,8 @@ def live(organizations, django_db_blocker) -> Iterator[Live]:
         server = start_server(port, process_env(REDIS_URL="", TESSERA_EAGER_ENRICHMENT="background"))
         try:
             wait_for_port(port)
+            # The first request of a fresh process imports and connects; take that cost here.
+            requests.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": f"{HOST}:{port}"}, timeout=120)
             yield Live(port=port, key=key, assistant_id=assistant.pk, blocker=django_db_blocker)
         finally:
             log = stop(server)
@@ -75,7 +78,9 @@ def live(organizations, django_db_blocker) -> Iterator[Live]:
 
 
 def _client(url: str, key: str, **options: Any) -> Tessera:
-    options = {"backoff_base": 0.05, "backoff_max": 0.5, "flush_interval": 0.2, **options}
+    # A generous request timeout: a test that counts attempts must not see a slow answer from a
+    # loaded machine turned into a retry (that retry would be correct, but not the test's point).
+    options = {"backoff_base": 0.05, "backoff_max": 0.5, "flush_interval": 0.2, "timeout": 120, **options}
     return Tessera(key, url, **options)
 
 
@@ -228,7 +233,7 @@ def test_a_script_that_exits_without_flushing_delivers_its_events(live: Live) ->
         f"""
         import sys
         from tessera_sdk import Tessera
-        tessera = Tessera(sys.argv[1], sys.argv[2], flush_interval=600)  # only the exit hook can send
+        tessera = Tessera(sys.argv[1], sys.argv[2], flush_interval=600, timeout=60, shutdown_timeout=60)  # only the exit hook can send
         for i in range(25):
             tessera.message(conversation_id="{conv}", user_id="u", role="user", content=f"q{{i}}")
         print(tessera.stats.accepted)
@@ -242,7 +247,7 @@ def test_a_script_that_exits_without_flushing_delivers_its_events(live: Live) ->
         )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "0"  # nothing had been sent when the script ended
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 60
     assert len(live.raw(conv)) == 25
     assert len(proxy.attempts) == 1
 
@@ -253,7 +258,7 @@ def test_a_forked_child_sends_its_own_events(live: Live) -> None:
         f"""
         import os, sys
         from tessera_sdk import Tessera
-        tessera = Tessera(sys.argv[1], sys.argv[2], flush_interval=0.1)
+        tessera = Tessera(sys.argv[1], sys.argv[2], flush_interval=0.1, timeout=60, shutdown_timeout=60)
         def send(who, n):
             for i in range(n):
                 tessera.message(conversation_id="{conv}", user_id=who, role="user", content=f"q{{i}}")
@@ -276,3 +281,19 @@ def test_a_forked_child_sends_its_own_events(live: Live) -> None:
     assert done.returncode == 0, done.stderr
     rows = live.raw(conv)
     assert sorted(r.user_id for r in rows) == ["child"] * 3 + ["parent"] * 3
+
+
+def test_flush_sends_a_partly_filled_batch_at_once(live: Live) -> None:
+    conv = f"sdk-flush-{uuid.uuid4().hex[:8]}"
+    with running_proxy(live.port, HOST) as proxy:
+        tessera = _client(proxy.url, live.key, flush_interval=60, max_batch_size=100)
+        for i in range(3):
+            tessera.message(conversation_id=conv, user_id="u", role="user", content=f"q{i}")
+        started = time.monotonic()
+        assert tessera.flush(timeout=30)
+        assert time.monotonic() - started < 10  # not the 60 s the batch would otherwise wait
+        tessera.message(conversation_id=conv, user_id="u", role="user", content="later")
+        assert tessera.flush(timeout=30)
+        tessera.close()
+    assert len(live.raw(conv)) == 4
+    assert [len(a.ids) for a in proxy.attempts] == [3, 1]

@@ -193,3 +193,24 @@ def test_close_gives_up_in_time_when_the_server_never_answers() -> None:
         assert time.monotonic() - started < 2
     finally:
         silent.close()
+
+
+def test_a_batch_is_dropped_and_logged_once_its_retries_are_spent(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from tests.clients.python.proxy import fail, running_proxy
+
+    # The proxy answers every attempt itself: no server is needed behind it.
+    with running_proxy(upstream_port=9, upstream_host="unused", script=[fail(503)] * 10) as proxy:
+        client = Tessera("tsk_live_x", proxy.url, max_retries=2, backoff_base=0.05, backoff_max=0.2)
+        with caplog.at_level(logging.WARNING, logger="tessera_sdk"):
+            client.outcome(conversation_id="c", user_id="u", outcome="resolved", event_id="e1")
+            assert client.flush(timeout=10)
+        client.close()
+    assert len(proxy.attempts) == 3  # the first try and two retries
+    assert all(a.ids == ["e1"] for a in proxy.attempts)
+    gaps = [b.at - a.at for a, b in zip(proxy.attempts, proxy.attempts[1:], strict=False)]
+    assert gaps[0] >= 0.025  # at least half of 0.05 s…
+    assert gaps[1] >= 0.05  # …then of 0.1 s
+    assert (client.stats.retries, client.stats.dropped, client.stats.accepted) == (2, 1, 0)
+    assert "1 events dropped after 2 retries: HTTP 503: injected by the test proxy" in caplog.text
