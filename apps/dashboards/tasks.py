@@ -5,25 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from celery import shared_task
-from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
 from apps.analytics.services import tenant_tz
-from apps.core.tenancy import current_schema, dispatch_per_tenant
+from apps.core.tenancy import dispatch_per_tenant
 from apps.dashboards.services import digests_send_due
-from apps.tenants.models import Domain
-
-
-def organization_base_url() -> str:
-    """The organization's own address, for absolute links in e-mails (its primary domain)."""
-    domain = (
-        Domain.objects.filter(tenant__schema_name=current_schema())
-        .order_by("-is_primary", "id")
-        .values_list("domain", flat=True)
-        .first()
-    )
-    return str(settings.TESSERA_PUBLIC_URL_TEMPLATE.format(domain=domain or "localhost"))
+from apps.tenants.selectors import organization_base_url
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)

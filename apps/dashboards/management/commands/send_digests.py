@@ -7,7 +7,7 @@ from django_tenants.utils import schema_context
 
 from apps.analytics.services import tenant_tz
 from apps.dashboards.services import digests_send_due
-from apps.dashboards.tasks import organization_base_url
+from apps.tenants.selectors import organization_base_url
 
 
 class Command(BaseCommand):
