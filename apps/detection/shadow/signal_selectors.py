@@ -19,7 +19,7 @@ from apps.detection.models import AIUsageDaily, ExternalAIMention, UnregisteredM
 from apps.detection.shadow.catalog import CATEGORIES, Catalog
 from apps.detection.shadow.selectors import can_read_shadow_ai, sanctions
 from apps.detection.shadow.services import tenant_catalog
-from apps.registry.models import Assistant, AssistantStatus
+from apps.registry.models import Assistant, AssistantStatus, Department
 
 LAUNCH_WINDOW_DAYS = 28
 
@@ -303,3 +303,27 @@ def launch_impacts(*, user: User, days: int = LAUNCH_WINDOW_DAYS, today: date | 
         if impact is not None:
             out.append(impact)
     return sorted(out, key=lambda i: (i.approved_on, i.assistant_id), reverse=True)
+
+
+# --- daily usage series (analytics' traffic-spike rule reads them) ----------------------------
+
+
+def usage_daily_totals(*, date_from: date, date_to: date) -> list[tuple[date, str, int | None, int]]:
+    """``(day, service key, department id or None, requests)`` summed over users, for every day of
+    the span that has traffic. A read for rules, not a page: no user, no role check."""
+    return list(
+        AIUsageDaily.objects.filter(date__gte=date_from, date__lte=date_to)
+        .values("date", "service_key", "department_id")
+        .annotate(n=Sum("requests"))
+        .order_by("date", "service_key", "department_id")
+        .values_list("date", "service_key", "department_id", "n")
+    )
+
+
+def usage_first_day() -> date | None:
+    """The first day any egress log covered: days before it are unknown, not zero."""
+    return AIUsageDaily.objects.order_by("date").values_list("date", flat=True).first()
+
+
+def department_names(ids: set[int]) -> dict[int, str]:
+    return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
