@@ -340,18 +340,19 @@ class SignalBatchScan(models.Model):
     """Marks an ingest batch whose telemetry the unregistered-model check has counted, so a
     re-run of the batch's enrichment counts nothing twice (it commits with the counts)."""
 
-    batch_id = models.BigIntegerField(primary_key=True)
+    # Goes with its batch when ingestion purges enriched batches.
+    batch = models.OneToOneField("ingestion.IngestBatch", on_delete=models.CASCADE, primary_key=True, related_name="+")
     scanned_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return f"signals of batch {self.batch_id}"
+        return f"signals of batch {self.pk}"
 
 
 class ExternalAIMention(models.Model):
     """A user message in a registered assistant that reports using an external AI tool
     ("I pasted this into ChatGPT"). A low-severity signal: never a review case (compliance opens
-    cases from ``SensitiveFinding`` only) and never masked. Offsets point into the stored content;
-    the matched name is a product name from the catalog, not personal data."""
+    cases from ``SensitiveFinding`` only) and never masked. Offsets point into the text as received
+    (it is scanned before masking); the name is a product name from the catalog, not personal data."""
 
     message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="+")

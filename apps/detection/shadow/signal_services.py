@@ -6,14 +6,14 @@
   registry entry → ``UnregisteredModelFinding`` per (assistant, vendor, model).
 - External-AI mentions: the batch's user messages → ``ExternalAIMention`` (low severity, no case).
 
-Both run inside the batch's transaction after masking, and are idempotent: a batch's telemetry is
-counted once (``SignalBatchScan``), a mention is unique per (message, offset).
+Both are called by ``detection.enrichment.sensitive_enrich_step`` inside the batch's transaction
+(mentions before masking, telemetry after) and are idempotent: a batch's telemetry is counted once
+(``SignalBatchScan``), messages are scanned for mentions once (before their ``MessageScan``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -36,13 +36,6 @@ logger = logging.getLogger(__name__)
 MAX_EXAMPLES = 10
 # Where a batch-API client may name the provider in ``metadata`` (OTLP mapping writes ``vendor``).
 VENDOR_METADATA_KEYS = ("vendor", "provider", "gen_ai.provider.name", "gen_ai.system")
-
-
-def shadow_signals_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
-    """Called by ``detection.enrichment.sensitive_enrich_step`` once content is masked."""
-    models = unregistered_models_scan(batch_id=batch_id, conversation_ids=conversation_ids)
-    mentions = external_mentions_scan(batch_id=batch_id, conversation_ids=conversation_ids)
-    logger.info("shadow signals batch=%s unregistered_models=%s mentions=%s", batch_id, models, mentions)
 
 
 # --- unregistered model -------------------------------------------------------------------------
@@ -116,6 +109,7 @@ def unregistered_models_scan(*, batch_id: int, conversation_ids: list[int]) -> i
         if pk is not None and pk not in row.conversations and len(row.conversations) < MAX_EXAMPLES:
             row.conversations.append(pk)
     _unregistered_upsert(found)
+    logger.info("unregistered models batch=%s rows=%s", batch_id, len(found))
     return len(found)
 
 
@@ -169,24 +163,19 @@ def mention_matcher() -> MentionMatcher:
     return _matcher(tuple(sorted(mention_names(tenant_catalog()).items())))
 
 
-def external_mentions_scan(*, batch_id: int, conversation_ids: list[int]) -> int:
-    """Store the mentions in the batch's user messages (only users' words count: an answer citing
-    "OpenAI's policy" is the assistant talking). Returns how many it stored."""
-    events: dict[int, set[str]] = defaultdict(set)
-    for assistant_id, event_id in RawEvent.objects.filter(
-        batch_id=batch_id, type="message", payload__role="user"
-    ).values_list("assistant_id", "event_id"):
-        events[assistant_id].add(event_id)
-    if not events:
+def external_mentions_scan(*, conversation_ids: list[int]) -> int:
+    """Store the mentions in the not-yet-scanned user messages of these conversations (only users'
+    words count: an answer citing "OpenAI's policy" is the assistant talking). Runs before the
+    sensitive-data scan masks them, so offsets are into the text as received (like
+    ``SensitiveFinding.start``), and a re-run finds those messages scanned and adds nothing."""
+    if not conversation_ids:
         return 0
     matcher = mention_matcher()
     now = timezone.now()
     rows = []
-    for message_id, conversation_id, assistant_id, event_id, content in Message.objects.filter(
-        conversation_id__in=conversation_ids, role="user", event_id__in={e for ids in events.values() for e in ids}
-    ).values_list("id", "conversation_id", "conversation__assistant_id", "event_id", "content"):
-        if event_id not in events.get(assistant_id, ()):
-            continue
+    for message_id, conversation_id, content in Message.objects.filter(
+        conversation_id__in=conversation_ids, role="user", scan__isnull=True
+    ).values_list("id", "conversation_id", "content"):
         for mention in matcher.find(content):
             rows.append(
                 ExternalAIMention(
@@ -201,4 +190,5 @@ def external_mentions_scan(*, batch_id: int, conversation_ids: list[int]) -> int
                 )
             )
     ExternalAIMention.objects.bulk_create(rows, ignore_conflicts=True)
+    logger.info("external AI mentions=%s", len(rows))  # counts only: never a message's words
     return len(rows)

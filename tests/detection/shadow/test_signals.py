@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 
 from apps.compliance.models import ReviewCase
 from apps.conversations.models import Conversation, Message
+from apps.conversations.services import batch_enrich
 from apps.detection.models import AIUsageDaily, ExternalAIMention, UnregisteredModelFinding
 from apps.detection.shadow.catalog import shared_catalog
 from apps.detection.shadow.signal_selectors import (
@@ -23,6 +24,7 @@ from apps.detection.shadow.signal_selectors import (
     unregistered_models_list,
 )
 from apps.detection.shadow.signals import MentionMatcher, mention_names, models_match, telemetry_matches
+from apps.ingestion.models import IngestBatch
 from apps.registry.services import assistant_update
 from tests.factories import AssistantFactory, DepartmentFactory, UserFactory
 from tests.helpers import otlp_span, otlp_traces
@@ -149,6 +151,21 @@ def test_batch_events_name_the_model_and_vendor_in_metadata(post_events, assista
         "vendor+model",
         1,
     )
+
+
+def test_re_running_a_batch_counts_nothing_twice(post_events, assistant) -> None:
+    stamp = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    base = {"type": "message", "timestamp": stamp, "conversation_id": "r1", "user_id": "u1"}
+    events = [
+        {**base, "id": "r-1", "message_id": "m1", "role": "user", "content": "I asked Claude first"},
+        {**base, "id": "r-2", "message_id": "m2", "role": "assistant", "content": "ok", "model": "gpt-4o"},
+    ]
+    assert post_events(events).status_code == 200
+    batch = IngestBatch.objects.get()
+    IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=None)  # as if the task were retried
+    batch_enrich(batch_id=batch.pk)
+    assert UnregisteredModelFinding.objects.get().count == 1
+    assert ExternalAIMention.objects.count() == 1
 
 
 # --- external-AI mentions: the matcher ----------------------------------------------------------
