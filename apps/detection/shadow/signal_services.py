@@ -69,7 +69,7 @@ def unregistered_models_scan(*, batch_id: int, conversation_ids: list[int]) -> i
         batch_id=batch_id, type="message"
     ).values_list("assistant_id", "event_id", "conversation_id", "ts", "payload"):
         metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else {}
-        vendor = next((_text(metadata.get(k)) for k in VENDOR_METADATA_KEYS if _text(metadata.get(k))), "")
+        vendor = next((_text(metadata.get(k)) for k in VENDOR_METADATA_KEYS if _text(metadata.get(k))), "")[:120]
         model = _text(payload.get("model"))
         if not vendor and not model:
             continue
