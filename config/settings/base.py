@@ -311,6 +311,12 @@ ENRICHMENT_STEPS: list[str] = [
 RECORD_CHANGE_HOOKS: list[str] = [
     "apps.analytics.services.rollups_record_changed",
 ]
+
+# Called with the span of days an egress import added usage to (detection.shadow.services
+# .egress_import_run), after its usage is committed: analytics' traffic-spike rule.
+EGRESS_IMPORT_DONE_HOOKS: list[str] = [
+    "apps.analytics.tasks.traffic_spikes_after_import",
+]
 # Rows kept about an end user by pseudonymous id in apps above compliance (rows tied to a
 # conversation go with it): ``compliance.retention.end_user_erase`` calls each step with
 # ``user_id=`` and records the number of rows it deleted under the step's name.
