@@ -231,10 +231,9 @@ class Recommendation(DecisionRecord):
 class Alert(DecisionRecord):
     # Null for organization-wide alerts that belong to no assistant (AI traffic spikes from egress
     # logs); those go to admin and compliance and only they see them.
-    # Typed as the base class's non-null assistant on purpose: every assistant-scoped read (pages,
-    # headlines, digests) filters by assistant ids, which never matches a null; the code that meets
-    # organization-wide alerts (selectors, delivery, closing, the API) checks ``assistant_id``.
-    assistant: models.ForeignKey[Assistant | None, Assistant] = models.ForeignKey(  # type: ignore[misc]
+    # Optional here while the base class's is not (hence the override's ignore): every reader of an
+    # alert handles the organization-wide case (``decision_subject`` in dashboards).
+    assistant: models.ForeignKey[Assistant | None, Assistant | None] = models.ForeignKey(  # type: ignore[assignment]
         "registry.Assistant", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )
     kind = models.CharField(max_length=40, choices=AlertKind.choices)

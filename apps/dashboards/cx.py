@@ -53,7 +53,7 @@ from apps.dashboards.cx_selectors import (
     user_first_day,
     users_with_repeated_frustration,
 )
-from apps.dashboards.findings import decision_href, decisions_in_scope
+from apps.dashboards.findings import decision_href, decision_subject, decisions_in_scope
 from apps.dashboards.pages import Headline, dashboard, render_dashboard
 from apps.dashboards.scope import MAX_DAYS, Scope, conversation_url, user_journey_url
 from apps.dashboards.widgets import (
@@ -183,7 +183,7 @@ def _alert_headline(scope: Scope, alert: Alert) -> Headline:
     text = alert.summary
     for slug, label in METRIC_LABELS.items():
         text = text.replace(slug, label)
-    return Headline(text=f"{alert.assistant.name}: {text}", href=decision_href(scope, alert), tone="bad")
+    return Headline(text=f"{decision_subject(alert)}: {text}", href=decision_href(scope, alert), tone="bad")
 
 
 # --- the customer-experience page ----------------------------------------------------------------

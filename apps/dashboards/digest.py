@@ -24,7 +24,7 @@ from apps.analytics.metric_selectors import LOWER_IS_BETTER, SUMMARY_METRICS
 from apps.analytics.services import day_start
 from apps.analytics.stats import compare_proportions
 from apps.conversations.models import Conversation
-from apps.dashboards.findings import decision_href, decisions_in_scope
+from apps.dashboards.findings import decision_href, decision_subject, decisions_in_scope
 from apps.dashboards.scope import Scope, conversation_url
 from apps.dashboards.widgets import Kpi, is_rate, kpi, total
 from apps.registry.selectors import assistants_visible_to
@@ -156,7 +156,7 @@ def digest_build(*, user: User, today: date, examples: int = 3) -> Digest:
                 ids = (d.evidence or {}).get("conversation_ids") or []
                 digest.examples.append(
                     Example(
-                        title=f"{d.assistant.name}: {d.summary}",
+                        title=f"{decision_subject(d)}: {d.summary}",
                         href=decision_href(scope, d),
                         kind=kind,
                         conversation_href=conversation_url(int(ids[0])) if ids else None,

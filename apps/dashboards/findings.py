@@ -33,8 +33,16 @@ def decisions_in_scope(
     return list(alerts.order_by("-last_seen_at")[:limit]), list(recs.order_by("-last_seen_at")[:limit])
 
 
+def decision_subject(decision: Alert | Recommendation) -> str:
+    """What a decision is about: its assistant, or the organization for organization-wide alerts
+    (AI traffic spikes from egress logs belong to no assistant)."""
+    return decision.assistant.name if decision.assistant is not None else "Organization"
+
+
 def decision_headlines(scope: Scope, *, kinds: Sequence[str] | None = None, limit: int = 3) -> list[Headline]:
     alerts, recs = decisions_in_scope(scope, kinds=kinds, limit=limit)
-    out = [Headline(text=f"{a.assistant.name}: {a.summary}", href=decision_href(scope, a), tone="bad") for a in alerts]
-    out += [Headline(text=f"{r.assistant.name}: {r.summary}", href=decision_href(scope, r)) for r in recs]
+    out = [
+        Headline(text=f"{decision_subject(a)}: {a.summary}", href=decision_href(scope, a), tone="bad") for a in alerts
+    ]
+    out += [Headline(text=f"{decision_subject(r)}: {r.summary}", href=decision_href(scope, r)) for r in recs]
     return out[:limit]

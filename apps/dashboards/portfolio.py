@@ -31,7 +31,7 @@ from apps.analytics.metric_selectors import release_comparison, release_windows
 from apps.analytics.models import Alert, Recommendation
 from apps.analytics.privacy import small_cut_threshold_for
 from apps.core.tables import Cell, Chart, Table
-from apps.dashboards.findings import decision_headlines, decision_href, decisions_in_scope
+from apps.dashboards.findings import decision_headlines, decision_href, decision_subject, decisions_in_scope
 from apps.dashboards.pages import Headline, dashboard, render_dashboard
 from apps.dashboards.scope import Scope
 from apps.dashboards.widgets import (
@@ -529,7 +529,10 @@ def findings_table(scope: Scope, *, limit: int = 10) -> Table:
         table.rows.append(
             [
                 Cell(text=f"{label}: {kind}", tone="bad" if label == "Alert" else ""),
-                Cell(text=d.assistant.name, href=scope.explorer_url(assistant=d.assistant_id)),
+                Cell(
+                    text=decision_subject(d),
+                    href=scope.explorer_url(assistant=d.assistant_id) if d.assistant_id else None,
+                ),
                 Cell(text=d.summary),
                 Cell(text=evidence_summary(d)),
                 Cell(text=d.last_seen_at.date().isoformat(), sort=d.last_seen_at.isoformat()),
