@@ -26,6 +26,7 @@ from django.utils import timezone
 from apps.core import crypto
 from apps.ingestion.models import OtlpJoinState
 from apps.ingestion.otlp.decode import EventRecord, LogRef, SpanRecord
+from apps.ingestion.otlp.dedup import id_digest
 from apps.ingestion.otlp.identities import GenAiSpan
 from apps.ingestion.services import otlp_join_user_hash as user_hash
 
@@ -147,6 +148,31 @@ def logs_park(*, assistant_id: int, logs: dict[Pair, list[LogRef]]) -> None:
 def logs_parked(*, assistant_id: int, pairs: Iterable[Pair]) -> dict[Pair, list[LogRef]]:
     keys = {logs_key(assistant_id, *pair): pair for pair in pairs}
     return {keys[key]: [_log(item) for item in value] for key, value in _get(list(keys)).items()}
+
+
+def observation_key(assistant_id: int, trace_id: str, observation_id: str) -> str:
+    # Langfuse ids are any client string up to 128 characters: hashed to fit the key column.
+    return f"langfuse:obs:{assistant_id}:{id_digest(trace_id, observation_id)}"
+
+
+def observations_park(*, assistant_id: int, observations: dict[Pair, tuple[str, dict[str, Any]]]) -> None:
+    """Park Langfuse legacy generations still waiting for their output: ``(trace, id) → (user id, body)``.
+
+    A ``generation-create`` names the history; its ``generation-update`` (often in a later
+    request) brings the answer, whose position is counted after that history.
+    """
+    _put(
+        assistant_id=assistant_id,
+        rows=(
+            (observation_key(assistant_id, *pair), pair[0][:32], user_hash(user), body)
+            for pair, (user, body) in observations.items()
+        ),
+    )
+
+
+def observations_parked(*, assistant_id: int, pairs: Iterable[Pair]) -> dict[Pair, dict[str, Any]]:
+    keys = {observation_key(assistant_id, *pair): pair for pair in pairs}
+    return {keys[key]: value for key, value in _get(list(keys)).items() if isinstance(value, dict)}
 
 
 # --- sweeping (retention and erasure: apps.ingestion.services) --------------------------------------------------------------
