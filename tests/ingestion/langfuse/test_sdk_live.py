@@ -111,7 +111,8 @@ def test_observed_two_turn_chat_and_a_score_become_one_conversation(live) -> Non
         feedback = list(Feedback.objects.filter(conversation=conversation).values_list("rating", "comment"))
         assert feedback == [("up", "that worked")]
         rated = Feedback.objects.get(conversation=conversation).message
-        assert rated is not None and rated.content == ANSWERS["And if I lost my phone?"]
+        assert rated is not None
+        assert rated.content == ANSWERS["And if I lost my phone?"]
         assert LangfuseTrace.objects.filter(assistant_id=live["assistant_id"]).count() == 2
         releases = ReleaseAnnotation.objects.filter(assistant_id=live["assistant_id"]).values_list("text", flat=True)
         assert list(releases) == [f"Release r-{live['tag']}"]
