@@ -7,7 +7,7 @@ one service in ``apps.ingestion.langfuse``, answer in the shapes Langfuse client
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -17,7 +17,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
 )
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -47,6 +47,11 @@ class _LangfuseMixin:
 
     authentication_classes: Sequence[type[BaseAuthentication]] = [LangfuseKeyAuthentication, ApiKeyAuthentication]
     permission_classes: Sequence[Any] = [HasLangfuseKey]
+
+    def permission_denied(self, request: Request, message: str | None = None, code: str | None = None) -> NoReturn:
+        if request.auth is None:  # no credentials at all: say which ones, not DRF's generic sentence
+            raise exceptions.NotAuthenticated(HINT)
+        raise exceptions.PermissionDenied(detail=message, code=code)
 
     def handle_exception(self, exc: Exception) -> Response:
         response: Response = super().handle_exception(exc)  # type: ignore[misc]
