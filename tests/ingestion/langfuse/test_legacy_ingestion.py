@@ -128,3 +128,33 @@ def test_body_that_is_not_a_batch_is_400_and_too_many_items_413(post_langfuse, s
     settings.INGEST_MAX_EVENTS = 2
     response = post_langfuse("ingestion", {"batch": [{}, {}, {}]})
     assert response.status_code == 413
+
+
+def test_erasure_and_retention_delete_the_trace_records(post_langfuse, assistant) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.compliance.retention import end_user_erase, retention_apply
+    from apps.detection.services import masking_policy_get
+    from tests.ingestion.conftest import iso
+
+    for trace, user in (("t-erase", "u-erase"), ("t-keep", "u-keep")):
+        batch = [
+            {"id": f"{trace}-1", "type": "trace-create", "timestamp": iso(), "body": {"id": trace, "userId": user}},
+            {
+                "id": f"{trace}-2",
+                "type": "generation-create",
+                "timestamp": iso(),
+                "body": {"id": f"{trace}-g", "traceId": trace, "input": "q", "output": "a"},
+            },
+        ]
+        assert post_langfuse("ingestion", {"batch": batch}).json()["errors"] == []
+    assert end_user_erase(actor=None, user_id="u-erase").counts["langfuse_traces"] == 1
+    assert list(LangfuseTrace.objects.values_list("trace_id", flat=True)) == ["t-keep"]
+
+    policy = masking_policy_get()
+    policy.retention_days = 1
+    policy.save()
+    assert retention_apply(now=timezone.now() + timedelta(days=2)).langfuse_traces_deleted == 1
+    assert not LangfuseTrace.objects.exists()
