@@ -21,10 +21,16 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from apps.core.tenancy import current_schema
 from apps.ingestion.langfuse import attributes as lf
 from apps.ingestion.langfuse.legacy import batch_parse, generation_span, trace_attributes
-from apps.ingestion.langfuse.scores import ScoreError, TraceRef, score_event
+from apps.ingestion.langfuse.scores import ScoreError, TraceRef, score_event, score_rating
 from apps.ingestion.models import LangfuseTrace
 from apps.ingestion.otlp.decode import SpanRecord, spans_from_request
-from apps.ingestion.otlp.join import observations_park, observations_parked
+from apps.ingestion.otlp.join import (
+    join_rows_delete,
+    observations_park,
+    observations_parked,
+    scores_park,
+    scores_parked_for,
+)
 from apps.ingestion.otlp.mapping import METADATA_KEY, SpanEvents
 from apps.ingestion.otlp.services import OtlpResult, otlp_spans_ingest
 from apps.ingestion.services import events_ingest
@@ -99,6 +105,27 @@ def traces_record(*, assistant: Assistant, mapped: Sequence[SpanEvents], refused
             continue
         if answer_at and (row.answer_at is None or answer_at >= row.answer_at):
             LangfuseTrace.objects.filter(pk=row.pk).update(answer_message_id=answer[1], answer_at=answer_at)
+    parked_scores_store(assistant=assistant, trace_ids=found)
+
+
+def parked_scores_store(*, assistant: Assistant, trace_ids: Iterable[str]) -> None:
+    """Store the scores that overtook these traces (parked by ``langfuse_scores_ingest``)."""
+    parked = scores_parked_for(assistant_id=assistant.pk, trace_ids=trace_ids)
+    if not parked:
+        return
+    refs = trace_refs(assistant=assistant, trace_ids=(trace for trace, _ in parked.values()))
+    events = []
+    for trace, body in parked.values():
+        if trace in refs:
+            try:
+                events.append(score_event(body, trace=refs[trace], timestamp=_timestamp(body.get("timestamp"))))
+            except ScoreError:
+                continue  # checked before parking; a body that changed meaning is not a rating
+    if events:
+        # Refused events (e.g. now older than 30 days) cannot be answered any more: the client
+        # had its 2xx when the score was parked; they are dropped with the rows, as documented.
+        events_ingest(assistant=assistant, events=events, source=SOURCE)
+    join_rows_delete(keys=[key for key, (trace, _) in parked.items() if trace in refs])
 
 
 def _metadata(span: SpanRecord) -> dict[str, Any]:
@@ -183,9 +210,10 @@ def _timestamp(value: Any) -> str:
 def langfuse_scores_ingest(*, assistant: Assistant, scores: Sequence[tuple[int, Any]]) -> ItemResult:
     """``(index, score body)`` pairs → feedback events; each refused score is reported by its index.
 
-    A score names its trace (or only its session); the trace must have arrived first — Langfuse's
-    SDKs flush spans before scores. A score for an unknown trace is refused (404), never stored
-    under a guessed conversation.
+    A score names its trace (or only its session). The SDKs send scores and spans on separate
+    timers, so a score may overtake its trace: it is then parked (encrypted, for the join TTL)
+    and stored when the trace arrives — never under a guessed conversation. A score naming only
+    an unknown session is refused (404): there is no trace to wait for.
     """
     out = ItemResult()
     bodies = [(index, body) for index, body in scores if isinstance(body, dict)]
@@ -201,6 +229,8 @@ def langfuse_scores_ingest(*, assistant: Assistant, scores: Sequence[tuple[int, 
     )
     events: list[dict[str, Any]] = []
     owners: list[int] = []
+    waiting: list[tuple[str, dict[str, Any]]] = []
+    parked: list[int] = []
     for index, body in bodies:
         trace_id, session_id = body.get("traceId"), body.get("sessionId")
         if not isinstance(trace_id, str) and not isinstance(session_id, str):
@@ -210,9 +240,17 @@ def langfuse_scores_ingest(*, assistant: Assistant, scores: Sequence[tuple[int, 
             out.errors[index] = (400, "name: required")
             continue
         ref = traces.get(trace_id) if isinstance(trace_id, str) else sessions.get(str(session_id))
+        if ref is None and isinstance(trace_id, str):
+            try:
+                score_rating(body)  # refused now if it can never be a rating
+            except ScoreError as exc:
+                out.errors[index] = (400, str(exc))
+                continue
+            waiting.append((trace_id, body))  # overtook its trace: stored when the trace arrives
+            parked.append(index)
+            continue
         if ref is None:
-            what = f"trace {trace_id!s:.64}" if isinstance(trace_id, str) else f"session {session_id!s:.64}"
-            out.errors[index] = (404, f"unknown {what}: send the score after the trace's generations")
+            out.errors[index] = (404, f"unknown session {session_id!s:.64}: send the score after its traces")
             continue
         try:
             events.append(score_event(body, trace=ref, timestamp=_timestamp(body.get("timestamp"))))
@@ -225,7 +263,8 @@ def langfuse_scores_ingest(*, assistant: Assistant, scores: Sequence[tuple[int, 
         for rejected in result.rejected:
             errors = "; ".join(f"{k}: {v}" for k, v in rejected["errors"].items())
             out.errors[owners[rejected["index"]]] = (400, errors)
-    out.ok = [index for index in owners if index not in out.errors]
+    scores_park(assistant_id=assistant.pk, scores=waiting)
+    out.ok = sorted([index for index in owners if index not in out.errors] + parked)
     return out
 
 
@@ -285,6 +324,8 @@ def langfuse_batch_ingest(*, assistant: Assistant, batch: Sequence[Any]) -> Item
         scored = langfuse_scores_ingest(assistant=assistant, scores=[(item.index, item.body) for item in parsed.scores])
         out.ok.extend(scored.ok)
         out.errors.update(scored.errors)
+    # Scores parked for traces that this batch only created (no generation): they rate the trace.
+    parked_scores_store(assistant=assistant, trace_ids=parsed.traces)
     out.ok.sort()
     return out
 

@@ -175,6 +175,51 @@ def observations_parked(*, assistant_id: int, pairs: Iterable[Pair]) -> dict[Pai
     return {keys[key]: value for key, value in _get(list(keys)).items() if isinstance(value, dict)}
 
 
+def score_trace_column(trace_id: str) -> str:
+    # The column holds 32 characters (an OTLP trace id); longer legacy ids are hashed to fit.
+    return trace_id if len(trace_id) <= 32 else id_digest("langfuse-trace", trace_id)
+
+
+def scores_park(*, assistant_id: int, scores: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Park Langfuse scores whose trace has not arrived: ``(trace id, score body)``.
+
+    The SDKs send scores and spans on separate timers, so a score can overtake its trace; it
+    is stored when the trace comes (``scores_parked_for``), within the join TTL.
+    """
+    _put(
+        assistant_id=assistant_id,
+        rows=(
+            (
+                f"langfuse:score:{assistant_id}:{id_digest(trace, body.get('id'), orjson.dumps(body, default=str))}",
+                score_trace_column(trace),
+                "",
+                {"trace_id": trace, "body": body},
+            )
+            for trace, body in scores
+        ),
+    )
+
+
+def scores_parked_for(*, assistant_id: int, trace_ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Parked scores of these traces: ``row key → (trace id, score body)``."""
+    columns = {score_trace_column(t) for t in trace_ids}
+    if not columns:
+        return {}
+    keys = OtlpJoinState.objects.filter(
+        assistant_id=assistant_id, trace_id__in=columns, key__startswith=f"langfuse:score:{assistant_id}:"
+    ).values_list("key", flat=True)
+    found = _get(list(keys))
+    return {
+        key: (value["trace_id"], value["body"])
+        for key, value in found.items()
+        if isinstance(value, dict) and isinstance(value.get("body"), dict)
+    }
+
+
+def join_rows_delete(*, keys: Iterable[str]) -> None:
+    OtlpJoinState.objects.filter(key__in=list(keys)).delete()
+
+
 # --- sweeping (retention and erasure: apps.ingestion.services) --------------------------------------------------------------
 
 

@@ -110,7 +110,8 @@ def test_single_score_becomes_feedback(post_langfuse, score: dict, rating: str) 
         ({"value": 7}, 400, "numeric score 7 is outside"),
         ({"value": "meh", "dataType": "CATEGORICAL"}, 400, "categorical label 'meh'"),
         ({"value": "long text", "dataType": "TEXT"}, 400, "TEXT scores are not a rating"),
-        ({"value": 1, "traceId": "nope"}, 404, "unknown trace nope"),
+        ({"value": 1, "traceId": None, "sessionId": "nope"}, 404, "unknown session nope"),
+        ({"value": 9, "traceId": "not-yet"}, 400, "numeric score 9 is outside"),  # refused before parking
         ({"value": 1, "name": None}, 400, "name: required"),
     ],
 )
@@ -143,3 +144,18 @@ def test_score_list_is_202_when_all_pass_and_207_with_the_refused_ones(post_lang
     # A retried list is three duplicates, not three more ratings.
     assert post_langfuse("scores", good).status_code == 202
     assert Feedback.objects.count() == 3
+
+
+def test_a_score_that_overtakes_its_trace_is_stored_when_the_trace_arrives(post_langfuse) -> None:
+    early = {"id": "early", "traceId": "t-late", "name": "user-feedback", "value": 0, "dataType": "BOOLEAN"}
+    assert post_langfuse("scores", [early]).status_code == 202
+    assert not Feedback.objects.exists()
+    _chat(post_langfuse, trace="t-late", session="s-late")
+    feedback = Feedback.objects.get()
+    assert (feedback.rating, feedback.conversation.external_id, feedback.message.content) == (
+        "down",
+        "s-late",
+        "No, it is up.",
+    )
+    _chat(post_langfuse, trace="t-late", session="s-late")  # the trace again: the score is not stored twice
+    assert Feedback.objects.count() == 1
