@@ -159,3 +159,12 @@ def test_a_score_that_overtakes_its_trace_is_stored_when_the_trace_arrives(post_
     )
     _chat(post_langfuse, trace="t-late", session="s-late")  # the trace again: the score is not stored twice
     assert Feedback.objects.count() == 1
+
+
+def test_openapi_schema_documents_the_langfuse_endpoints(alpha_client) -> None:
+    response = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    schema = response.json()
+    for path in ("/api/public/otel/v1/traces", "/api/public/ingestion", "/api/public/scores", "/api/public/projects"):
+        assert path in schema["paths"], path
+    assert "207" in schema["paths"]["/api/public/ingestion"]["post"]["responses"]
+    assert schema["components"]["securitySchemes"]["langfuseKeyPair"]["scheme"] == "basic"
