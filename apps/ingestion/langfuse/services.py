@@ -24,6 +24,7 @@ from apps.ingestion.langfuse.legacy import batch_parse, generation_span, trace_a
 from apps.ingestion.langfuse.scores import ScoreError, TraceRef, score_event, score_rating
 from apps.ingestion.models import LangfuseTrace
 from apps.ingestion.otlp.decode import SpanRecord, spans_from_request
+from apps.ingestion.otlp.dedup import id_digest
 from apps.ingestion.otlp.join import (
     join_rows_delete,
     observations_park,
@@ -166,7 +167,8 @@ def _ref(row: LangfuseTrace) -> TraceRef:
 def releases_record(*, assistant: Assistant, releases: Iterable[str]) -> None:
     """A release annotation the first time each release is reported (cached: asked per request)."""
     for release in {r for r in releases if r}:
-        key = f"langfuse:release:{current_schema()}:{assistant.pk}:{release}"
+        # Hashed: a release name is client text (spaces, any length) and cache keys are not.
+        key = f"langfuse:release:{current_schema()}:{assistant.pk}:{id_digest(release)}"
         if cache.get(key):
             continue
         release_reported_ensure(assistant=assistant, release=release, date=timezone.localdate())

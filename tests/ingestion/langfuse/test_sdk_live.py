@@ -68,6 +68,9 @@ def test_observed_two_turn_chat_and_a_score_become_one_conversation(live) -> Non
         release=f"r-{live['tag']}",
         flush_at=100,
         flush_interval=60,
+        # Enrichment runs inside the request in the test settings, and the server's first
+        # request loads the NLP models: on a loaded machine that is more than the SDK's 5 s.
+        timeout=170,
     )
 
     @observe(as_type="generation")
