@@ -28,6 +28,8 @@ from apps.core.tenancy import current_schema
 from apps.detection.models import SensitiveFinding
 from apps.detection.services import masking_policy_get, suppression_rules_unlink_cases, vault_entries_delete
 from apps.ingestion.services import (
+    langfuse_traces_delete_before,
+    langfuse_traces_delete_for_end_user,
     otlp_join_delete_before,
     otlp_join_delete_for_end_user,
     raw_events_delete_enriched_before,
@@ -47,6 +49,7 @@ class RetentionResult:
     raw_events_deleted: int = 0
     vault_entries_deleted: int = 0
     otlp_join_rows_deleted: int = 0
+    langfuse_traces_deleted: int = 0
 
 
 @transaction.atomic
@@ -68,7 +71,11 @@ def retention_apply(*, now: datetime | None = None) -> RetentionResult:
     raw_deleted = raw_events_delete_enriched_before(before=cutoff)
     # Unmasked halves of OTLP joins (encrypted, normally gone within the hour): by age too.
     join_deleted = otlp_join_delete_before(before=cutoff)
-    result = RetentionResult(messages_expired, feedback_expired, raw_deleted, vault_deleted, join_deleted)
+    # Langfuse trace records hold the same pseudonymous ids as the raw events: by age too.
+    traces_deleted = langfuse_traces_delete_before(before=cutoff)
+    result = RetentionResult(
+        messages_expired, feedback_expired, raw_deleted, vault_deleted, join_deleted, traces_deleted
+    )
     if any(asdict(result).values()):
         audit_record(
             actor="system",
@@ -109,6 +116,9 @@ def end_user_erase(*, actor: User | None, user_id: str) -> ErasureRecord:
     }
     # Before the raw events: the user's OTLP trace ids are read from them.
     counts["otlp_join_rows"] = otlp_join_delete_for_end_user(user_id=user_id, conversation_keys=conversation_keys)
+    counts["langfuse_traces"] = langfuse_traces_delete_for_end_user(
+        user_id=user_id, conversation_keys=conversation_keys
+    )
     # Nothing references raw events: the total is theirs.
     counts["raw_events"] = raw_events_delete_for_end_user(user_id=user_id, conversation_keys=conversation_keys)
     vault_entries_delete(entry_ids=vault_ids)

@@ -70,3 +70,30 @@ class OtlpJoinState(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class LangfuseTrace(models.Model):
+    """Where a Langfuse trace landed: its conversation, user and latest answer.
+
+    Langfuse clients send scores (and, on the legacy batch API, generations) naming only the
+    trace id; the conversation and user come from the trace (``sessionId``/``userId``) and the
+    rated message from the trace's last generation. One row per (assistant, trace id). It holds
+    the same pseudonymous ids as the raw events, and is deleted by erasure and retention with them.
+    """
+
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+", db_index=False)
+    trace_id = models.CharField(max_length=128)
+    conversation_id = models.CharField(max_length=128)
+    user_id = models.CharField(max_length=128)
+    variant = models.CharField(max_length=128, blank=True)  # Langfuse trace ``version``
+    metadata = models.JSONField(default=dict, blank=True)  # trace metadata, tags, name, release
+    answer_message_id = models.CharField(max_length=128, null=True, blank=True)
+    answer_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assistant", "trace_id"], name="langfusetrace_unique")]
+        indexes = [models.Index(fields=["assistant", "conversation_id"], name="langfusetrace_conv_idx")]
+
+    def __str__(self) -> str:
+        return f"langfuse trace {self.trace_id} → {self.conversation_id}"

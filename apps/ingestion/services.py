@@ -19,7 +19,7 @@ from psycopg import sql
 from apps.core.bulk import STAGED, TARGET, Staged, rows_update
 from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError
-from apps.ingestion.models import IngestBatch, OtlpJoinState, RawEvent
+from apps.ingestion.models import IngestBatch, LangfuseTrace, OtlpJoinState, RawEvent
 from apps.ingestion.validation import Limits, Row, validate_event
 from apps.registry.models import Assistant
 
@@ -266,3 +266,16 @@ def otlp_join_delete_for_end_user(*, user_id: str, conversation_keys: Sequence[t
     for assistant_id, trace in traces:
         match |= Q(assistant_id=assistant_id, trace_id=trace)
     return OtlpJoinState.objects.filter(match).delete()[0]
+
+
+def langfuse_traces_delete_before(*, before: datetime) -> int:
+    """Retention: forget where Langfuse traces landed (scores for them then get a 404) by age."""
+    return LangfuseTrace.objects.filter(created_at__lt=before).delete()[0]
+
+
+def langfuse_traces_delete_for_end_user(*, user_id: str, conversation_keys: Sequence[tuple[int, str]]) -> int:
+    """Erasure: the end user's Langfuse trace records, by user id and by their conversations."""
+    match = Q(user_id=user_id)
+    for assistant_id, external_id in conversation_keys:
+        match |= Q(assistant_id=assistant_id, conversation_id=external_id)
+    return LangfuseTrace.objects.filter(match).delete()[0]

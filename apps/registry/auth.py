@@ -26,6 +26,10 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != self.keyword or not token.strip().startswith("tsk_"):
             return None  # not ours (e.g. a session user's request)
+        return self.verify(request, token)
+
+    def verify(self, request: Request, token: str) -> tuple[Any, ApiKey]:
+        """The key for a secret taken from any header shape (Bearer here, Langfuse's Basic pair)."""
         try:
             api_key = api_key_authenticate(token)
         except ApplicationError as exc:

@@ -19,7 +19,7 @@ from apps.core.crypto import secret_hash, secret_matches
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
 from apps.core.tenancy import current_schema
-from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation
+from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation, ReleaseKind
 
 KEY_PREFIX = "tsk_live_"
 KEY_ID_HEX = 12  # visible part after the prefix
@@ -183,6 +183,25 @@ def release_annotate(*, actor: User, assistant: Assistant, date: Any, kind: str,
         actor=actor, action="release.annotate", target=release, after={"date": date, "kind": kind, "text": text}
     )
     return release
+
+
+@transaction.atomic
+def release_reported_ensure(*, assistant: Assistant, release: str, date: Any) -> ReleaseAnnotation | None:
+    """Annotate a release an integration reported (Langfuse's ``release``) the first time it is seen.
+
+    No acting user: the assistant's own key sent it. Returns the new annotation, or None when
+    this release was already annotated (by an earlier request or a person).
+    """
+    text = f"Release {release.strip()[:480]}"
+    # Serialized per assistant: two concurrent exports of a new release must add it once.
+    Assistant.objects.select_for_update().filter(pk=assistant.pk).first()
+    if ReleaseAnnotation.objects.filter(assistant=assistant, text=text).exists():
+        return None
+    annotation = ReleaseAnnotation(assistant=assistant, date=date, kind=ReleaseKind.OTHER, text=text)
+    annotation.full_clean()
+    annotation.save()
+    audit_record(actor="system", action="release.annotate", target=annotation, after={"date": date, "text": text})
+    return annotation
 
 
 @transaction.atomic

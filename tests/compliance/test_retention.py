@@ -68,6 +68,7 @@ def test_retention_expires_old_content_and_keeps_the_rest(two_ages) -> None:
         "raw_events_deleted": 8,
         "vault_entries_deleted": 2,
         "otlp_join_rows_deleted": 0,
+        "langfuse_traces_deleted": 0,
     }
     assert set(
         Message.objects.filter(conversation__external_id__in=["c-old", "c-old-2"]).values_list("content", flat=True)
@@ -121,6 +122,7 @@ def test_erase_user_removes_that_user_only(post_events, alpha) -> None:
         "cases": 2,  # a card and an e-mail: one case per type
         "vault_entries": 2,
         "otlp_join_rows": 0,
+        "langfuse_traces": 0,
         "raw_events": 8,
         "end_user_annotations": 0,
     }

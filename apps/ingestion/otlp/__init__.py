@@ -27,7 +27,7 @@ from apps.ingestion.otlp.decode import (
 from apps.ingestion.otlp.identities import GenAiSpan
 from apps.ingestion.otlp.join import join_state_sweep
 from apps.ingestion.otlp.mapping import request_to_events
-from apps.ingestion.otlp.services import OtlpResult, otlp_logs_ingest, otlp_traces_ingest
+from apps.ingestion.otlp.services import OtlpResult, otlp_logs_ingest, otlp_spans_ingest, otlp_traces_ingest
 
 __all__ = [
     "JSON",
@@ -44,6 +44,7 @@ __all__ = [
     "join_state_sweep",
     "media_type",
     "otlp_logs_ingest",
+    "otlp_spans_ingest",
     "otlp_traces_ingest",
     "request_to_events",
 ]

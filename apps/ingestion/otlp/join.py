@@ -26,6 +26,7 @@ from django.utils import timezone
 from apps.core import crypto
 from apps.ingestion.models import OtlpJoinState
 from apps.ingestion.otlp.decode import EventRecord, LogRef, SpanRecord
+from apps.ingestion.otlp.dedup import id_digest
 from apps.ingestion.otlp.identities import GenAiSpan
 from apps.ingestion.services import otlp_join_user_hash as user_hash
 
@@ -147,6 +148,76 @@ def logs_park(*, assistant_id: int, logs: dict[Pair, list[LogRef]]) -> None:
 def logs_parked(*, assistant_id: int, pairs: Iterable[Pair]) -> dict[Pair, list[LogRef]]:
     keys = {logs_key(assistant_id, *pair): pair for pair in pairs}
     return {keys[key]: [_log(item) for item in value] for key, value in _get(list(keys)).items()}
+
+
+def observation_key(assistant_id: int, trace_id: str, observation_id: str) -> str:
+    # Langfuse ids are any client string up to 128 characters: hashed to fit the key column.
+    return f"langfuse:obs:{assistant_id}:{id_digest(trace_id, observation_id)}"
+
+
+def observations_park(*, assistant_id: int, observations: dict[Pair, tuple[str, dict[str, Any]]]) -> None:
+    """Park Langfuse legacy generations still waiting for their output: ``(trace, id) → (user id, body)``.
+
+    A ``generation-create`` names the history; its ``generation-update`` (often in a later
+    request) brings the answer, whose position is counted after that history.
+    """
+    _put(
+        assistant_id=assistant_id,
+        rows=(
+            (observation_key(assistant_id, *pair), pair[0][:32], user_hash(user), body)
+            for pair, (user, body) in observations.items()
+        ),
+    )
+
+
+def observations_parked(*, assistant_id: int, pairs: Iterable[Pair]) -> dict[Pair, dict[str, Any]]:
+    keys = {observation_key(assistant_id, *pair): pair for pair in pairs}
+    return {keys[key]: value for key, value in _get(list(keys)).items() if isinstance(value, dict)}
+
+
+def score_trace_column(trace_id: str) -> str:
+    # The column holds 32 characters (an OTLP trace id); longer legacy ids are hashed to fit.
+    return trace_id if len(trace_id) <= 32 else id_digest("langfuse-trace", trace_id)
+
+
+def scores_park(*, assistant_id: int, scores: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Park Langfuse scores whose trace has not arrived: ``(trace id, score body)``.
+
+    The SDKs send scores and spans on separate timers, so a score can overtake its trace; it
+    is stored when the trace comes (``scores_parked_for``), within the join TTL.
+    """
+    _put(
+        assistant_id=assistant_id,
+        rows=(
+            (
+                f"langfuse:score:{assistant_id}:{id_digest(trace, body.get('id'), orjson.dumps(body, default=str))}",
+                score_trace_column(trace),
+                "",
+                {"trace_id": trace, "body": body},
+            )
+            for trace, body in scores
+        ),
+    )
+
+
+def scores_parked_for(*, assistant_id: int, trace_ids: Iterable[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Parked scores of these traces: ``row key → (trace id, score body)``."""
+    columns = {score_trace_column(t) for t in trace_ids}
+    if not columns:
+        return {}
+    keys = OtlpJoinState.objects.filter(
+        assistant_id=assistant_id, trace_id__in=columns, key__startswith=f"langfuse:score:{assistant_id}:"
+    ).values_list("key", flat=True)
+    found = _get(list(keys))
+    return {
+        key: (value["trace_id"], value["body"])
+        for key, value in found.items()
+        if isinstance(value, dict) and isinstance(value.get("body"), dict)
+    }
+
+
+def join_rows_delete(*, keys: Iterable[str]) -> None:
+    OtlpJoinState.objects.filter(key__in=list(keys)).delete()
 
 
 # --- sweeping (retention and erasure: apps.ingestion.services) --------------------------------------------------------------

@@ -68,6 +68,10 @@ _DOWN_LABELS = frozenset(
     }
 )
 _MAX_LATENCY_MS = 3_600_000
+# Tessera's own optional span attribute: a JSON object merged into the events' metadata (the
+# Langfuse receiver puts trace metadata, tags and release there). Its size is the client's
+# business: events whose metadata is over the cap are rejected like on the batch API.
+METADATA_KEY = "tessera.metadata"
 _COMMENT_MAX = 2000
 _SHORT_MAX = 128
 
@@ -297,6 +301,9 @@ def span_events(
             common[key] = value[:_SHORT_MAX]
     vendor = _short(span.attrs.get("gen_ai.provider.name") or span.attrs.get("gen_ai.system"))
     metadata: dict[str, Any] = {"otlp_trace_id": span.trace_id, "otlp_span_id": span.span_id}
+    extra = _json(span.attrs.get(METADATA_KEY))
+    if isinstance(extra, dict):  # ours first: a client key cannot hide the trace and span ids
+        metadata = {**extra, **metadata}
     if vendor:
         metadata["vendor"] = vendor
 
