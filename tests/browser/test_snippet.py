@@ -10,6 +10,7 @@ clock, not against sleeps. The events are then read back from the organization's
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import time
@@ -310,3 +311,10 @@ def test_package_and_static_copies_are_identical() -> None:
         "static/tessera/tessera.js must be a copy of clients/browser/tessera.js: "
         "cp clients/browser/tessera.js static/tessera/tessera.js"
     )
+
+
+def test_package_version_is_the_snippets_version() -> None:
+    package = json.loads((ROOT / "clients" / "browser" / "package.json").read_text())
+    source = (ROOT / "clients" / "browser" / "tessera.js").read_text()
+    assert f'var VERSION = "{package["version"]}";' in source
+    assert f"Tessera browser signals {package['version']}" in source
