@@ -106,7 +106,8 @@
       el: el,
       appearedAt: now(), // performance clock: exact differences
       appearedEpoch: Date.now(), // wall clock: event timestamps
-      actions: 0,
+      actions: 0, // action events so far (the first one's ms_since_output is the time to first action)
+      engaged: false, // any action, feedback or late edit: leaving is then not an abandonment
       edited: false,
       visibleSince: null,
       visibleMs: 0,
@@ -181,6 +182,7 @@
     if (!event) return null;
     event.action = action;
     out.actions += 1;
+    out.engaged = true;
     if (action === "copy") out.lastCopyAt = now();
     enqueue(event);
     return event;
@@ -191,7 +193,7 @@
     if (!event) return null;
     event.rating = /^[1-5]$/.test(String(rating)) ? Number(rating) : rating;
     if (comment) event.comment = String(comment);
-    out.actions += 1;
+    out.engaged = true; // feedback is not an action: it neither is nor delays the first action
     enqueue(event);
     return event;
   }
@@ -247,6 +249,7 @@
     }
     if (!out || out.edited) return;
     out.edited = true; // one edit event per output, at the first change
+    out.engaged = true;
     if (now() - out.appearedAt > state.options.editWindowSeconds * 1000) {
       log("debug", "edit of " + out.id + " after the " + state.options.editWindowSeconds + " s window: not recorded");
       return;
@@ -259,7 +262,7 @@
     var limit = state.options.abandonAfterSeconds * 1000;
     Object.keys(state.outputs).forEach(function (id) {
       var out = state.outputs[id];
-      if (!out.abandoned && out.actions === 0 && visibleMs(out, at) >= limit && out.el.isConnected) {
+      if (!out.abandoned && !out.engaged && visibleMs(out, at) >= limit && out.el.isConnected) {
         out.abandoned = true;
         var event = base(out, out.el, "action", "page-hidden");
         if (event) {
@@ -472,7 +475,7 @@
     var out = outputFor(String(messageId));
     if (!out) {
       // An output the page never marked: time it from now (no time to first action to report).
-      out = { id: String(messageId), el: window.document.body, appearedAt: now(), appearedEpoch: Date.now(), actions: 0, edited: false, visibleSince: null, visibleMs: 0, abandoned: true };
+      out = { id: String(messageId), el: window.document.body, appearedAt: now(), appearedEpoch: Date.now(), actions: 0, engaged: true, edited: false, visibleSince: null, visibleMs: 0, abandoned: true };
       state.outputs[out.id] = out;
     }
     return out;

@@ -269,8 +269,10 @@ def test_edit_after_the_window_is_not_an_edit(page: Page, shop: Shop, django_db_
 def test_abandon_after_reading_and_leaving(page: Page, shop: Shop, django_db_blocker) -> None:
     _add_output(page, "m-read")  # read long enough, no action: abandoned when the page is left
     _add_output(page, "m-used", '<button data-tessera-action="apply">Apply</button>')
+    _add_output(page, "m-rated", '<button data-tessera-feedback="5">★★★★★</button>')
     page.wait_for_timeout(ABANDON_AFTER_S * 1000 + 300)
     page.click('[data-tessera-output="m-used"] button')
+    page.click('[data-tessera-output="m-rated"] button')
     _add_output(page, "m-glimpsed")  # on screen for an instant only
     page.wait_for_timeout(50)
     left_at = page.evaluate("() => performance.now() - window.__inserted['m-read']")
@@ -282,6 +284,7 @@ def test_abandon_after_reading_and_leaving(page: Page, shop: Shop, django_db_blo
     assert meta["visible_ms"] >= ABANDON_AFTER_S * 1000
     assert left_at - TOLERANCE_MS <= meta["ms_since_output"] <= left_at + 1000  # goto's own latency
     assert [r.payload["action"] for r in _events(shop, django_db_blocker, "m-used")] == ["apply"]
+    assert [(r.type, r.payload["rating"]) for r in _events(shop, django_db_blocker, "m-rated")] == [("feedback", 5)]
     assert _events(shop, django_db_blocker, "m-glimpsed", timeout=0.5) == []
 
 
