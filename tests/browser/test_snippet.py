@@ -22,11 +22,15 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from django_tenants.utils import schema_context
 from playwright.sync_api import Browser, Page
 
 from apps.accounts.services import organization_provision
+from apps.conversations.models import Action
 from apps.ingestion.models import RawEvent
+from apps.ingestion.services import events_ingest
+from apps.registry.models import Assistant
 from apps.tenants.models import Organization
 from tests.factories import AssistantFactory, issue_publishable_key
 from tests.helpers import ROOT, free_port, process_env, start_server, stop, wait_for_port
@@ -142,7 +146,7 @@ def page(shop: Shop, browser: Browser) -> Iterator[Page]:
 
 
 def _events(shop: Shop, django_db_blocker, message_id: str, *, want: int = 1, timeout: float = 10.0) -> list[RawEvent]:
-    """The stored events about ``message_id`` once at least ``want`` arrived (or at the timeout).
+    """The stored browser events about ``message_id`` once ``want`` arrived (or at the timeout).
 
     Read in a thread of its own: Playwright's sync API keeps an event loop running in this one,
     and Django refuses database calls from a thread with a running loop."""
@@ -152,7 +156,8 @@ def _events(shop: Shop, django_db_blocker, message_id: str, *, want: int = 1, ti
         try:
             with django_db_blocker.unblock(), schema_context(shop.schema):
                 while True:
-                    rows = list(RawEvent.objects.filter(message_id=message_id).order_by("ts", "id"))
+                    browser = RawEvent.objects.filter(message_id=message_id).exclude(type="message")
+                    rows = list(browser.order_by("ts", "id"))
                     if len(rows) >= want or time.monotonic() > deadline:
                         return rows
                     time.sleep(0.1)
@@ -306,6 +311,60 @@ def test_sends_during_an_outage_are_retried_without_loss_or_duplicates(
     rows = _events(shop, django_db_blocker, "m-retry", timeout=0)
     assert [r.payload["action"] for r in rows] == ["send"]
     assert page.evaluate("() => sessionStorage.length") == 0
+
+
+def _in_schema(shop: Shop, django_db_blocker, work: Any) -> Any:
+    """Run ``work()`` in the shop's schema on a thread of its own (see ``_events``)."""
+
+    def run() -> Any:
+        try:
+            with django_db_blocker.unblock(), schema_context(shop.schema):
+                return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def test_the_action_joins_the_message_the_server_sent(page: Page, shop: Shop, django_db_blocker) -> None:
+    """End to end: the server sends the answer with its secret key, the page marks it, the copy
+    becomes an enriched Action on that very message, timed from its appearance."""
+
+    def server_sends_the_answer() -> None:
+        answer = {
+            "id": "srv-m-e2e",
+            "type": "message",
+            "timestamp": timezone.now().isoformat(),
+            "conversation_id": CONVERSATION,
+            "user_id": "shopper-7",
+            "message_id": "m-e2e",
+            "role": "assistant",
+            "content": "The blue one fits.",
+            "feature": "product-qa",
+        }
+        result = events_ingest(assistant=Assistant.objects.get(name="Shop assistant"), events=[answer])
+        assert result.accepted == 1, result.rejected
+
+    _in_schema(shop, django_db_blocker, server_sends_the_answer)
+    _add_output(page, "m-e2e", '<button data-tessera-action="copy">Copy</button>')
+    page.wait_for_timeout(700)
+    page.click('[data-tessera-output="m-e2e"] button')
+    [row] = _events(shop, django_db_blocker, "m-e2e")
+    _assert_action(row, "copy", _expected_ms(page, "m-e2e", "click"), at_least_ms=700)
+
+    def enriched() -> list[tuple[str, str | None, str | None]]:
+        deadline = time.monotonic() + 10
+        while True:
+            rows = [
+                (a.action, a.message.external_id if a.message else None, a.message.role if a.message else None)
+                for a in Action.objects.filter(message_external_id="m-e2e").select_related("message")
+            ]
+            if rows or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.1)
+
+    assert _in_schema(shop, django_db_blocker, enriched) == [("copy", "m-e2e", "assistant")]
 
 
 def test_package_and_static_copies_are_identical() -> None:
