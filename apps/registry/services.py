@@ -283,6 +283,12 @@ def publishable_key_rate_take(*, api_key: ApiKey, events: int) -> None:
     """Count ``events`` against the key's per-minute budget, or raise 429 with the wait."""
     limit = api_key.rate_limit_per_minute or PUBLISHABLE_DEFAULT_RATE_PER_MINUTE
     wait = rate_window_take(key=f"publishable:{api_key.prefix}", amount=events, limit=limit, window_seconds=60)
+    if wait is not None and events > limit:
+        raise KeyRateLimitedError(
+            f"a batch of {events} events is over publishable key {api_key.prefix}…'s limit of {limit} events "
+            "per minute; send smaller batches",
+            retry_after=wait,
+        )
     if wait is not None:
         raise KeyRateLimitedError(
             f"publishable key {api_key.prefix}… is over its limit of {limit} events per minute; retry in {wait} s",

@@ -323,7 +323,7 @@
       schedule(state.retryAt - now());
       return Promise.resolve();
     }
-    var batch = state.queue.slice(0, state.options.maxBatch);
+    var batch = state.queue.slice(0, state.batchSize);
     var ids = batch.map(function (event) { return event.id; });
     state.inFlight = true;
     var init = { method: "POST", body: JSON.stringify({ events: batch }), keepalive: true, credentials: "omit", mode: "cors" };
@@ -342,10 +342,19 @@
         state.inFlight = false;
         if (response.ok) {
           state.failures = 0;
+          state.batchSize = Math.min(state.options.maxBatch, state.batchSize * 2);
           remove(ids);
           return response.json().then(function (body) {
             if (body && body.rejected && body.rejected.length) log("warn", "events rejected by Tessera", body.rejected);
           }, function () {});
+        }
+        if (response.status === 429 && batch.length > 1) {
+          // A refused batch costs no budget, and a key with a small per-minute limit refuses any
+          // batch larger than what is left: try at once with half, down to one event, before
+          // waiting for Retry-After.
+          state.batchSize = Math.max(1, Math.floor(batch.length / 2));
+          schedule(0);
+          return null;
         }
         if (response.status === 429 || response.status === 408 || response.status >= 500) {
           retryLater(response);
@@ -442,6 +451,7 @@
       queue: [],
       timer: null,
       inFlight: false,
+      batchSize: merged.maxBatch,
       failures: 0,
       retryAt: 0,
       visibility: typeof window.IntersectionObserver === "function" ? new window.IntersectionObserver(onIntersect, { threshold: 0.5 }) : null,

@@ -14,6 +14,7 @@ import json
 import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ EDIT_WINDOW_S = 2
 ABANDON_AFTER_S = 1
 TOLERANCE_MS = 60  # between the page's clock at the gesture and the snippet's at its handler
 CONVERSATION = "conv-shop-1"
+LIMITED_RATE = 2  # events per minute of the key behind /limited
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shop assistant</title></head>
@@ -73,13 +75,14 @@ class Shop:
     schema: str
     port: int  # Tessera's
     server: subprocess.Popen
+    key: str  # the publishable key of the main page
 
 
 class _PageHandler(BaseHTTPRequestHandler):
-    html = b""
+    pages: dict[str, bytes] = {}
 
     def do_GET(self) -> None:
-        body = self.html if self.path.split("?")[0] in {"/", "/index.html"} else b"<!doctype html><p>elsewhere</p>"
+        body = self.pages.get(self.path.split("?")[0], b"<!doctype html><p>elsewhere</p>")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
@@ -98,21 +101,22 @@ def shop(organizations, django_db_blocker) -> Iterator[Shop]:
         org = organization_provision(**ORG, admin_password="snippet-pass-123").organization
         try:
             with schema_context(org.schema_name):
-                key = issue_publishable_key(AssistantFactory(name="Shop assistant"), origins=[origin])
+                assistant = AssistantFactory(name="Shop assistant")
+                key = issue_publishable_key(assistant, origins=[origin])
+                limited_key = issue_publishable_key(assistant, origins=[origin], rate_limit_per_minute=LIMITED_RATE)
             connection.set_schema_to_public()
-            handler = type(
-                "Handler",
-                (_PageHandler,),
-                {
-                    "html": PAGE.format(
-                        conversation=CONVERSATION,
-                        tessera=f"http://{ORG['domain']}:{tessera_port}",
-                        key=key,
-                        edit_window=EDIT_WINDOW_S,
-                        abandon_after=ABANDON_AFTER_S,
-                    ).encode()
-                },
-            )
+
+            def page_with(publishable_key: str) -> bytes:
+                return PAGE.format(
+                    conversation=CONVERSATION,
+                    tessera=f"http://{ORG['domain']}:{tessera_port}",
+                    key=publishable_key,
+                    edit_window=EDIT_WINDOW_S,
+                    abandon_after=ABANDON_AFTER_S,
+                ).encode()
+
+            pages_by_path = {"/": page_with(key), "/limited": page_with(limited_key)}
+            handler = type("Handler", (_PageHandler,), {"pages": pages_by_path})
             pages = ThreadingHTTPServer(("127.0.0.1", page_port), handler)
             threading.Thread(target=pages.serve_forever, daemon=True).start()
             shop = Shop(
@@ -120,9 +124,11 @@ def shop(organizations, django_db_blocker) -> Iterator[Shop]:
                 schema=org.schema_name,
                 port=tessera_port,
                 server=start_server(tessera_port, process_env()),
+                key=key,
             )
             try:
                 wait_for_port(tessera_port, timeout=60)
+                _warm_up(shop)
                 yield shop
             finally:
                 stop(shop.server)
@@ -131,6 +137,32 @@ def shop(organizations, django_db_blocker) -> Iterator[Shop]:
         finally:
             connection.set_schema_to_public()
             Organization.objects.get(schema_name=ORG["slug"]).delete(force_drop=True)
+
+
+def _warm_up(shop: Shop) -> None:
+    """One browser event through the server before the tests: the first enrichment in a fresh
+    server process loads the NLP models inside the request, which must not eat a test's timeouts."""
+    body = {
+        "events": [
+            {
+                "id": f"warm-up-{time.time_ns()}",
+                "type": "action",
+                "timestamp": timezone.now().isoformat(),
+                "conversation_id": "warm-up",
+                "user_id": "warm-up",
+                "message_id": "warm-up",
+                "action": "copy",
+            }
+        ]
+    }
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{shop.port}/api/v1/browser/events?key={shop.key}",
+        data=json.dumps(body).encode(),
+        headers={"Host": f"{ORG['domain']}:{shop.port}", "Origin": shop.url.rstrip("/"), "Content-Type": "text/plain"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=180) as response:  # noqa: S310 - a local test server
+        assert json.loads(response.read())["accepted"] == 1
 
 
 @pytest.fixture
@@ -306,11 +338,43 @@ def test_sends_during_an_outage_are_retried_without_loss_or_duplicates(
     finally:
         shop.server = start_server(shop.port, process_env())
         wait_for_port(shop.port, timeout=60)
+        _warm_up(shop)
     page.wait_for_function("() => window.Tessera._state().queue.length === 0", timeout=30_000)
     page.wait_for_timeout(300)
     rows = _events(shop, django_db_blocker, "m-retry", timeout=0)
     assert [r.payload["action"] for r in rows] == ["send"]
     assert page.evaluate("() => sessionStorage.length") == 0
+
+
+def test_over_the_rate_limit_events_wait_for_retry_after_and_none_is_lost(
+    shop: Shop, browser: Browser, django_db_blocker
+) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(shop.url + "limited")
+        page.wait_for_function("window.Tessera && window.Tessera._state() !== null")
+        ids = [f"m-limit-{i}" for i in range(5)]
+        for message_id in ids:
+            _add_output(page, message_id, '<button data-tessera-action="save">Save</button>')
+        for message_id in ids:  # one batch of 5 against a budget of 2 a minute
+            page.click(f'[data-tessera-output="{message_id}"] button')
+        # Halving down to what fits, then waiting: at least the budget's worth gets through.
+        page.wait_for_function("() => window.Tessera._state().failures >= 1", timeout=10_000)
+        page.wait_for_function(f"() => window.Tessera._state().queue.length <= {5 - LIMITED_RATE}", timeout=10_000)
+        state = page.evaluate(
+            "() => { const s = window.Tessera._state();"
+            " return {queued: s.queue.map(e => e.message_id), wait: s.retryAt - performance.now(), batch: s.batchSize}; }"
+        )
+        stored = [m for m in ids if _events(shop, django_db_blocker, m, timeout=0)]
+        # Whatever the minute boundary let through, every event is either stored once or queued.
+        assert sorted(stored + state["queued"]) == ids
+        assert len(stored) >= LIMITED_RATE
+        assert state["batch"] <= LIMITED_RATE  # the batch shrank to fit the budget
+        assert 0 < state["wait"] <= 61_000 * 1.2  # waiting for Retry-After, not hammering
+        assert all(len(_events(shop, django_db_blocker, m, timeout=0)) == 1 for m in stored)
+    finally:
+        context.close()
 
 
 def _in_schema(shop: Shop, django_db_blocker, work: Any) -> Any:

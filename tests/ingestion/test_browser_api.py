@@ -232,3 +232,11 @@ def test_other_body_types_are_refused(send) -> None:
     response = send([_action()], content_type="application/x-www-form-urlencoded")
     assert response.status_code == 415
     assert RawEvent.objects.count() == 0
+
+
+def test_a_batch_larger_than_the_whole_budget_says_so(send, assistant) -> None:
+    key = issue_publishable_key(assistant, origins=[ORIGIN], rate_limit_per_minute=3)
+    response = send([_action(i) for i in range(4)], key=key)
+    assert response.status_code == 429
+    assert "send smaller batches" in response.json()["detail"]
+    assert send([_action(i) for i in range(3)], key=key).status_code == 200  # nothing was counted
