@@ -1,4 +1,6 @@
-"""The browser endpoint for publishable keys: origins, CORS, sendBeacon bodies, scope, rate limit."""
+"""The browser endpoint for publishable keys: origins, CORS, sendBeacon bodies, scope, rate limit.
+
+Every test issues its own keys, so rate-limit windows (per key prefix) never carry over."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ from typing import Any
 
 import orjson
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django_tenants.utils import schema_context
 
@@ -18,11 +19,6 @@ from tests.ingestion.conftest import iso
 
 ORIGIN = "https://shop.example"
 URL = "/api/v1/browser/events"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    cache.clear()  # rate-limit windows and failed-key counters of earlier tests
 
 
 @pytest.fixture
