@@ -49,6 +49,19 @@ def issue_key(assistant) -> str:
     return api_key_create(actor=None, assistant=assistant, name="test").plaintext
 
 
+def issue_publishable_key(assistant, *, origins=("https://shop.example",), rate_limit_per_minute: int = 600) -> str:
+    """A real publishable (browser) key through the real service, returned in plaintext."""
+    from apps.registry.services import publishable_key_create
+
+    return publishable_key_create(
+        actor=None,
+        assistant=assistant,
+        allowed_origins=list(origins),
+        rate_limit_per_minute=rate_limit_per_minute,
+        name="browser test",
+    ).plaintext
+
+
 class ReleaseAnnotationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "registry.ReleaseAnnotation"

@@ -7,6 +7,9 @@ that axes never sees, so they count their failures here. The cache key carries t
 
 from __future__ import annotations
 
+import math
+import time
+
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -31,3 +34,30 @@ def auth_failure_record(*, scope: str, request: HttpRequest) -> None:
         cache.incr(key)
     except ValueError:  # expired between add() and incr()
         cache.add(key, 1, timeout=settings.API_AUTH_FAILURE_WINDOW_SECONDS)
+
+
+def rate_window_take(*, key: str, amount: int, limit: int, window_seconds: int = 60) -> int | None:
+    """Take ``amount`` from a fixed window's budget of ``limit``; ``None`` if granted, else the
+    seconds until the window ends (for ``Retry-After``).
+
+    The window is aligned to the clock (``key`` plus the window's number), so every process
+    sharing the cache counts against the same budget; a refused take is not counted, so a client
+    that backs off is not punished for the attempts it was refused.
+    """
+    now = time.time()
+    window = int(now // window_seconds)
+    cache_key = f"rate:{key}:{window}"
+    retry_after = max(1, math.ceil((window + 1) * window_seconds - now))
+    if amount > limit:
+        return retry_after
+    if cache.add(cache_key, amount, timeout=window_seconds + 5):
+        return None
+    try:
+        used = cache.incr(cache_key, amount)
+    except ValueError:  # expired between add() and incr()
+        cache.add(cache_key, amount, timeout=window_seconds + 5)
+        return None
+    if used > limit:
+        cache.decr(cache_key, amount)
+        return retry_after
+    return None

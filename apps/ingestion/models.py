@@ -6,7 +6,7 @@ class IngestBatch(models.Model):
 
     assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+")
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    source = models.CharField(max_length=16, default="batch")  # batch | otlp | seed
+    source = models.CharField(max_length=16, default="batch")  # batch | otlp | browser | seed
     accepted = models.PositiveIntegerField(default=0)
     enriched_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

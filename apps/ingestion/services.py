@@ -20,7 +20,7 @@ from apps.core.bulk import STAGED, TARGET, Staged, rows_update
 from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import IngestBatch, LangfuseTrace, OtlpJoinState, RawEvent
-from apps.ingestion.validation import Limits, Row, validate_event
+from apps.ingestion.validation import Limits, Row, browser_scope_errors, validate_event
 from apps.registry.models import Assistant
 
 # ON COMMIT DELETE ROWS: the staging table lives as long as the (pooled) connection and is
@@ -162,6 +162,26 @@ def events_ingest(
     with transaction.atomic():
         inserted, batch_id = rows_store(assistant=assistant, rows=rows, source=source)
     return IngestResult(accepted=inserted, duplicates=len(rows) - inserted, rejected=rejected, batch_id=batch_id)
+
+
+def browser_events_ingest(*, assistant: Assistant, events: Sequence[Any]) -> IngestResult:
+    """``events_ingest`` for a publishable key: events outside its scope are rejected by index
+    (with why), the rest go through the same validation and durable write."""
+    in_scope: list[int] = []
+    refused: list[dict[str, Any]] = []
+    for index, event in enumerate(events):
+        if errors := browser_scope_errors(event):
+            event_id = event.get("id")
+            refused.append(
+                {"index": index, "id": event_id if isinstance(event_id, str | int) else None, "errors": errors}
+            )
+        else:
+            in_scope.append(index)
+    result = events_ingest(assistant=assistant, events=[events[i] for i in in_scope], source="browser")
+    for rejection in result.rejected:
+        rejection["index"] = in_scope[rejection["index"]]
+    result.rejected = sorted([*refused, *result.rejected], key=lambda r: r["index"])
+    return result
 
 
 def batch_lock(*, batch_id: int) -> IngestBatch | None:

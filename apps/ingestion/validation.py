@@ -281,3 +281,24 @@ def validate_event(event: Any, *, now: datetime, limits: Limits) -> tuple[Row | 
         # A lone surrogate (\ud800) parses as JSON but is not Unicode text; it cannot be stored.
         return None, {"event": "holds text that is not valid Unicode (a lone surrogate)"}
     return (event_id, etype, ts, conversation_id, user_id, message_id, encoded), {}
+
+
+# What a publishable (browser) key may send: the signals a page observes. Messages carry content
+# and are the assistant's record, so they come only from a server holding a secret key.
+BROWSER_EVENT_TYPES = frozenset({"action", "feedback", "outcome"})
+BROWSER_OUTCOMES = frozenset({"abandoned"})
+
+
+def browser_scope_errors(event: Any) -> dict[str, str]:
+    """Why a publishable key may not send ``event`` (empty when it may); the schema is checked after."""
+    if not isinstance(event, dict):
+        return {}  # validate_event names the problem
+    etype = event.get("type")
+    if isinstance(etype, str) and etype in EVENT_TYPES and etype not in BROWSER_EVENT_TYPES:
+        return {
+            "type": f"a publishable key sends only {sorted(BROWSER_EVENT_TYPES)} events; "
+            f"send {etype!r} events from your server with a secret key"
+        }
+    if etype == "outcome" and _one_of(event.get("outcome"), OUTCOMES) and event.get("outcome") not in BROWSER_OUTCOMES:
+        return {"outcome": "a publishable key may only report the outcome 'abandoned'"}
+    return {}

@@ -82,12 +82,30 @@ class Assistant(TimeStampedModel):
         return self.name
 
 
+class ApiKeyKind(models.TextChoices):
+    SECRET = "secret", "Secret (server)"
+    # Safe to put in a web page: it may only POST browser signals (actions, feedback, abandoned
+    # outcomes) for its assistant, from its allowed origins, within its rate limit. Never reads.
+    PUBLISHABLE = "publishable", "Publishable (browser)"
+
+
 class ApiKey(models.Model):
-    """An assistant's ingestion credential. Only a salted hash is stored; the key is shown once."""
+    """An assistant's ingestion credential. Only a salted hash is stored; the key is shown once.
+
+    Publishable keys are public by design (they sit in page source), yet they are hashed too:
+    pages behind a login or on an intranet do not publish them, a leaked database or backup must
+    not hand out working keys that let an outsider skew an assistant's metrics, and one
+    verification path for both kinds leaves nothing to get wrong. Re-issuing one costs a minute.
+    """
 
     assistant = models.ForeignKey(Assistant, on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(max_length=80, blank=True)
-    prefix = models.CharField(max_length=32, unique=True)  # tsk_live_<12 hex>, shown in lists
+    prefix = models.CharField(max_length=32, unique=True)  # tsk_live_/tpk_live_<12 hex>, shown in lists
+    kind = models.CharField(max_length=16, choices=ApiKeyKind.choices, default=ApiKeyKind.SECRET)
+    # Publishable keys only: exact origins (scheme://host[:port]) whose pages may send with it,
+    # and the most events per minute it may send (browsers are many; one key is shared by all).
+    allowed_origins = models.JSONField(default=list, blank=True)
+    rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
     salt = models.CharField(max_length=32)
     hashed = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,6 +122,10 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_publishable(self) -> bool:
+        return self.kind == ApiKeyKind.PUBLISHABLE
 
 
 class ReleaseKind(models.TextChoices):

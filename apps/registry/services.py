@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -19,10 +20,15 @@ from apps.core.crypto import secret_hash, secret_matches
 from apps.core.exceptions import ApplicationError, NotPermittedError
 from apps.core.services import model_update
 from apps.core.tenancy import current_schema
-from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation, ReleaseKind
+from apps.core.throttle import rate_window_take
+from apps.registry.models import ApiKey, ApiKeyKind, Assistant, Department, ReleaseAnnotation, ReleaseKind
 
 KEY_PREFIX = "tsk_live_"
+PUBLISHABLE_KEY_PREFIX = "tpk_live_"
 KEY_ID_HEX = 12  # visible part after the prefix
+PUBLISHABLE_DEFAULT_RATE_PER_MINUTE = 600
+PUBLISHABLE_MAX_RATE_PER_MINUTE = 100_000
+PUBLISHABLE_MAX_ORIGINS = 20
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
 
 ASSISTANT_FIELDS = (
@@ -107,27 +113,98 @@ class IssuedKey:
     plaintext: str  # shown once, never stored
 
 
-@transaction.atomic
-def api_key_create(*, actor: User | None, assistant: Assistant, name: str = "") -> IssuedKey:
+def _key_issue(*, actor: User | None, assistant: Assistant, name: str, kind: str, **fields: Any) -> IssuedKey:
     from apps.tenants.models import ApiKeyRoute, Organization
 
     if actor is not None:
         require_manage_assistant(actor, assistant)
+    key_prefix = PUBLISHABLE_KEY_PREFIX if kind == ApiKeyKind.PUBLISHABLE else KEY_PREFIX
     key_id = secrets.token_hex(KEY_ID_HEX // 2)
-    plaintext = f"{KEY_PREFIX}{key_id}{secrets.token_urlsafe(24)}"
-    prefix = f"{KEY_PREFIX}{key_id}"
+    plaintext = f"{key_prefix}{key_id}{secrets.token_urlsafe(24)}"
+    prefix = f"{key_prefix}{key_id}"
     salt = secrets.token_hex(8)
     api_key = ApiKey.objects.create(
         assistant=assistant,
         name=name[:80],
         prefix=prefix,
+        kind=kind,
         salt=salt,
         hashed=secret_hash(salt, plaintext),
         created_by=actor,
+        **fields,
     )
     ApiKeyRoute.objects.create(prefix=prefix, tenant=Organization.objects.get(schema_name=current_schema()))
-    audit_record(actor=actor or "system", action="api_key.create", target=api_key, after={"prefix": prefix})
+    audit_record(
+        actor=actor or "system",
+        action="api_key.create",
+        target=api_key,
+        after={"prefix": prefix, "kind": kind, **fields},
+    )
     return IssuedKey(api_key=api_key, plaintext=plaintext)
+
+
+@transaction.atomic
+def api_key_create(*, actor: User | None, assistant: Assistant, name: str = "") -> IssuedKey:
+    return _key_issue(actor=actor, assistant=assistant, name=name, kind=ApiKeyKind.SECRET)
+
+
+class InvalidOriginError(ApplicationError):
+    pass
+
+
+def origin_normalize(value: str) -> str:
+    """``scheme://host[:port]`` exactly as a browser sends it in ``Origin`` (lower case, default
+    port dropped), or :class:`InvalidOriginError` saying what is wrong. No wildcards: a key
+    whose origins anyone could match would be a key anyone could use."""
+    raw = value.strip()
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidOriginError(
+            f"{raw[:100]!r} is not an origin: expected scheme://host[:port], e.g. https://app.example.com"
+        )
+    if "*" in raw:
+        raise InvalidOriginError(f"{raw[:100]!r}: wildcards are not allowed; list each origin")
+    if parts.path not in {"", "/"} or parts.query or parts.fragment or parts.username or parts.password:
+        raise InvalidOriginError(
+            f"{raw[:100]!r}: an origin has no path, query or credentials, only scheme://host[:port]"
+        )
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidOriginError(f"{raw[:100]!r}: the port is not a number between 0 and 65535") from exc
+    host = parts.hostname
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + ("" if port in {None, default} else f":{port}")
+
+
+@transaction.atomic
+def publishable_key_create(
+    *,
+    actor: User | None,
+    assistant: Assistant,
+    allowed_origins: Sequence[str],
+    rate_limit_per_minute: int = PUBLISHABLE_DEFAULT_RATE_PER_MINUTE,
+    name: str = "",
+) -> IssuedKey:
+    """A browser key for the snippet (docs/integrations/browser.md): ingest-only, one assistant,
+    exact origins, a per-key rate limit."""
+    origins = list(dict.fromkeys(origin_normalize(origin) for origin in allowed_origins if origin.strip()))
+    if not origins:
+        raise InvalidOriginError("a publishable key needs at least one allowed origin, e.g. https://app.example.com")
+    if len(origins) > PUBLISHABLE_MAX_ORIGINS:
+        raise InvalidOriginError(f"at most {PUBLISHABLE_MAX_ORIGINS} allowed origins per key")
+    if not 1 <= rate_limit_per_minute <= PUBLISHABLE_MAX_RATE_PER_MINUTE:
+        raise ApplicationError(f"rate limit must be between 1 and {PUBLISHABLE_MAX_RATE_PER_MINUTE} events per minute")
+    return _key_issue(
+        actor=actor,
+        assistant=assistant,
+        name=name,
+        kind=ApiKeyKind.PUBLISHABLE,
+        allowed_origins=origins,
+        rate_limit_per_minute=rate_limit_per_minute,
+    )
 
 
 @transaction.atomic
@@ -148,15 +225,17 @@ class ForbiddenKeyError(ApplicationError):
     status_code = 403
 
 
-def api_key_authenticate(plaintext: str) -> ApiKey:
-    """Return the active key in the *current* schema or raise a precise 401/403."""
+def api_key_authenticate(plaintext: str, *, kind: str = ApiKeyKind.SECRET) -> ApiKey:
+    """Return the active key of ``kind`` in the *current* schema or raise a precise 401/403."""
     from apps.tenants.models import ApiKeyRoute
 
+    key_prefix = PUBLISHABLE_KEY_PREFIX if kind == ApiKeyKind.PUBLISHABLE else KEY_PREFIX
     plaintext = plaintext.strip()
-    prefix = plaintext[: len(KEY_PREFIX) + KEY_ID_HEX]
-    if not plaintext.startswith(KEY_PREFIX) or len(plaintext) < len(prefix) + 16:
-        raise InvalidKeyError("malformed API key: expected 'Authorization: Bearer tsk_live_…'")
-    api_key = ApiKey.objects.select_related("assistant").filter(prefix=prefix).first()
+    prefix = plaintext[: len(key_prefix) + KEY_ID_HEX]
+    if not plaintext.startswith(key_prefix) or len(plaintext) < len(prefix) + 16:
+        expected = "?key=tpk_live_…" if kind == ApiKeyKind.PUBLISHABLE else "'Authorization: Bearer tsk_live_…'"
+        raise InvalidKeyError(f"malformed API key: expected {expected}")
+    api_key = ApiKey.objects.select_related("assistant").filter(prefix=prefix, kind=kind).first()
     if api_key is None:
         route = ApiKeyRoute.objects.filter(prefix=prefix).exclude(tenant__schema_name=current_schema()).first()
         if route is not None:
@@ -171,6 +250,50 @@ def api_key_authenticate(plaintext: str) -> ApiKey:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+class OriginNotAllowedError(ApplicationError):
+    status_code = 403
+
+
+class KeyRateLimitedError(ApplicationError):
+    status_code = 429
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+def publishable_key_origin_check(*, api_key: ApiKey, origin: str | None) -> str:
+    """The request's origin when the key allows it; otherwise a 403 that says what to change."""
+    if not origin:
+        raise OriginNotAllowedError(
+            f"publishable key {api_key.prefix}… accepts requests from web pages only (no Origin header); "
+            "send from a server with a secret key instead"
+        )
+    if origin not in api_key.allowed_origins:
+        raise OriginNotAllowedError(
+            f"origin {origin[:200]} is not allowed for publishable key {api_key.prefix}…; "
+            "an owner or admin can add it to the key's allowed origins (or issue a key for it)"
+        )
+    return origin
+
+
+def publishable_key_rate_take(*, api_key: ApiKey, events: int) -> None:
+    """Count ``events`` against the key's per-minute budget, or raise 429 with the wait."""
+    limit = api_key.rate_limit_per_minute or PUBLISHABLE_DEFAULT_RATE_PER_MINUTE
+    wait = rate_window_take(key=f"publishable:{api_key.prefix}", amount=events, limit=limit, window_seconds=60)
+    if wait is not None and events > limit:
+        raise KeyRateLimitedError(
+            f"a batch of {events} events is over publishable key {api_key.prefix}…'s limit of {limit} events "
+            "per minute; send smaller batches",
+            retry_after=wait,
+        )
+    if wait is not None:
+        raise KeyRateLimitedError(
+            f"publishable key {api_key.prefix}… is over its limit of {limit} events per minute; retry in {wait} s",
+            retry_after=wait,
+        )
 
 
 @transaction.atomic

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.models import Role
 from apps.accounts.permissions import can_manage_assistant, has_role
 from apps.accounts.request import AuthedRequest
+from apps.core.exceptions import ApplicationError
 from apps.core.filters import filterset_rows
 from apps.core.forms import form_call
 from apps.registry.filters import AssistantFilter
 from apps.registry.forms import AssistantForm, ReleaseForm
-from apps.registry.models import ApiKey, Assistant
+from apps.registry.models import ApiKey, ApiKeyKind, Assistant
 from apps.registry.selectors import (
     api_keys_of,
     assistant_list,
@@ -31,11 +32,13 @@ from apps.registry.selectors import (
     releases_of,
 )
 from apps.registry.services import (
+    PUBLISHABLE_DEFAULT_RATE_PER_MINUTE,
     IssuedKey,
     api_key_create,
     api_key_revoke,
     assistant_register,
     assistant_update,
+    publishable_key_create,
     release_annotate,
 )
 
@@ -167,7 +170,25 @@ def assistant_detail_view(request: AuthedRequest, pk: int) -> HttpResponse:
 def api_key_create_view(request: AuthedRequest, pk: int) -> HttpResponse:
     assistant = _visible(request, pk)
     _require_manage(request, assistant)
-    issued: IssuedKey = api_key_create(actor=request.user, assistant=assistant, name=request.POST.get("name", ""))
+    name = request.POST.get("name", "")
+    issued: IssuedKey
+    if request.POST.get("kind") == ApiKeyKind.PUBLISHABLE:
+        rate = request.POST.get("rate_limit_per_minute", "").strip()
+        try:
+            issued = publishable_key_create(
+                actor=request.user,
+                assistant=assistant,
+                name=name,
+                # One field, comma- or space-separated: origins never contain either.
+                allowed_origins=request.POST.get("allowed_origins", "").replace(",", " ").split(),
+                rate_limit_per_minute=int(rate) if rate.isdigit() else PUBLISHABLE_DEFAULT_RATE_PER_MINUTE,
+            )
+        except ApplicationError as exc:
+            response = _detail_or_partial(request, assistant, "keys", key_error=exc.detail)
+            response.status_code = 400 if not request.htmx else 200  # htmx swaps only 2xx answers
+            return response
+    else:
+        issued = api_key_create(actor=request.user, assistant=assistant, name=name)
     # The plaintext lives only in this response; it is not put in the session or a message.
     return _detail_or_partial(request, assistant, "keys", new_key=issued)
 

@@ -269,7 +269,20 @@ def test_key_is_shown_once_and_stored_hashed(login, world) -> None:
     assert listing.status_code == 200
     assert plaintext not in listing.content.decode()
     [listed] = listing.json()["results"]
-    assert set(listed) == {"id", "prefix", "name", "created_at", "created_by", "last_used_at", "revoked", "revoked_at"}
+    assert set(listed) == {
+        "id",
+        "prefix",
+        "name",
+        "kind",
+        "allowed_origins",
+        "rate_limit_per_minute",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked",
+        "revoked_at",
+    }
+    assert (listed["kind"], listed["allowed_origins"], listed["rate_limit_per_minute"]) == ("secret", [], None)
     assert listed["created_by"] == "reg-owner@alpha.test"
 
 

@@ -256,6 +256,8 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "api/schema/"): "200 200 200 200 200 200 200 200 200",
     ("GET", "api/docs/"): "200 200 200 200 200 200 200 200 200",
     ("GET", "api/v1/events"): "401 401 401 401 401 401 401 401 403",
+    # Publishable keys only (?key=tpk_live_…): sessions and secret keys are not credentials here.
+    ("GET", "api/v1/browser/events"): "401 401 401 401 401 401 401 401 401",
     ("GET", "api/v1/otlp/v1/traces"): "401 401 401 401 401 401 401 401 403",
     ("GET", "api/v1/otlp/v1/logs"): "401 401 401 401 401 401 401 401 403",
     ("GET", "api/v1/otlp/v1/metrics"): "401 401 401 401 401 401 401 401 403",
@@ -383,6 +385,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "api/schema/"): "405 405 405 405 405 405 405 405 405",
     ("POST", "api/docs/"): "405 405 405 405 405 405 405 405 405",
     ("POST", "api/v1/events"): "401 401 401 401 401 401 401 401 403",
+    ("POST", "api/v1/browser/events"): "401 401 401 401 401 401 401 401 401",
     ("POST", "api/v1/otlp/v1/traces"): "401 401 401 401 401 401 401 401 403",
     ("POST", "api/v1/otlp/v1/logs"): "401 401 401 401 401 401 401 401 403",
     ("POST", "api/v1/otlp/v1/metrics"): "401 401 401 401 401 401 401 401 403",

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.ingestion.api.browser_views import BrowserEventsView
 from apps.ingestion.api.langfuse_views import (
     LangfuseIngestionView,
     LangfuseOtelTracesView,
@@ -11,6 +12,7 @@ from apps.ingestion.api.views import EventsView
 
 urlpatterns = [
     path("v1/events", EventsView.as_view(), name="events"),
+    path("v1/browser/events", BrowserEventsView.as_view(), name="browser-events"),
     # OTLP/HTTP: exporters append /v1/<signal> to OTEL_EXPORTER_OTLP_ENDPOINT=…/api/v1/otlp
     path("v1/otlp/v1/traces", OtlpTracesView.as_view(), name="otlp-traces"),
     path("v1/otlp/v1/logs", OtlpLogsView.as_view(), name="otlp-logs"),

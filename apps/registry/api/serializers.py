@@ -11,6 +11,7 @@ from apps.registry.models import (
     MAX_METRIC_DIMENSIONS,
     METRIC_DIMENSION_KEY,
     ApiKey,
+    ApiKeyKind,
     Assistant,
     AssistantStatus,
     Department,
@@ -19,7 +20,11 @@ from apps.registry.models import (
     validate_metric_dimensions,
 )
 from apps.registry.selectors import departments_visible_to
-from apps.registry.services import ASSISTANT_FIELDS
+from apps.registry.services import (
+    ASSISTANT_FIELDS,
+    PUBLISHABLE_DEFAULT_RATE_PER_MINUTE,
+    PUBLISHABLE_MAX_RATE_PER_MINUTE,
+)
 
 ZERO = Decimal(0)
 MONEY_FIELDS = ("hourly_cost", "cost_per_human_contact", "fixed_monthly_cost", "price_per_1k_tokens")
@@ -91,6 +96,9 @@ class ApiKeyOut(serializers.ModelSerializer):
             "id",
             "prefix",
             "name",
+            "kind",
+            "allowed_origins",
+            "rate_limit_per_minute",
             "created_at",
             "created_by",
             "last_used_at",
@@ -104,6 +112,30 @@ class ApiKeyOut(serializers.ModelSerializer):
 
 class ApiKeyIn(serializers.Serializer):
     name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    kind = serializers.ChoiceField(
+        choices=ApiKeyKind.choices,
+        default=ApiKeyKind.SECRET,
+        help_text="secret: server-side, any event; publishable: for the browser snippet, ingest-only, "
+        "from allowed origins, rate-limited",
+    )
+    allowed_origins = serializers.ListField(
+        child=serializers.CharField(max_length=300),
+        required=False,
+        default=list,
+        help_text="publishable keys: exact origins (scheme://host[:port]) whose pages may send with the key",
+    )
+    rate_limit_per_minute = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=PUBLISHABLE_MAX_RATE_PER_MINUTE,
+        default=PUBLISHABLE_DEFAULT_RATE_PER_MINUTE,
+        help_text="publishable keys: most events per minute, all pages together",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["kind"] == ApiKeyKind.SECRET and attrs["allowed_origins"]:
+            raise serializers.ValidationError({"allowed_origins": "only publishable keys have allowed origins"})
+        return attrs
 
 
 class ApiKeyCreatedOut(ApiKeyOut):

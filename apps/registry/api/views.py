@@ -34,7 +34,7 @@ from apps.registry.api.serializers import (
     ReleaseOut,
 )
 from apps.registry.filters import AssistantFilter
-from apps.registry.models import ApiKey, Assistant, Department, ReleaseAnnotation
+from apps.registry.models import ApiKey, ApiKeyKind, Assistant, Department, ReleaseAnnotation
 from apps.registry.selectors import (
     api_keys_of,
     assistant_list,
@@ -47,6 +47,7 @@ from apps.registry.services import (
     api_key_revoke,
     assistant_register,
     assistant_update,
+    publishable_key_create,
     release_annotate,
 )
 
@@ -145,9 +146,17 @@ class ApiKeyViewSet(mixins.ListModelMixin, AssistantChildViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ApiKeyIn(data=request.data)
         serializer.is_valid(raise_exception=True)
-        issued = api_key_create(
-            actor=request_user(request), assistant=self.assistant, name=serializer.validated_data["name"]
-        )
+        data = serializer.validated_data
+        if data["kind"] == ApiKeyKind.PUBLISHABLE:
+            issued = publishable_key_create(
+                actor=request_user(request),
+                assistant=self.assistant,
+                name=data["name"],
+                allowed_origins=data["allowed_origins"],
+                rate_limit_per_minute=data["rate_limit_per_minute"],
+            )
+        else:
+            issued = api_key_create(actor=request_user(request), assistant=self.assistant, name=data["name"])
         data = {**ApiKeyOut(issued.api_key).data, "key": issued.plaintext}
         return Response(data, status=status.HTTP_201_CREATED)
 
