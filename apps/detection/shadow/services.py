@@ -306,7 +306,9 @@ def egress_parse(
         except MalformedLineError as error:
             tally.malformed += 1
             if len(tally.samples) < MALFORMED_SAMPLES:
-                tally.samples.append({"line": number, "reason": str(error), "text": line[:200].rstrip("\r\n")})
+                # PostgreSQL's jsonb refuses NUL characters (a log cut by a crash has them): shown escaped.
+                text = line[:200].rstrip("\r\n").replace("\x00", "\\x00")
+                tally.samples.append({"line": number, "reason": str(error), "text": text})
             continue
         if hit is None:
             continue
