@@ -26,6 +26,7 @@ from apps.accounts.models import Role, User
 from apps.accounts.permissions import has_role
 from apps.audit.services import audit_record
 from apps.core import crypto
+from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError, ConflictError, NotPermittedError
 from apps.core.tenancy import current_schema
 from apps.detection.models import (
@@ -467,6 +468,36 @@ def _mkstemp(directory: Path) -> tuple[int, str]:
 
 class UploadTooLargeError(ApplicationError):
     status_code = 413
+
+
+EGRESS_IMPORT_TASK = "apps.detection.tasks.egress_import"
+
+
+def egress_upload_accept(
+    *,
+    actor: User,
+    chunks: Iterable[bytes],
+    filename: str,
+    fmt: str,
+    mapping: dict[str, str] | None,
+) -> EgressImport:
+    """An uploaded log (API or page): stored, refused when too large (413) or imported before (409),
+    then imported by the Celery task once the record is committed. One path for both interfaces, so
+    their limits and answers cannot drift apart (each refuses a declared Content-Length past the
+    limit before reading the body)."""
+    _require_shadow_admin(actor)
+    path = upload_store(chunks, max_bytes=settings.TESSERA_EGRESS_UPLOAD_MAX_BYTES)
+    try:
+        with transaction.atomic():
+            record = egress_import_create(
+                actor=actor, path=path, filename=filename or "upload.log", fmt=fmt, mapping=mapping, keep_file=True
+            )
+            transaction.on_commit(lambda: task_enqueue(EGRESS_IMPORT_TASK, record.pk))
+    except ApplicationError:
+        path.unlink(missing_ok=True)
+        raise
+    record.refresh_from_db()
+    return record
 
 
 # --- decisions ---------------------------------------------------------------------------------
