@@ -104,7 +104,7 @@ class Planted:
 PLANTED: tuple[Planted, ...] = (
     # Sales: Claude is sanctioned (Sales copilot is Anthropic); ChatGPT spikes in the last days.
     Planted("Sales", "anthropic-claude", ("claude.ai", "api.claude.ai"), 36, "flat", 9, True),
-    Planted("Sales", "openai-chatgpt", ("chatgpt.com", "cdn.oaistatic.com"), 14, "spike", 6, False, 7.0),
+    Planted("Sales", "openai-chatgpt", ("chatgpt.com", "cdn.oaistatic.com"), 14, "spike", 6, False, 10.0),
     Planted("Sales", "perplexity", ("www.perplexity.ai",), 9, "growing", 5, False),
     Planted("Sales", "otter", ("otter.ai",), 6, "flat", 3, False),
     # Engineering: the OpenAI API is sanctioned (Code assistant is OpenAI); coding tools grow.
@@ -216,7 +216,9 @@ def egress_lines(*, seed: int, anchor: date) -> Iterator[str]:
 
         for plan in PLANTED:
             level = _level(plan, index)
-            n = _poisson(rng, plan.per_day * level * (0.2 if weekend else 1.0))
+            # A spike (a deadline, a team discovering the tool) does not rest at the weekend.
+            quiet = weekend and not (plan.shape == "spike" and level > 1)
+            n = _poisson(rng, plan.per_day * level * (0.2 if quiet else 1.0))
             if plan.department:
                 subnet, people = DEPARTMENT_PEOPLE[plan.department]
                 # The service's users: the first ``adopters`` of a service-specific ordering, fewer

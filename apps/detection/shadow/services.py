@@ -510,6 +510,12 @@ _TRANSITIONS = {
 }
 
 
+def finding_next_statuses(status: str) -> list[str]:
+    """The statuses a finding in ``status`` may move to (the workflow above), in workflow order."""
+    allowed = _TRANSITIONS.get(FindingStatus(status), set())
+    return [s for s in FindingStatus.values if s in allowed]
+
+
 @transaction.atomic
 def finding_decide(
     *, actor: User, finding: ShadowAIFinding, status: str, note: str = "", create_assistant: bool = False
