@@ -175,6 +175,7 @@ def _inventory(scope: Scope, filters: dict[str, Any]) -> dict[str, Any]:
     ]
     return {
         "has_data": True,
+        "ignored_filters": _ignored_filters(scope),
         "headlines": _headlines(scope, rows),
         "kpis": _kpis(scope, seen, before, rows),
         "shadow_chart": _shadow_chart(scope, seen),
@@ -182,6 +183,18 @@ def _inventory(scope: Scope, filters: dict[str, Any]) -> dict[str, Any]:
         "findings_table": _findings_table(scope, table_rows),
         **_links(),
     }
+
+
+# Filters of the one bar that egress logs cannot be cut by: the page says so rather than
+# silently showing an unfiltered number (as widgets.metric does for the engine's metrics).
+_NOT_IN_EGRESS_LOGS = {"assistant": "assistant", "variant": "variant", "feature": "feature", "language": "language",
+                       "user_department": "user's department", "dim1": "dimension 1", "dim2": "dimension 2",
+                       "dim3": "dimension 3"}  # fmt: skip
+
+
+def _ignored_filters(scope: Scope) -> list[str]:
+    given = {name for name, _value in scope.params}
+    return [label for name, label in _NOT_IN_EGRESS_LOGS.items() if name in given]
 
 
 def _links() -> dict[str, str]:
@@ -650,7 +663,7 @@ def imports_view(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Egress imports are for admin and compliance users only.")
     errors: dict[str, list[str]] = {}
     status = 200
-    values = {"format": request.POST.get("format", ""), "mapping": request.POST.get("mapping", "")}
+    values = {"format": request.POST.get("format", "squid"), "mapping": request.POST.get("mapping", "")}
     if request.method == "POST":
         limit = settings.TESSERA_EGRESS_UPLOAD_MAX_BYTES
         if int(request.META.get("CONTENT_LENGTH") or 0) > limit + 64 * 1024:

@@ -79,6 +79,7 @@ DEPARTMENT_PEOPLE: dict[str, tuple[str, tuple[str, ...]]] = {
         ("abailey", "brivera", "ccooper", "drichardson", "ecox", "fhoward", "gward", "htorres", "ipeterson", "jgray"),
     ),
 }
+SHARED_DESKS = 3  # addresses .10-.12 of each subnet: kiosks and meeting rooms without proxy login
 UNMAPPED_SUBNET = "10.99.0"  # guest Wi-Fi: in no identity map entry, so its AI use stays "unattributed"
 
 
@@ -185,8 +186,13 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
-def _ip(subnet_cidr: str, rng: random.Random) -> str:
-    return subnet_cidr.rsplit(".", 1)[0] + f".{rng.randint(10, 250)}"
+def _ip(subnet_cidr: str, rng: random.Random, *, pool: int = 240) -> str:
+    return subnet_cidr.rsplit(".", 1)[0] + f".{10 + rng.randrange(pool)}"
+
+
+def _desk(subnet_cidr: str, user: str) -> str:
+    """A person's own desk address (stable, above the shared desks' range)."""
+    return subnet_cidr.rsplit(".", 1)[0] + f".{100 + hash_key(user) % 150}"
 
 
 def _line(ts: float, client: str, user: str, host: str, rng: random.Random) -> str:
@@ -229,10 +235,12 @@ def egress_lines(*, seed: int, anchor: date) -> Iterator[str]:
                 subnet, active = f"{UNMAPPED_SUBNET}.0/24", []
             for _ in range(n):
                 user = rng.choice(active) if active else ""
-                # One request in ten from a desk without proxy login: attributed by its subnet.
-                name = "" if user and rng.random() < 0.1 else user
+                # One request in ten comes from a shared desk without proxy login (a few fixed
+                # addresses per subnet): attributed by its subnet, counted as that address's user.
+                shared = not user or rng.random() < 0.1
+                client = _ip(subnet, rng, pool=SHARED_DESKS) if shared else _desk(subnet, user)
                 ts = stamp()
-                entries.append((ts, _line(ts, _ip(subnet, rng), name, rng.choice(plan.hosts), rng)))
+                entries.append((ts, _line(ts, client, "" if shared else user, rng.choice(plan.hosts), rng)))
         for _ in range(_poisson(rng, OTHER_PER_DAY * (0.2 if weekend else 1.0))):
             department = rng.choice(tuple(DEPARTMENT_PEOPLE))
             subnet, people = DEPARTMENT_PEOPLE[department]

@@ -269,3 +269,10 @@ def test_empty_state_explains_how_to_import_a_first_log(alpha, users) -> None:
 def test_the_compliance_overview_links_the_inventory(world) -> None:
     html = world.client("compliance").get("/compliance/").content.decode()
     assert 'href="/dashboards/shadow-ai/"' in html
+
+
+@pytest.mark.django_db
+def test_filters_egress_logs_cannot_apply_are_named(world) -> None:
+    html = world.client("admin").get(PAGE, {**world.period, "language": "en"}).content.decode()
+    assert "the language filter does not apply to this page" in html
+    assert 'id="ignored-filters"' not in world.client("admin").get(PAGE, world.period).content.decode()
