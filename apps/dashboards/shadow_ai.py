@@ -420,7 +420,8 @@ def _departments_table(scope: Scope, seen: list[_Seen]) -> Table:
         values = [daily.get(d, 0) for d in days]
         half = len(values) // 2
         first, last = sum(values[:half]), sum(values[half:])
-        trend = f"{(last - first) / first * 100:+.0f}% (2nd half vs 1st)" if first else ("new" if last else "—")
+        change = round((last - first) / first * 100) if first else 0
+        trend = (f"{change:+d}%" if change else "±0%") + " (2nd half vs 1st)" if first else ("new" if last else "—")
         table.rows.append(
             [
                 Cell(text=name, href=href),

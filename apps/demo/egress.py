@@ -103,11 +103,12 @@ class Planted:
 
 
 PLANTED: tuple[Planted, ...] = (
-    # Sales: Claude is sanctioned (Sales copilot is Anthropic); ChatGPT spikes in the last days.
+    # Sales: Claude is sanctioned (Sales copilot is Anthropic); four shadow services, ChatGPT spiking.
     Planted("Sales", "anthropic-claude", ("claude.ai", "api.claude.ai"), 36, "flat", 9, True),
     Planted("Sales", "openai-chatgpt", ("chatgpt.com", "cdn.oaistatic.com"), 14, "spike", 6, False, 10.0),
     Planted("Sales", "perplexity", ("www.perplexity.ai",), 9, "growing", 5, False),
     Planted("Sales", "otter", ("otter.ai",), 6, "flat", 3, False),
+    Planted("Sales", "grammarly", ("app.grammarly.com",), 6, "flat", 4, False),
     # Engineering: the OpenAI API is sanctioned (Code assistant is OpenAI); coding tools grow.
     Planted("Engineering", "openai-api", ("api.openai.com",), 55, "flat", 8, True),
     Planted(

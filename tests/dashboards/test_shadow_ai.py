@@ -65,7 +65,7 @@ def test_the_inventory_opens_for_admin_and_compliance(world, role) -> None:
     response = world.client(role).get(PAGE, world.period)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "unsanctioned AI services used by" in html
+    assert "4 unsanctioned AI services used by Sales: ChatGPT, Grammarly, Otter, Perplexity." in html
     assert "ChatGPT use by Sales up" in html  # the planted spike, with its test
     assert "exact binomial test" in html
     for label in ("Services seen", "Shadow services", "Departments with shadow use", "AI requests", "New this period"):
@@ -98,11 +98,11 @@ def test_filters_narrow_the_findings_table(world) -> None:
     client = world.client("compliance")
     rows = _csv(client.get(PAGE, {**world.period, "export": "findings"}))
     assert {r["Use"] for r in rows} == {"sanctioned", "shadow"}
-    assert len(rows) == 17
+    assert len(rows) == 18
 
     shadow = _csv(client.get(PAGE, {**world.period, "shadow": "1", "export": "findings"}))
     assert {r["Use"] for r in shadow} == {"shadow"}
-    assert len(shadow) == 14
+    assert len(shadow) == 15
 
     blocked = _csv(client.get(PAGE, {**world.period, "status": "blocked", "export": "findings"}))
     assert [(r["Service"], r["Department"], r["Status"]) for r in blocked] == [

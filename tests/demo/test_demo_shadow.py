@@ -48,7 +48,7 @@ def test_planted_services_are_findings_of_the_right_departments(demo_shadow) -> 
         dept: sorted(k for (d, k), r in rows.items() if d == dept and not r.sanctioned)
         for dept in ("Sales", "Engineering", "Marketing", "HR", "Customer Support")
     }
-    assert shadow_by_department["Sales"] == ["openai-chatgpt", "otter", "perplexity"]
+    assert shadow_by_department["Sales"] == ["grammarly", "openai-chatgpt", "otter", "perplexity"]
     assert shadow_by_department["Engineering"] == ["cursor", "deepseek-chat", "github-copilot"]
     assert rows[("unattributed", "huggingface")].department_id is None
 
