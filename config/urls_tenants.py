@@ -11,6 +11,9 @@ urlpatterns = [
     # The audit log page is compliance's; it keeps its address under /registry/ but is mounted
     # here, so registry (below compliance) does not route to it.
     path("registry/audit/", include("apps.compliance.urls")),
+    # An assistant's getting-started page reads ingestion's tables, so ingestion serves it (the
+    # registry sits below ingestion) under the assistant's address.
+    path("registry/", include("apps.ingestion.urls")),
     path("registry/", include("apps.registry.urls")),
     path("compliance/", include("apps.compliance.review_urls")),
     path("dashboards/", include("apps.dashboards.urls")),

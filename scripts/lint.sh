@@ -6,3 +6,4 @@ ruff check .
 ruff format --check .
 lint-imports --no-cache  # .importlinter: no upward import between apps, models never import services
 mypy                     # [tool.mypy] in pyproject.toml: apps/ at zero errors
+(cd clients/python && mypy)  # the SDK, strict, with its own settings (clients/python/pyproject.toml)

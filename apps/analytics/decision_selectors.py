@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.accounts.models import User
+from apps.accounts.permissions import has_role
+from apps.analytics.decision_services import ORGANIZATION_ALERT_ROLES
 from apps.analytics.models import Alert, DecisionRecord, DecisionStatus, Recommendation
 from apps.registry.selectors import assistants_visible_to
 
@@ -14,7 +16,10 @@ D = TypeVar("D", bound=DecisionRecord)
 
 
 def _visible(model: type[D], *, user: User, assistant_id: int | None, kind: str | None) -> QuerySet[D]:
-    qs = model._default_manager.filter(assistant__in=assistants_visible_to(user=user)).select_related("assistant")
+    scope = Q(assistant__in=assistants_visible_to(user=user))
+    if model is Alert and has_role(user, *ORGANIZATION_ALERT_ROLES):
+        scope |= Q(assistant__isnull=True)  # organization-wide alerts (shadow-AI traffic)
+    qs = model._default_manager.filter(scope).select_related("assistant")
     if assistant_id is not None:
         qs = qs.filter(assistant_id=assistant_id)
     if kind:

@@ -41,6 +41,10 @@ D = TypeVar("D", bound=DecisionRecord)
 # Roles that act on findings (issue 11: the owner of the assistant's department, product, cx,
 # admin); each only for assistants they can see.
 ACTING_ROLES = (Role.ADMIN, Role.OWNER, Role.PRODUCT, Role.CX)
+# Alerts about the whole organization rather than one assistant (shadow-AI traffic), and the
+# roles that receive, see and close them (DESIGN.md: compliance "watch shadow AI").
+ORGANIZATION_ALERT_KINDS = frozenset({AlertKind.AI_TRAFFIC_SPIKE})
+ORGANIZATION_ALERT_ROLES = (Role.ADMIN, Role.COMPLIANCE)
 # A sample of the conversations behind a finding, for the "see conversations" link.
 MAX_CONVERSATION_IDS = 20
 
@@ -55,7 +59,7 @@ class UpsertResult(Generic[D]):
     suppressed: bool = False
 
 
-def decision_fingerprint(*, kind: str, assistant_id: int, dims: Mapping[str, Any]) -> str:
+def decision_fingerprint(*, kind: str, assistant_id: int | None, dims: Mapping[str, Any]) -> str:
     payload = orjson.dumps({"kind": kind, "assistant": assistant_id, "dims": dims}, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(payload).hexdigest()
 
@@ -74,7 +78,7 @@ def _dismiss_quiet_period() -> timedelta:
 def _upsert(
     model: type[D],
     *,
-    assistant: Assistant,
+    assistant: Assistant | None,
     kind: str,
     dims: Mapping[str, Any],
     evidence: Mapping[str, Any],
@@ -83,7 +87,7 @@ def _upsert(
 ) -> UpsertResult[D]:
     now = timezone.now()
     dims_json = _json(dims)
-    fingerprint = decision_fingerprint(kind=kind, assistant_id=assistant.pk, dims=dims_json)
+    fingerprint = decision_fingerprint(kind=kind, assistant_id=assistant.pk if assistant else None, dims=dims_json)
     data = {
         "evidence": _json({**evidence, "conversation_ids": list(conversation_ids)[:MAX_CONVERSATION_IDS]}),
         "summary": summary,
@@ -146,7 +150,7 @@ def recommendation_upsert(
 
 def alert_upsert(
     *,
-    assistant: Assistant,
+    assistant: Assistant | None,
     kind: str,
     dims: Mapping[str, Any],
     evidence: Mapping[str, Any],
@@ -155,6 +159,8 @@ def alert_upsert(
 ) -> UpsertResult[Alert]:
     if kind not in AlertKind.values:
         raise ValueError(f"not an alert kind: {kind}")
+    if assistant is None and kind not in ORGANIZATION_ALERT_KINDS:
+        raise ValueError(f"a {kind} alert belongs to an assistant")
     return _upsert(
         Alert,
         assistant=assistant,
@@ -184,6 +190,10 @@ def decision_record(
 
 
 def _require_may_act(actor: User, record: DecisionRecord) -> None:
+    if record.assistant_id is None:  # an organization-wide alert: its recipients act on it
+        if not has_role(actor, *ORGANIZATION_ALERT_ROLES):
+            raise NotPermittedError("only an admin or a compliance officer may close an organization-wide alert")
+        return
     if not (has_role(actor, *ACTING_ROLES) and can_view_assistant(actor, record.assistant)):
         raise NotPermittedError("only an admin, or an owner, product or cx member of this assistant's department may")
 

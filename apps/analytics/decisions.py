@@ -43,6 +43,7 @@ from apps.analytics.rules import (
 )
 from apps.analytics.selectors import LanguageRow, conversation_ids_sample
 from apps.analytics.services import tenant_today
+from apps.analytics.shadow_rules import traffic_spikes_evaluate
 from apps.core.tenancy import current_schema
 from apps.registry.models import Assistant, AssistantStatus
 
@@ -304,6 +305,14 @@ def decisions_evaluate(*, today: date | None = None, assistant_ids: Sequence[int
                     report.new_recommendation_ids.append(result.record.pk)
             else:
                 report.refreshed += 1
+    if assistant_ids is None:
+        # The organization's shadow-AI traffic (no assistant): the same two days as the usage spike.
+        spikes = traffic_spikes_evaluate(days=[today - timedelta(days=1), today])
+        report.fired += spikes.fired
+        report.created += spikes.created
+        report.refreshed += spikes.refreshed
+        report.suppressed += spikes.suppressed
+        report.new_alert_ids.extend(spikes.new_alert_ids)
     logger.info(
         "decisions evaluated",
         extra={

@@ -51,7 +51,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Role, User
 from apps.accounts.permissions import require_role
-from apps.analytics.decision_services import ACTING_ROLES
+from apps.analytics.decision_services import ACTING_ROLES, ORGANIZATION_ALERT_ROLES
 from apps.analytics.models import (
     Alert,
     AlertReceipt,
@@ -114,6 +114,10 @@ def _finding(subject: str, finding_id: int) -> Finding:
 
 
 def finding_recipients(*, finding: Finding) -> list[User]:
+    if finding.assistant is None:  # organization-wide (shadow-AI traffic): admin and compliance
+        return list(
+            User.objects.filter(is_active=True, roles__overlap=list(ORGANIZATION_ALERT_ROLES)).order_by("email")
+        )
     department_roles = [r for r in ACTING_ROLES if r != Role.ADMIN]
     return list(assistant_stakeholders(assistant=finding.assistant, department_roles=department_roles))
 
@@ -191,8 +195,12 @@ def finding_delivery_plan(*, subject: str, finding_id: int) -> DeliveryPlan:
 # --- e-mail ----------------------------------------------------------------------------------
 
 
+def _about(finding: Finding) -> str:
+    return finding.assistant.name if finding.assistant is not None else "organization"
+
+
 def _headline(finding: Finding) -> str:
-    return f"[Tessera] {finding.get_kind_display()} · {finding.assistant.name}: {finding.summary}"
+    return f"[Tessera] {finding.get_kind_display()} · {_about(finding)}: {finding.summary}"
 
 
 def _numbers(finding: Finding) -> str:
@@ -210,7 +218,7 @@ def finding_email_send(*, subject: str, finding_id: int, user_id: int, attempt: 
     if _sent(finding, DeliveryChannel.EMAIL, user.email):
         return None
     body = (
-        f"{finding.summary}\n\nAssistant: {finding.assistant.name}\n"
+        f"{finding.summary}\n\nAssistant: {_about(finding)}\n"
         f"{SUBJECTS[subject].label} #{finding.pk} ({finding.kind}), {finding.dims}\n\n"
         f"Evidence:\n{_numbers(finding)}\n\n"
         f"Sample conversations: {', '.join(str(i) for i in finding.evidence.get('conversation_ids', []))}\n"
@@ -287,7 +295,9 @@ def webhook_payload(finding: Finding) -> dict[str, Any]:
             "id": finding.pk,
             "kind": finding.kind,
             "status": finding.status,
-            "assistant": {"id": finding.assistant_id, "name": finding.assistant.name},
+            "assistant": (
+                {"id": finding.assistant_id, "name": finding.assistant.name} if finding.assistant is not None else None
+            ),
             "dims": finding.dims,
             "summary": finding.summary,
             "evidence": finding.evidence,

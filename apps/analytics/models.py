@@ -9,11 +9,16 @@ unique constraint covers every row. Rows are only ever replaced whole per (assis
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.core.models import TimeStampedModel
+
+if TYPE_CHECKING:
+    from apps.registry.models import Assistant
 
 KEY_FIELDS = ("day", "assistant", "variant", "feature", "language", "department", "dim1", "dim2", "dim3")
 
@@ -177,6 +182,8 @@ class RecommendationKind(models.TextChoices):
 class AlertKind(models.TextChoices):
     DEGRADATION = "degradation", "Degradation"
     USAGE_SPIKE = "usage_spike", "Usage spike"
+    # Shadow-AI egress traffic (docs/shadow-ai.md "More signals"): no assistant, the organization's.
+    AI_TRAFFIC_SPIKE = "ai_traffic_spike", "AI traffic spike"
 
 
 class DecisionRecord(TimeStampedModel):
@@ -222,6 +229,14 @@ class Recommendation(DecisionRecord):
 
 
 class Alert(DecisionRecord):
+    # Null for organization-wide alerts that belong to no assistant (AI traffic spikes from egress
+    # logs); those go to admin and compliance and only they see them.
+    # Typed as the base class's non-null assistant on purpose: every assistant-scoped read (pages,
+    # headlines, digests) filters by assistant ids, which never matches a null; the code that meets
+    # organization-wide alerts (selectors, delivery, closing, the API) checks ``assistant_id``.
+    assistant: models.ForeignKey[Assistant | None, Assistant] = models.ForeignKey(  # type: ignore[misc]
+        "registry.Assistant", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     kind = models.CharField(max_length=40, choices=AlertKind.choices)
 
     class Meta(DecisionRecord.Meta):

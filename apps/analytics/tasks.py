@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -17,6 +17,7 @@ from apps.analytics.delivery import (
     finding_webhook_send,
 )
 from apps.analytics.services import rollups_refresh_ended
+from apps.analytics.shadow_rules import TrafficSpikeReport, traffic_spikes_evaluate
 from apps.core.tenancy import dispatch_per_tenant
 
 
@@ -78,6 +79,34 @@ def decisions_run(*, today: date | None = None) -> DecisionRunReport:
 def evaluate_decisions() -> dict[str, Any]:
     """One organization: recommendations and alerts from the rules of METRICS.md."""
     return decisions_run().as_dict()
+
+
+def traffic_spikes_run(*, days: list[date]) -> TrafficSpikeReport:
+    """Evaluate the shadow-AI traffic spikes of ``days`` and queue the delivery of each alert it
+    opened (after commit), like ``decisions_run``."""
+    report = traffic_spikes_evaluate(days=days)
+    for alert_id in report.new_alert_ids:
+        transaction.on_commit(partial(deliver_alert.apply_async, kwargs={"alert_id": alert_id}, **_options()))
+    return report
+
+
+@shared_task
+def evaluate_traffic_spikes(date_from: str, date_to: str) -> dict[str, Any]:
+    """One organization, after an egress import: the spike rule on the days the import covered."""
+    first, last = date.fromisoformat(date_from), date.fromisoformat(date_to)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return traffic_spikes_run(days=days).as_dict()
+
+
+def traffic_spikes_after_import(*, date_from: date, date_to: date) -> None:
+    """``settings.EGRESS_IMPORT_DONE_HOOKS`` entry (detection may not import analytics): enqueue
+    ``evaluate_traffic_spikes`` once the import's usage is committed."""
+    transaction.on_commit(
+        partial(
+            evaluate_traffic_spikes.apply_async,
+            kwargs={"date_from": date_from.isoformat(), "date_to": date_to.isoformat()},
+        )
+    )
 
 
 @shared_task

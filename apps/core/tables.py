@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from django.http import StreamingHttpResponse
 
@@ -23,7 +23,12 @@ class Cell:
     href: str | None = None
     sort: Any = None  # the raw value for sorting (defaults to the text)
     tone: str = ""  # good | bad | ""
-    title: str = ""  # a tooltip
+    title: str = ""  # a tooltip, e.g. the numerator/denominator behind a rate
+    spark: dict[str, Any] | None = None  # an inline sparkline (an ECharts option) drawn beside the text
+
+    @property
+    def spark_json(self) -> str:
+        return json.dumps(self.spark) if self.spark else ""
 
     @classmethod
     def number(cls, value: int, href: str | None = None) -> Cell:
@@ -40,9 +45,13 @@ class Table:
     empty: str = "Nothing in this period."
     note: str = ""
 
-    def csv(self, filename: str) -> StreamingHttpResponse:
-        # The sortable value when there is one: "1,234" in a spreadsheet is text, 1234 a number.
-        rows = ([c.text if c.sort is None else c.sort for c in row] for row in self.rows)
+    def csv(self, filename: str, *, values: Literal["raw", "text"] = "raw") -> StreamingHttpResponse:
+        """The table as a CSV download named ``<filename>-<id>.csv``.
+
+        ``raw`` writes each cell's sortable value when it has one ("1,234" in a spreadsheet is
+        text, 1234 a number; a duration in seconds); ``text`` writes what the page shows, for
+        tables whose cells are already the reader's figures ("75.0%", "+50 pts", "2.0 s")."""
+        rows = ([c.text if values == "text" or c.sort is None else c.sort for c in row] for row in self.rows)
         return csv_download(filename=f"{filename}-{self.id}.csv", header=self.columns, rows=rows)
 
 

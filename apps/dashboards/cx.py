@@ -27,7 +27,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language_info
@@ -43,6 +44,7 @@ from apps.analytics.privacy import small_cut_threshold_for, suppression_reason
 from apps.analytics.rules import UNDETECTED_LANGUAGES, Decision, language_gaps
 from apps.analytics.selectors import UNKNOWN_LANGUAGE, LanguageRow, success_and_rephrase_by_language
 from apps.analytics.services import tenant_today, tenant_tz
+from apps.core.tables import Cell, Chart, Table
 from apps.dashboards.cx_selectors import (
     FrustratedUser,
     JourneyConversation,
@@ -59,10 +61,7 @@ from apps.dashboards.widgets import (
     GOOD,
     NEUTRAL,
     PALETTE,
-    Cell,
-    Chart,
     Kpi,
-    Table,
     bar_chart,
     has_conversations,
     kpi,
@@ -878,7 +877,7 @@ def user_journey_build(scope: Scope, *, user_id: str) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def user_journey_view(request: HttpRequest) -> HttpResponse:
+def user_journey_view(request: HttpRequest) -> HttpResponseBase:
     """One pseudonymous user's journey across the assistants the viewer may see.
 
     Order of checks: role (403); no id → a lookup form; privacy mode → the privacy message for

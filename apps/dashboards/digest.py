@@ -21,7 +21,9 @@ from django.template.loader import render_to_string
 from apps.accounts.models import Role, User
 from apps.analytics.definitions import min_sample
 from apps.analytics.metric_selectors import LOWER_IS_BETTER, SUMMARY_METRICS
+from apps.analytics.services import day_start
 from apps.analytics.stats import compare_proportions
+from apps.conversations.models import Conversation
 from apps.dashboards.findings import decision_href, decisions_in_scope
 from apps.dashboards.scope import Scope, conversation_url
 from apps.dashboards.widgets import Kpi, is_rate, kpi, total
@@ -118,6 +120,15 @@ def _notable(scope: Scope, slug: str) -> tuple[bool, str]:
     return abs(now.value - before.value) / abs(before.value) >= VOLUME_CHANGE, ""
 
 
+def _had_traffic(scope: Scope, *, since: date) -> bool:
+    """Any conversation of the scope's assistants in the two weeks compared."""
+    return Conversation.objects.filter(
+        assistant_id__in=scope.assistant_ids,
+        started_at__gte=day_start(since),
+        started_at__lt=day_start(scope.date_to + timedelta(days=1)),
+    ).exists()
+
+
 def digest_build(*, user: User, today: date, examples: int = 3) -> Digest:
     """The digest of ``user`` for the 7 days ending yesterday (a complete week of data)."""
     end = today - timedelta(days=1)
@@ -132,8 +143,8 @@ def digest_build(*, user: User, today: date, examples: int = 3) -> Digest:
         params=(("from", start.isoformat()), ("to", end.isoformat())),
     )
     digest = Digest(user=user, week_from=start, week_to=end)
-    if not scope.assistants:
-        return digest
+    if not scope.assistants or not _had_traffic(scope, since=scope.previous().date_from):
+        return digest  # nothing to report (and no e-mail of dashes)
     for slug in metrics_for(user):
         notable, evidence = _notable(scope, slug)
         figure = kpi(scope, slug, LABELS.get(slug, slug), href=scope.explorer_url())

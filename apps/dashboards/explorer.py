@@ -29,6 +29,7 @@ from apps.compliance.services import conversation_sensitive_view_record
 from apps.conversations.models import Conversation
 from apps.core.exceptions import NotFoundError, NotPermittedError
 from apps.core.forms import form_call
+from apps.core.tables import Cell, Table
 from apps.dashboards.explorer_forms import (
     ConversationFilter,
     EndUserForm,
@@ -66,7 +67,6 @@ from apps.dashboards.services import (
     segment_delete,
     segment_update,
 )
-from apps.dashboards.widgets import Cell, Table
 from apps.detection.services import masking_policy_get
 
 PAGE_SIZE = 50
@@ -253,7 +253,7 @@ def explorer_view(request: AuthedRequest) -> HttpResponse:
     if export and status == 200:
         if export != EXPORT_ID:
             raise Http404(f"No table {export!r} on this page.")
-        return context["table"].csv_response(filename="conversations")
+        return context["table"].csv("conversations", values="text")
     return _render_explorer(request, context, status)
 
 

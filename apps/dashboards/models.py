@@ -135,3 +135,42 @@ class Segment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DigestSubscription(models.Model):
+    """A person's choice about the weekly digest e-mail; no row means subscribed (the default)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"digest e-mail {'on' if self.email else 'off'} for user {self.user_id}"
+
+
+class DigestDelivery(models.Model):
+    """One weekly digest e-mail per person and week: the row that makes sending idempotent.
+
+    The sender claims (user, week) before sending, so a second run, a retried task or two beat
+    processes never send the same week twice; a failed send keeps its row as ``failed`` with the
+    error and is tried again by the next run until it is ``sent``.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", "sent"
+        EMPTY = "empty", "nothing to report"
+        FAILED = "failed", "failed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week_from = models.DateField()  # the Monday of the week reported on
+    status = models.CharField(max_length=10, choices=Status.choices)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("user", "week_from", name="dashboards_digest_user_week_uq")]
+        ordering = ["-week_from", "user_id"]
+
+    def __str__(self) -> str:
+        return f"digest {self.week_from} for user {self.user_id}: {self.status}"

@@ -16,14 +16,15 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.accounts.permissions import has_role
 from apps.accounts.request import request_user
+from apps.analytics.privacy import reads_cached
+from apps.core.tables import Chart, Table
 from apps.dashboards.scope import Scope, scope_from_request
-from apps.dashboards.widgets import Chart, Table
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def render_dashboard(
     build: Callable[[Scope], dict[str, Any]],
     title: str,
     page_form: forms.Form | None = None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """``page_form`` holds a page's own filters (bound to ``request.GET``): drawn in the filter bar,
     a 400 with its errors when invalid like the bar's own, and kept in the page's links and exports.
     ``build`` reads its ``cleaned_data``."""
@@ -75,12 +76,15 @@ def render_dashboard(
         own = tuple((k, v) for k in names for v in request.GET.getlist(k) if v != "")
         scope = replace(scope, params=scope.params + own, page_filters=names)
     context["scope"] = scope
-    context.update(build(scope))
+    # A page's KPI strip, charts and tables read many of the same cuts (and the privacy settings and
+    # people counts behind each): within one request each distinct read runs once.
+    with reads_cached():
+        context.update(build(scope))
     export = request.GET.get("export")
     if export:
         for table in _tables(context):
             if table.id == export:
-                return table.csv_response(filename=title.lower().replace(" ", "-"))
+                return table.csv(title.lower().replace(" ", "-"), values="text")
         raise Http404(f"No table {export!r} on this page.")
     if partial:
         return render(request, f"{template}#body", context)
@@ -89,14 +93,14 @@ def render_dashboard(
 
 def dashboard(
     *, template: str, roles: Iterable[str], title: str
-) -> Callable[[Callable[[Scope], dict[str, Any]]], Callable[[HttpRequest], HttpResponse]]:
+) -> Callable[[Callable[[Scope], dict[str, Any]]], Callable[[HttpRequest], HttpResponseBase]]:
     """Decorator form of ``render_dashboard`` for a page whose view is only its build function."""
     roles = tuple(roles)
 
-    def wrap(build: Callable[[Scope], dict[str, Any]]) -> Callable[[HttpRequest], HttpResponse]:
+    def wrap(build: Callable[[Scope], dict[str, Any]]) -> Callable[[HttpRequest], HttpResponseBase]:
         @login_required
         @require_GET
-        def view(request: HttpRequest) -> HttpResponse:
+        def view(request: HttpRequest) -> HttpResponseBase:
             return render_dashboard(request, template=template, roles=roles, build=build, title=title)
 
         view.__name__ = build.__name__

@@ -20,7 +20,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from apps.accounts.models import Role
@@ -30,16 +30,14 @@ from apps.analytics.engine import METRICS, MetricRow
 from apps.analytics.metric_selectors import release_comparison, release_windows
 from apps.analytics.models import Alert, Recommendation
 from apps.analytics.privacy import small_cut_threshold_for
+from apps.core.tables import Cell, Chart, Table
 from apps.dashboards.findings import decision_headlines, decision_href, decisions_in_scope
 from apps.dashboards.pages import Headline, dashboard, render_dashboard
 from apps.dashboards.scope import Scope
 from apps.dashboards.widgets import (
     BAD,
     GOOD,
-    Cell,
-    Chart,
     Kpi,
-    Table,
     bar_chart,
     fmt_value,
     has_conversations,
@@ -572,7 +570,7 @@ def portfolio_build(scope: Scope, picks: Mapping[str, str]) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def portfolio_view(request: AuthedRequest) -> HttpResponse:
+def portfolio_view(request: AuthedRequest) -> HttpResponseBase:
     """Every assistant of the organization side by side, ranked by ROI (admin only)."""
     filters = PortfolioFilters(request.GET, assistants=assistants_visible_to(user=request.user))
     return render_dashboard(

@@ -20,8 +20,8 @@ from apps.accounts.models import Role
 from apps.analytics.engine import METRICS, MetricRow
 from apps.analytics.metric_selectors import release_comparison, release_windows, variant_comparisons
 from apps.analytics.models import Alert, AlertKind, Recommendation, RecommendationKind
-from apps.analytics.privacy import reads_cached
 from apps.analytics.services import tenant_today
+from apps.core.tables import Cell, Chart, Table
 from apps.dashboards.findings import decision_headlines, decision_href, decisions_in_scope
 from apps.dashboards.pages import Headline, dashboard
 from apps.dashboards.scope import Scope
@@ -30,9 +30,6 @@ from apps.dashboards.widgets import (
     GOOD,
     NEUTRAL,
     PALETTE,
-    Cell,
-    Chart,
-    Table,
     has_conversations,
     kpi,
     metric,
@@ -620,9 +617,7 @@ def intents(scope: Scope, assistant: Assistant) -> Table:
 @dashboard(template="dashboards/product.html", roles=PRODUCT_ROLES, title="Product")
 def product_view(scope: Scope) -> dict[str, Any]:
     """One assistant (and feature) as a product manager reads it: verdicts first, then evidence."""
-    # The KPI strip, the charts, the breakdowns and the A/B tests read many of the same cuts.
-    with reads_cached():
-        return product_context(scope)
+    return product_context(scope)  # render_dashboard reads every cut once (reads_cached)
 
 
 def product_context(scope: Scope) -> dict[str, Any]:

@@ -8,8 +8,11 @@ while notes are edited and an end user may be erased (compliance's ``end_user_er
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -19,7 +22,16 @@ from apps.audit.services import audit_record
 from apps.conversations.models import Conversation
 from apps.core.exceptions import ApplicationError, ConflictError, NotFoundError, NotPermittedError
 from apps.core.services import model_update
-from apps.dashboards.models import ConversationTag, Note, Segment, Tag, UserTag
+from apps.dashboards.digest import digest_build, digest_email
+from apps.dashboards.models import (
+    ConversationTag,
+    DigestDelivery,
+    DigestSubscription,
+    Note,
+    Segment,
+    Tag,
+    UserTag,
+)
 from apps.dashboards.selectors import conversation_visible, end_user_visible
 
 # Who reads transcripts and annotates them (the explorer's roles; a viewer reads summaries only).
@@ -237,3 +249,94 @@ def segment_delete(*, actor: User, segment: Segment) -> None:
     _require_owner(actor, segment)
     audit_record(actor=actor, action="segment.delete", target=segment, before=_segment_facts(segment))
     segment.delete()
+
+
+# --- the weekly digest e-mail (issue 12 item 9) ------------------------------------------------
+
+
+@dataclass
+class DigestRun:
+    week_from: date
+    sent: int = 0
+    empty: int = 0
+    failed: int = 0
+    skipped: int = 0  # already sent (or empty) for this week, or gave up after the last attempt
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "week_from": self.week_from.isoformat(),
+            "sent": self.sent,
+            "empty": self.empty,
+            "failed": self.failed,
+            "skipped": self.skipped,
+        }
+
+
+def digest_week_due(now_local: datetime) -> date:
+    """The Monday from which the digest is due: the last whole Monday-Sunday week whose send
+    time (Monday ``TESSERA_DIGEST_SEND_HOUR`` in the organization's time zone) has passed.
+
+    Shifting the clock back by the send hour makes Monday 00:00-06:59 still belong to the week
+    before, so the digest waits for the hour when Sunday's late events are in."""
+    shifted = (now_local - timedelta(hours=settings.TESSERA_DIGEST_SEND_HOUR)).date()
+    return shifted - timedelta(days=shifted.weekday() + 7)
+
+
+def digest_recipients() -> QuerySet[User]:
+    opted_out = DigestSubscription.objects.filter(user=OuterRef("pk"), email=False)
+    return (
+        User.objects.filter(is_active=True)
+        .exclude(email="")
+        .exclude(roles=[])
+        .exclude(Exists(opted_out))
+        .order_by("pk")
+    )
+
+
+def digests_send_due(*, now_local: datetime, base_url: str) -> DigestRun:
+    """Send every subscribed person the digest of the week due, at most once per person and week.
+
+    Idempotent and safe to run hourly, twice at once, or late: each (person, week) is claimed
+    under a row lock before its e-mail goes out; a week already ``sent`` or ``empty`` is skipped;
+    a failed send is recorded and retried by the next run up to ``TESSERA_DIGEST_MAX_ATTEMPTS``.
+    """
+    week_from = digest_week_due(now_local)
+    run = DigestRun(week_from=week_from)
+    for user in digest_recipients():
+        with transaction.atomic():
+            DigestDelivery.objects.get_or_create(
+                user=user, week_from=week_from, defaults={"status": DigestDelivery.Status.FAILED}
+            )
+            row = (
+                DigestDelivery.objects.select_for_update(skip_locked=True)
+                .filter(user=user, week_from=week_from)
+                .first()
+            )
+            if row is None or row.status != DigestDelivery.Status.FAILED:
+                run.skipped += 1  # another run holds it, or it is done
+                continue
+            if row.attempts >= settings.TESSERA_DIGEST_MAX_ATTEMPTS:
+                run.skipped += 1
+                continue
+            row.attempts += 1
+            digest = digest_build(user=user, today=week_from + timedelta(days=7))
+            if digest.empty:
+                row.status, row.error = DigestDelivery.Status.EMPTY, ""
+                run.empty += 1
+            else:
+                try:
+                    digest_email(digest=digest, base_url=base_url).send()
+                except Exception as exc:
+                    row.error = f"{type(exc).__name__}: {exc}"[:500]
+                    run.failed += 1
+                else:
+                    row.status, row.error = DigestDelivery.Status.SENT, ""
+                    run.sent += 1
+            row.save(update_fields=["status", "error", "attempts", "updated_at"])
+    return run
+
+
+def digest_subscription_set(*, user: User, email: bool) -> DigestSubscription:
+    """A person turns their own weekly digest e-mail on or off (the in-app digest stays)."""
+    subscription, _ = DigestSubscription.objects.update_or_create(user=user, defaults={"email": email})
+    return subscription

@@ -10,6 +10,7 @@ app_name = "dashboards"
 urlpatterns = [
     path("summary/", views.summary_view, name="summary"),
     path("digest/", views.digest_view, name="digest"),
+    path("digest/subscription/", views.digest_subscription_view, name="digest-subscription"),
     path("portfolio/", portfolio_view, name="portfolio"),
     path("department/", department_view, name="department"),
     path("product/", product_view, name="product"),

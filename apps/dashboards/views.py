@@ -5,20 +5,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Role
 from apps.accounts.request import request_user
 from apps.analytics.metric_selectors import SUMMARY_METRICS
 from apps.analytics.services import tenant_today
+from apps.core.tables import Cell, Table
 from apps.dashboards.digest import digest_build
 from apps.dashboards.findings import decision_headlines
+from apps.dashboards.models import DigestSubscription
 from apps.dashboards.pages import dashboard
 from apps.dashboards.scope import Scope
-from apps.dashboards.widgets import Cell, Table, has_conversations, kpi, metric, rate_cell, row_display, time_series
+from apps.dashboards.services import digest_subscription_set
+from apps.dashboards.widgets import has_conversations, kpi, metric, rate_cell, row_display, time_series
 
 SUMMARY_LABELS = {
     "active_users": "Active users",
@@ -70,5 +74,24 @@ def summary_view(scope: Scope) -> dict[str, Any]:
 @require_GET
 def digest_view(request: HttpRequest) -> HttpResponse:
     """The weekly digest in-app: the same content as the Monday e-mail, for every role."""
-    digest = digest_build(user=request_user(request), today=tenant_today())
-    return render(request, "dashboards/digest.html", {"digest": digest})
+    user = request_user(request)
+    digest = digest_build(user=user, today=tenant_today())
+    subscribed = not DigestSubscription.objects.filter(user=user, email=False).exists()
+    return render(request, "dashboards/digest.html", {"digest": digest, "subscribed": subscribed})
+
+
+@login_required
+@require_POST
+def digest_subscription_view(request: HttpRequest) -> HttpResponse:
+    """Turn one's own weekly digest e-mail on or off (``email=on|off``); nobody else's."""
+    choice = request.POST.get("email", "")
+    if choice not in ("on", "off"):
+        return HttpResponseBadRequest("email must be 'on' or 'off'", content_type="text/plain")
+    digest_subscription_set(user=request_user(request), email=choice == "on")
+    messages.success(
+        request,
+        "You will get the digest by e-mail every Monday."
+        if choice == "on"
+        else "The weekly digest e-mail is off; this page still shows it.",
+    )
+    return redirect("dashboards:digest")

@@ -9,24 +9,22 @@ can link to the conversations behind it. Charts are Apache ECharts options rende
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
 
 from apps.analytics.definitions import min_sample
 from apps.analytics.engine import METRICS, MetricRow
 from apps.analytics.privacy import metric_query_for, small_cut_threshold_for
 from apps.analytics.services import rollups_version
 from apps.conversations.models import Conversation
+from apps.core.tables import Cell, Chart, Table
 from apps.dashboards.scope import Scope
 
 # +1: higher is better, -1: lower is better, 0: neither (volumes). Colours follow it everywhere.
@@ -181,54 +179,6 @@ def is_rate(slug: str) -> bool:
 # --- tables -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    href: str | None = None
-    sort: Any = None  # the raw value for sorting (defaults to the text)
-    tone: str = ""  # good | bad | ""
-    title: str = ""  # a tooltip, e.g. the numerator/denominator behind a rate
-    spark: dict[str, Any] | None = None  # an inline sparkline (``sparkline(...)``) drawn beside the text
-
-    @property
-    def spark_json(self) -> str:
-        return json.dumps(self.spark) if self.spark else ""
-
-
-@dataclass
-class Table:
-    id: str
-    title: str
-    columns: list[str]
-    rows: list[list[Cell]] = field(default_factory=list)
-    numeric: set[int] = field(default_factory=set)  # column indexes aligned right
-    empty: str = "Nothing in this period."
-    note: str = ""
-
-    def csv_response(self, filename: str) -> HttpResponse:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(self.columns)
-        for row in self.rows:
-            writer.writerow([_csv_safe(c.text) for c in row])
-        response = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}-{self.id}.csv"'
-        return response
-
-
-def _csv_safe(text: str) -> str:
-    # Spreadsheet formula injection: a cell starting with = + - @ is read as a formula by Excel.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text.replace(",", "").rstrip("%"))
-    except ValueError:
-        return False
-    return True
-
-
 def rate_cell(slug: str, row: MetricRow | None, href: str | None = None, tone: str = "") -> Cell:
     title = ""
     if row is not None and row.numerator is not None and row.denominator is not None and not row.suppressed:
@@ -246,23 +196,6 @@ def rate_cell(slug: str, row: MetricRow | None, href: str | None = None, tone: s
 
 
 # --- charts -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Chart:
-    """An ECharts option plus the table it is drawn from (table view and CSV)."""
-
-    id: str
-    title: str
-    option: dict[str, Any]
-    table: Table
-    height: int = 280
-    description: str = ""
-
-    @property
-    def option_json(self) -> str:
-        # Rendered into a data attribute (autoescaped), read by static/js/charts.js.
-        return json.dumps({"aria": {"enabled": True, "decal": {"show": True}}, **self.option})
 
 
 def _axis_label(period: date | None) -> str:

@@ -27,6 +27,7 @@ from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, Sup
 from apps.detection.pipeline import findings_for_text
 from apps.detection.sensitive import detect
 from apps.detection.services import masking_policy_get
+from apps.detection.shadow.signal_services import external_mentions_scan, unregistered_models_scan
 from apps.detection.vault import vault_encrypt_many
 from apps.ingestion.models import RawEvent
 from apps.ingestion.services import raw_events_content_replace, raw_events_payload_replace
@@ -70,9 +71,13 @@ class ScanResult:
 
 def sensitive_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
     """ENRICHMENT_STEPS entry point (``fn(*, batch_id, conversation_ids)``); idempotent."""
+    # Before masking: a product name the NER takes for a person ("I asked Claude") is still there.
+    external_mentions_scan(conversation_ids=conversation_ids)
     result = messages_scan(batch_id=batch_id, conversation_ids=conversation_ids)
     free_text_mask(batch_id=batch_id)
     dimensions_mask(batch_id=batch_id, conversation_ids=conversation_ids)
+    # Telemetry that names a model the registry does not (docs/shadow-ai.md "More signals").
+    unregistered_models_scan(batch_id=batch_id, conversation_ids=conversation_ids)
     # Counts only: matched values and content never reach a log line.
     logger.info(
         "sensitive scan batch=%s messages=%s findings=%s raw_events=%s",

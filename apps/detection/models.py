@@ -301,3 +301,72 @@ class ShadowAIFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service_key} / {self.department_id or 'unattributed'}"
+
+
+# --- More shadow-AI signals (docs/shadow-ai.md "More signals") --------------------------------
+
+
+class UnregisteredModelFinding(models.Model):
+    """An assistant whose telemetry names a provider or model its registry entry does not.
+
+    One row per (assistant, observed vendor, observed model), both normalised (lower case; ``""``
+    when the telemetry did not say). ``count`` is the number of spans (OTLP) or events (batch API)
+    seen; ``example_conversation_ids`` the first few conversations, for the "see conversations" link.
+    """
+
+    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="+")
+    vendor = models.CharField(max_length=120, blank=True)
+    model = models.CharField(max_length=128, blank=True)
+    # What the registry said when the mismatch was last seen (it may be edited since).
+    registered_vendor = models.CharField(max_length=80, blank=True)
+    registered_model = models.CharField(max_length=120, blank=True)
+    reason = models.CharField(max_length=16)  # vendor | model | vendor+model
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    count = models.BigIntegerField(default=0)
+    example_conversation_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assistant", "vendor", "model"], name="unregistered_model_uq"),
+        ]
+        ordering = ["-last_seen", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.assistant_id}: {self.vendor}/{self.model}"
+
+
+class SignalBatchScan(models.Model):
+    """Marks an ingest batch whose telemetry the unregistered-model check has counted, so a
+    re-run of the batch's enrichment counts nothing twice (it commits with the counts)."""
+
+    # Goes with its batch when ingestion purges enriched batches.
+    batch = models.OneToOneField("ingestion.IngestBatch", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    scanned_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"signals of batch {self.pk}"
+
+
+class ExternalAIMention(models.Model):
+    """A user message in a registered assistant that reports using an external AI tool
+    ("I pasted this into ChatGPT"). A low-severity signal: never a review case (compliance opens
+    cases from ``SensitiveFinding`` only) and never masked. Offsets point into the text as received
+    (it is scanned before masking); the name is a product name from the catalog, not personal data."""
+
+    message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="+")
+    service_key = models.CharField(max_length=80, db_index=True)
+    name = models.CharField(max_length=80)  # the catalog name as matched, e.g. "ChatGPT"
+    cue = models.CharField(max_length=16)  # paste | copy | ask | use | attribution
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.LOW)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "start"], name="external_ai_mention_uq")]
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} in message {self.message_id}"

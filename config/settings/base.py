@@ -311,6 +311,12 @@ ENRICHMENT_STEPS: list[str] = [
 RECORD_CHANGE_HOOKS: list[str] = [
     "apps.analytics.services.rollups_record_changed",
 ]
+
+# Called with the span of days an egress import added usage to (detection.shadow.services
+# .egress_import_run), after its usage is committed: analytics' traffic-spike rule.
+EGRESS_IMPORT_DONE_HOOKS: list[str] = [
+    "apps.analytics.tasks.traffic_spikes_after_import",
+]
 # Rows kept about an end user by pseudonymous id in apps above compliance (rows tied to a
 # conversation go with it): ``compliance.retention.end_user_erase`` calls each step with
 # ``user_id=`` and records the number of rows it deleted under the step's name.
@@ -349,7 +355,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.analytics.tasks.evaluate_decisions_all_tenants",
         "schedule": 3600.0,  # hourly: findings refresh as the day's rollups grow; deduplicated
     },
+    "dashboards-weekly-digests": {
+        "task": "apps.dashboards.tasks.send_weekly_digests_all_tenants",
+        "schedule": 3600.0,  # hourly, idempotent per person and week (docs/dashboards.md "Weekly digest")
+    },
 }
+
+# The weekly digest e-mail goes out from this hour on Mondays, in each organization's time zone,
+# and a failed send is retried by the next hourly run at most this many times.
+TESSERA_DIGEST_SEND_HOUR = env_int("TESSERA_DIGEST_SEND_HOUR", 7)
+TESSERA_DIGEST_MAX_ATTEMPTS = env_int("TESSERA_DIGEST_MAX_ATTEMPTS", 5)
 
 # --- Alert delivery (docs/analytics.md "Alert delivery") -----------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -4,6 +4,7 @@ stay in the URL, a number drills down, a page the role may not open is a 403."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
@@ -69,6 +70,53 @@ def test_a_number_drills_down_to_the_conversations_and_a_transcript(site: Site, 
     expect(page.locator("h1")).to_contain_text("onversation")
     assert page.errors == []  # type: ignore[attr-defined]
 
+
+def _masked_findings(django_db_blocker, limit: int = 3) -> list[tuple[int, str, str]]:
+    """(conversation id, original value, masked preview) of masked findings in user messages,
+    read from the vault in the test process (the server is another process)."""
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from apps.detection.models import SensitiveFinding
+    from apps.detection.vault import vault_decrypt
+    from tests.browser.conftest import GAMMA
+
+    with django_db_blocker.unblock(), schema_context(GAMMA["slug"]):
+        findings = (
+            SensitiveFinding.objects.filter(suppressed=False, vault__isnull=False, type__in=["EMAIL", "CREDIT_CARD"])
+            .select_related("vault")
+            .order_by("id")[:limit]
+        )
+        try:
+            return [(f.conversation_id, vault_decrypt(f.vault), f.masked_preview) for f in findings]
+        finally:
+            connection.close()  # this thread's own connection, or the test database cannot be dropped
+
+
+@pytest.mark.parametrize("role", ["admin", "product", "cx", "compliance"])
+def test_masked_content_stays_masked_in_the_dom(site: Site, as_role, django_db_blocker, role: str) -> None:
+    """The transcript never ships an original value to the browser — not in text, attributes,
+    scripts or hidden elements — for any role; compliance sees it only through an audited unmask."""
+    # Playwright's sync API runs an event loop in this thread: Django reads in another one.
+    with ThreadPoolExecutor(1) as pool:
+        findings = pool.submit(_masked_findings, django_db_blocker).result()
+    assert findings, "the seed plants sensitive data in user messages"
+    page = as_role(role)
+    opened = 0
+    for conversation_id, original, _preview in findings:
+        response = page.goto(f"{site.base}/dashboards/conversations/{conversation_id}/")
+        assert response is not None
+        if response.status in (403, 404):  # an assistant outside this role's departments
+            continue
+        assert response.status == 200
+        opened += 1
+        html = page.content()  # the live DOM after scripts ran, attributes included
+        assert original not in html
+        assert original not in response.text()
+        marks = page.locator(".transcript mark.finding")
+        assert marks.count() >= 1  # the finding is highlighted where the value was
+        assert all(original not in marks.nth(i).inner_text() for i in range(marks.count()))
+    assert opened, f"{role} could open none of the transcripts"
 
 def test_compliance_decides_on_a_shadow_ai_finding_in_place(site: Site, as_role) -> None:
     page = as_role("compliance")

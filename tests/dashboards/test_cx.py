@@ -420,17 +420,17 @@ def test_csv_exports_of_outreach_and_language_tables(cx_world: CxWorld) -> None:
     outreach = client.get("/dashboards/cx/", {**JUNE, "export": "outreach"})
     assert outreach.status_code == 200
     assert outreach["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(outreach.content.decode())))
+    rows = list(csv.reader(io.StringIO(outreach.getvalue().decode())))
     assert rows[0] == ["User (pseudonymous id)", "Frustrated conversations", "Conversations", "Last seen", "Assistants"]
     assert rows[1] == ["e2", "2", "3", "2026-06-23 09:02", "Help bot"]
     assert len(rows) == 8
     languages = list(
-        csv.reader(io.StringIO(client.get("/dashboards/cx/", {**JUNE, "export": "language-gap"}).content.decode()))
+        csv.reader(io.StringIO(client.get("/dashboards/cx/", {**JUNE, "export": "language-gap"}).getvalue().decode()))
     )
     assert languages[0][-1] == "Verdict"
     assert languages[2][:6] == ["Help bot", "Spanish", "20", "30.0%", "−50.0 pts", "p < 0.001"]
     drop_off = client.get("/dashboards/cx/", {**JUNE, "export": "drop-off-table"})
-    assert drop_off.content.decode().splitlines() == [
+    assert drop_off.getvalue().decode().splitlines() == [
         "Last user turn,Abandoned conversations",
         "turn 1,4",
         "turn 2,3",
@@ -555,7 +555,7 @@ def test_journey_csv_export(cx_world: CxWorld) -> None:
     privacy_off(cx_world)
     response = cx_world.client("cx").get("/dashboards/users/", {"user": "e0", "export": "journey"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0][:4] == ["Started", "Assistant", "User turns", "Ended"]
     assert rows[2][:5] == ["2026-06-13 09:00", "Help bot", "2", "escalated", "0.80 (frustrated)"]
 

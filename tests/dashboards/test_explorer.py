@@ -299,7 +299,7 @@ def test_pages_and_the_csv_of_the_current_page(world: World, monkeypatch) -> Non
     export = world.client("admin").get(URL, {**JULY, "page": 2, "export": "conversations"})
     assert export.status_code == 200
     assert export["Content-Type"].startswith("text/csv")
-    table = list(csv.reader(io.StringIO(export.content.decode())))
+    table = list(csv.reader(io.StringIO(export.getvalue().decode())))
     assert table[0] == [
         "Started",
         "Assistant",

@@ -35,7 +35,7 @@ def test_summary_csv_export_is_the_table(dash_world: DashWorld) -> None:
     response = dash_world.client("admin").get("/dashboards/summary/", {**JUNE, "export": "assistants"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    table = list(csv.reader(io.StringIO(response.content.decode())))
+    table = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert table[0] == ["Assistant", "Active users", "Conversations", "Success rate", "Thumbs up"]
     assert ["HR bot", "10", "20", "50.0%", "no data"] in table
     missing = dash_world.client("admin").get("/dashboards/summary/", {**JUNE, "export": "nope"})

@@ -234,12 +234,12 @@ def test_portfolio_csv_export_keeps_the_page_filters(world: PortWorld) -> None:
     response = world.dash.client("admin").get(PORTFOLIO, {**JUNE, "vendor": "anthropic", "export": "assistants"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    table = list(csv.reader(io.StringIO(response.content.decode())))
+    table = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert table[0][:4] == ["Assistant", "Department", "Vendor / model", "Active users"]
     assert [r[0] for r in table[1:]] == ["Sales bot"]
     assert table[1][-3:] == ["$200", "+400%", "$40.00"]
     ranking = world.dash.client("admin").get(PORTFOLIO, {**JUNE, "export": "roi-ranking"})
-    assert list(csv.reader(io.StringIO(ranking.content.decode())))[1:] == [
+    assert list(csv.reader(io.StringIO(ranking.getvalue().decode())))[1:] == [
         ["Sales bot", "+400%", "$200", "$40.00"],
         ["HR bot", "+133%", "$140", "$60.00"],
     ]
@@ -413,6 +413,6 @@ def test_department_csv_export(world: PortWorld) -> None:
     api_key_create(actor=None, assistant=world.dash.hr_bot, name="production")
     response = world.dash.client("owner").get(DEPARTMENT, {**JUNE, "export": "api-keys"})
     assert response.status_code == 200
-    table = list(csv.reader(io.StringIO(response.content.decode())))
+    table = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert table[0] == ["Assistant", "Name", "Prefix", "Created", "Last used", "State"]
     assert [(r[0], r[1], r[4], r[5]) for r in table[1:]] == [("HR bot", "production", "never", "active")]

@@ -335,7 +335,7 @@ def test_csv_export_of_the_ab_table(ab: AbWorld) -> None:
     response = ab.get("product", export="ab-results")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode())))
     assert rows[0] == [
         "Metric", "Variant A", "n (A)", "Rate (A)", "Variant B", "n (B)", "Rate (B)",
         "Difference (A − B)", "95% CI", "p-value", "Winner", "Verdict",
@@ -343,7 +343,7 @@ def test_csv_export_of_the_ab_table(ab: AbWorld) -> None:
     acceptance = next(r for r in rows if r[0] == "acceptance")
     assert acceptance[:8] == ["acceptance", "a", "12", "75.0%", "b", "12", "25.0%", "'+50 pts"]
     assert acceptance[10] == "a"
-    variants = list(csv.reader(io.StringIO(ab.get("product", export="by-variant").content.decode())))
+    variants = list(csv.reader(io.StringIO(ab.get("product", export="by-variant").getvalue().decode())))
     assert variants[1:] == [["a", "75.0%", "25.0%", "0", "2.0 s"], ["b", "25.0%", "0.0%", "0", "4.0 s"]]
 
 

@@ -266,7 +266,7 @@ class ReleaseComparisonOut(serializers.Serializer):
 
 
 class _DecisionOut(serializers.ModelSerializer):
-    assistant_name = serializers.CharField(source="assistant.name", read_only=True)
+    assistant_name = serializers.CharField(source="assistant.name", read_only=True, allow_null=True, default=None)
     resolved_by = serializers.EmailField(source="resolved_by.email", read_only=True, allow_null=True, default=None)
 
     class Meta:

@@ -8,6 +8,7 @@ import orjson
 from rest_framework import serializers
 
 from apps.detection.models import EgressImport, FindingStatus
+from apps.detection.shadow.catalog import CATEGORIES
 from apps.detection.shadow.parsers import FORMATS
 
 
@@ -86,3 +87,78 @@ class ShadowDecisionIn(serializers.Serializer):
     status = serializers.ChoiceField(choices=[s for s in FindingStatus.values if s != FindingStatus.NEW])
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     create_assistant = serializers.BooleanField(required=False, default=False)
+
+
+# --- More signals (docs/shadow-ai.md "More signals") -------------------------------------------
+
+
+class UnregisteredModelOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    assistant_id = serializers.IntegerField()
+    assistant = serializers.CharField(source="assistant.name")
+    department = serializers.CharField(source="assistant.department.name")
+    vendor = serializers.CharField(help_text="provider named by the telemetry, lower case ('' = not sent)")
+    model = serializers.CharField(help_text="model named by the telemetry, lower case ('' = not sent)")
+    registered_vendor = serializers.CharField()
+    registered_model = serializers.CharField()
+    reason = serializers.CharField(help_text="vendor, model or vendor+model")
+    first_seen = serializers.DateTimeField()
+    last_seen = serializers.DateTimeField()
+    count = serializers.IntegerField(help_text="spans (OTLP) or events (batch API) seen")
+    example_conversation_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class SignalFilterIn(serializers.Serializer):
+    assistant = serializers.IntegerField(required=False, min_value=1)
+    service = serializers.CharField(required=False, max_length=80)
+
+
+class ExternalMentionOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    service_key = serializers.CharField()
+    name = serializers.CharField()
+    cue = serializers.CharField()
+    severity = serializers.CharField(source="get_severity_display")
+    assistant_id = serializers.IntegerField(source="conversation.assistant_id")
+    conversation_id = serializers.IntegerField()
+    conversation_external_id = serializers.CharField(source="conversation.external_id")
+    message_id = serializers.IntegerField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class LaunchImpactIn(serializers.Serializer):
+    assistant = serializers.IntegerField(required=False, min_value=1)
+    days = serializers.IntegerField(required=False, min_value=1, max_value=180, default=28)
+    category = serializers.ChoiceField(choices=CATEGORIES, required=False)
+
+
+class WindowUseOut(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    days = serializers.IntegerField()
+    requests = serializers.IntegerField()
+    requests_per_day = serializers.FloatField(allow_null=True)
+    users_per_day = serializers.FloatField(allow_null=True)
+    distinct_users = serializers.IntegerField()
+    daily = serializers.ListField(child=serializers.ListField(), help_text="[day, requests, users]")
+
+
+class LaunchImpactOut(serializers.Serializer):
+    assistant_id = serializers.IntegerField()
+    assistant = serializers.CharField()
+    department_id = serializers.IntegerField()
+    department = serializers.CharField()
+    category = serializers.CharField()
+    approved_on = serializers.DateField()
+    window_days = serializers.IntegerField()
+    services = serializers.ListField(child=serializers.CharField())
+    before = WindowUseOut()
+    after = WindowUseOut()
+    complete = serializers.BooleanField()
+    requests_change = serializers.FloatField(allow_null=True)
+    users_change = serializers.FloatField(allow_null=True)
+    requests_p_value = serializers.FloatField(allow_null=True)
+    users_p_value = serializers.FloatField(allow_null=True)
+    summary = serializers.CharField()

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -22,11 +23,16 @@ from apps.core.exceptions import ApplicationError
 from apps.detection.api.serializers import (
     EgressImportIn,
     EgressImportOut,
+    ExternalMentionOut,
+    LaunchImpactIn,
+    LaunchImpactOut,
     ShadowDecisionIn,
     ShadowFindingFilterIn,
     ShadowFindingOut,
+    SignalFilterIn,
+    UnregisteredModelOut,
 )
-from apps.detection.models import EgressImport, ShadowAIFinding
+from apps.detection.models import EgressImport, ExternalAIMention, ShadowAIFinding, UnregisteredModelFinding
 from apps.detection.shadow.selectors import (
     blocklist_domains,
     blocklist_squid,
@@ -36,6 +42,12 @@ from apps.detection.shadow.selectors import (
     imports_list,
 )
 from apps.detection.shadow.services import UploadTooLargeError, egress_upload_accept, finding_decide
+from apps.detection.shadow.signal_selectors import (
+    external_mentions_list,
+    launch_impact,
+    launch_impacts,
+    unregistered_models_list,
+)
 
 
 class IsShadowReader(BasePermission):
@@ -121,3 +133,65 @@ class ShadowFindingViewSet(mixins.ListModelMixin, ScopedViewSet):
         user = request_user(request)
         text = blocklist_squid(user=user) if style == "squid" else blocklist_domains(user=user)
         return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+class UnregisteredModelViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """Assistants whose telemetry names a provider or model their registry entry does not."""
+
+    permission_classes = [IsShadowReader]
+    serializer_class = UnregisteredModelOut
+
+    def scoped_queryset(self) -> QuerySet[UnregisteredModelFinding]:
+        user = self.request.user
+        if not isinstance(user, User):
+            return UnregisteredModelFinding.objects.none()
+        filters = SignalFilterIn(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return unregistered_models_list(user=user, assistant_id=filters.validated_data.get("assistant"))
+
+
+class ExternalMentionViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """User messages that report using an external AI tool (low severity, no review case)."""
+
+    permission_classes = [IsShadowReader]
+    serializer_class = ExternalMentionOut
+
+    def scoped_queryset(self) -> QuerySet[ExternalAIMention]:
+        user = self.request.user
+        if not isinstance(user, User):
+            return ExternalAIMention.objects.none()
+        filters = SignalFilterIn(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        data = filters.validated_data
+        return external_mentions_list(
+            user=user, service_key=data.get("service", ""), assistant_id=data.get("assistant")
+        )
+
+
+class LaunchImpactViewSet(ScopedViewSet):
+    """Shadow use of an approved assistant's category in its department, before vs after approval."""
+
+    permission_classes = [IsShadowReader]
+    serializer_class = LaunchImpactOut
+
+    def scoped_queryset(self) -> QuerySet[UnregisteredModelFinding]:
+        return UnregisteredModelFinding.objects.none()  # computed, not stored: nothing to look up by id
+
+    @extend_schema(parameters=[LaunchImpactIn], responses={200: LaunchImpactOut(many=True)})
+    def list(self, request: Request) -> Response:
+        """``?assistant=ID`` for one launch (404 when it is not an approved assistant with an
+        approval date), else every approved assistant's; ``days`` (default 28), ``category``."""
+        params = LaunchImpactIn(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        user = request_user(request)
+        if "assistant" in data:
+            impact = launch_impact(
+                user=user, assistant_id=data["assistant"], days=data["days"], category=data.get("category")
+            )
+            if impact is None:
+                raise NotFound("no approved assistant with a known approval date has this id")
+            impacts = [impact]
+        else:
+            impacts = launch_impacts(user=user, days=data["days"])
+        return Response([LaunchImpactOut(asdict(impact)).data for impact in impacts])

@@ -42,14 +42,16 @@ class Sanctions:
         return department_id is not None and vendor in self.by_department.get(department_id, set())
 
 
-def sanctions() -> Sanctions:
+def sanctions(*, exclude_assistant_id: int | None = None) -> Sanctions:
     """Usage is sanctioned for a department when one of its *approved* assistants uses the vendor,
     or the policy approves the vendor for it (``"*"``: for every department). Vendors compare
-    case-insensitively; unattributed traffic is sanctioned only by a policy for every department."""
+    case-insensitively; unattributed traffic is sanctioned only by a policy for every department.
+    ``exclude_assistant_id`` leaves one assistant out (what was shadow before it launched)."""
     by_department: dict[int, set[str]] = defaultdict(set)
-    for department_id, vendor in Assistant.objects.filter(status=AssistantStatus.APPROVED).values_list(
-        "department_id", "vendor"
-    ):
+    approved = Assistant.objects.filter(status=AssistantStatus.APPROVED)
+    if exclude_assistant_id is not None:
+        approved = approved.exclude(pk=exclude_assistant_id)
+    for department_id, vendor in approved.values_list("department_id", "vendor"):
         by_department[department_id].add(vendor.casefold().strip())
     everywhere: set[str] = set()
     for vendor, ids in (shadow_policy_get().approved_vendors or {}).items():

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from psycopg import sql
 
 from apps.accounts.models import Role, User
@@ -382,7 +383,17 @@ def egress_import_run(*, import_id: int, path: Path | None = None) -> EgressImpo
         record.save()
     if record.stored_path:
         Path(record.stored_path).unlink(missing_ok=True)
+    if tally.usage:
+        days = [_EPOCH + timedelta(days=day) for (day, _key, _dept, _user) in tally.usage]
+        import_done_notify(date_from=min(days), date_to=max(days))
     return record
+
+
+def import_done_notify(*, date_from: date, date_to: date) -> None:
+    """Run ``settings.EGRESS_IMPORT_DONE_HOOKS`` (dotted paths, like ENRICHMENT_STEPS: analytics
+    sits above detection) with the span of days an import added usage to."""
+    for path in getattr(settings, "EGRESS_IMPORT_DONE_HOOKS", ()):
+        import_string(path)(date_from=date_from, date_to=date_to)
 
 
 def _usage_add(usage: dict[tuple[int, str, int | None, str], list[int]]) -> None:
