@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from scipy.stats import binomtest
@@ -139,7 +139,7 @@ def _seen(rows: Iterable[FindingRow], usage: dict[Any, PeriodUsage]) -> list[_Se
 
 @login_required
 @require_GET
-def shadow_ai_view(request: HttpRequest) -> HttpResponse:
+def shadow_ai_view(request: HttpRequest) -> HttpResponseBase:
     page_form = ShadowFilterForm(request.GET)
 
     def build(scope: Scope) -> dict[str, Any]:
@@ -545,7 +545,7 @@ def _decision_context(user: User, finding: ShadowAIFinding, *, form: DecisionFor
 
 @login_required
 @require_GET
-def finding_view(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     def build(scope: Scope) -> dict[str, Any]:
         finding = get_object_or_404(findings_queryset(user=scope.user).select_related("department"), pk=pk)
         context = _decision_context(scope.user, finding)

@@ -118,6 +118,7 @@ def test_masked_content_stays_masked_in_the_dom(site: Site, as_role, django_db_b
         assert all(original not in marks.nth(i).inner_text() for i in range(marks.count()))
     assert opened, f"{role} could open none of the transcripts"
 
+
 def test_compliance_decides_on_a_shadow_ai_finding_in_place(site: Site, as_role) -> None:
     page = as_role("compliance")
     page.goto(f"{site.base}/dashboards/shadow-ai/")
