@@ -56,7 +56,7 @@ def world(alpha, users, settings, tmp_path) -> ShadowWorld:
 
 
 def _csv(response) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode())))
 
 
 @pytest.mark.django_db
@@ -220,7 +220,8 @@ def test_upload_form_imports_and_refuses_a_reimport(world, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(url, {"format": "squid", "file": SimpleUploadedFile("proxy.log", SQUID)})
     assert response.status_code == 302
-    assert [c.__qualname__ for c in callbacks] == ["egress_upload_accept.<locals>.<lambda>"]
+    names = [getattr(c, "__qualname__", "") for c in callbacks]
+    assert names.count("egress_upload_accept.<locals>.<lambda>") == 1
     record = EgressImport.objects.latest("id")
     assert (record.filename, record.status, record.lines, record.malformed, record.ai_requests) == (
         "proxy.log", "done", 3, 1, 2,
