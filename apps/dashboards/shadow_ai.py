@@ -33,9 +33,11 @@ from scipy.stats import binomtest
 from apps.accounts.models import Role, User
 from apps.accounts.permissions import can_manage_department_assistants
 from apps.accounts.request import request_user
+from apps.analytics.decision_selectors import alerts_open_for
+from apps.analytics.models import AlertKind
 from apps.core.exceptions import ApplicationError
 from apps.dashboards.pages import Headline, render_dashboard
-from apps.dashboards.scope import Scope
+from apps.dashboards.scope import Scope, conversation_url
 from apps.dashboards.widgets import BAD, NEUTRAL, PALETTE, Cell, Chart, Kpi, Table, sparkline
 from apps.detection.api.serializers import EgressImportIn
 from apps.detection.models import FindingStatus, ShadowAIFinding
@@ -58,6 +60,11 @@ from apps.detection.shadow.services import (
     finding_decide,
     finding_next_statuses,
     tenant_catalog,
+)
+from apps.detection.shadow.signal_selectors import (
+    external_mentions_by_service,
+    launch_impacts,
+    unregistered_models_list,
 )
 
 ROLES = (Role.ADMIN, Role.COMPLIANCE)
@@ -181,6 +188,7 @@ def _inventory(scope: Scope, filters: dict[str, Any]) -> dict[str, Any]:
         "shadow_chart": _shadow_chart(scope, seen),
         "departments_table": _departments_table(scope, seen),
         "findings_table": _findings_table(scope, table_rows),
+        **_signals(scope),
         **_links(),
     }
 
@@ -489,6 +497,90 @@ def _findings_table(scope: Scope, seen: list[_Seen]) -> Table:
             ]
         )
     return table
+
+
+def _signals(scope: Scope) -> dict[str, Table]:
+    """The other shadow-AI signals (docs/shadow-ai.md "More signals"), each as it is stored."""
+    user = scope.user
+    spikes = Table(
+        id="spikes",
+        title="Traffic spikes (open alerts)",
+        columns=["Day", "Alert", "Robust z"],
+        numeric={2},
+        empty="No open traffic spike: no day above a robust z of 4 against its previous 28 days.",
+    )
+    for alert in alerts_open_for(user=user, kind=AlertKind.AI_TRAFFIC_SPIKE)[:20]:
+        z = (alert.evidence or {}).get("robust_z")
+        spikes.rows.append(
+            [
+                Cell(text=str((alert.dims or {}).get("day", ""))),
+                Cell(text=alert.summary),
+                Cell(text=f"{z:.1f}" if isinstance(z, int | float) else "—", sort=z),
+            ]
+        )
+    unregistered = Table(
+        id="unregistered-models",
+        title="Unregistered models in telemetry",
+        columns=["Assistant", "Sent vendor", "Sent model", "Registered", "Mismatch", "Spans", "Last seen"],
+        numeric={5},
+        empty="Every model the assistants reported matches its registry entry.",
+    )
+    for finding in unregistered_models_list(user=user).order_by("-last_seen")[:50]:
+        example = finding.example_conversation_ids[0] if finding.example_conversation_ids else None
+        unregistered.rows.append(
+            [
+                Cell(text=finding.assistant.name, href=f"/registry/{finding.assistant_id}/"),
+                Cell(text=finding.vendor or "—"),
+                Cell(text=finding.model or "—", href=conversation_url(example) if example else None),
+                Cell(text=f"{finding.registered_vendor} / {finding.registered_model}"),
+                Cell(text=finding.reason),
+                Cell.number(finding.count),
+                Cell(text=f"{finding.last_seen:%Y-%m-%d}"),
+            ]
+        )
+    mentions = Table(
+        id="mentions",
+        title="External AI tools mentioned in registered assistants",
+        columns=["Service", "Mentions", "Conversations", "Users"],
+        numeric={1, 2, 3},
+        empty="No user message in this period says it used an external AI tool.",
+        note='User messages such as "I pasted this into ChatGPT" (low severity; never a review case).',
+    )
+    for count in external_mentions_by_service(user=user, date_from=scope.date_from):
+        mentions.rows.append(
+            [
+                Cell(text=count.product),
+                Cell.number(count.mentions),
+                Cell.number(count.conversations),
+                Cell.number(count.users),
+            ]
+        )
+    launches = Table(
+        id="launches",
+        title="Shadow use before and after a sanctioned launch",
+        columns=["Assistant", "Department", "Approved on", "Change per day", "p (Mann-Whitney)", "Verdict"],
+        numeric={3, 4},
+        empty="No approved assistant with a known approval date.",
+    )
+    for impact in launch_impacts(user=user):
+        change = impact.requests_change
+        p = impact.requests_p_value
+        launches.rows.append(
+            [
+                Cell(text=impact.assistant, href=f"/registry/{impact.assistant_id}/"),
+                Cell(text=impact.department),
+                Cell(text=impact.approved_on.isoformat()),
+                Cell(
+                    text=f"{change * 100:+.0f}%" if change is not None else "—",
+                    sort=change,
+                    tone="good" if change is not None and change < 0 else "",
+                ),
+                Cell(text=f"{p:.3g}" if p is not None else "—", sort=p),
+                Cell(text=impact.summary),
+            ]
+        )
+    return {"spikes_table": spikes, "unregistered_table": unregistered, "mentions_table": mentions,
+            "launches_table": launches}  # fmt: skip
 
 
 # --- one finding -----------------------------------------------------------------------------------

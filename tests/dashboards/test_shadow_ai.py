@@ -73,6 +73,8 @@ def test_the_inventory_opens_for_admin_and_compliance(world, role) -> None:
     assert 'id="shadow-daily"' in html
     assert 'id="departments"' in html
     assert 'id="findings"' in html
+    for signal in ("spikes", "mentions", "unregistered-models", "launches"):  # the other signals' tables
+        assert f'id="{signal}"' in html
     assert "/dashboards/shadow-ai/blocklist/?style=squid" in html
     assert 'href="/dashboards/shadow-ai/"' in html  # in the navigation
 
