@@ -24,6 +24,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("product", "product", "/dashboards/product/"),
     ("cx", "cx", "/dashboards/cx/"),
     ("compliance", "compliance", "/compliance/"),
+    ("shadow-ai", "compliance", "/dashboards/shadow-ai/"),
     ("department", "owner", "/dashboards/department/"),
     ("conversations", "cx", "/dashboards/conversations/"),
     ("summary", "viewer", "/dashboards/summary/"),

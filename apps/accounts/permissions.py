@@ -129,6 +129,12 @@ DASHBOARDS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         (Role.ADMIN, Role.PRODUCT, Role.OWNER, Role.CX, Role.COMPLIANCE),
     ),
     ("Compliance", "/compliance/", "Review queue, findings, shadow AI, audit log.", (Role.ADMIN, Role.COMPLIANCE)),
+    (
+        "Shadow AI",
+        "/dashboards/shadow-ai/",
+        "AI services in use by department, sanctioned or not, and the decisions on them.",
+        (Role.ADMIN, Role.COMPLIANCE),
+    ),
     ("Summary", "/dashboards/summary/", "Headline usage and satisfaction figures.", tuple(Role.values)),
     ("Assistants", "/registry/", "Register assistants, rotate API keys, annotate releases.", tuple(Role.values)),
 )

@@ -35,6 +35,7 @@ class Headline:
     evidence: str = ""
     href: str | None = None
     tone: str = ""  # good | bad | ""
+    link_text: str = "see conversations"  # what ``href`` leads to (another page may link findings)
 
 
 def _tables(context: dict[str, Any]) -> Iterable[Table]:

@@ -24,7 +24,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from apps.accounts.services import organization_provision
 from apps.analytics.tasks import decisions_run
 from apps.demo.generator import Plan, demo_batches
-from apps.demo.services import DEMO_LOGINS, DEMO_PASSWORD, demo_people_ensure, demo_portfolio_ensure
+from apps.demo.services import (
+    DEMO_LOGINS,
+    DEMO_PASSWORD,
+    demo_people_ensure,
+    demo_portfolio_ensure,
+    demo_shadow_ai_ensure,
+)
 from apps.ingestion.services import events_ingest
 from apps.ingestion.validation import Limits
 from apps.tenants.models import Organization
@@ -65,6 +71,7 @@ def _seed(now: datetime) -> None:
             assistant=portfolio.assistants[batch.assistant], events=batch.events, source="seed", limits=limits
         )
     decisions_run()
+    demo_shadow_ai_ensure(seed=7, anchor=portfolio.anchor)
 
 
 @pytest.fixture(scope="module")

@@ -117,3 +117,23 @@ def test_masked_content_stays_masked_in_the_dom(site: Site, as_role, django_db_b
         assert marks.count() >= 1  # the finding is highlighted where the value was
         assert all(original not in marks.nth(i).inner_text() for i in range(marks.count()))
     assert opened, f"{role} could open none of the transcripts"
+
+
+def test_compliance_decides_on_a_shadow_ai_finding_in_place(site: Site, as_role) -> None:
+    page = as_role("compliance")
+    page.goto(f"{site.base}/dashboards/shadow-ai/")
+    expect(page.locator(".headline").first).to_contain_text("unsanctioned AI service")
+    expect(page.locator("#shadow-daily .chart-canvas svg")).to_have_count(1)
+    # The filter bar's own "Use" filter swaps the body and stays in the URL.
+    page.select_option("select[name=shadow]", "1")
+    page.wait_for_url(re.compile(r"shadow=1"))
+    expect(page.locator("#findings tbody tr").filter(has_text="sanctioned")).to_have_count(0)
+    page.locator("#findings tbody tr", has_text="Otter").locator("a").first.click()
+    page.wait_for_url(re.compile(r"/dashboards/shadow-ai/findings/\d+/"))
+    page.evaluate("window.__notReloaded = true")
+    page.fill("textarea[name=note]", "Meeting recordings leave the EU")
+    page.click("button[name=status][value=blocked]")
+    expect(page.locator("#finding-status")).to_have_text("blocked")
+    expect(page.locator("#decisions")).to_contain_text("Meeting recordings leave the EU")
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -331,6 +331,11 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "dashboards/department/"): "302 200 200 403 403 403 403 302 302",
     ("GET", "dashboards/product/"): "302 200 200 200 403 403 403 302 302",
     ("GET", "dashboards/cx/"): "302 200 403 403 200 403 403 302 302",
+    ("GET", "dashboards/shadow-ai/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "dashboards/shadow-ai/findings/<int:pk>/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "dashboards/shadow-ai/findings/<int:pk>/decide/"): "302 405 405 405 405 405 405 302 302",
+    ("GET", "dashboards/shadow-ai/blocklist/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "dashboards/shadow-ai/imports/"): "302 200 403 403 403 200 403 302 302",
     # Without ?user= the journey page is a lookup form; a viewer may not open journeys.
     ("GET", "dashboards/users/"): "302 200 200 200 200 200 403 302 302",
     # Conversation explorer and transcripts: every role but viewer (its conversation is HR's, and
@@ -358,6 +363,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "dashboards/department/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "dashboards/product/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "dashboards/cx/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "dashboards/shadow-ai/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "dashboards/shadow-ai/findings/<int:pk>/"): "302 405 405 405 405 405 405 302 302",
+    # An empty decision: refused with a message and back to the finding (htmx gets the panel, 400).
+    ("POST", "dashboards/shadow-ai/findings/<int:pk>/decide/"): "302 302 403 403 403 302 403 302 302",
+    ("POST", "dashboards/shadow-ai/blocklist/"): "302 405 405 405 405 405 405 302 302",
+    ("POST", "dashboards/shadow-ai/imports/"): "302 400 403 403 403 400 403 302 302",
     ("POST", "dashboards/users/"): "302 405 405 405 405 405 405 302 302",
     # Empty bodies: a missing tag name, note text, end-user id or segment name is a 400; removing
     # the existing tag works (302 back); a note changes only by its author (the admin's) and a

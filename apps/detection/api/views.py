@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
@@ -20,7 +19,6 @@ from rest_framework.response import Response
 from apps.accounts.models import User
 from apps.accounts.request import request_user
 from apps.core.api import ScopedViewSet
-from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError
 from apps.detection.api.serializers import (
     EgressImportIn,
@@ -43,15 +41,13 @@ from apps.detection.shadow.selectors import (
     findings_queryset,
     imports_list,
 )
-from apps.detection.shadow.services import UploadTooLargeError, egress_import_create, finding_decide, upload_store
+from apps.detection.shadow.services import UploadTooLargeError, egress_upload_accept, finding_decide
 from apps.detection.shadow.signal_selectors import (
     external_mentions_list,
     launch_impact,
     launch_impacts,
     unregistered_models_list,
 )
-
-EGRESS_IMPORT_TASK = "apps.detection.tasks.egress_import"
 
 
 class IsShadowReader(BasePermission):
@@ -73,29 +69,22 @@ class EgressImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     @extend_schema(request=EgressImportIn, responses={202: EgressImportOut})
     def create(self, request: Request) -> Response:
         """Upload a log file; it is stored, checked for a re-import, and imported by a task."""
-        limit = settings.TESSERA_EGRESS_UPLOAD_MAX_BYTES
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > limit + 64 * 1024:  # the multipart envelope around the file
-            raise UploadTooLargeError(f"the upload is larger than the limit of {limit} bytes")
+        if declared > settings.TESSERA_EGRESS_UPLOAD_MAX_BYTES + 64 * 1024:
+            # Before ``request.data``: a huge upload is refused without parsing it.
+            raise UploadTooLargeError(
+                f"the upload is larger than the limit of {settings.TESSERA_EGRESS_UPLOAD_MAX_BYTES} bytes"
+            )
         body = EgressImportIn(data=request.data)
         body.is_valid(raise_exception=True)
         upload = body.validated_data["file"]
-        path = upload_store(upload.chunks(), max_bytes=limit)
-        try:
-            with transaction.atomic():
-                record = egress_import_create(
-                    actor=request_user(request),
-                    path=path,
-                    filename=upload.name or "upload.log",
-                    fmt=body.validated_data["format"],
-                    mapping=body.validated_data.get("mapping") or {},
-                    keep_file=True,
-                )
-                transaction.on_commit(lambda: task_enqueue(EGRESS_IMPORT_TASK, record.pk))
-        except ApplicationError:
-            path.unlink(missing_ok=True)
-            raise
-        record.refresh_from_db()
+        record = egress_upload_accept(
+            actor=request_user(request),
+            chunks=upload.chunks(),
+            filename=upload.name or "upload.log",
+            fmt=body.validated_data["format"],
+            mapping=body.validated_data.get("mapping") or {},
+        )
         return Response(EgressImportOut(record).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -11,10 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from apps.accounts.models import Role, User
 from apps.accounts.permissions import has_role
+from apps.audit.models import AuditEntry
 from apps.detection.models import AIUsageDaily, EgressImport, FindingStatus, ShadowAIFinding
 from apps.detection.shadow.catalog import Catalog
 from apps.detection.shadow.services import shadow_policy_get, tenant_catalog
@@ -232,3 +233,44 @@ def imports_list(*, user: User) -> QuerySet[EgressImport]:
     if not can_read_shadow_ai(user):
         return EgressImport.objects.none()
     return EgressImport.objects.order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class PeriodUsage:
+    """One (service, department)'s use within a date range, with its daily requests."""
+
+    requests: int = 0
+    bytes: int = 0
+    distinct_users: int = 0
+    daily: dict[date, int] = field(default_factory=dict)
+
+
+def usage_in_period(*, user: User, date_from: date, date_to: date) -> dict[tuple[str, int | None], PeriodUsage]:
+    """Use per (service key, department id) between two days (inclusive): the pages' numbers for a
+    chosen period, where a finding's own figures are its whole history. Two grouped queries."""
+    if not can_read_shadow_ai(user):
+        return {}
+    usage = AIUsageDaily.objects.filter(date__gte=date_from, date__lte=date_to)
+    daily: dict[tuple[str, int | None], dict[date, int]] = defaultdict(dict)
+    for key, department_id, day, n in (
+        usage.values("service_key", "department_id", "date")
+        .annotate(n=Sum("requests"))
+        .values_list("service_key", "department_id", "date", "n")
+    ):
+        daily[(key, department_id)][day] = n
+    out: dict[tuple[str, int | None], PeriodUsage] = {}
+    for row in usage.values("service_key", "department_id").annotate(
+        n=Sum("requests"), b=Sum("bytes"), users=Count("user_ref", distinct=True)
+    ):
+        pair = (row["service_key"], row["department_id"])
+        out[pair] = PeriodUsage(requests=row["n"], bytes=row["b"], distinct_users=row["users"], daily=daily[pair])
+    return out
+
+
+def finding_decisions(*, user: User, finding_id: int) -> QuerySet[AuditEntry]:
+    """The audit log's entries about one finding (its decisions), newest first."""
+    if not can_read_shadow_ai(user):
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(target_type=ShadowAIFinding._meta.label_lower, target_id=str(finding_id)).order_by(
+        "-id"
+    )

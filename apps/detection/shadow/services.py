@@ -27,6 +27,7 @@ from apps.accounts.models import Role, User
 from apps.accounts.permissions import has_role
 from apps.audit.services import audit_record
 from apps.core import crypto
+from apps.core.enqueue import task_enqueue
 from apps.core.exceptions import ApplicationError, ConflictError, NotPermittedError
 from apps.core.tenancy import current_schema
 from apps.detection.models import (
@@ -307,7 +308,9 @@ def egress_parse(
         except MalformedLineError as error:
             tally.malformed += 1
             if len(tally.samples) < MALFORMED_SAMPLES:
-                tally.samples.append({"line": number, "reason": str(error), "text": line[:200].rstrip("\r\n")})
+                # PostgreSQL's jsonb refuses NUL characters (a log cut by a crash has them): shown escaped.
+                text = line[:200].rstrip("\r\n").replace("\x00", "\\x00")
+                tally.samples.append({"line": number, "reason": str(error), "text": text})
             continue
         if hit is None:
             continue
@@ -478,6 +481,36 @@ class UploadTooLargeError(ApplicationError):
     status_code = 413
 
 
+EGRESS_IMPORT_TASK = "apps.detection.tasks.egress_import"
+
+
+def egress_upload_accept(
+    *,
+    actor: User,
+    chunks: Iterable[bytes],
+    filename: str,
+    fmt: str,
+    mapping: dict[str, str] | None,
+) -> EgressImport:
+    """An uploaded log (API or page): stored, refused when too large (413) or imported before (409),
+    then imported by the Celery task once the record is committed. One path for both interfaces, so
+    their limits and answers cannot drift apart (each refuses a declared Content-Length past the
+    limit before reading the body)."""
+    _require_shadow_admin(actor)
+    path = upload_store(chunks, max_bytes=settings.TESSERA_EGRESS_UPLOAD_MAX_BYTES)
+    try:
+        with transaction.atomic():
+            record = egress_import_create(
+                actor=actor, path=path, filename=filename or "upload.log", fmt=fmt, mapping=mapping, keep_file=True
+            )
+            transaction.on_commit(lambda: task_enqueue(EGRESS_IMPORT_TASK, record.pk))
+    except ApplicationError:
+        path.unlink(missing_ok=True)
+        raise
+    record.refresh_from_db()
+    return record
+
+
 # --- decisions ---------------------------------------------------------------------------------
 
 _TRANSITIONS = {
@@ -486,6 +519,12 @@ _TRANSITIONS = {
     FindingStatus.APPROVED: {FindingStatus.BLOCKED},
     FindingStatus.BLOCKED: {FindingStatus.APPROVED},
 }
+
+
+def finding_next_statuses(status: str) -> list[str]:
+    """The statuses a finding in ``status`` may move to (the workflow above), in workflow order."""
+    allowed = _TRANSITIONS.get(FindingStatus(status), set())
+    return [s for s in FindingStatus.values if s in allowed]
 
 
 @transaction.atomic

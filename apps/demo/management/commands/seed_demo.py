@@ -1,5 +1,6 @@
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from tqdm import tqdm
 
 from apps.analytics.tasks import evaluate_decisions
 from apps.demo.generator import DEFAULT_EVENTS, Plan, demo_batches
-from apps.demo.services import DEMO_LOGINS, DEMO_SLUG, demo_org_ensure, demo_portfolio_ensure
+from apps.demo.services import DEMO_LOGINS, DEMO_SLUG, demo_org_ensure, demo_portfolio_ensure, demo_shadow_ai_ensure
 from apps.ingestion.services import events_ingest
 from apps.ingestion.validation import Limits
 from apps.nlp.tasks import recluster_intents
@@ -34,6 +35,11 @@ class Command(BaseCommand):
             "--org", default=DEMO_SLUG, help="organization slug; other than 'demo' it must exist already"
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+        parser.add_argument(
+            "--egress-out",
+            type=Path,
+            help="also keep the demo proxy log and identity map in this directory (to try the upload form)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["list_logins"]:
@@ -86,6 +92,14 @@ class Command(BaseCommand):
             # without a broker it runs here, in-process.
             for assistant in portfolio.assistants.values():
                 recluster_intents.delay(assistant.pk)
+            # Four weeks of proxy logs through the real egress import, and the planted decisions.
+            shadow = demo_shadow_ai_ensure(seed=plan.seed, anchor=portfolio.anchor, keep_dir=opts["egress_out"])
+            if shadow.imported:
+                self.stdout.write(f"shadow AI: proxy log imported {shadow.report}")
+            else:
+                self.stdout.write("shadow AI: the demo proxy log was imported before (a re-import is refused)")
+            for decision in shadow.decisions:
+                self.stdout.write(f"shadow AI decision: {decision}")
             # Likewise the recommendations and alerts the dashboards headline, rather than at the
             # next hourly run: queued last, so they read the finished rollups.
             evaluate_decisions.delay()
