@@ -11,7 +11,8 @@ the msgpack files in the wheel so the runtime needs neither wordfreq nor its dep
 
 Output (NumPy ``.npz``, compressed; it loads in ~0.1 s): ``languages`` (column order), ``words``
 (UTF-8, one per line, sorted) and ``freq`` (uint8, words x languages): 0 where the language's
-list lacks the word, else 1 + round(-20 * log10 frequency), i.e. steps of 0.05 in log10.
+list lacks the word, else 1 + round(-20 * log10 frequency), i.e. steps of 0.05 in log10;
+``folded_words`` / ``folded_rows``: ASCII spellings of accented words ("nemuzu" -> "nemůžu").
 wordfreq's ``sh`` (Serbo-Croatian) stands for our ``hr`` and ``nb`` for our ``no``.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import importlib.util
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -65,11 +67,26 @@ def main() -> None:
     for row, word in enumerate(words):
         for lang, logf in table[word].items():
             freq[row, languages.index(lang)] = 1 + round(-20 * logf)
+    # Words typed without diacritics ("nemuzu", "jiz"): each ASCII folding that is not itself a
+    # word points at the row of the most frequent word that folds to it.
+    rows = {word: row for row, word in enumerate(words)}
+    # Best frequency code of each word over its languages (lower = more frequent; 0 = absent).
+    peak = np.where(freq > 0, freq, 255).min(axis=1)
+    folded: dict[str, int] = {}
+    for row, word in enumerate(words):
+        plain = "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+        if word.isascii() or not plain.isascii() or plain in rows:
+            continue
+        if plain not in folded or peak[row] < peak[folded[plain]]:
+            folded[plain] = row
+    folded_words = sorted(folded)
     np.savez_compressed(
         args.out,
         languages=np.array(languages),
         words=np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
         freq=freq,
+        folded_words=np.frombuffer("\n".join(folded_words).encode("utf-8"), dtype=np.uint8),
+        folded_rows=np.array([folded[w] for w in folded_words], dtype=np.int32),
     )
     print(f"{len(table)} words -> {args.out} ({args.out.stat().st_size // 1024} kB)")
 

@@ -67,6 +67,9 @@ class _WordTable:
     """word -> row; per group, the members' log10 frequencies per row (FLOOR where absent)."""
 
     rows: dict[str, int]
+    # Words typed without their diacritics ("nemuzu", "nao"): the row of the most frequent word
+    # that folds to them, for words the table lacks as typed.
+    folded: dict[str, int]
     groups: dict[tuple[str, ...], npt.NDArray[np.float32]]
     # Per group: does the row tell the members apart (some member has it, not all equally)?
     informative: dict[tuple[str, ...], npt.NDArray[np.bool_]]
@@ -78,6 +81,8 @@ def _word_table() -> _WordTable:
         languages = [str(code) for code in data["languages"]]
         words = data["words"].tobytes().decode("utf-8").split("\n")
         freq = data["freq"]
+        folded_words = data["folded_words"].tobytes().decode("utf-8").split("\n")
+        folded_rows = data["folded_rows"]
     groups = {}
     informative = {}
     for group in GROUPS:
@@ -86,7 +91,9 @@ def _word_table() -> _WordTable:
         values = np.where(present, (1.0 - codes.astype(np.float32)) / 20.0, np.float32(FLOOR)).astype(np.float32)
         groups[group] = values
         informative[group] = present.any(axis=1) & (values.max(axis=1) - values.min(axis=1) > 0.01)
-    return _WordTable(rows=dict(zip(words, range(len(words)), strict=True)), groups=groups, informative=informative)
+    rows = dict(zip(words, range(len(words)), strict=True))
+    folded = dict(zip(folded_words, folded_rows.tolist(), strict=True))
+    return _WordTable(rows=rows, folded=folded, groups=groups, informative=informative)
 
 
 @lru_cache(maxsize=1)
@@ -122,7 +129,12 @@ _SAMPLES = {
 
 
 def _word_scores(text: str, group: tuple[str, ...], table: _WordTable) -> list[float]:
-    found = [row for word in _WORD.findall(text.lower()) if (row := table.rows.get(word)) is not None]
+    rows, folded = table.rows, table.folded
+    found = [
+        row
+        for word in _WORD.findall(text.lower())
+        if (row := rows.get(word, folded.get(word) if word.isascii() else None)) is not None
+    ]
     informative = table.informative[group]
     found = [row for row in found if informative[row]]
     if not found:
