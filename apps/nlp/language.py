@@ -10,7 +10,10 @@ Two packaged identifiers, both with their model inside the wheel (nothing downlo
   rank first, or not at all when both cheap models name the same language confidently.
 
 Restricting both to a fixed candidate set removes the rare look-alikes that make short-text
-identifiers wrong (Malay for Indonesian, Bosnian for Croatian, Sesotho for Romanian...).
+identifiers wrong (Malay for Indonesian, Bosnian for Croatian, Sesotho for Romanian...). An
+answer inside a group of close languages (Norwegian/Danish/Swedish, Czech/Slovak, ...) gets a
+second opinion from ``language_groups`` (word frequencies + Lingua over the group, and the
+user's locale when known). ``warm_up`` loads everything at process start (``apps.nlp.warmup``).
 """
 
 from __future__ import annotations
