@@ -31,7 +31,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "apps" / "nlp" / "data" / "language_words.npz"
 # our code -> wordfreq's code
-SOURCES = {"no": "nb", "da": "da", "sv": "sv", "cs": "cs", "sk": "sk", "es": "es", "pt": "pt", "hr": "sh", "sl": "sl"}
+SOURCES = {
+    "no": "nb",
+    "da": "da",
+    "sv": "sv",
+    "cs": "cs",
+    "sk": "sk",
+    "es": "es",
+    "pt": "pt",
+    "ca": "ca",
+    "hr": "sh",
+    "sl": "sl",
+}
 
 
 def _small_list(code: str) -> dict[str, float]:

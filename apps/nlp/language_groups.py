@@ -1,5 +1,5 @@
 """A second opinion between close languages: Norwegian/Danish/Swedish, Czech/Slovak,
-Spanish/Portuguese, Croatian/Slovene.
+Spanish/Portuguese/Catalan, Croatian/Slovene.
 
 General identifiers confuse these on a few words (on our public held-out fragments, a sixth of
 three-to-seven-word Norwegian fragments were called Danish). When the first answer falls in one
@@ -37,7 +37,7 @@ import numpy.typing as npt
 DATA = Path(__file__).parent / "data" / "language_words.npz"
 
 # Each group is weighed as a whole; a language belongs to at most one.
-GROUPS: tuple[tuple[str, ...], ...] = (("no", "da", "sv"), ("cs", "sk"), ("es", "pt"), ("hr", "sl"))
+GROUPS: tuple[tuple[str, ...], ...] = (("no", "da", "sv"), ("cs", "sk"), ("es", "pt", "ca"), ("hr", "sl"))
 GROUP_OF: dict[str, tuple[str, ...]] = {code: group for group in GROUPS for code in group}
 # Lingua's languages per code: Norwegian counts Bokmål and Nynorsk together.
 _LINGUA_NAMES: dict[str, tuple[str, ...]] = {
@@ -48,6 +48,7 @@ _LINGUA_NAMES: dict[str, tuple[str, ...]] = {
     "sk": ("SLOVAK",),
     "es": ("SPANISH",),
     "pt": ("PORTUGUESE",),
+    "ca": ("CATALAN",),
     "hr": ("CROATIAN",),
     "sl": ("SLOVENE",),
 }
@@ -127,6 +128,7 @@ _SAMPLES = {
     "sk": "neviem, čo sa deje s mojím účtom",
     "es": "no sé qué pasa con mi cuenta",
     "pt": "não sei o que está acontecendo com a minha conta",
+    "ca": "no sé què passa amb el meu compte",
     "hr": "ne znam što se događa s mojim računom",
     "sl": "ne vem, kaj se dogaja z mojim računom",
 }

@@ -40,6 +40,7 @@ def test_close_languages_the_first_pass_confused(text: str, expected: str) -> No
         (["proč mi nejde zaplatit kartou", "prečo mi nejde zaplatiť kartou"], ["cs", "sk"]),
         (["quiero cancelar la suscripción", "quero cancelar a assinatura"], ["es", "pt"]),
         (["no me llegó ningún correo", "não me chegou nenhum email"], ["es", "pt"]),
+        (["quiero cancelar mi suscripción", "vull cancel·lar la meva subscripció"], ["es", "ca"]),
         (["želim otkazati pretplatu", "želim preklicati naročnino"], ["hr", "sl"]),
         (["trebam promijeniti adresu dostave", "moram spremeniti naslov dostave"], ["hr", "sl"]),
     ],
