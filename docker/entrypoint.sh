@@ -57,6 +57,7 @@ printf '%s\n' "$role" >"${TMPDIR:-/tmp}/tessera-role" 2>/dev/null || true
 case "$role" in
   web)
     exec gunicorn config.wsgi:application \
+      --config config/gunicorn.py \
       --bind "0.0.0.0:${PORT:-8000}" \
       --workers "${GUNICORN_WORKERS:-2}" \
       --threads "${GUNICORN_THREADS:-4}" \

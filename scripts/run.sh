@@ -90,6 +90,7 @@ MSG
 # One worker process: without a broker it is also where enrichment runs (its NLP models load
 # once); threads serve concurrent page loads. No --reload: nothing watches the files.
 gunicorn config.wsgi:application \
+  --config "$ROOT/config/gunicorn.py" \
   --bind "$BIND_ADDRESS:$PORT" \
   --workers "${GUNICORN_WORKERS:-1}" \
   --threads "${GUNICORN_THREADS:-4}" \

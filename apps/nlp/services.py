@@ -74,7 +74,12 @@ def messages_annotate(*, conversation_ids: Sequence[int]) -> int:
     if not targets:
         return 0
     texts = [m.content for m in targets]
-    languages = detect_languages(texts)
+    # The user's locale (sent with events as user.locale) settles near ties between close
+    # languages (Norwegian/Danish, Czech/Slovak); it never overrules the text.
+    locale_of = dict(
+        Conversation.objects.filter(id__in={m.conversation_id for m in targets}).values_list("id", "user_locale")
+    )
+    languages = detect_languages(texts, locales=[locale_of.get(m.conversation_id) for m in targets])
     sentiments = score_sentiment(texts)
     best = np.full(len(targets), np.nan)
     if pairs:

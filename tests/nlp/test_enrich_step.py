@@ -73,6 +73,20 @@ def test_user_messages_get_language_sentiment_and_rephrase_flags(post_events) ->
     assert conversation.frustration is not None
 
 
+def test_the_users_locale_settles_a_close_language_tie(post_events) -> None:
+    # "det er fint" is Norwegian and Danish alike; the event's user.locale tips it, and only
+    # within the close group (a German locale does not make it German).
+    post_events(
+        [
+            _user("dk", 1, "det er fint", user={"locale": "da-DK"}),
+            _user("nb", 1, "det er fint", user={"locale": "nb-NO"}),
+            _user("de", 1, "det er fint", user={"locale": "de-DE"}),
+        ]
+    )
+    languages = dict(Message.objects.filter(role="user").values_list("conversation__external_id", "language"))
+    assert languages == {"dk": "da", "nb": "no", "de": "no"}
+
+
 def test_frustrated_conversation_scores_high_and_calm_one_low(post_events) -> None:
     post_events(
         [

@@ -1,0 +1,199 @@
+"""A second opinion between close languages: Norwegian/Danish/Swedish, Czech/Slovak,
+Spanish/Portuguese/Catalan, Croatian/Slovene.
+
+General identifiers confuse these on a few words (on our public held-out fragments, a sixth of
+three-to-seven-word Norwegian fragments were called Danish). When the first answer falls in one
+of these groups, only the group's members are weighed again, with two signals the first pass
+lacks or under-weights:
+
+* **word frequencies** of each member (``data/language_words.npz``, built from the
+  ``wordfreq`` package by ``scripts/nlp_build_language_words.py``): every word known to at least
+  one member adds its log10 frequency in each member, ``FLOOR`` where a member lacks it. This is
+  where "ikkje"/"ikke"/"inte", "hva"/"hvad", "av"/"af", "čo"/"co" and thousands of subtler
+  spellings (-sjon/-tion, æ/ä, ř/ŕ) weigh in;
+* **Lingua** (high accuracy) restricted to the group's members, whose confidence (natural log)
+  is added: it covers words outside the lists through character n-grams. It is asked only when
+  the words leave the members closer than ``WORDS_DECISIVE``.
+
+A user's locale, when the caller knows it and it names a member of the group, adds
+``LOCALE_PRIOR`` to that member: enough to settle a near tie, not to overrule evidence.
+Weights were chosen on the even lines of Lingua's public test sentences (fragments of 3-7
+words, word pairs, whole sentences); see docs/nlp.md for the held-out figures.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+DATA = Path(__file__).parent / "data" / "language_words.npz"
+
+# Each group is weighed as a whole; a language belongs to at most one.
+GROUPS: tuple[tuple[str, ...], ...] = (("no", "da", "sv"), ("cs", "sk"), ("es", "pt", "ca"), ("hr", "sl"))
+GROUP_OF: dict[str, tuple[str, ...]] = {code: group for group in GROUPS for code in group}
+# Lingua's languages per code: Norwegian counts Bokmål and Nynorsk together.
+_LINGUA_NAMES: dict[str, tuple[str, ...]] = {
+    "no": ("BOKMAL",),
+    "da": ("DANISH",),
+    "sv": ("SWEDISH",),
+    "cs": ("CZECH",),
+    "sk": ("SLOVAK",),
+    "es": ("SPANISH",),
+    "pt": ("PORTUGUESE",),
+    "ca": ("CATALAN",),
+    "hr": ("CROATIAN",),
+    "sl": ("SLOVENE",),
+}
+# log10 frequency of a word a member lacks while another member has it: a bit below the lists'
+# cut (1e-6). -6.5 and -8 measured the same on the tuning lines; -7 sits between.
+FLOOR = -7.0
+# Weight of the word score against Lingua's log-confidence: 0.5-2 measured within 0.2 points.
+WORD_WEIGHT = 1.0
+# Bonus for the member the user's locale names (score units: one word ten times likelier).
+LOCALE_PRIOR = 1.0
+# A word-score lead (log10 units) past which Lingua is not asked: on the tuning lines 3, 5 and 8
+# gave the same accuracy as always asking, and 3 spares Lingua for most sentences.
+WORDS_DECISIVE = 3.0
+# Lingua's thread pool pays only for batches of at least this many texts.
+PARALLEL_MIN = 16
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class _WordTable:
+    """word -> row; per group, the members' log10 frequencies per row (FLOOR where absent)."""
+
+    rows: dict[str, int]
+    # Words typed without their diacritics ("nemuzu", "nao"): the row of the most frequent word
+    # that folds to them, for words the table lacks as typed.
+    folded: dict[str, int]
+    groups: dict[tuple[str, ...], npt.NDArray[np.float32]]
+    # Per group: does the row tell the members apart (some member has it, not all equally)?
+    informative: dict[tuple[str, ...], npt.NDArray[np.bool_]]
+
+
+@lru_cache(maxsize=1)
+def _word_table() -> _WordTable:
+    with np.load(DATA) as data:
+        languages = [str(code) for code in data["languages"]]
+        words = data["words"].tobytes().decode("utf-8").split("\n")
+        freq = data["freq"]
+        folded_words = data["folded_words"].tobytes().decode("utf-8").split("\n")
+        folded_rows = data["folded_rows"]
+    groups = {}
+    informative = {}
+    for group in GROUPS:
+        codes = freq[:, [languages.index(code) for code in group]]
+        present = codes > 0
+        values = np.where(present, (1.0 - codes.astype(np.float32)) / 20.0, np.float32(FLOOR)).astype(np.float32)
+        groups[group] = values
+        informative[group] = present.any(axis=1) & (values.max(axis=1) - values.min(axis=1) > 0.01)
+    rows = dict(zip(words, range(len(words)), strict=True))
+    folded = dict(zip(folded_words, folded_rows.tolist(), strict=True))
+    return _WordTable(rows=rows, folded=folded, groups=groups, informative=informative)
+
+
+@lru_cache(maxsize=1)
+def _lingua_detectors() -> dict[tuple[str, ...], tuple[Any, dict[Any, str]]]:
+    from lingua import Language, LanguageDetectorBuilder
+
+    detectors = {}
+    for group in GROUPS:
+        to_code = {getattr(Language, name): code for code in group for name in _LINGUA_NAMES[code]}
+        detectors[group] = (LanguageDetectorBuilder.from_languages(*to_code).build(), to_code)
+    return detectors
+
+
+def warm_up() -> None:
+    """Load the word tables and Lingua's models of every group member."""
+    _word_table()
+    for group, (detector, _) in _lingua_detectors().items():
+        # One text per member so Lingua loads each member's n-gram models now.
+        detector.compute_language_confidence_values_in_parallel([_SAMPLES[code] for code in group] * 8)
+
+
+_SAMPLES = {
+    "no": "jeg vet ikke hva som skjer med kontoen min",
+    "da": "jeg ved ikke hvad der sker med min konto",
+    "sv": "jag vet inte vad som händer med mitt konto",
+    "cs": "nevím, co se děje s mým účtem",
+    "sk": "neviem, čo sa deje s mojím účtom",
+    "es": "no sé qué pasa con mi cuenta",
+    "pt": "não sei o que está acontecendo com a minha conta",
+    "ca": "no sé què passa amb el meu compte",
+    "hr": "ne znam što se događa s mojim računom",
+    "sl": "ne vem, kaj se dogaja z mojim računom",
+}
+
+
+def _word_scores(text: str, group: tuple[str, ...], table: _WordTable) -> list[float]:
+    rows, folded = table.rows, table.folded
+    found = [
+        row
+        for word in _WORD.findall(text.lower())
+        if (row := rows.get(word, folded.get(word) if word.isascii() else None)) is not None
+    ]
+    informative = table.informative[group]
+    found = [row for row in found if informative[row]]
+    if not found:
+        return [0.0] * len(group)
+    return [float(v) for v in table.groups[group][found].sum(axis=0)]
+
+
+def decide_within_groups(
+    items: Sequence[tuple[int, str, str]],
+    results: list[str | None],
+    locales: Sequence[str | None] | None = None,
+) -> None:
+    """Re-decide ``results[i]`` for each ``(i, text, first answer)`` whose answer is in a group.
+
+    ``locales[i]``, when given, is the language (ISO 639-1) of the user's locale.
+    """
+    by_group: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+    for i, text, first in items:
+        group = GROUP_OF.get(first)
+        if group is not None:
+            by_group.setdefault(group, []).append((i, text))
+    if not by_group:
+        return
+    table = _word_table()
+    detectors = _lingua_detectors()
+    for group, members in by_group.items():
+        words = [_word_scores(text, group, table) for _, text in members]
+        for (i, _), scores in zip(members, words, strict=True):
+            locale = locales[i] if locales is not None else None
+            if locale is not None and locale in group:
+                scores[group.index(locale)] += LOCALE_PRIOR
+        # Clear word evidence needs no Lingua pass (most sentences; Lingua costs ~50-100 us).
+        unsure = [k for k, scores in enumerate(words) if _margin(scores) < WORDS_DECISIVE]
+        for k, scores in enumerate(words):
+            if _margin(scores) >= WORDS_DECISIVE:
+                results[members[k][0]] = group[scores.index(max(scores))]
+        if not unsure:
+            continue
+        detector, to_code = detectors[group]
+        texts = [members[k][1] for k in unsure]
+        if len(texts) < PARALLEL_MIN:
+            confidences = [detector.compute_language_confidence_values(text) for text in texts]
+        else:
+            confidences = detector.compute_language_confidence_values_in_parallel(texts)
+        for k, values in zip(unsure, confidences, strict=True):
+            lingua = dict.fromkeys(group, 0.0)
+            for value in values:
+                lingua[to_code[value.language]] += value.value
+            scores = [WORD_WEIGHT * words[k][m] + math.log(max(lingua[code], 1e-9)) for m, code in enumerate(group)]
+            results[members[k][0]] = group[scores.index(max(scores))]
+
+
+def _margin(scores: list[float]) -> float:
+    """How far the best member's word score is ahead of the second best."""
+    first, second = sorted(scores, reverse=True)[:2]
+    return first - second

@@ -1,0 +1,206 @@
+"""Language identification: accuracy per language and throughput, cold and warm.
+
+    .venv/bin/python tests/benchmarks/language.py                         # our held-out set
+    .venv/bin/python tests/benchmarks/language.py --lingua-testdata DIR   # + Lingua's public test sentences
+
+Always scores ``tests/data/language_heldout.tsv`` (hand-written chat messages, never used to
+choose any weight). With ``--lingua-testdata DIR`` (the ``language-testdata`` folder of the
+public lingua-py repository: ``DIR/sentences/<iso>.txt``) it also scores, per language, the
+held-out **odd** lines (``--half even`` gives the lines the weights were chosen on) as
+fragments of 3-7 words (``short``), as the 2-word ``word-pairs`` lines and as whole
+``sentences``.
+
+Throughput: ``cold`` is the first call of a fresh process on the held-out texts (every model
+loads inside it: what the first batch of a worker costs without warm-up); ``warm-up`` then
+``first batch after warm-up`` is what a worker does with ``apps.nlp.warmup`` at start; ``warm``
+is the best of three later calls (``*_per_cpu_s``: per CPU second of the process, all its
+threads, which a busy machine distorts less). Each call gets distinct texts (repeats within a call are
+answered once, which would flatter the figure). Run it in a fresh process for the cold figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+HELDOUT = ROOT / "tests" / "data" / "language_heldout.tsv"
+# Lingua names Norwegian Bokmål nb; we answer "no" for Norwegian.
+GOLD_ALIASES = {"nb": "no", "nn": "no"}
+LINGUA_LANGUAGES = [
+    "af",
+    "ar",
+    "bg",
+    "bn",
+    "ca",
+    "cs",
+    "cy",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "eu",
+    "fa",
+    "fi",
+    "fr",
+    "ga",
+    "he",
+    "hi",
+    "hr",
+    "hu",
+    "hy",
+    "id",
+    "is",
+    "it",
+    "ja",
+    "ka",
+    "ko",
+    "lt",
+    "lv",
+    "mk",
+    "mr",
+    "nl",
+    "nb",
+    "pa",
+    "pl",
+    "pt",
+    "ro",
+    "ru",
+    "sk",
+    "sl",
+    "sq",
+    "sv",
+    "sw",
+    "ta",
+    "te",
+    "th",
+    "tr",
+    "uk",
+    "ur",
+    "vi",
+    "zh",
+    "gu",
+    "az",
+    "kk",
+    "mn",
+    "so",
+]
+
+
+def _heldout() -> tuple[list[str], list[str]]:
+    with HELDOUT.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [r["text"] for r in rows], [r["lang"] for r in rows]
+
+
+def _lingua(directory: Path, kind: str, half: int, languages: list[str]) -> tuple[list[str], list[str]]:
+    texts: list[str] = []
+    gold: list[str] = []
+    source = "sentences" if kind == "short" else kind
+    for code in languages:
+        path = directory / source / f"{code}.txt"
+        if not path.exists():
+            continue
+        lines = [line.strip() for line in path.open(encoding="utf-8") if line.strip()]
+        if kind == "short":
+            rnd = random.Random(code)  # same fragment lengths on every run
+            lines = [" ".join(line.split()[: rnd.randint(3, 7)]) for line in lines]
+        picked = [line for k, line in enumerate(lines) if k % 2 == half]
+        texts += picked
+        gold += [GOLD_ALIASES.get(code, code)] * len(picked)
+    return texts, gold
+
+
+def _score(name: str, texts: list[str], gold: list[str], show_misses: int = 0) -> dict[str, object]:
+    from apps.nlp.language import detect_languages
+
+    pred = detect_languages(texts)
+    per: dict[str, list[int]] = defaultdict(list)
+    confused: dict[str, Counter[str | None]] = defaultdict(Counter)
+    for g, p, t in zip(gold, pred, texts, strict=True):
+        per[g].append(int(g == p))
+        if g != p:
+            confused[g][p] += 1
+            if show_misses:
+                print(f"  miss {g} -> {p}: {t}")
+    accuracy = sum(map(sum, per.values())) / len(texts)
+    per_language = {code: round(sum(v) / len(v), 3) for code, v in sorted(per.items())}
+    worst = min(per_language, key=lambda c: per_language[c])
+    print(
+        f"{name}: {len(texts)} texts, {len(per)} languages, accuracy {accuracy:.4f}, worst {worst} {per_language[worst]}"
+    )
+    for code, acc in per_language.items():
+        wrong = ", ".join(f"{p}:{n}" for p, n in confused[code].most_common(3))
+        print(f"  {code} {acc:.3f} (n={len(per[code])}){'  -> ' + wrong if wrong else ''}")
+    return {"texts": len(texts), "accuracy": round(accuracy, 4), "worst": worst, "per_language": per_language}
+
+
+def _rate(texts: list[str], cpu: dict[str, float] | None = None) -> float:
+    """Texts per wall-clock second; ``cpu["rate"]`` gets texts per CPU second of this process."""
+    from apps.nlp.language import detect_languages
+
+    start, start_cpu = time.perf_counter(), time.process_time()
+    detect_languages(texts)
+    if cpu is not None:
+        cpu["rate"] = max(cpu.get("rate", 0.0), len(texts) / (time.process_time() - start_cpu))
+    return len(texts) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lingua-testdata", type=Path, help="lingua-py's language-testdata folder")
+    parser.add_argument("--half", choices=["odd", "even"], default="odd", help="odd: held out; even: tuned on")
+    parser.add_argument("--languages", default=",".join(LINGUA_LANGUAGES), help="Lingua test languages to read")
+    parser.add_argument("--misses", action="store_true", help="print every miss of our held-out set")
+    args = parser.parse_args()
+
+    texts, gold = _heldout()
+    # Throughput first, in this fresh process: distinct texts in every call.
+    chunks = [texts[k::4] for k in range(4)]
+    cold_cpu: dict[str, float] = {}
+    figures: dict[str, object] = {"cold_texts_per_s": round(_rate(chunks[0], cold_cpu))}
+    figures["cold_texts_per_cpu_s"] = round(cold_cpu["rate"])
+    from apps.nlp.warmup import warm_up
+
+    start = time.perf_counter()
+    warm_up()
+    figures["warm_up_s"] = round(time.perf_counter() - start, 2)
+    first_cpu: dict[str, float] = {}
+    figures["first_batch_after_warm_up_texts_per_s"] = round(_rate(chunks[1], first_cpu))
+    figures["first_batch_after_warm_up_texts_per_cpu_s"] = round(first_cpu["rate"])
+    cpu: dict[str, float] = {}
+    figures["warm_texts_per_s"] = round(max(_rate(chunks[k], cpu) for k in (2, 3, 1)))
+    # Lingua's thread pool uses both cores: on a quiet 2-core machine the wall-clock rate lies
+    # between this and twice this; on a busy one the wall-clock rate says more about the others.
+    figures["warm_texts_per_cpu_s"] = round(cpu["rate"])
+    if args.lingua_testdata:
+        # A bigger sample for the rate: 3-7-word fragments of every language, 2,000 per call.
+        big, _ = _lingua(args.lingua_testdata, "short", 1, args.languages.split(","))
+        random.Random(0).shuffle(big)
+        cpu = {}
+        figures["warm_texts_per_s_lingua_short"] = round(
+            max(_rate(big[k * 2000 : (k + 1) * 2000], cpu) for k in range(3))
+        )
+        figures["warm_texts_per_cpu_s_lingua_short"] = round(cpu["rate"])
+    print("throughput:", json.dumps(figures))
+
+    results: dict[str, object] = {"throughput": figures, "heldout": _score("heldout (ours)", texts, gold, args.misses)}
+    if args.lingua_testdata:
+        half = 1 if args.half == "odd" else 0
+        for kind in ("short", "word-pairs", "sentences"):
+            t, g = _lingua(args.lingua_testdata, kind, half, args.languages.split(","))
+            results[f"lingua_{kind}_{args.half}"] = _score(f"lingua {kind} ({args.half} lines)", t, g)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
