@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.dashboards import explorer, shadow_ai, views
+from apps.dashboards import explorer, shadow_ai, shadow_settings, views
 from apps.dashboards.cx import cx_view, user_journey_view
 from apps.dashboards.portfolio import department_view, portfolio_view
 from apps.dashboards.product import product_view
@@ -20,6 +20,7 @@ urlpatterns = [
     path("shadow-ai/findings/<int:pk>/decide/", shadow_ai.finding_decide_view, name="shadow_ai_decide"),
     path("shadow-ai/blocklist/", shadow_ai.blocklist_view, name="shadow_ai_blocklist"),
     path("shadow-ai/imports/", shadow_ai.imports_view, name="shadow_ai_imports"),
+    path("shadow-ai/settings/", shadow_settings.settings_view, name="shadow_ai_settings"),
     path("users/", user_journey_view, name="user_journey"),
     path("conversations/", explorer.explorer_view, name="explorer"),
     path("conversations/<int:pk>/", explorer.transcript_view, name="conversation"),

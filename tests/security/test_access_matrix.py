@@ -336,6 +336,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("GET", "dashboards/shadow-ai/findings/<int:pk>/decide/"): "302 405 405 405 405 405 405 302 302",
     ("GET", "dashboards/shadow-ai/blocklist/"): "302 200 403 403 403 200 403 302 302",
     ("GET", "dashboards/shadow-ai/imports/"): "302 200 403 403 403 200 403 302 302",
+    ("GET", "dashboards/shadow-ai/settings/"): "302 200 403 403 403 200 403 302 302",
     # Without ?user= the journey page is a lookup form; a viewer may not open journeys.
     ("GET", "dashboards/users/"): "302 200 200 200 200 200 403 302 302",
     # Conversation explorer and transcripts: every role but viewer (its conversation is HR's, and
@@ -369,6 +370,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("POST", "dashboards/shadow-ai/findings/<int:pk>/decide/"): "302 302 403 403 403 302 403 302 302",
     ("POST", "dashboards/shadow-ai/blocklist/"): "302 405 405 405 405 405 405 302 302",
     ("POST", "dashboards/shadow-ai/imports/"): "302 400 403 403 403 400 403 302 302",
+    ("POST", "dashboards/shadow-ai/settings/"): "302 400 403 403 403 400 403 302 302",
     ("POST", "dashboards/users/"): "302 405 405 405 405 405 405 302 302",
     # Empty bodies: a missing tag name, note text, end-user id or segment name is a 400; removing
     # the existing tag works (302 back); a note changes only by its author (the admin's) and a

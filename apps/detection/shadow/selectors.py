@@ -16,7 +16,14 @@ from django.db.models import Count, QuerySet, Sum
 from apps.accounts.models import Role, User
 from apps.accounts.permissions import has_role
 from apps.audit.models import AuditEntry
-from apps.detection.models import AIUsageDaily, EgressImport, FindingStatus, ShadowAIFinding
+from apps.detection.models import (
+    AIUsageDaily,
+    EgressImport,
+    FindingStatus,
+    IdentityMapEntry,
+    ShadowAIFinding,
+    TenantAIService,
+)
 from apps.detection.shadow.catalog import Catalog
 from apps.detection.shadow.services import shadow_policy_get, tenant_catalog
 from apps.registry.models import Assistant, AssistantStatus
@@ -274,3 +281,17 @@ def finding_decisions(*, user: User, finding_id: int) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(target_type=ShadowAIFinding._meta.label_lower, target_id=str(finding_id)).order_by(
         "-id"
     )
+
+
+def identity_map_entries(*, user: User) -> QuerySet[IdentityMapEntry]:
+    """The organization's identity map (user names and networks → department), for its settings page."""
+    if not can_read_shadow_ai(user):
+        return IdentityMapEntry.objects.none()
+    return IdentityMapEntry.objects.select_related("department").order_by("kind", "value")
+
+
+def tenant_services(*, user: User) -> QuerySet[TenantAIService]:
+    """The organization's own catalog entries and overrides of shared ones."""
+    if not can_read_shadow_ai(user):
+        return TenantAIService.objects.none()
+    return TenantAIService.objects.order_by("key")

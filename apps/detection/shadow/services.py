@@ -131,11 +131,16 @@ def tenant_service_upsert(*, actor: User, key: str, **fields: Any) -> TenantAISe
         domains = [normalize_rule(rule) for rule in str(fields.get("domains", "")).split()]
     except CatalogError as error:
         raise ApplicationError(str(error)) from None
+    if "domains" in fields:
+        fields["domains"] = " ".join(domains)
+    existing = TenantAIService.objects.filter(key=key).first()
+    # An entry of the organization's own, once saved, is changed field by field like an override.
+    complete = {**({f: getattr(existing, f) for f in ("vendor", "product", "category", "domains")} if existing else {})}
+    complete.update({k: v for k, v in fields.items() if v not in ("", None)})
     if key not in shared_keys and not (
-        fields.get("vendor") and fields.get("product") and domains and fields.get("category")
+        complete.get("vendor") and complete.get("product") and complete.get("domains") and complete.get("category")
     ):
         raise ApplicationError("a new catalog entry needs vendor, product, category and at least one domain")
-    fields["domains"] = " ".join(domains)
     row, created = TenantAIService.objects.update_or_create(key=key, defaults=fields)
     audit_record(
         actor=actor, action="shadow_ai.catalog.add" if created else "shadow_ai.catalog.update", target=row, after=fields
