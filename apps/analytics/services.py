@@ -57,7 +57,7 @@ from apps.analytics.models import (
     UserFirstSeen,
 )
 from apps.conversations.models import Action, Conversation, Feedback, Message
-from apps.conversations.selectors import RecordSpan
+from apps.conversations.selectors import RecordSpan, action_delay_seconds
 from apps.conversations.services import conversation_dims_fill
 
 Pair = tuple[int, date]
@@ -195,7 +195,7 @@ def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> model
             r_edit=Exists(actions.filter(action=EDIT_ACTION)),
             r_reject=Exists(actions.filter(action__in=REJECT_ACTIONS)),
             r_regens=_count(actions.filter(action=REGENERATE_ACTION)),
-            r_first_ts=Subquery(first.values("ts")[:1]),
+            r_first_delay=Subquery(first.annotate(d=action_delay_seconds()).values("d")[:1]),
             r_first_accept=Coalesce(
                 Subquery(first.annotate(a=_bool(Q(action__in=ACCEPT_ACTIONS))).values("a")[:1]),
                 Value(False),
@@ -216,7 +216,7 @@ def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> model
             "r_edit",
             "r_reject",
             "r_regens",
-            "r_first_ts",
+            "r_first_delay",
             "r_first_accept",
             "r_in",
             "r_out",
@@ -289,8 +289,8 @@ tasks AS (
 ),
 hist AS (
     INSERT INTO {hist} ({keys}, measure, bucket, count)
-    SELECT {f_keys}, %(ttfa)s, GREATEST(0, floor(extract(epoch FROM f.r_first_ts - f.ts)))::bigint, count(*)
-    FROM f WHERE f.r_first_ts IS NOT NULL GROUP BY {g_keys}, 11
+    SELECT {f_keys}, %(ttfa)s, GREATEST(0, floor(f.r_first_delay))::bigint, count(*)
+    FROM f WHERE f.r_first_delay IS NOT NULL GROUP BY {g_keys}, 11
     UNION ALL
     SELECT {f_keys}, %(latency)s,
            CASE WHEN f.latency_ms < 1000 THEN f.latency_ms / 10 * 10
@@ -309,8 +309,8 @@ FROM (
     SELECT f.r_day, f.r_assistant, f.r_variant, f.r_feature, f.r_language, f.r_department,
            f.r_dim1, f.r_dim2, f.r_dim3, 1 AS outputs, f.r_any::int AS with_action, (f.r_accept AND NOT f.r_edit)::int AS accepted,
            f.r_edit::int AS edited, f.r_reject::int AS rejected, f.r_regens AS regens, 0 AS tasks,
-           0 AS tasks_regen3, (f.r_first_ts IS NOT NULL)::int AS first_actions,
-           (f.r_first_accept AND f.r_first_ts - f.ts < make_interval(secs => %(instant)s))::int AS instant,
+           0 AS tasks_regen3, (f.r_first_delay IS NOT NULL)::int AS first_actions,
+           (f.r_first_accept AND f.r_first_delay < %(instant)s)::int AS instant,
            (f.latency_ms IS NOT NULL)::int AS latency, f.r_in, f.r_out, f.r_cost
     FROM f
     UNION ALL

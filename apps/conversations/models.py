@@ -81,6 +81,10 @@ class Action(models.Model):
     action = models.CharField(max_length=16)
     ts = models.DateTimeField()
     feature = models.CharField(max_length=128, null=True, blank=True)
+    # The client's own measure of the delay since its output appeared (the browser snippet's
+    # metadata.ms_since_output, a monotonic clock), kept only when sane (0 ms to 24 h): it is exact
+    # where the two server timestamps carry network and clock skew. See action_delay_seconds().
+    ms_since_output = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["conversation", "event_id"], name="action_event_uq")]

@@ -4,12 +4,45 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Max, Min, Prefetch, QuerySet
-from django.db.models.functions import Greatest, Least
+from django.db.models import (
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Max,
+    Min,
+    Prefetch,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
 from apps.accounts.models import User
 from apps.conversations.models import Action, Conversation, Feedback, Message
 from apps.registry.selectors import assistants_visible_to
+
+# Bounds of a client-measured delay worth trusting (the browser snippet's ms_since_output): a
+# negative value or one over a day is a broken clock or a tab left open, not a reaction time.
+MS_SINCE_OUTPUT_MAX = 24 * 60 * 60 * 1000
+
+
+def action_delay_seconds() -> Coalesce:
+    """Seconds from the output an ``Action`` acts on to the action (null without a linked message).
+
+    The one definition of an action's delay (METRICS.md, time to first action; the transcript's
+    "n s after"): the client's ``ms_since_output`` when it sent a sane one — measured on the
+    browser's monotonic clock, it is exact — else the action's timestamp minus its message's,
+    which also carries network delay and the skew between the two senders' clocks. Use it on an
+    ``Action`` queryset (``.annotate(delay=action_delay_seconds())``).
+    """
+    from_timestamps = Func(
+        ExpressionWrapper(F("ts") - F("message__ts"), output_field=DurationField()),
+        template="EXTRACT(EPOCH FROM %(expressions)s)",
+        output_field=FloatField(),
+    )
+    measured = F("ms_since_output") / Value(1000.0)
+    return Coalesce(Cast(measured, FloatField()), Cast(from_timestamps, FloatField()), output_field=FloatField())
 
 
 def conversations_with_detail() -> QuerySet[Conversation]:

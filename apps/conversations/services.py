@@ -17,7 +17,7 @@ from django.utils.module_loading import import_string
 from psycopg import sql
 
 from apps.conversations.models import Action, Conversation, Feedback, Message
-from apps.conversations.selectors import RecordSpan, conversation_spans
+from apps.conversations.selectors import MS_SINCE_OUTPUT_MAX, RecordSpan, conversation_spans
 from apps.core.bulk import rows_update
 from apps.ingestion.models import RawEvent
 from apps.ingestion.services import batch_lock, batch_mark_enriched
@@ -74,9 +74,15 @@ ORDER BY r.ts, r.id
 ON CONFLICT (conversation_id, external_id) DO NOTHING
 """
 
+# metadata.ms_since_output is kept only when it is a JSON number within the sane bounds of
+# selectors.MS_SINCE_OUTPUT_MAX; anything else leaves the delay to the timestamps.
 _ACTIONS = f"""
-INSERT INTO conversations_action (conversation_id, message_id, message_external_id, event_id, action, ts, feature)
-SELECT c.id, m.id, r.message_id, r.event_id, r.payload->>'action', r.ts, r.payload->>'feature'
+INSERT INTO conversations_action
+    (conversation_id, message_id, message_external_id, event_id, action, ts, feature, ms_since_output)
+SELECT c.id, m.id, r.message_id, r.event_id, r.payload->>'action', r.ts, r.payload->>'feature',
+       CASE WHEN jsonb_typeof(r.payload->'metadata'->'ms_since_output') = 'number'
+             AND (r.payload->'metadata'->>'ms_since_output')::numeric BETWEEN 0 AND {MS_SINCE_OUTPUT_MAX}
+            THEN round((r.payload->'metadata'->>'ms_since_output')::numeric)::bigint END
 {_JOIN}
 LEFT JOIN conversations_message m ON m.conversation_id = c.id AND m.external_id = r.message_id
 WHERE r.batch_id = %(batch)s AND r.type = 'action'

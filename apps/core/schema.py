@@ -31,6 +31,18 @@ _DESCRIPTIONS = {
 
 
 class ErrorDocumentingAutoSchema(AutoSchema):
+    def get_auth(self) -> list[dict[str, list[Any]]]:
+        # apps.core.api adds the personal-token authenticator to every view, but a permission
+        # that admits only some credentials (an ingestion key) declares their security scheme
+        # names as ``openapi_security``: the schema then lists only what can get through, not a
+        # token that would be refused.
+        auth: list[dict[str, list[Any]]] = super().get_auth()
+        for permission in self.view.get_permissions():
+            admitted = getattr(permission, "openapi_security", None)
+            if admitted is not None:
+                auth = [alternative for alternative in auth if set(alternative) <= admitted]
+        return auth
+
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:

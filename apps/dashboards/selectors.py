@@ -34,6 +34,7 @@ from apps.analytics.definitions import (
 )
 from apps.compliance.models import ReviewCase, UnmaskRequest
 from apps.conversations.models import Action, Conversation, Feedback, Message
+from apps.conversations.selectors import action_delay_seconds
 from apps.dashboards.models import ConversationTag, Note, Segment, Tag, UserTag
 from apps.dashboards.scope import conversation_url, user_journey_url
 from apps.detection.models import MaskAction, SensitiveFinding, Severity
@@ -370,9 +371,10 @@ def transcript(*, conversation: Conversation, viewer: User) -> Transcript:
             view.user_turn = user_turn
         turns[message.pk] = view
     loose_actions: list[ActionView] = []
-    for action in Action.objects.filter(conversation=conversation).order_by("ts", "id"):
+    actions = Action.objects.filter(conversation=conversation).annotate(delay=action_delay_seconds())
+    for action in actions.order_by("ts", "id"):
         target = turns.get(action.message_id) if action.message_id else None
-        seconds = (action.ts - target.message.ts).total_seconds() if target else None
+        seconds = action.delay if target else None
         view_action = ActionView(action=action, kind=_action_kind(action.action), seconds_after=seconds)
         (target.actions if target else loose_actions).append(view_action)
     loose_feedback: list[Feedback] = []

@@ -45,16 +45,27 @@ def _featured_key(active: list[ApiKey], wanted: str | None) -> ApiKey | None:
     return active[0] if active else None
 
 
+# The browser snippet's test page is served from this port; the publishable key must allow its origin.
+TEST_PAGE_PORT = 8765
+
+
 @login_required
 @require_GET
 def getting_started_view(request: AuthedRequest, pk: int) -> HttpResponse:
     assistant = _managed(request, pk)
     active = [key for key in api_keys_of(assistant=assistant) if key.revoked_at is None]
+    # Server paths need a secret key, the browser snippet a publishable one: each names its own kind.
+    secret = [key for key in active if not key.is_publishable]
+    publishable = [key for key in active if key.is_publishable]
+    wanted = request.GET.get("key")
     base_url = organization_base_url()
     context: dict[str, Any] = {
         "assistant": assistant,
-        "key": _featured_key(active, request.GET.get("key")),
-        "other_keys": len(active) - 1 if active else 0,
+        "key": _featured_key(secret, wanted),
+        "other_keys": len(secret) - 1 if secret else 0,
+        "browser_key": _featured_key(publishable, wanted),
+        "test_page_origin": f"http://localhost:{TEST_PAGE_PORT}",
+        "test_page_port": TEST_PAGE_PORT,
         "base_url": base_url,
         "events_url": f"{base_url}/api/v1/events",
         "otlp_url": f"{base_url}/api/v1/otlp",

@@ -1,12 +1,14 @@
 """A person follows an assistant's getting-started page in a real browser: creates a key, copies
 a snippet from the page, runs it as printed, and watches the indicator turn green — for curl,
-the Python SDK and an OpenTelemetry exporter. The production server command serves Alpha, with
+the Python SDK, an OpenTelemetry exporter, the Langfuse SDK and the browser snippet (a
+publishable key created on the registry page, the page's test page served by the page's command). The production server command serves Alpha, with
 TESSERA_PUBLIC_URL_TEMPLATE pointing at it, so the snippets name this server as they would name
 the organization's real host."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -79,9 +81,9 @@ def connect(organizations, django_db_blocker, tmp_path_factory) -> Iterator[Conn
             department = DepartmentFactory(name=f"Getting started {tag}")
             assistants = {
                 path: AssistantFactory(department=department, name=f"{path}-{tag}")
-                for path in ("curl", "python", "otel")
+                for path in ("curl", "python", "otel", "langfuse", "snippet")
             }
-            keys = {path: issue_key(assistants[path]) for path in ("python", "otel")}
+            keys = {path: issue_key(assistants[path]) for path in ("python", "otel", "langfuse")}
         connection.set_schema_to_public()
         port = free_port()
         env = process_env(
@@ -172,3 +174,66 @@ def test_opentelemetry_snippet(connect: Connect, browser: Browser) -> None:
     env = {**connect.env, "TESSERA_API_KEY": connect.keys["otel"], "OTEL_APP": textwrap.dedent(OTEL_APP)}
     _run(["bash", "-c", f'{exports}\nexec "{sys.executable}" -c "$OTEL_APP"'], env)
     _wait_green(page, started)
+
+
+def test_langfuse_sdk_snippet(connect: Connect, browser: Browser) -> None:
+    pytest.importorskip("langfuse", minversion="3")
+    assistant = connect.assistants["langfuse"]
+    page = _admin(browser, connect.base)
+    page.goto(f"{connect.base}/registry/{assistant.pk}/getting-started/")
+    expect(page.locator("#first-event")).to_have_attribute("data-arrived", "false")
+    exports, code = (page.locator("#langfuse pre code").nth(i).inner_text() for i in (0, 1))
+    assert f"export LANGFUSE_PUBLIC_KEY={connect.keys['langfuse'][:21]}\n" in exports
+    assert f"export LANGFUSE_BASE_URL={connect.base}\n" in exports
+    started = time.monotonic()
+    env = {**connect.env, "TESSERA_API_KEY": connect.keys["langfuse"], "LANGFUSE_APP": code}
+    _run(["bash", "-c", f'{exports}\nexec "{sys.executable}" -c "$LANGFUSE_APP"'], env)
+    _wait_green(page, started)
+
+
+def test_browser_snippet_with_a_publishable_key_created_on_the_page(
+    connect: Connect, browser: Browser, tmp_path: Path
+) -> None:
+    assistant = connect.assistants["snippet"]
+    page = _admin(browser, connect.base)
+    page.goto(f"{connect.base}/registry/{assistant.pk}/getting-started/")
+    browser_section = page.locator("#browser")
+    expect(browser_section).to_contain_text("This assistant has no publishable key yet.")
+    command = browser_section.locator("pre code").nth(1).inner_text()
+    port = free_port()
+    origin = f"http://localhost:{port}"  # the page's origin, on a free port instead of the printed one
+    create = browser_section.locator("text=Create a publishable key")
+    assert create.get_attribute("href") == f"/registry/{assistant.pk}/#publishable-key-form"
+    page.goto(f"{connect.base}/registry/{assistant.pk}/")
+    page.fill("#pk-name", "test page")
+    page.fill("#pk-origins", origin)
+    page.click("text=Create publishable key")
+    key = page.locator("#new-key").inner_text().strip()
+    assert key.startswith("tpk_live_")
+    page.click("text=Send a first event with this key")
+    expect(page.locator("#first-event")).to_contain_text("Waiting for your first event")
+    assert key not in page.content()
+
+    html = browser_section.locator("pre code").nth(0).inner_text()
+    assert f'<script src="{connect.base}/static/tessera/tessera.js"' in html
+    assert f'data-key="{key[:21]}…"' in html  # the prefix as a placeholder for the whole key
+    (tmp_path / "tessera-test.html").write_text(html.replace(f"{key[:21]}…", key), encoding="utf-8")
+    served = re.sub(r"http\.server \d+", f"http.server {port}", command)
+    assert served != command
+    started = time.monotonic()
+    server = subprocess.Popen(  # the page's own command, in a temporary folder
+        ["bash", "-c", served.replace("python3", f'"{sys.executable}"', 1)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, timeout=30)
+        shop = page.context.new_page()
+        shop.goto(f"{origin}/tessera-test.html")
+        shop.wait_for_function("window.Tessera && window.Tessera._state() !== null")
+        shop.click("text=Copy")
+        _wait_green(page, started)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

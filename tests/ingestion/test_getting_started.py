@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
+from pathlib import Path
+
 import orjson
 import pytest
 from django.test import Client
@@ -9,7 +13,7 @@ from django.utils import timezone
 
 from apps.ingestion.models import IngestBatch
 from apps.registry.models import ApiKey
-from tests.factories import issue_key
+from tests.factories import issue_key, issue_publishable_key
 from tests.registry.conftest import World, login, world  # noqa: F401 - the registry's fixtures
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -66,7 +70,9 @@ def test_snippets_name_the_key_prefix_and_the_organizations_host_never_the_secre
     assert "Authorization=Bearer%20$TESSERA_API_KEY" in html
     assert f"LANGFUSE_PUBLIC_KEY={newest_key.prefix}\n" in html
     assert f"LANGFUSE_BASE_URL={base}" in html
-    assert f'{base}/static/tessera/tessera.js" data-key="pk_…"' in html
+    assert f'{base}/static/tessera/tessera.js"\n        data-key="tpk_live_…"' in html  # no publishable key yet
+    assert "This assistant has no publishable key yet." in html
+    assert 'export LANGFUSE_SECRET_KEY="$TESSERA_API_KEY"' in html
     assert "docs/integrations/browser.md" in html
     assert f"<code>{newest_key.prefix}…</code>" in html  # the newest active key by default
     for plaintext in (older, newest, revoked_plain):
@@ -143,3 +149,54 @@ def test_the_detail_page_links_to_it_for_managers_and_right_after_a_key_is_creat
     html = login("owner").post(f"/registry/{pk}/keys/", {"name": "prod"}, **HTMX).content.decode()
     created = ApiKey.objects.get(assistant=world.hr_bot, name="prod")
     assert f'href="{_page(pk)}?key={created.pk}"' in html
+
+
+def test_a_publishable_key_names_only_the_browser_snippet(login, world: World) -> None:  # noqa: F811
+    secret = issue_key(world.hr_bot)
+    browser = issue_publishable_key(world.hr_bot, origins=["http://localhost:8765"])
+    secret_key, browser_key = (ApiKey.objects.get(prefix=p[:21]) for p in (secret, browser))
+    # Even asked for by id (the link right after creating it), a publishable key never becomes
+    # the key of the curl, SDK, OTel or Langfuse examples, and the secret never the snippet's.
+    html = login("owner").get(_page(world.hr_bot.pk), {"key": browser_key.pk}).content.decode()
+    assert f"LANGFUSE_PUBLIC_KEY={secret_key.prefix}\n" in html
+    assert f"<code>{secret_key.prefix}…</code>" in html
+    assert f'data-key="{browser_key.prefix}…"' in html
+    assert "allowed from http://localhost:8765" in html
+    assert "This assistant has no publishable key yet." not in html
+    assert secret not in html
+    assert browser not in html
+
+
+# The host, keys and model of docs/integrations/getting-started.md's copies of the snippets.
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "integrations" / "getting-started.md"
+DOC_HOST, DOC_KEY, DOC_BROWSER_KEY = "https://acme.tessera.example", "tsk_live_3f9a0c1d2e4b", "tpk_live_7b2e5d8c1a90"
+DOC_MODEL = 'model="gpt-4o-mini"'
+
+
+def _page_snippets(page: str) -> dict[str, list[str]]:
+    snippets: dict[str, list[str]] = {}
+    for section, body in re.findall(r'<section class="card getting-started" id="(\w+)">(.*?)</section>', page, re.S):
+        blocks = [html_lib.unescape(code) for code in re.findall(r"<pre><code>(.*?)</code></pre>", body, re.S)]
+        if blocks:
+            snippets[section] = blocks
+    return snippets
+
+
+def _doc_snippets(text: str) -> dict[str, list[str]]:
+    snippets: dict[str, list[str]] = {}
+    for section, block in re.findall(r"<!-- page: (\w+) -->\n```\w*\n(.*?)\n```", text, re.S):
+        snippets.setdefault(section, []).append(block)
+    return snippets
+
+
+def test_the_docs_show_exactly_the_snippets_the_page_prints(login, world: World) -> None:  # noqa: F811
+    secret = ApiKey.objects.get(prefix=issue_key(world.hr_bot)[:21])
+    browser = ApiKey.objects.get(prefix=issue_publishable_key(world.hr_bot, origins=["http://localhost:8765"])[:21])
+    page = _page_snippets(login("owner").get(_page(world.hr_bot.pk)).content.decode())
+    base = "http://alpha.localhost:8000"
+    documented = DOCS.read_text(encoding="utf-8")
+    for doc, real in ((DOC_HOST, base), (DOC_KEY, secret.prefix), (DOC_BROWSER_KEY, browser.prefix)):
+        documented = documented.replace(doc, real)
+    documented = documented.replace(DOC_MODEL, f'model="{world.hr_bot.model or "gpt-4o-mini"}"')
+    assert set(page) == {"key", "curl", "python", "otel", "langfuse", "browser"}
+    assert _doc_snippets(documented) == page

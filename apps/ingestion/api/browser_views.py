@@ -37,6 +37,7 @@ class HasPublishableKeyForOrigin(BasePermission):
     """A publishable key, used from one of its allowed origins (403 names the refused origin)."""
 
     message = "send the assistant's publishable key as ?key=tpk_live_…"
+    openapi_security = frozenset({"publishableKey"})  # apps.core.schema: what the schema lists
 
     def has_permission(self, request: Request, view: Any) -> bool:
         api_key = request.auth

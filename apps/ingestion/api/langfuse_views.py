@@ -40,6 +40,7 @@ _ERROR_NAMES = {401: "UnauthorizedError", 403: "AccessDeniedError", 413: "Payloa
 
 class HasLangfuseKey(HasApiKey):
     message = HINT
+    openapi_security = frozenset({"langfuseKeyPair", "assistantApiKey"})
 
 
 class _LangfuseMixin:

@@ -25,6 +25,7 @@ class PayloadTooLargeError(ApplicationError):
 
 class HasApiKey(BasePermission):
     message = "send the assistant's API key: 'Authorization: Bearer tsk_live_…'"
+    openapi_security = frozenset({"assistantApiKey"})  # apps.core.schema: what the schema lists
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return isinstance(request.auth, ApiKey)
