@@ -240,6 +240,7 @@ SPECTACULAR_SETTINGS = {
         "RecommendationKindEnum": "apps.analytics.models.RecommendationKind",
         "AlertKindEnum": "apps.analytics.models.AlertKind",
         "ReleaseKindEnum": "apps.registry.models.ReleaseKind",
+        "ApiKeyKindEnum": "apps.registry.models.ApiKeyKind",
     },
 }
 

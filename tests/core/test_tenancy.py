@@ -50,5 +50,6 @@ def test_beat_schedule_names_registered_dispatchers() -> None:
         "apps.compliance.tasks.apply_retention_all_tenants",
         "apps.analytics.tasks.refresh_ended_rollups_all_tenants",
         "apps.analytics.tasks.evaluate_decisions_all_tenants",
+        "apps.dashboards.tasks.send_weekly_digests_all_tenants",
     ]
     assert all(name in app.tasks for name in names)

@@ -177,7 +177,7 @@ class LaunchImpactViewSet(ScopedViewSet):
     def scoped_queryset(self) -> QuerySet[UnregisteredModelFinding]:
         return UnregisteredModelFinding.objects.none()  # computed, not stored: nothing to look up by id
 
-    @extend_schema(parameters=[LaunchImpactIn], responses={200: LaunchImpactOut(many=True)})
+    @extend_schema(parameters=[LaunchImpactIn], responses={200: LaunchImpactOut(many=True)})  # paginated list
     def list(self, request: Request) -> Response:
         """``?assistant=ID`` for one launch (404 when it is not an approved assistant with an
         approval date), else every approved assistant's; ``days`` (default 28), ``category``."""
@@ -194,4 +194,7 @@ class LaunchImpactViewSet(ScopedViewSet):
             impacts = [impact]
         else:
             impacts = launch_impacts(user=user, days=data["days"])
-        return Response([LaunchImpactOut(asdict(impact)).data for impact in impacts])
+        # Paginated like every list (computed rows; one per approved assistant).
+        page = self.paginate_queryset(impacts)
+        rows = [LaunchImpactOut(asdict(impact)).data for impact in (page if page is not None else impacts)]
+        return self.get_paginated_response(rows) if page is not None else Response(rows)
