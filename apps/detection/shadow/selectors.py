@@ -30,12 +30,16 @@ def can_read_shadow_ai(user: User) -> bool:
 
 @dataclass(frozen=True)
 class Sanctions:
-    """Which (department, vendor) pairs are sanctioned: approved assistants plus the policy."""
+    """Which uses are sanctioned: (department, vendor) pairs of approved assistants and the policy,
+    plus the (service, department) pairs whose finding was decided *approved*."""
 
     by_department: dict[int, set[str]]
     everywhere: set[str]
+    approved_services: frozenset[tuple[str, int | None]] = frozenset()
 
-    def sanctioned(self, *, vendor: str, department_id: int | None) -> bool:
+    def sanctioned(self, *, vendor: str, department_id: int | None, service_key: str = "") -> bool:
+        if service_key and (service_key, department_id) in self.approved_services:
+            return True
         vendor = vendor.casefold().strip()
         if vendor in self.everywhere:
             return True
@@ -46,6 +50,9 @@ def sanctions(*, exclude_assistant_id: int | None = None) -> Sanctions:
     """Usage is sanctioned for a department when one of its *approved* assistants uses the vendor,
     or the policy approves the vendor for it (``"*"``: for every department). Vendors compare
     case-insensitively; unattributed traffic is sanctioned only by a policy for every department.
+    An *approved* finding sanctions its own (service, department) pair — that service only, not its
+    vendor's other services; revising the decision to *blocked* withdraws it (the verdict is read
+    from the finding's status each time, so the audit log of ``finding_decide`` is its history).
     ``exclude_assistant_id`` leaves one assistant out (what was shadow before it launched)."""
     by_department: dict[int, set[str]] = defaultdict(set)
     approved = Assistant.objects.filter(status=AssistantStatus.APPROVED)
@@ -61,7 +68,10 @@ def sanctions(*, exclude_assistant_id: int | None = None) -> Sanctions:
         for department_id in ids:
             if department_id != "*":
                 by_department[int(department_id)].add(name)
-    return Sanctions(by_department=dict(by_department), everywhere=everywhere)
+    approved_services = frozenset(
+        ShadowAIFinding.objects.filter(status=FindingStatus.APPROVED).values_list("service_key", "department_id")
+    )
+    return Sanctions(by_department=dict(by_department), everywhere=everywhere, approved_services=approved_services)
 
 
 @dataclass(frozen=True)
@@ -120,7 +130,9 @@ def findings_list(
             department_id=finding.department_id,
             department=finding.department.name if finding.department else UNATTRIBUTED_LABEL,
             status=finding.status,
-            sanctioned=rules.sanctioned(vendor=vendor, department_id=finding.department_id),
+            sanctioned=rules.sanctioned(
+                vendor=vendor, department_id=finding.department_id, service_key=finding.service_key
+            ),
             first_seen=finding.first_seen,
             last_seen=finding.last_seen,
             distinct_users=finding.distinct_users,

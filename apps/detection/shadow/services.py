@@ -533,6 +533,10 @@ def finding_decide(
 ) -> ShadowAIFinding:
     """Move a finding along new → acknowledged → approved | blocked (audited).
 
+    *Approved* sanctions the use of that service by that department (``selectors.sanctions`` reads
+    the approved findings), not the vendor's other services nor other departments; a revision to
+    *blocked* makes it shadow again.
+
     ``create_assistant`` with ``approved`` registers a pilot (draft) assistant of the service's
     vendor in the finding's department through the registry, with the registry's own permission
     check (admin, or an owner of that department).
@@ -566,6 +570,13 @@ def finding_decide(
         action=f"shadow_ai.finding.{status}",
         target=finding,
         before=before,
-        after={"status": status, "note": note, "assistant": finding.assistant_id},
+        # "sanctioned": an approved finding sanctions its (service, department) use (selectors.sanctions);
+        # any other status withdraws that, so the log reads as the approval's history.
+        after={
+            "status": status,
+            "note": note,
+            "assistant": finding.assistant_id,
+            "sanctioned": status == FindingStatus.APPROVED,
+        },
     )
     return finding

@@ -251,7 +251,8 @@ def launch_impact(
     keys = {
         s.key
         for s in catalog
-        if s.category == category and not rules.sanctioned(vendor=s.vendor, department_id=assistant.department_id)
+        if s.category == category
+        and not rules.sanctioned(vendor=s.vendor, department_id=assistant.department_id, service_key=s.key)
     }
 
     def window(date_from: date, date_to: date) -> WindowUse:
