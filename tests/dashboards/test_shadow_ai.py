@@ -279,3 +279,46 @@ def test_filters_egress_logs_cannot_apply_are_named(world) -> None:
     html = world.client("admin").get(PAGE, {**world.period, "language": "en"}).content.decode()
     assert "the language filter does not apply to this page" in html
     assert 'id="ignored-filters"' not in world.client("admin").get(PAGE, world.period).content.decode()
+
+
+@pytest.mark.django_db
+def test_privacy_mode_suppresses_small_user_counts_except_for_compliance(world) -> None:
+    def users_of(role: str) -> dict[tuple[str, str], str]:
+        rows = _csv(world.client(role).get(PAGE, {**world.period, "export": "findings"}))
+        return {(r["Department"], r["Service"]): r["Users"] for r in rows}
+
+    admin, officer = users_of("admin"), users_of("compliance")
+    small = [pair for pair, users in officer.items() if users.isdigit() and 0 < int(users) < 5]
+    assert small  # the demo has small cuts (Character.AI in Customer Support: 2 people)
+    for pair in small:
+        assert admin[pair] == "fewer than 5 people"
+    large = [pair for pair, users in officer.items() if users.isdigit() and int(users) >= 5]
+    assert large
+    assert all(admin[pair] == officer[pair] for pair in large)
+    finding = world.finding("Customer Support", "character-ai")
+    html = world.client("admin").get(f"{PAGE}findings/{finding.pk}/", world.period).content.decode()
+    assert "fewer than 5 people" in html
+
+
+@pytest.mark.django_db
+def test_an_approved_finding_shows_as_sanctioned(world) -> None:
+    rows = _csv(world.client("compliance").get(PAGE, {**world.period, "export": "findings"}))
+    use = {(r["Department"], r["Service"]): r["Use"] for r in rows}
+    assert use[("Engineering", "GitHub Copilot")] == "sanctioned"  # approved by the demo's decision
+    assert use[("Engineering", "DeepSeek Chat")] == "shadow"  # blocked
+
+
+@pytest.mark.django_db
+def test_spike_headline_and_drill_downs(world) -> None:
+    from datetime import date as date_type
+
+    from apps.analytics.shadow_rules import traffic_spikes_evaluate
+
+    last = date_type.fromisoformat(world.period["to"])
+    traffic_spikes_evaluate(days=[last - timedelta(days=i) for i in range(4)])
+    html = world.client("compliance").get(PAGE, world.period).content.decode()
+    chatgpt = world.finding("Sales", "openai-chatgpt")
+    # The planted ChatGPT spike in Sales: a headline sentence with its robust z, linking to the finding.
+    assert "spiked to" in html
+    assert "robust z =" in html
+    assert f"/dashboards/shadow-ai/findings/{chatgpt.pk}/" in html

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -46,6 +47,46 @@ class Sanctions:
         return department_id is not None and vendor in self.by_department.get(department_id, set())
 
 
+@dataclass(frozen=True)
+class SanctionInputs:
+    """What the verdict is computed from, read once (three queries): ``sanctions_from`` then builds
+    the verdict with or without a given assistant without reading again."""
+
+    approved_assistants: tuple[tuple[int, int, str], ...]  # (assistant id, department id, vendor)
+    approved_vendors: dict[str, list[Any]]
+    approved_services: frozenset[tuple[str, int | None]]
+
+
+def sanction_inputs() -> SanctionInputs:
+    return SanctionInputs(
+        approved_assistants=tuple(
+            Assistant.objects.filter(status=AssistantStatus.APPROVED).values_list("pk", "department_id", "vendor")
+        ),
+        approved_vendors=dict(shadow_policy_get().approved_vendors or {}),
+        approved_services=frozenset(
+            ShadowAIFinding.objects.filter(status=FindingStatus.APPROVED).values_list("service_key", "department_id")
+        ),
+    )
+
+
+def sanctions_from(inputs: SanctionInputs, *, exclude_assistant_id: int | None = None) -> Sanctions:
+    by_department: dict[int, set[str]] = defaultdict(set)
+    for assistant_id, department_id, vendor in inputs.approved_assistants:
+        if assistant_id != exclude_assistant_id:
+            by_department[department_id].add(vendor.casefold().strip())
+    everywhere: set[str] = set()
+    for vendor, ids in inputs.approved_vendors.items():
+        name = vendor.casefold().strip()
+        if "*" in ids:
+            everywhere.add(name)
+        for department_id in ids:
+            if department_id != "*":
+                by_department[int(department_id)].add(name)
+    return Sanctions(
+        by_department=dict(by_department), everywhere=everywhere, approved_services=inputs.approved_services
+    )
+
+
 def sanctions(*, exclude_assistant_id: int | None = None) -> Sanctions:
     """Usage is sanctioned for a department when one of its *approved* assistants uses the vendor,
     or the policy approves the vendor for it (``"*"``: for every department). Vendors compare
@@ -54,24 +95,7 @@ def sanctions(*, exclude_assistant_id: int | None = None) -> Sanctions:
     vendor's other services; revising the decision to *blocked* withdraws it (the verdict is read
     from the finding's status each time, so the audit log of ``finding_decide`` is its history).
     ``exclude_assistant_id`` leaves one assistant out (what was shadow before it launched)."""
-    by_department: dict[int, set[str]] = defaultdict(set)
-    approved = Assistant.objects.filter(status=AssistantStatus.APPROVED)
-    if exclude_assistant_id is not None:
-        approved = approved.exclude(pk=exclude_assistant_id)
-    for department_id, vendor in approved.values_list("department_id", "vendor"):
-        by_department[department_id].add(vendor.casefold().strip())
-    everywhere: set[str] = set()
-    for vendor, ids in (shadow_policy_get().approved_vendors or {}).items():
-        name = vendor.casefold().strip()
-        if "*" in ids:
-            everywhere.add(name)
-        for department_id in ids:
-            if department_id != "*":
-                by_department[int(department_id)].add(name)
-    approved_services = frozenset(
-        ShadowAIFinding.objects.filter(status=FindingStatus.APPROVED).values_list("service_key", "department_id")
-    )
-    return Sanctions(by_department=dict(by_department), everywhere=everywhere, approved_services=approved_services)
+    return sanctions_from(sanction_inputs(), exclude_assistant_id=exclude_assistant_id)
 
 
 @dataclass(frozen=True)
