@@ -306,19 +306,3 @@ def test_an_approved_finding_shows_as_sanctioned(world) -> None:
     use = {(r["Department"], r["Service"]): r["Use"] for r in rows}
     assert use[("Engineering", "GitHub Copilot")] == "sanctioned"  # approved by the demo's decision
     assert use[("Engineering", "DeepSeek Chat")] == "shadow"  # blocked
-
-
-@pytest.mark.django_db
-def test_spike_headline_and_drill_downs(world) -> None:
-    from datetime import date as date_type
-
-    from apps.analytics.shadow_rules import traffic_spikes_evaluate
-
-    last = date_type.fromisoformat(world.period["to"])
-    traffic_spikes_evaluate(days=[last - timedelta(days=i) for i in range(4)])
-    html = world.client("compliance").get(PAGE, world.period).content.decode()
-    chatgpt = world.finding("Sales", "openai-chatgpt")
-    # The planted ChatGPT spike in Sales: a headline sentence with its robust z, linking to the finding.
-    assert "spiked to" in html
-    assert "robust z =" in html
-    assert f"/dashboards/shadow-ai/findings/{chatgpt.pk}/" in html
