@@ -199,7 +199,7 @@ def _inventory(scope: Scope, filters: dict[str, Any]) -> dict[str, Any]:
         "has_data": True,
         "ignored_filters": _ignored_filters(scope),
         # The inventory's three rules first, then the strongest spike and launch effect.
-        "headlines": (_headlines(scope, rows, usage) + signals.pop("signal_headlines"))[:5],
+        "headlines": _pick_headlines({**_headlines(scope, rows, usage), **signals.pop("signal_headlines")}),
         "kpis": _kpis(scope, seen, before, rows),
         "shadow_chart": _shadow_chart(scope, seen),
         "departments_table": _departments_table(scope, seen),
@@ -233,10 +233,28 @@ def _names(items: Iterable[FindingRow]) -> str:
     return ", ".join(sorted({r.product for r in items}))
 
 
-def _headlines(scope: Scope, rows: list[FindingRow], usage: dict[Any, PeriodUsage]) -> list[Headline]:
-    """At most three sentences, each a rule: unsanctioned services by department (the reconciliation
-    rule), a significant growth of one shadow service, high-risk shadow services still undecided."""
-    out: list[Headline] = []
+# DESIGN.md: at most three headlines. In this order of preference: the department with the most
+# unsanctioned services; an open traffic spike (else a significant growth); the clearest launch
+# effect (else the high-risk uses still undecided); then whatever is left.
+HEADLINE_ORDER = (("unsanctioned",), ("spike", "growth"), ("launch", "undecided"))
+
+
+def _pick_headlines(found: dict[str, Headline]) -> list[Headline]:
+    picked: list[str] = []
+    for choices in HEADLINE_ORDER:
+        key = next((k for k in choices if k in found), None)
+        if key is not None:
+            picked.append(key)
+    for key in found:
+        if key not in picked:
+            picked.append(key)
+    return [found[k] for k in picked[:3]]
+
+
+def _headlines(scope: Scope, rows: list[FindingRow], usage: dict[Any, PeriodUsage]) -> dict[str, Headline]:
+    """Sentences, each a rule: unsanctioned services by department (the reconciliation rule), a
+    significant growth of one shadow service, high-risk shadow services still undecided."""
+    out: dict[str, Headline] = {}
     recent_end = scope.date_to
     recent_start = recent_end - timedelta(days=GROWTH_DAYS - 1)
     recent = _usage(scope, recent_start, recent_end)
@@ -250,16 +268,14 @@ def _headlines(scope: Scope, rows: list[FindingRow], usage: dict[Any, PeriodUsag
         name, items = max(by_department.items(), key=lambda kv: (len(kv[1]), sum(s.usage.requests for s in kv[1])))
         department_id = items[0].row.department_id
         requests = sum(s.usage.requests for s in items)
-        out.append(
-            Headline(
-                text=f"{len(items)} unsanctioned AI service{'s' if len(items) != 1 else ''} used by {name}: "
-                f"{_names(s.row for s in items)}.",
-                evidence=f"{requests:,} requests in this period; no approved assistant or policy of {name} "
-                "covers their vendors",
-                href=f"{PAGE_URL}?{scope.query(drop=('export',), department=department_id, shadow=1)}#findings",
-                tone="bad",
-                link_text="see these findings",
-            )
+        out["unsanctioned"] = Headline(
+            text=f"{len(items)} unsanctioned AI service{'s' if len(items) != 1 else ''} used by {name}: "
+            f"{_names(s.row for s in items)}.",
+            evidence=f"{requests:,} requests in this period; no approved assistant or policy of {name} "
+            "covers their vendors",
+            href=f"{PAGE_URL}?{scope.query(drop=('export',), department=department_id, shadow=1)}#findings",
+            tone="bad",
+            link_text="see these findings",
         )
     growth: list[tuple[float, FindingRow, int, int, float]] = []
     for row in rows:
@@ -278,15 +294,13 @@ def _headlines(scope: Scope, rows: list[FindingRow], usage: dict[Any, PeriodUsag
         # and is already counted by "New this period".
         ratio, row, now_n, then_n, p = max(growth, key=lambda g: (g[2] - g[3], g[0]))
         ratio_text = f"up {ratio:.1f}×" if then_n else "new"
-        out.append(
-            Headline(
-                text=f"{row.product} use by {row.department} {ratio_text} in the last {GROWTH_DAYS} days.",
-                evidence=f"{now_n:,} requests vs {then_n:,} in the {GROWTH_DAYS} days before; "
-                f"{'p < 0.001' if p < 0.001 else f'p = {p:.3f}'}, exact binomial test",
-                href=finding_url(row.id, scope),
-                tone="bad",
-                link_text="see the finding",
-            )
+        out["growth"] = Headline(
+            text=f"{row.product} use by {row.department} {ratio_text} in the last {GROWTH_DAYS} days.",
+            evidence=f"{now_n:,} requests vs {then_n:,} in the {GROWTH_DAYS} days before; "
+            f"{'p < 0.001' if p < 0.001 else f'p = {p:.3f}'}, exact binomial test",
+            href=finding_url(row.id, scope),
+            tone="bad",
+            link_text="see the finding",
         )
     undecided = [
         s.row for s in in_period if not s.row.sanctioned and s.row.risk == "high" and s.row.status == FindingStatus.NEW
@@ -294,16 +308,14 @@ def _headlines(scope: Scope, rows: list[FindingRow], usage: dict[Any, PeriodUsag
     if undecided:
         listed = ", ".join(f"{r.product} ({r.department})" for r in undecided[:4])
         more = f" and {len(undecided) - 4} more" if len(undecided) > 4 else ""
-        out.append(
-            Headline(
-                text=f"{len(undecided)} high-risk shadow use{'s' if len(undecided) != 1 else ''} without a decision: "
-                f"{listed}{more}.",
-                evidence="catalog risk high, status new",
-                href=f"{PAGE_URL}?{scope.query(drop=('export',), status='new', risk='high', shadow=1)}#findings",
-                link_text="see them",
-            )
+        out["undecided"] = Headline(
+            text=f"{len(undecided)} high-risk shadow use{'s' if len(undecided) != 1 else ''} without a decision: "
+            f"{listed}{more}.",
+            evidence="catalog risk high, status new",
+            href=f"{PAGE_URL}?{scope.query(drop=('export',), status='new', risk='high', shadow=1)}#findings",
+            link_text="see them",
         )
-    return out[:3]
+    return out
 
 
 def _change(now: float, before: float, days: int) -> str:
@@ -550,21 +562,19 @@ def _examples_url(scope: Scope, ids: list[int]) -> str | None:
 
 def _signal_headlines(
     scope: Scope, spike_alerts: list[Alert], rows: list[FindingRow], impacts: list[Any]
-) -> list[Headline]:
+) -> dict[str, Headline]:
     """The strongest spike and the clearest launch effect, as sentences with their evidence."""
-    out: list[Headline] = []
+    out: dict[str, Headline] = {}
     if spike_alerts:
         top = max(spike_alerts, key=lambda a: float((a.evidence or {}).get("robust_z") or 0))
         evidence = top.evidence or {}
-        out.append(
-            Headline(
-                text=top.summary.split(" (")[0] + ".",
-                evidence=f"median {evidence.get('median', '—')} over the previous 28 days, robust z = "
-                f"{float(evidence.get('robust_z') or 0):.1f} (threshold {evidence.get('min_z', 4)})",
-                href=_spike_href(top, rows, scope) or "#spikes",
-                tone="bad",
-                link_text="see what spiked",
-            )
+        out["spike"] = Headline(
+            text=top.summary.split(" (")[0] + ".",
+            evidence=f"median {float(evidence.get('median') or 0):g} requests a day over the previous 28 days, robust z = "
+            f"{float(evidence.get('robust_z') or 0):.1f}, above {float(evidence.get('min_z') or 4):g}",
+            href=_spike_href(top, rows, scope) or "#spikes",
+            tone="bad",
+            link_text="see what spiked",
         )
     measured = [i for i in impacts if i.requests_change is not None and i.after.days > 0]
     if measured:
@@ -574,17 +584,15 @@ def _signal_headlines(
         change = best.requests_change
         direction = "fell" if change < 0 else "rose"
         p = best.requests_p_value
-        out.append(
-            Headline(
-                text=f"After {best.assistant} launched, shadow {best.category.replace('_', ' ')} use in "
-                f"{best.department} {direction} {abs(change):.0%}.",
-                evidence=f"requests per day {best.before.requests_per_day:.1f} → {best.after.requests_per_day:.1f} "
-                f"over {best.before.days} / {best.after.days} days around {best.approved_on.isoformat()}; "
-                + (f"Mann-Whitney p = {p:.2g}" if p is not None else "no test"),
-                href=f"{PAGE_URL}?{scope.query(drop=('export',), department=best.department_id, shadow=1)}#findings",
-                tone="good" if change < 0 else "bad",
-                link_text="see the department's shadow use",
-            )
+        out["launch"] = Headline(
+            text=f"After {best.assistant} launched, shadow {best.category.replace('_', ' ')} use in "
+            f"{best.department} {direction} {abs(change):.0%}.",
+            evidence=f"requests per day {best.before.requests_per_day:.1f} → {best.after.requests_per_day:.1f} "
+            f"over {best.before.days} / {best.after.days} days around {best.approved_on.isoformat()}; "
+            + (f"Mann-Whitney p = {p:.2g}" if p is not None else "no test"),
+            href=f"{PAGE_URL}?{scope.query(drop=('export',), department=best.department_id, shadow=1)}#findings",
+            tone="good" if change < 0 else "bad",
+            link_text="see the department's shadow use",
         )
     return out
 
