@@ -193,7 +193,8 @@ def _windows(
     per_day: dict[date, tuple[int, int]] = {}
     distinct = {"before": 0, "after": 0}
     last = min(after_to, today)
-    if keys and before_from <= last:
+    # No query when no log covers either window (an assistant launched long before the first log).
+    if keys and before_from <= last and logs_from is not None and logs_from <= last:
         usage = AIUsageDaily.objects.filter(
             department_id=department_id, service_key__in=keys, date__gte=before_from, date__lte=last
         ).exclude(date=approved_on)
