@@ -315,3 +315,34 @@ def test_an_approved_finding_shows_as_sanctioned(world) -> None:
     use = {(r["Department"], r["Service"]): r["Use"] for r in rows}
     assert use[("Engineering", "GitHub Copilot")] == "sanctioned"  # approved by the demo's decision
     assert use[("Engineering", "DeepSeek Chat")] == "shadow"  # blocked
+
+
+@pytest.mark.django_db
+def test_mentions_and_unregistered_models_drill_down_to_conversations(world) -> None:
+    from django.utils import timezone
+
+    from apps.detection.models import ExternalAIMention, UnregisteredModelFinding
+    from apps.registry.models import Assistant
+    from tests.factories import ConversationFactory, MessageFactory
+
+    assistant = Assistant.objects.get(name="Sales copilot")
+    now = timezone.now()
+    older, newer = (ConversationFactory(assistant=assistant, started_at=now - timedelta(days=d)) for d in (3, 1))
+    for conversation in (older, newer):
+        message = MessageFactory(conversation=conversation, content="I pasted this into ChatGPT first")
+        ExternalAIMention.objects.create(
+            message=message, conversation=conversation, service_key="openai-chatgpt", name="ChatGPT",
+            cue="paste", start=19, end=26, created_at=conversation.started_at,
+        )  # fmt: skip
+    UnregisteredModelFinding.objects.create(
+        assistant=assistant, vendor="openai", model="gpt-4o", registered_vendor="anthropic",
+        registered_model="claude", reason="vendor+model", first_seen=now, last_seen=now, count=3,
+        example_conversation_ids=[older.pk, newer.pk],
+    )  # fmt: skip
+    html = world.client("compliance").get(PAGE, world.period).content.decode()
+    mentions = html[html.index('id="mentions"') : html.index('id="unregistered-models"')]
+    assert f'href="/dashboards/conversations/{newer.pk}/"' in mentions  # the newest mention's conversation
+    unregistered = html[html.index('id="unregistered-models"') :]
+    assert "2 conversations" in unregistered
+    assert f'href="/dashboards/conversations/{older.pk}/"' in unregistered
+    assert f"examples: #{older.pk}, #{newer.pk}" in unregistered
