@@ -34,7 +34,8 @@ from apps.accounts.models import Role, User
 from apps.accounts.permissions import can_manage_department_assistants
 from apps.accounts.request import request_user
 from apps.analytics.decision_selectors import alerts_open_for
-from apps.analytics.models import AlertKind
+from apps.analytics.models import Alert, AlertKind
+from apps.analytics.privacy import small_cut_threshold_for, suppression_reason
 from apps.core.exceptions import ApplicationError
 from apps.dashboards.pages import Headline, render_dashboard
 from apps.dashboards.scope import Scope, conversation_url
@@ -63,6 +64,7 @@ from apps.detection.shadow.services import (
 )
 from apps.detection.shadow.signal_selectors import (
     external_mentions_by_service,
+    external_mentions_list,
     launch_impacts,
     unregistered_models_list,
 )
@@ -108,6 +110,17 @@ def _usage(scope: Scope, start: date | None = None, end: date | None = None) -> 
     return usage_in_period(user=scope.user, date_from=start or scope.date_from, date_to=end or scope.date_to)
 
 
+def _requests_between(span: dict[Any, PeriodUsage], start: date, end: date) -> dict[Any, PeriodUsage]:
+    """Requests per pair within [start, end], cut from a wider span's daily series (no query; no
+    users or bytes, which a sum of days cannot give — only the period's own read has them)."""
+    out: dict[Any, PeriodUsage] = {}
+    for pair, use in span.items():
+        daily = {day: n for day, n in use.daily.items() if start <= day <= end}
+        if daily:
+            out[pair] = PeriodUsage(requests=sum(daily.values()), daily=daily)
+    return out
+
+
 class ShadowFilterForm(forms.Form):
     """The page's own filters, drawn in the one filter bar (``render_dashboard(page_form=...)``)."""
 
@@ -118,6 +131,18 @@ class ShadowFilterForm(forms.Form):
     shadow = forms.ChoiceField(
         choices=[("", "Sanctioned and shadow"), ("1", "Shadow only")], required=False, label="Use"
     )
+
+
+def _users_cell(users: int, k: int | None) -> Cell:
+    """Distinct users of one cut. Under privacy mode (``small_cut_threshold_for``: every role but
+    compliance) a count of 1 to k-1 people is shown as "fewer than k people", as elsewhere."""
+    if k is not None and 0 < users < k:
+        return Cell(text=suppression_reason(k), sort=None, tone="muted", title="privacy mode")
+    return Cell(text=f"{users:,}", sort=users)
+
+
+def _suppressed(users: int, k: int | None) -> str:
+    return suppression_reason(k) if k is not None and 0 < users < k else ""
 
 
 def _department_id(scope: Scope) -> int | None:
@@ -172,7 +197,11 @@ def _inventory(scope: Scope, filters: dict[str, Any]) -> dict[str, Any]:
     usage = _usage(scope)
     seen = _seen(rows, usage)
     previous = scope.previous()
-    before = _seen(rows, _usage(scope, previous.date_from, previous.date_to))
+    # One read of the daily series back to the earliest day any comparison needs (the previous
+    # period, the growth rule's 2 × 14 days): the comparisons are cut from it in Python.
+    span_start = min(previous.date_from, scope.date_to - timedelta(days=2 * GROWTH_DAYS - 1))
+    span = _usage(scope, span_start, scope.date_to)
+    before = _seen(rows, _requests_between(span, previous.date_from, previous.date_to))
     table_rows = [
         s
         for s in seen
@@ -180,15 +209,17 @@ def _inventory(scope: Scope, filters: dict[str, Any]) -> dict[str, Any]:
         and (not filters.get("risk") or s.row.risk == filters["risk"])
         and (not filters.get("shadow") or not s.row.sanctioned)
     ]
+    signals = _signals(scope, rows)
     return {
         "has_data": True,
         "ignored_filters": _ignored_filters(scope),
-        "headlines": _headlines(scope, rows),
+        # The inventory's three rules first, then the strongest spike and launch effect.
+        "headlines": _pick_headlines({**_headlines(scope, rows, usage, span), **signals.pop("signal_headlines")}),
         "kpis": _kpis(scope, seen, before, rows),
         "shadow_chart": _shadow_chart(scope, seen),
         "departments_table": _departments_table(scope, seen),
-        "findings_table": _findings_table(scope, table_rows),
-        **_signals(scope),
+        "findings_table": _findings_table(scope, table_rows, small_cut_threshold_for(user)),
+        **signals,
         **_links(),
     }
 
@@ -217,15 +248,35 @@ def _names(items: Iterable[FindingRow]) -> str:
     return ", ".join(sorted({r.product for r in items}))
 
 
-def _headlines(scope: Scope, rows: list[FindingRow]) -> list[Headline]:
-    """At most three sentences, each a rule: unsanctioned services by department (the reconciliation
-    rule), a significant growth of one shadow service, high-risk shadow services still undecided."""
-    out: list[Headline] = []
+# DESIGN.md: at most three headlines. In this order of preference: the department with the most
+# unsanctioned services; an open traffic spike (else a significant growth); the clearest launch
+# effect (else the high-risk uses still undecided); then whatever is left.
+HEADLINE_ORDER = (("unsanctioned",), ("spike", "growth"), ("launch", "undecided"))
+
+
+def _pick_headlines(found: dict[str, Headline]) -> list[Headline]:
+    picked: list[str] = []
+    for choices in HEADLINE_ORDER:
+        key = next((k for k in choices if k in found), None)
+        if key is not None:
+            picked.append(key)
+    for key in found:
+        if key not in picked:
+            picked.append(key)
+    return [found[k] for k in picked[:3]]
+
+
+def _headlines(
+    scope: Scope, rows: list[FindingRow], usage: dict[Any, PeriodUsage], span: dict[Any, PeriodUsage]
+) -> dict[str, Headline]:
+    """Sentences, each a rule: unsanctioned services by department (the reconciliation rule), a
+    significant growth of one shadow service, high-risk shadow services still undecided."""
+    out: dict[str, Headline] = {}
     recent_end = scope.date_to
     recent_start = recent_end - timedelta(days=GROWTH_DAYS - 1)
-    recent = _usage(scope, recent_start, recent_end)
-    earlier = _usage(scope, recent_start - timedelta(days=GROWTH_DAYS), recent_start - timedelta(days=1))
-    in_period = _seen(rows, _usage(scope))
+    recent = _requests_between(span, recent_start, recent_end)
+    earlier = _requests_between(span, recent_start - timedelta(days=GROWTH_DAYS), recent_start - timedelta(days=1))
+    in_period = _seen(rows, usage)
     by_department: dict[str, list[_Seen]] = defaultdict(list)
     for s in in_period:
         if not s.row.sanctioned and s.row.department_id is not None:
@@ -234,16 +285,14 @@ def _headlines(scope: Scope, rows: list[FindingRow]) -> list[Headline]:
         name, items = max(by_department.items(), key=lambda kv: (len(kv[1]), sum(s.usage.requests for s in kv[1])))
         department_id = items[0].row.department_id
         requests = sum(s.usage.requests for s in items)
-        out.append(
-            Headline(
-                text=f"{len(items)} unsanctioned AI service{'s' if len(items) != 1 else ''} used by {name}: "
-                f"{_names(s.row for s in items)}.",
-                evidence=f"{requests:,} requests in this period; no approved assistant or policy of {name} "
-                "covers their vendors",
-                href=f"{PAGE_URL}?{scope.query(drop=('export',), department=department_id, shadow=1)}#findings",
-                tone="bad",
-                link_text="see these findings",
-            )
+        out["unsanctioned"] = Headline(
+            text=f"{len(items)} unsanctioned AI service{'s' if len(items) != 1 else ''} used by {name}: "
+            f"{_names(s.row for s in items)}.",
+            evidence=f"{requests:,} requests in this period; no approved assistant or policy of {name} "
+            "covers their vendors",
+            href=f"{PAGE_URL}?{scope.query(drop=('export',), department=department_id, shadow=1)}#findings",
+            tone="bad",
+            link_text="see these findings",
         )
     growth: list[tuple[float, FindingRow, int, int, float]] = []
     for row in rows:
@@ -262,15 +311,13 @@ def _headlines(scope: Scope, rows: list[FindingRow]) -> list[Headline]:
         # and is already counted by "New this period".
         ratio, row, now_n, then_n, p = max(growth, key=lambda g: (g[2] - g[3], g[0]))
         ratio_text = f"up {ratio:.1f}×" if then_n else "new"
-        out.append(
-            Headline(
-                text=f"{row.product} use by {row.department} {ratio_text} in the last {GROWTH_DAYS} days.",
-                evidence=f"{now_n:,} requests vs {then_n:,} in the {GROWTH_DAYS} days before; "
-                f"{'p < 0.001' if p < 0.001 else f'p = {p:.3f}'}, exact binomial test",
-                href=finding_url(row.id, scope),
-                tone="bad",
-                link_text="see the finding",
-            )
+        out["growth"] = Headline(
+            text=f"{row.product} use by {row.department} {ratio_text} in the last {GROWTH_DAYS} days.",
+            evidence=f"{now_n:,} requests vs {then_n:,} in the {GROWTH_DAYS} days before; "
+            f"{'p < 0.001' if p < 0.001 else f'p = {p:.3f}'}, exact binomial test",
+            href=finding_url(row.id, scope),
+            tone="bad",
+            link_text="see the finding",
         )
     undecided = [
         s.row for s in in_period if not s.row.sanctioned and s.row.risk == "high" and s.row.status == FindingStatus.NEW
@@ -278,16 +325,14 @@ def _headlines(scope: Scope, rows: list[FindingRow]) -> list[Headline]:
     if undecided:
         listed = ", ".join(f"{r.product} ({r.department})" for r in undecided[:4])
         more = f" and {len(undecided) - 4} more" if len(undecided) > 4 else ""
-        out.append(
-            Headline(
-                text=f"{len(undecided)} high-risk shadow use{'s' if len(undecided) != 1 else ''} without a decision: "
-                f"{listed}{more}.",
-                evidence="catalog risk high, status new",
-                href=f"{PAGE_URL}?{scope.query(drop=('export',), status='new', risk='high', shadow=1)}#findings",
-                link_text="see them",
-            )
+        out["undecided"] = Headline(
+            text=f"{len(undecided)} high-risk shadow use{'s' if len(undecided) != 1 else ''} without a decision: "
+            f"{listed}{more}.",
+            evidence="catalog risk high, status new",
+            href=f"{PAGE_URL}?{scope.query(drop=('export',), status='new', risk='high', shadow=1)}#findings",
+            link_text="see them",
         )
-    return out[:3]
+    return out
 
 
 def _change(now: float, before: float, days: int) -> str:
@@ -447,7 +492,7 @@ def _departments_table(scope: Scope, seen: list[_Seen]) -> Table:
     return table
 
 
-def _findings_table(scope: Scope, seen: list[_Seen]) -> Table:
+def _findings_table(scope: Scope, seen: list[_Seen], k: int | None = None) -> Table:
     table = Table(
         id="findings",
         title="Findings",
@@ -486,7 +531,7 @@ def _findings_table(scope: Scope, seen: list[_Seen]) -> Table:
                 Cell(text=row.status),
                 Cell(text=row.first_seen.isoformat()),
                 Cell(text=row.last_seen.isoformat()),
-                Cell(text=f"{usage.distinct_users:,}", sort=usage.distinct_users),
+                _users_cell(usage.distinct_users, k),
                 Cell(
                     text=f"{usage.requests:,}",
                     sort=usage.requests,
@@ -499,9 +544,83 @@ def _findings_table(scope: Scope, seen: list[_Seen]) -> Table:
     return table
 
 
-def _signals(scope: Scope) -> dict[str, Table]:
-    """The other shadow-AI signals (docs/shadow-ai.md "More signals"), each as it is stored."""
+def _spike_href(alert: Alert, rows: list[FindingRow], scope: Scope) -> str | None:
+    """Where a spike leads: a service's spike to its finding with the most requests (the one that
+    spiked, in the demo), a department's spike to that department's findings."""
+    dims = alert.dims or {}
+    if dims.get("service"):
+        matching = [r for r in rows if r.service_key == dims["service"]]
+        return finding_url(max(matching, key=lambda r: r.requests).id, scope) if matching else None
+    department = dims.get("department")
+    if department and department != "unattributed":
+        return f"{PAGE_URL}?{scope.query(drop=('export',), department=department)}#findings"
+    return f"{PAGE_URL}?{scope.query(drop=('export',))}#findings"
+
+
+def _latest_mention_conversations(user: User, date_from: date) -> dict[str, int]:
+    """The newest conversation of each mentioned service (one query): where the table's links lead."""
+    latest: dict[str, int] = {}
+    for key, conversation_id in (
+        external_mentions_list(user=user)
+        .filter(created_at__date__gte=date_from)
+        .order_by("service_key", "-created_at", "-id")
+        .distinct("service_key")
+        .values_list("service_key", "conversation_id")
+    ):
+        latest[key] = conversation_id
+    return latest
+
+
+def _examples_url(scope: Scope, ids: list[int]) -> str | None:
+    """The first example's transcript (the explorer has no filter by a list of ids; the cell's
+    title lists the others)."""
+    return conversation_url(ids[0]) if ids else None
+
+
+def _signal_headlines(
+    scope: Scope, spike_alerts: list[Alert], rows: list[FindingRow], impacts: list[Any]
+) -> dict[str, Headline]:
+    """The strongest spike and the clearest launch effect, as sentences with their evidence."""
+    out: dict[str, Headline] = {}
+    if spike_alerts:
+        top = max(spike_alerts, key=lambda a: float((a.evidence or {}).get("robust_z") or 0))
+        evidence = top.evidence or {}
+        out["spike"] = Headline(
+            text=top.summary.split(" (")[0] + ".",
+            evidence=f"median {float(evidence.get('median') or 0):g} requests a day over the previous 28 days, robust z = "
+            f"{float(evidence.get('robust_z') or 0):.1f}, above {float(evidence.get('min_z') or 4):g}",
+            href=_spike_href(top, rows, scope) or "#spikes",
+            tone="bad",
+            link_text="see what spiked",
+        )
+    measured = [i for i in impacts if i.requests_change is not None and i.after.days > 0]
+    if measured:
+        best = min(
+            measured, key=lambda i: (i.requests_p_value if i.requests_p_value is not None else 1, i.requests_change)
+        )
+        change = best.requests_change
+        direction = "fell" if change < 0 else "rose"
+        p = best.requests_p_value
+        out["launch"] = Headline(
+            text=f"After {best.assistant} launched, shadow {best.category.replace('_', ' ')} use in "
+            f"{best.department} {direction} {abs(change):.0%}.",
+            evidence=f"requests per day {best.before.requests_per_day:.1f} → {best.after.requests_per_day:.1f} "
+            f"over {best.before.days} / {best.after.days} days around {best.approved_on.isoformat()}; "
+            + (f"Mann-Whitney p = {p:.2g}" if p is not None else "no test"),
+            href=f"{PAGE_URL}?{scope.query(drop=('export',), department=best.department_id, shadow=1)}#findings",
+            tone="good" if change < 0 else "bad",
+            link_text="see the department's shadow use",
+        )
+    return out
+
+
+def _signals(scope: Scope, rows: list[FindingRow]) -> dict[str, Any]:
+    """The other shadow-AI signals (docs/shadow-ai.md "More signals"), with their headlines and
+    drill-downs: a spike → its finding, a mention → the conversation, an unregistered model → the
+    example conversations, a launch → the department's shadow findings."""
     user = scope.user
+    spike_alerts = list(alerts_open_for(user=user, kind=AlertKind.AI_TRAFFIC_SPIKE)[:20])
+    impacts = launch_impacts(user=user)
     spikes = Table(
         id="spikes",
         title="Traffic spikes (open alerts)",
@@ -509,19 +628,19 @@ def _signals(scope: Scope) -> dict[str, Table]:
         numeric={2},
         empty="No open traffic spike: no day above a robust z of 4 against its previous 28 days.",
     )
-    for alert in alerts_open_for(user=user, kind=AlertKind.AI_TRAFFIC_SPIKE)[:20]:
+    for alert in spike_alerts:
         z = (alert.evidence or {}).get("robust_z")
         spikes.rows.append(
             [
                 Cell(text=str((alert.dims or {}).get("day", ""))),
-                Cell(text=alert.summary),
+                Cell(text=alert.summary, href=_spike_href(alert, rows, scope)),
                 Cell(text=f"{z:.1f}" if isinstance(z, int | float) else "—", sort=z),
             ]
         )
     unregistered = Table(
         id="unregistered-models",
         title="Unregistered models in telemetry",
-        columns=["Assistant", "Sent vendor", "Sent model", "Registered", "Mismatch", "Spans", "Last seen"],
+        columns=["Assistant", "Sent vendor", "Sent model", "Registered", "Mismatch", "Spans", "Last seen", "Examples"],
         numeric={5},
         empty="Every model the assistants reported matches its registry entry.",
     )
@@ -536,6 +655,12 @@ def _signals(scope: Scope) -> dict[str, Table]:
                 Cell(text=finding.reason),
                 Cell.number(finding.count),
                 Cell(text=f"{finding.last_seen:%Y-%m-%d}"),
+                Cell(
+                    text=f"{len(finding.example_conversation_ids)} conversation"
+                    f"{'s' if len(finding.example_conversation_ids) != 1 else ''}",
+                    href=_examples_url(scope, finding.example_conversation_ids),
+                    title="examples: " + ", ".join(f"#{i}" for i in finding.example_conversation_ids),
+                ),
             ]
         )
     mentions = Table(
@@ -546,13 +671,17 @@ def _signals(scope: Scope) -> dict[str, Table]:
         empty="No user message in this period says it used an external AI tool.",
         note='User messages such as "I pasted this into ChatGPT" (low severity; never a review case).',
     )
+    k = small_cut_threshold_for(user)
+    latest = _latest_mention_conversations(user, scope.date_from)
     for count in external_mentions_by_service(user=user, date_from=scope.date_from):
+        newest = latest.get(count.service_key)
+        href = conversation_url(newest) if newest else None
         mentions.rows.append(
             [
-                Cell(text=count.product),
-                Cell.number(count.mentions),
+                Cell(text=count.product, href=href, title="the latest conversation with this mention"),
+                Cell(text=f"{count.mentions:,}", sort=count.mentions, href=href),
                 Cell.number(count.conversations),
-                Cell.number(count.users),
+                _users_cell(count.users, k),
             ]
         )
     launches = Table(
@@ -562,7 +691,7 @@ def _signals(scope: Scope) -> dict[str, Table]:
         numeric={3, 4},
         empty="No approved assistant with a known approval date.",
     )
-    for impact in launch_impacts(user=user):
+    for impact in impacts:
         change = impact.requests_change
         p = impact.requests_p_value
         launches.rows.append(
@@ -580,7 +709,8 @@ def _signals(scope: Scope) -> dict[str, Table]:
             ]
         )
     return {"spikes_table": spikes, "unregistered_table": unregistered, "mentions_table": mentions,
-            "launches_table": launches}  # fmt: skip
+            "launches_table": launches,
+            "signal_headlines": _signal_headlines(scope, spike_alerts, rows, impacts)}  # fmt: skip
 
 
 # --- one finding -----------------------------------------------------------------------------------
@@ -663,10 +793,14 @@ def finding_view(request: HttpRequest, pk: int) -> HttpResponseBase:
                 }
             ],
         }
+        k = small_cut_threshold_for(scope.user)
         return {
             **context,
             "service": service,
             "usage": usage,
+            # Privacy mode: "fewer than k people" instead of a small count (as in the page's tables).
+            "users_all_suppressed": _suppressed(row.distinct_users, k),
+            "users_period_suppressed": _suppressed(usage.distinct_users if usage else 0, k),
             "bytes_display": _human_bytes(usage.bytes if usage else 0),
             "trend": Chart(id="trend", title="Requests per day", option=option, table=table),
             "back_url": f"{PAGE_URL}?{scope.query(drop=('export',))}",

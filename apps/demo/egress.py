@@ -1,6 +1,6 @@
 """Deterministic demo proxy logs (Squid native format) and the identity map behind them.
 
-Four weeks of web-proxy traffic of the demo company ending the day before the *anchor* (the first
+Six weeks of web-proxy traffic of the demo company ending the day before the *anchor* (the first
 seeding day, as for the assistants' traffic): so a re-run of ``seed_demo`` on any later day writes
 the very same file, and the import refuses it as a re-import instead of counting it twice.
 
@@ -16,8 +16,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-EGRESS_DAYS = 28
+# Six weeks: the spike rule compares a day with the 28 days before it, all covered by logs (days
+# before the first log are unknown), so the planted spike in the last days needs > 28 days of logs;
+# the planted launch (LAUNCH_DAYS_BEFORE_ANCHOR) then has a full 28-day window before it.
+EGRESS_DAYS = 42
 SPIKE_DAYS = 4  # the spiking service jumps in the last SPIKE_DAYS days of the window
+# Marketing's sanctioned image tool (``LAUNCH`` below) was approved this many days before the
+# anchor; from the next day its shadow rival (Midjourney, shape ``replaced``) falls to REPLACED_LEVEL.
+LAUNCH_DAYS_BEFORE_ANCHOR = 14
+REPLACED_LEVEL = 0.3
 EGRESS_FILENAME = "demo-squid-access.log"
 
 # Department → (subnet of its desks, user names). Names are log identities (proxy auth), not people
@@ -89,7 +96,8 @@ class Planted:
 
     ``shape``: ``flat``; ``growing`` (linear from 30 % to 170 % of ``per_day``); ``spike``
     (``per_day`` until the last SPIKE_DAYS days, then ``spike_factor`` times it); ``new`` (nothing
-    in the first half, then growing from a few requests to ``per_day``).
+    in the first half, then growing from a few requests to ``per_day``); ``replaced`` (``per_day``
+    until the day the department's sanctioned tool was approved, REPLACED_LEVEL of it after).
     """
 
     department: str  # "" = unattributed (guest subnet, no user name)
@@ -124,7 +132,8 @@ PLANTED: tuple[Planted, ...] = (
     Planted("Engineering", "deepseek-chat", ("chat.deepseek.com",), 7, "flat", 3, False),
     # Marketing: Gemini is sanctioned (Marketing writer is Google); image generation grows.
     Planted("Marketing", "google-gemini", ("gemini.google.com",), 26, "flat", 6, True),
-    Planted("Marketing", "midjourney", ("www.midjourney.com", "cdn.midjourney.com"), 18, "growing", 5, False),
+    # Marketing's image studio (Adobe Firefly, LAUNCH) was approved mid-window: Midjourney use falls after it.
+    Planted("Marketing", "midjourney", ("www.midjourney.com", "cdn.midjourney.com"), 18, "replaced", 5, False),
     Planted("Marketing", "jasper", ("app.jasper.ai",), 7, "flat", 3, False),
     Planted("Marketing", "openai-chatgpt", ("chatgpt.com",), 12, "flat", 4, False),
     # HR: its assistant runs on Azure OpenAI, which does not sanction the consumer ChatGPT.
@@ -156,6 +165,27 @@ MALFORMED_DAYS_BEFORE_END = (20, 13, 6, 2)  # which days of the window carry the
 _HOURS = [0, 0, 0, 0, 0, 1, 2, 6, 12, 16, 16, 14, 9, 13, 15, 14, 11, 7, 3, 2, 1, 1, 0, 0]
 
 
+@dataclass(frozen=True)
+class Launch:
+    """A sanctioned assistant approved inside the logs' window (registered by ``demo_shadow_ai_ensure``
+    with ``launched_on`` = anchor - LAUNCH_DAYS_BEFORE_ANCHOR): the page's before/after example."""
+
+    department: str
+    name: str
+    vendor: str
+    model: str
+    purpose: str
+
+
+LAUNCH = Launch(
+    department="Marketing",
+    name="Marketing image studio",
+    vendor="Adobe",
+    model="firefly-image-3",
+    purpose="Campaign image generation on Adobe Firefly (licensed training data, commercial terms).",
+)
+
+
 def egress_window(anchor: date) -> tuple[date, date]:
     """First and last day of the demo logs: the EGRESS_DAYS days before the anchor."""
     return anchor - timedelta(days=EGRESS_DAYS), anchor - timedelta(days=1)
@@ -168,6 +198,8 @@ def _level(plan: Planted, index: int) -> float:
         return 0.3 + 1.4 * position
     if plan.shape == "spike":
         return plan.spike_factor if index >= EGRESS_DAYS - SPIKE_DAYS else 1.0
+    if plan.shape == "replaced":
+        return 1.0 if index <= EGRESS_DAYS - LAUNCH_DAYS_BEFORE_ANCHOR else REPLACED_LEVEL
     if plan.shape == "new":
         half = EGRESS_DAYS // 2
         return 0.0 if index < half else 0.15 + 0.85 * (index - half) / (EGRESS_DAYS - 1 - half)

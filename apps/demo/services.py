@@ -16,9 +16,17 @@ from django_tenants.utils import schema_context
 
 from apps.accounts.models import User
 from apps.accounts.services import organization_provision, user_ensure
+from apps.analytics.shadow_rules import traffic_spikes_evaluate
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.demo.catalog import ASSISTANTS, RELEASES
-from apps.demo.egress import EGRESS_FILENAME, egress_lines, identity_map_csv
+from apps.demo.egress import (
+    EGRESS_FILENAME,
+    LAUNCH,
+    LAUNCH_DAYS_BEFORE_ANCHOR,
+    egress_lines,
+    egress_window,
+    identity_map_csv,
+)
 from apps.detection.models import FindingStatus, IdentityMapEntry, ShadowAIFinding
 from apps.detection.shadow.services import (
     egress_import_create,
@@ -26,7 +34,7 @@ from apps.detection.shadow.services import (
     finding_decide,
     identity_map_replace,
 )
-from apps.registry.models import Assistant
+from apps.registry.models import Assistant, AssistantStatus
 from apps.registry.services import (
     api_key_create,
     assistant_register,
@@ -171,6 +179,25 @@ class DemoShadowResult:
     decisions: list[str] = field(default_factory=list)  # "Engineering/github-copilot → approved"
 
 
+def _demo_launch_ensure(*, anchor: date) -> Assistant:
+    """The sanctioned image tool Marketing got mid-window (apps/demo/egress.py ``LAUNCH``): registered
+    already approved with its launch date, which is the approval day ``launch_impact`` reads."""
+    department = department_ensure(name=LAUNCH.department)
+    existing = Assistant.objects.filter(department=department, name=LAUNCH.name).first()
+    if existing is not None:
+        return existing
+    return assistant_register(
+        actor=None,
+        department=department,
+        name=LAUNCH.name,
+        purpose=LAUNCH.purpose,
+        vendor=LAUNCH.vendor,
+        model=LAUNCH.model,
+        status=AssistantStatus.APPROVED,
+        launched_on=anchor - timedelta(days=LAUNCH_DAYS_BEFORE_ANCHOR),
+    )
+
+
 def demo_shadow_ai_ensure(*, seed: int, anchor: date, keep_dir: Path | None = None) -> DemoShadowResult:
     """Write the demo proxy log, import it through the real import service and plant the decisions.
 
@@ -181,6 +208,7 @@ def demo_shadow_ai_ensure(*, seed: int, anchor: date, keep_dir: Path | None = No
     """
     if not IdentityMapEntry.objects.exists():
         identity_map_replace(actor=None, text=identity_map_csv())
+    _demo_launch_ensure(anchor=anchor)
     with tempfile.TemporaryDirectory(prefix="tessera-demo-egress-") as scratch:
         directory = keep_dir or Path(scratch)
         directory.mkdir(parents=True, exist_ok=True)
@@ -211,6 +239,10 @@ def demo_shadow_ai_ensure(*, seed: int, anchor: date, keep_dir: Path | None = No
     )
     if actor is None:
         raise ApplicationError("the organization has no active compliance or admin user to take the demo decisions")
+    # The spike rule runs after an import through a Celery task (no worker while seeding): evaluate
+    # the logs' days here so the planted spike is an open alert at once (idempotent: refreshed).
+    first, last = egress_window(anchor)
+    traffic_spikes_evaluate(days=[first + timedelta(days=i) for i in range((last - first).days + 1)])
     for department, key, status, note in DEMO_SHADOW_DECISIONS:
         finding = ShadowAIFinding.objects.filter(service_key=key, department__name=department).first()
         if finding is not None and finding.status == FindingStatus.NEW:

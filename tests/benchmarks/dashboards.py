@@ -46,6 +46,7 @@ PAGES: list[tuple[str, str]] = [
     ("owner", "/dashboards/department/"),
     ("cx", "/dashboards/conversations/"),
     ("compliance", "/compliance/"),
+    ("compliance", "/dashboards/shadow-ai/"),
     ("viewer", "/dashboards/summary/"),
     ("product", "/dashboards/digest/"),
 ]

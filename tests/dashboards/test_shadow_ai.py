@@ -66,8 +66,14 @@ def test_the_inventory_opens_for_admin_and_compliance(world, role) -> None:
     assert response.status_code == 200
     html = response.content.decode()
     assert "4 unsanctioned AI services used by Sales: ChatGPT, Grammarly, Otter, Perplexity." in html
-    assert "ChatGPT use by Sales up" in html  # the planted spike, with its test
-    assert "exact binomial test" in html
+    # The planted spike, as an open alert (it takes the place of the growth headline of the same use)…
+    assert "Use of ChatGPT spiked to" in html
+    assert "robust z =" in html
+    chatgpt = ShadowAIFinding.objects.get(department__name="Sales", service_key="openai-chatgpt")
+    assert f'href="/dashboards/shadow-ai/findings/{chatgpt.pk}/' in html  # …leading to the finding
+    # …and the planted launch: Marketing's image studio, after which Midjourney use fell.
+    assert "After Marketing image studio launched, shadow image generation use in Marketing fell" in html
+    assert "Mann-Whitney p =" in html
     for label in ("Services seen", "Shadow services", "Departments with shadow use", "AI requests", "New this period"):
         assert label in html
     assert 'id="shadow-daily"' in html
@@ -104,7 +110,7 @@ def test_filters_narrow_the_findings_table(world) -> None:
 
     shadow = _csv(client.get(PAGE, {**world.period, "shadow": "1", "export": "findings"}))
     assert {r["Use"] for r in shadow} == {"shadow"}
-    assert len(shadow) == 15
+    assert len(shadow) == 14  # 15 planted shadow uses, one of them (Copilot in Engineering) approved
 
     blocked = _csv(client.get(PAGE, {**world.period, "status": "blocked", "export": "findings"}))
     assert [(r["Service"], r["Department"], r["Status"]) for r in blocked] == [
@@ -279,3 +285,64 @@ def test_filters_egress_logs_cannot_apply_are_named(world) -> None:
     html = world.client("admin").get(PAGE, {**world.period, "language": "en"}).content.decode()
     assert "the language filter does not apply to this page" in html
     assert 'id="ignored-filters"' not in world.client("admin").get(PAGE, world.period).content.decode()
+
+
+@pytest.mark.django_db
+def test_privacy_mode_suppresses_small_user_counts_except_for_compliance(world) -> None:
+    def users_of(role: str) -> dict[tuple[str, str], str]:
+        rows = _csv(world.client(role).get(PAGE, {**world.period, "export": "findings"}))
+        return {(r["Department"], r["Service"]): r["Users"] for r in rows}
+
+    admin, officer = users_of("admin"), users_of("compliance")
+    small = [pair for pair, users in officer.items() if users.isdigit() and 0 < int(users) < 5]
+    assert small  # the demo has small cuts (Character.AI in Customer Support: 2 people)
+    for pair in small:
+        assert admin[pair] == "fewer than 5 people"
+    large = [pair for pair, users in officer.items() if users.isdigit() and int(users) >= 5]
+    assert large
+    assert all(admin[pair] == officer[pair] for pair in large)
+    from apps.detection.shadow.selectors import findings_list
+
+    ids = {(r.department, r.product): r.id for r in findings_list(user=world.users["compliance"])}
+    page = f"{PAGE}findings/{ids[small[0]]}/"
+    assert "fewer than 5 people" in world.client("admin").get(page, world.period).content.decode()
+    assert "fewer than 5 people" not in world.client("compliance").get(page, world.period).content.decode()
+
+
+@pytest.mark.django_db
+def test_an_approved_finding_shows_as_sanctioned(world) -> None:
+    rows = _csv(world.client("compliance").get(PAGE, {**world.period, "export": "findings"}))
+    use = {(r["Department"], r["Service"]): r["Use"] for r in rows}
+    assert use[("Engineering", "GitHub Copilot")] == "sanctioned"  # approved by the demo's decision
+    assert use[("Engineering", "DeepSeek Chat")] == "shadow"  # blocked
+
+
+@pytest.mark.django_db
+def test_mentions_and_unregistered_models_drill_down_to_conversations(world) -> None:
+    from django.utils import timezone
+
+    from apps.detection.models import ExternalAIMention, UnregisteredModelFinding
+    from apps.registry.models import Assistant
+    from tests.factories import ConversationFactory, MessageFactory
+
+    assistant = Assistant.objects.get(name="Sales copilot")
+    now = timezone.now()
+    older, newer = (ConversationFactory(assistant=assistant, started_at=now - timedelta(days=d)) for d in (3, 1))
+    for conversation in (older, newer):
+        message = MessageFactory(conversation=conversation, content="I pasted this into ChatGPT first")
+        ExternalAIMention.objects.create(
+            message=message, conversation=conversation, service_key="openai-chatgpt", name="ChatGPT",
+            cue="paste", start=19, end=26, created_at=conversation.started_at,
+        )  # fmt: skip
+    UnregisteredModelFinding.objects.create(
+        assistant=assistant, vendor="openai", model="gpt-4o", registered_vendor="anthropic",
+        registered_model="claude", reason="vendor+model", first_seen=now, last_seen=now, count=3,
+        example_conversation_ids=[older.pk, newer.pk],
+    )  # fmt: skip
+    html = world.client("compliance").get(PAGE, world.period).content.decode()
+    mentions = html[html.index('id="mentions"') : html.index('id="unregistered-models"')]
+    assert f'href="/dashboards/conversations/{newer.pk}/"' in mentions  # the newest mention's conversation
+    unregistered = html[html.index('id="unregistered-models"') :]
+    assert "2 conversations" in unregistered
+    assert f'href="/dashboards/conversations/{older.pk}/"' in unregistered
+    assert f"examples: #{older.pk}, #{newer.pk}" in unregistered

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -37,38 +38,71 @@ def can_read_shadow_ai(user: User) -> bool:
 
 @dataclass(frozen=True)
 class Sanctions:
-    """Which (department, vendor) pairs are sanctioned: approved assistants plus the policy."""
+    """Which uses are sanctioned: (department, vendor) pairs of approved assistants and the policy,
+    plus the (service, department) pairs whose finding was decided *approved*."""
 
     by_department: dict[int, set[str]]
     everywhere: set[str]
+    approved_services: frozenset[tuple[str, int | None]] = frozenset()
 
-    def sanctioned(self, *, vendor: str, department_id: int | None) -> bool:
+    def sanctioned(self, *, vendor: str, department_id: int | None, service_key: str = "") -> bool:
+        if service_key and (service_key, department_id) in self.approved_services:
+            return True
         vendor = vendor.casefold().strip()
         if vendor in self.everywhere:
             return True
         return department_id is not None and vendor in self.by_department.get(department_id, set())
 
 
-def sanctions(*, exclude_assistant_id: int | None = None) -> Sanctions:
-    """Usage is sanctioned for a department when one of its *approved* assistants uses the vendor,
-    or the policy approves the vendor for it (``"*"``: for every department). Vendors compare
-    case-insensitively; unattributed traffic is sanctioned only by a policy for every department.
-    ``exclude_assistant_id`` leaves one assistant out (what was shadow before it launched)."""
+@dataclass(frozen=True)
+class SanctionInputs:
+    """What the verdict is computed from, read once (three queries): ``sanctions_from`` then builds
+    the verdict with or without a given assistant without reading again."""
+
+    approved_assistants: tuple[tuple[int, int, str], ...]  # (assistant id, department id, vendor)
+    approved_vendors: dict[str, list[Any]]
+    approved_services: frozenset[tuple[str, int | None]]
+
+
+def sanction_inputs() -> SanctionInputs:
+    return SanctionInputs(
+        approved_assistants=tuple(
+            Assistant.objects.filter(status=AssistantStatus.APPROVED).values_list("pk", "department_id", "vendor")
+        ),
+        approved_vendors=dict(shadow_policy_get().approved_vendors or {}),
+        approved_services=frozenset(
+            ShadowAIFinding.objects.filter(status=FindingStatus.APPROVED).values_list("service_key", "department_id")
+        ),
+    )
+
+
+def sanctions_from(inputs: SanctionInputs, *, exclude_assistant_id: int | None = None) -> Sanctions:
     by_department: dict[int, set[str]] = defaultdict(set)
-    approved = Assistant.objects.filter(status=AssistantStatus.APPROVED)
-    if exclude_assistant_id is not None:
-        approved = approved.exclude(pk=exclude_assistant_id)
-    for department_id, vendor in approved.values_list("department_id", "vendor"):
-        by_department[department_id].add(vendor.casefold().strip())
+    for assistant_id, department_id, vendor in inputs.approved_assistants:
+        if assistant_id != exclude_assistant_id:
+            by_department[department_id].add(vendor.casefold().strip())
     everywhere: set[str] = set()
-    for vendor, ids in (shadow_policy_get().approved_vendors or {}).items():
+    for vendor, ids in inputs.approved_vendors.items():
         name = vendor.casefold().strip()
         if "*" in ids:
             everywhere.add(name)
         for department_id in ids:
             if department_id != "*":
                 by_department[int(department_id)].add(name)
-    return Sanctions(by_department=dict(by_department), everywhere=everywhere)
+    return Sanctions(
+        by_department=dict(by_department), everywhere=everywhere, approved_services=inputs.approved_services
+    )
+
+
+def sanctions(*, exclude_assistant_id: int | None = None) -> Sanctions:
+    """Usage is sanctioned for a department when one of its *approved* assistants uses the vendor,
+    or the policy approves the vendor for it (``"*"``: for every department). Vendors compare
+    case-insensitively; unattributed traffic is sanctioned only by a policy for every department.
+    An *approved* finding sanctions its own (service, department) pair — that service only, not its
+    vendor's other services; revising the decision to *blocked* withdraws it (the verdict is read
+    from the finding's status each time, so the audit log of ``finding_decide`` is its history).
+    ``exclude_assistant_id`` leaves one assistant out (what was shadow before it launched)."""
+    return sanctions_from(sanction_inputs(), exclude_assistant_id=exclude_assistant_id)
 
 
 @dataclass(frozen=True)
@@ -127,7 +161,9 @@ def findings_list(
             department_id=finding.department_id,
             department=finding.department.name if finding.department else UNATTRIBUTED_LABEL,
             status=finding.status,
-            sanctioned=rules.sanctioned(vendor=vendor, department_id=finding.department_id),
+            sanctioned=rules.sanctioned(
+                vendor=vendor, department_id=finding.department_id, service_key=finding.service_key
+            ),
             first_seen=finding.first_seen,
             last_seen=finding.last_seen,
             distinct_users=finding.distinct_users,

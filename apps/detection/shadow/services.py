@@ -95,27 +95,43 @@ def _require_shadow_admin(actor: User) -> None:
         raise NotPermittedError("shadow-AI settings and decisions are for admin and compliance users only")
 
 
+# Built catalogs by the organization's overlay rows: building one compiles ~1,400 domain rules
+# (tens of ms), and a page reads the catalog several times. The key is the overlay's content, so an
+# edit is a new key (never a stale catalog); organizations without an overlay share one entry.
+_CATALOGS: dict[tuple[tuple[Any, ...], ...], Catalog] = {}
+_CATALOGS_MAX = 64
+
+
 def tenant_catalog() -> Catalog:
     """The shared catalog with this organization's own entries and overrides on top."""
+    fields = ("key", "vendor", "product", "category", "risk", "domains", "data_use", "disabled")
+    rows = tuple(TenantAIService.objects.order_by("key").values_list(*fields))
+    cached = _CATALOGS.get(rows)
+    if cached is not None:
+        return cached
     overrides: list[AIService] = []
     disabled: list[str] = []
-    for row in TenantAIService.objects.order_by("key"):
-        if row.disabled:
-            disabled.append(row.key)
+    for key, vendor, product, category, risk, domains, data_use, is_disabled in rows:
+        if is_disabled:
+            disabled.append(key)
             continue
         overrides.append(
             AIService(
-                key=row.key,
-                vendor=row.vendor,
-                product=row.product,
-                category=row.category,
-                risk=row.risk,
-                domains=tuple(row.domains.split()),
-                data_use=row.data_use,
+                key=key,
+                vendor=vendor,
+                product=product,
+                category=category,
+                risk=risk,
+                domains=tuple(domains.split()),
+                data_use=data_use,
                 sources=("tenant",),
             )
         )
-    return catalog_build(shared=shared_catalog(), overrides=overrides, disabled=disabled)
+    catalog = catalog_build(shared=shared_catalog(), overrides=overrides, disabled=disabled)
+    if len(_CATALOGS) >= _CATALOGS_MAX:
+        _CATALOGS.clear()
+    _CATALOGS[rows] = catalog
+    return catalog
 
 
 @transaction.atomic
@@ -538,6 +554,10 @@ def finding_decide(
 ) -> ShadowAIFinding:
     """Move a finding along new → acknowledged → approved | blocked (audited).
 
+    *Approved* sanctions the use of that service by that department (``selectors.sanctions`` reads
+    the approved findings), not the vendor's other services nor other departments; a revision to
+    *blocked* makes it shadow again.
+
     ``create_assistant`` with ``approved`` registers a pilot (draft) assistant of the service's
     vendor in the finding's department through the registry, with the registry's own permission
     check (admin, or an owner of that department).
@@ -571,6 +591,13 @@ def finding_decide(
         action=f"shadow_ai.finding.{status}",
         target=finding,
         before=before,
-        after={"status": status, "note": note, "assistant": finding.assistant_id},
+        # "sanctioned": an approved finding sanctions its (service, department) use (selectors.sanctions);
+        # any other status withdraws that, so the log reads as the approval's history.
+        after={
+            "status": status,
+            "note": note,
+            "assistant": finding.assistant_id,
+            "sanctioned": status == FindingStatus.APPROVED,
+        },
     )
     return finding

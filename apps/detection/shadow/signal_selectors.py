@@ -10,14 +10,19 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.audit.models import AuditEntry
 from apps.detection.models import AIUsageDaily, ExternalAIMention, UnregisteredModelFinding
 from apps.detection.shadow.catalog import CATEGORIES, Catalog
-from apps.detection.shadow.selectors import can_read_shadow_ai, sanctions
+from apps.detection.shadow.selectors import (
+    SanctionInputs,
+    can_read_shadow_ai,
+    sanction_inputs,
+    sanctions_from,
+)
 from apps.detection.shadow.services import tenant_catalog
 from apps.registry.models import Assistant, AssistantStatus, Department
 
@@ -104,23 +109,41 @@ def assistant_category(assistant: Assistant) -> str:
     return next((category for category, rx in _CATEGORY_WORDS if rx.search(text)), "chat_assistant")
 
 
-def approval_date(assistant: Assistant) -> date | None:
-    """The day the assistant became *approved*: the first audit entry that registered or updated it
-    with status approved, else its ``launched_on``; None when neither says."""
-    entry = (
+def approval_dates(assistants: list[Assistant]) -> dict[int, date | None]:
+    """The day each assistant became *approved* (one audit query for all of them).
+
+    Approved by an update (``assistant.update`` with status approved): that day. Registered
+    already approved (``assistant.register``): its ``launched_on`` when that is earlier, since
+    registering a running assistant records a launch that happened before (the demo registers
+    assistants launched months ago on the seeding day); else the registration day. No audit entry:
+    ``launched_on``. None when nothing says."""
+    first: dict[int, tuple[str, date]] = {}
+    for target_id, action, created_at in (
         AuditEntry.objects.filter(
             target_type=Assistant._meta.label_lower,
-            target_id=str(assistant.pk),
+            target_id__in=[str(a.pk) for a in assistants],
             action__in=("assistant.register", "assistant.update"),
             after__status=AssistantStatus.APPROVED,
         )
         .order_by("created_at", "id")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if entry is not None:
-        return timezone.localdate(entry)
-    return assistant.launched_on
+        .values_list("target_id", "action", "created_at")
+    ):
+        first.setdefault(int(target_id), (action, timezone.localdate(created_at)))
+    out: dict[int, date | None] = {}
+    for assistant in assistants:
+        entry = first.get(assistant.pk)
+        if entry is None:
+            out[assistant.pk] = assistant.launched_on
+            continue
+        action, day = entry
+        launched = assistant.launched_on
+        out[assistant.pk] = launched if action == "assistant.register" and launched and launched < day else day
+    return out
+
+
+def approval_date(assistant: Assistant) -> date | None:
+    """``approval_dates`` of one assistant."""
+    return approval_dates([assistant])[assistant.pk]
 
 
 @dataclass(frozen=True)
@@ -155,32 +178,51 @@ class LaunchImpact:
     summary: str
 
 
-def _window(*, department_id: int, keys: set[str], date_from: date, date_to: date, today: date) -> WindowUse:
-    last = min(date_to, today)
-    days = max(0, (last - date_from).days + 1)
+def _windows(
+    *, department_id: int, keys: set[str], approved_on: date, days: int, today: date, logs_from: date | None
+) -> tuple[WindowUse, WindowUse]:
+    """The before and after windows, read together: one query per day's (requests, users), one for
+    the distinct users of each window. Days before the first egress log are unknown, not zero: the
+    before window starts no earlier than ``logs_from`` (and is empty when no log covers it)."""
+    before_from, before_to = approved_on - timedelta(days=days), approved_on - timedelta(days=1)
+    if logs_from is None:
+        before_from = approved_on  # no log at all: nothing before is known
+    elif logs_from > before_from:
+        before_from = min(logs_from, approved_on)
+    after_from, after_to = approved_on + timedelta(days=1), approved_on + timedelta(days=days)
     per_day: dict[date, tuple[int, int]] = {}
-    distinct = 0
-    if days and keys:
+    distinct = {"before": 0, "after": 0}
+    last = min(after_to, today)
+    # No query when no log covers either window (an assistant launched long before the first log).
+    if keys and before_from <= last and logs_from is not None and logs_from <= last:
         usage = AIUsageDaily.objects.filter(
-            department_id=department_id, service_key__in=keys, date__gte=date_from, date__lte=last
-        )
+            department_id=department_id, service_key__in=keys, date__gte=before_from, date__lte=last
+        ).exclude(date=approved_on)
         per_day = {
             row["date"]: (row["n"], row["users"])
             for row in usage.values("date").annotate(n=Sum("requests"), users=Count("user_ref", distinct=True))
         }
-        distinct = usage.values("user_ref").distinct().count()
-    daily = [(day, *per_day.get(day, (0, 0))) for day in (date_from + timedelta(days=i) for i in range(days))]
-    requests = sum(n for _, n, _ in daily)
-    return WindowUse(
-        date_from=date_from,
-        date_to=date_to,
-        days=days,
-        requests=requests,
-        requests_per_day=requests / days if days else None,
-        users_per_day=sum(u for _, _, u in daily) / days if days else None,
-        distinct_users=distinct,
-        daily=daily,
-    )
+        distinct = usage.aggregate(
+            before=Count("user_ref", distinct=True, filter=Q(date__lt=approved_on)),
+            after=Count("user_ref", distinct=True, filter=Q(date__gt=approved_on)),
+        )
+
+    def window(date_from: date, date_to: date, users: int) -> WindowUse:
+        elapsed = max(0, (min(date_to, today) - date_from).days + 1)
+        daily = [(day, *per_day.get(day, (0, 0))) for day in (date_from + timedelta(days=i) for i in range(elapsed))]
+        requests = sum(n for _, n, _ in daily)
+        return WindowUse(
+            date_from=date_from,
+            date_to=date_to,
+            days=elapsed,
+            requests=requests,
+            requests_per_day=requests / elapsed if elapsed else None,
+            users_per_day=sum(u for _, _, u in daily) / elapsed if elapsed else None,
+            distinct_users=users,
+            daily=daily,
+        )
+
+    return window(before_from, before_to, distinct["before"]), window(after_from, after_to, distinct["after"])
 
 
 def _change(before: float | None, after: float | None) -> float | None:
@@ -209,6 +251,8 @@ def _summary(
     p_value: float | None,
 ) -> str:
     lead = f"After {assistant} was approved on {approved_on.isoformat()}, shadow {category_label} use in {department}"
+    if before.days == 0:
+        return f"{lead}: no egress log covers the days before it, nothing to compare with."
     if change is None or before.requests_per_day is None or after.requests_per_day is None:
         return f"{lead}: no shadow use in the {before.days} days before to compare with."
     direction = "fell" if change < 0 else "rose"
@@ -228,6 +272,9 @@ def launch_impact(
     approved_on: date | None = None,
     today: date | None = None,
     catalog: Catalog | None = None,
+    inputs: SanctionInputs | None = None,
+    assistant: Assistant | None = None,
+    logs_from: date | None = None,
 ) -> LaunchImpact | None:
     """The assistant's department's shadow use of the assistant's category in the ``days`` before
     vs after its approval (the approval day in neither window). Shadow = services of the category
@@ -236,7 +283,8 @@ def launch_impact(
     or no approval date is known."""
     if not can_read_shadow_ai(user) or days < 1:
         return None
-    assistant = Assistant.objects.select_related("department").filter(pk=assistant_id).first()
+    if assistant is None or assistant.pk != assistant_id:
+        assistant = Assistant.objects.select_related("department").filter(pk=assistant_id).first()
     if assistant is None or assistant.status != AssistantStatus.APPROVED:
         return None
     approved_on = approved_on or approval_date(assistant)
@@ -247,20 +295,22 @@ def launch_impact(
         raise ValueError(f"unknown category: {category}")
     today = today or timezone.localdate()
     catalog = catalog or tenant_catalog()
-    rules = sanctions(exclude_assistant_id=assistant.pk)
+    rules = sanctions_from(inputs or sanction_inputs(), exclude_assistant_id=assistant.pk)
     keys = {
         s.key
         for s in catalog
-        if s.category == category and not rules.sanctioned(vendor=s.vendor, department_id=assistant.department_id)
+        if s.category == category
+        and not rules.sanctioned(vendor=s.vendor, department_id=assistant.department_id, service_key=s.key)
     }
 
-    def window(date_from: date, date_to: date) -> WindowUse:
-        return _window(
-            department_id=assistant.department_id, keys=keys, date_from=date_from, date_to=date_to, today=today
-        )
-
-    before = window(approved_on - timedelta(days=days), approved_on - timedelta(days=1))
-    after = window(approved_on + timedelta(days=1), approved_on + timedelta(days=days))
+    before, after = _windows(
+        department_id=assistant.department_id,
+        keys=keys,
+        approved_on=approved_on,
+        days=days,
+        today=today,
+        logs_from=logs_from if logs_from is not None else usage_first_day(),
+    )
     requests_change = _change(before.requests_per_day, after.requests_per_day)
     requests_p = _mann_whitney([n for _, n, _ in before.daily], [n for _, n, _ in after.daily])
     return LaunchImpact(
@@ -297,9 +347,25 @@ def launch_impacts(*, user: User, days: int = LAUNCH_WINDOW_DAYS, today: date | 
     if not can_read_shadow_ai(user):
         return []
     catalog = tenant_catalog()
+    inputs = sanction_inputs()
+    assistants = list(Assistant.objects.filter(status=AssistantStatus.APPROVED).select_related("department"))
+    dates = approval_dates(assistants)
+    logs_from = usage_first_day()
     out = []
-    for assistant_id in Assistant.objects.filter(status=AssistantStatus.APPROVED).values_list("pk", flat=True):
-        impact = launch_impact(user=user, assistant_id=assistant_id, days=days, today=today, catalog=catalog)
+    for assistant in assistants:
+        if dates[assistant.pk] is None:
+            continue
+        impact = launch_impact(
+            user=user,
+            assistant_id=assistant.pk,
+            days=days,
+            today=today,
+            catalog=catalog,
+            inputs=inputs,
+            assistant=assistant,
+            approved_on=dates[assistant.pk],
+            logs_from=logs_from,
+        )
         if impact is not None:
             out.append(impact)
     return sorted(out, key=lambda i: (i.approved_on, i.assistant_id), reverse=True)

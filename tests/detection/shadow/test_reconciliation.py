@@ -197,3 +197,36 @@ def test_api_upload_size_limit(alpha, alpha_client, officer, settings, tmp_path)
     assert response.json()["detail"] == "the file is larger than the limit of 10 bytes"
     assert EgressImport.objects.count() == 0
     assert list(Path(settings.TESSERA_EGRESS_UPLOAD_DIR).glob("**/*.log")) == []
+
+
+def test_approving_a_finding_sanctions_that_service_for_that_department_until_blocked(alpha, officer) -> None:
+    sales, hr = DepartmentFactory(name="Sales"), DepartmentFactory(name="HR")
+    copilot = _usage("github-copilot", sales, [(date(2024, 3, 4), "u1", 1)])
+    _usage("github-copilot", hr, [(date(2024, 3, 4), "u2", 1)])
+    _usage("openai-chatgpt", sales, [(date(2024, 3, 4), "u1", 1)])
+
+    def verdict() -> dict[tuple[str, str], bool]:
+        return {(row.service_key, row.department): row.sanctioned for row in findings_list(user=officer)}
+
+    assert not any(verdict().values())
+    finding_decide(actor=officer, finding=copilot, status="approved", note="enterprise plan")
+    # That service for that department only: not HR's use, not another service of Sales.
+    assert verdict() == {
+        ("github-copilot", "Sales"): True,
+        ("github-copilot", "HR"): False,
+        ("openai-chatgpt", "Sales"): False,
+    }
+    assert [r.service_key for r in findings_list(user=officer, department_id=sales.id, shadow_only=True)] == [
+        "openai-chatgpt"
+    ]
+    entry = AuditEntry.objects.filter(target_id=str(copilot.pk)).latest("id")
+    assert (entry.action, entry.after["sanctioned"]) == ("shadow_ai.finding.approved", True)
+    copilot.refresh_from_db()
+    finding_decide(actor=officer, finding=copilot, status="blocked", note="revised: data terms")
+    assert verdict()[("github-copilot", "Sales")] is False
+    entry = AuditEntry.objects.filter(target_id=str(copilot.pk)).latest("id")
+    assert (entry.action, entry.before["status"], entry.after["sanctioned"]) == (
+        "shadow_ai.finding.blocked",
+        "approved",
+        False,
+    )

@@ -375,7 +375,9 @@ def test_launch_impact_with_a_running_after_window_and_roles(launch) -> None:
     early = launch_impact(user=officer, assistant_id=launch.pk, approved_on=date(2026, 1, 10), today=date(2026, 4, 15))
     assert early is not None
     assert (early.before.requests, early.after.requests, early.requests_change) == (0, 7 * 12, None)
-    assert early.summary.endswith("no shadow use in the 28 days before to compare with.")
+    # Days before the first egress log are unknown, not zero: nothing is compared with them.
+    assert early.before.days == 0
+    assert early.summary.endswith("no egress log covers the days before it, nothing to compare with.")
     assert launch_impact(user=UserFactory(roles=["owner"]), assistant_id=launch.pk, approved_on=APPROVED_ON) is None
 
 
@@ -388,3 +390,21 @@ def test_approval_date_and_category(alpha) -> None:
     assistant_update(actor=admin, assistant=bot, status="approved")
     assert approval_date(bot) == timezone.localdate()  # the day the audit log saw it approved
     assert assistant_category(AssistantFactory(department=sales, name="Sales copilot")) == "chat_assistant"
+
+
+def test_approval_date_of_an_assistant_registered_already_approved_is_its_launch(alpha) -> None:
+    from apps.detection.shadow.signal_selectors import approval_date
+    from apps.registry.services import assistant_register
+    from tests.factories import DepartmentFactory
+
+    department = DepartmentFactory(name="Marketing")
+    running = assistant_register(
+        actor=None, department=department, name="Image studio", vendor="Adobe", model="firefly",
+        status="approved", launched_on=date(2020, 5, 1),
+    )  # fmt: skip
+    # Registered (on the seeding day, today) as approved with an earlier launch: the launch day.
+    assert approval_date(running) == date(2020, 5, 1)
+    fresh = assistant_register(
+        actor=None, department=department, name="New one", vendor="Adobe", model="firefly", status="approved"
+    )
+    assert approval_date(fresh) == timezone.localdate()

@@ -92,7 +92,7 @@ class Command(BaseCommand):
             # without a broker it runs here, in-process.
             for assistant in portfolio.assistants.values():
                 recluster_intents.delay(assistant.pk)
-            # Four weeks of proxy logs through the real egress import, and the planted decisions.
+            # Six weeks of proxy logs through the real egress import, the planted decisions and launch.
             shadow = demo_shadow_ai_ensure(seed=plan.seed, anchor=portfolio.anchor, keep_dir=opts["egress_out"])
             if shadow.imported:
                 self.stdout.write(f"shadow AI: proxy log imported {shadow.report}")
