@@ -65,6 +65,33 @@ _KEYWORDS_ANYWHERE = _words(
 )
 
 
+_PLACE_PREFIXES = frozenset(
+    [
+        "New",
+        "Buenos",
+        "San",
+        "Santa",
+        "Santo",
+        "Los",
+        "Las",
+        "El",
+        "La",
+        "Le",
+        "Les",
+        "Saint",
+        "St.",
+        "São",
+        "Rio",
+        "Porto",
+        "Port",
+        "Fort",
+        "Mount",
+        "Den",
+        "Der",
+        "Bad",
+    ]
+)
+
 _NEXT_WORD_RE = re.compile(r"[\s,]*([^\s,]+)")
 _ELISION_RE = re.compile(r"\A(?:l|d|j|qu|n|s|c|m|t)['’]", re.IGNORECASE)
 
@@ -141,6 +168,10 @@ def _trim(ent: Span) -> tuple[int, int] | None:
         return text[:1].isupper() and text.lower() not in _NON_ENTITY_WORDS and text.lower() not in _KEYWORDS_ANYWHERE
 
     while lo < hi and not ok(tokens[lo]):
+        # "New York", "Buenos Aires", "Los Angeles": a capitalised place prefix followed by a
+        # capitalised word is part of the name, though "new" or "los" alone is not.
+        if tokens[lo].text in _PLACE_PREFIXES and lo + 1 < hi and tokens[lo + 1].text[:1].isupper():
+            break
         lo += 1
     while hi > lo and not ok(tokens[hi - 1]):
         hi -= 1
