@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
+from apps.detection.recognizers.gazetteers import UI_WORDS
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -119,7 +120,9 @@ def _triggers(text: str) -> list[tuple[int, int]]:
         if any(c.isdigit() or c == "_" for c in token):
             continue
         word = _ELISION_RE.sub("", token.rstrip(".'’-")).lower()
-        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE:
+        # UI labels ("choose Reset", "click Submit") are dropped by entity_rules anyway; not
+        # sending them to NER saves its cost on how-to questions about an interface.
+        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE or word in UI_WORDS:
             continue
         if _SENTENCE_END_RE.search(text[max(0, m.start() - 3) : m.start()]):
             if word in _NON_ENTITY_WORDS:

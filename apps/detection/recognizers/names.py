@@ -24,6 +24,7 @@ from spacy.lang.fr.stop_words import STOP_WORDS as FR
 from spacy.lang.pt.stop_words import STOP_WORDS as PT
 
 from apps.detection.findings import PERSON, Finding
+from apps.detection.recognizers.base import lower_words
 from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names
 
 CUE_SCORE = 0.85  # as NER's: on the same span the longer one wins (resolve_overlaps)
@@ -156,21 +157,101 @@ def _plausible_name(words: list[str], *, single_needs_list: bool) -> bool:
     return True
 
 
+# Cue words for a set-intersection pre-check: most messages have none, and then the three
+# regexes below do not run.
+_GREETING_WORDS = frozenset(
+    [
+        "dear",
+        "hi",
+        "hello",
+        "hey",
+        "hallo",
+        "hola",
+        "olá",
+        "ola",
+        "bonjour",
+        "salut",
+        "cher",
+        "chère",
+        "liebe",
+        "lieber",
+        "querido",
+        "querida",
+        "caro",
+        "cara",
+    ]
+)
+_SIGN_OFF_WORDS = frozenset(
+    [
+        "regards",
+        "best",
+        "thanks",
+        "thank",
+        "cheers",
+        "sincerely",
+        "yours",
+        "saludos",
+        "saludo",
+        "atentamente",
+        "cordialement",
+        "vous",
+        "grüße",
+        "lg",
+        "atenciosamente",
+        "abraços",
+        "obrigado",
+        "obrigada",
+        "gracias",
+        "merci",
+        "danke",
+    ]
+)
+_ADDRESSEE_WORDS = frozenset(
+    [
+        "contact",
+        "ask",
+        "tell",
+        "remind",
+        "ping",
+        "email",
+        "e-mail",
+        "cc",
+        "call",
+        "invite",
+        "thank",
+        "forward",
+        "send",
+        "reply",
+        "write",
+        "message",
+        "note",
+        "talk",
+        "speak",
+    ]
+)
+
+
 def recognize_addressed_name(text: str) -> list[Finding]:
     """Names after a greeting, above a sign-off, or after a verb that takes a person."""
     found: list[Finding] = []
-    for m in _GREETING_RE.finditer(text):
-        words = [w for w in m.group("name").split() if not re.fullmatch(_TITLE, w)]
+    words = lower_words(text)
+    greeting = not _GREETING_WORDS.isdisjoint(words)
+    sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words)
+    addressee = not _ADDRESSEE_WORDS.isdisjoint(words)
+    if not (greeting or sign_off or addressee):
+        return found
+    for m in _GREETING_RE.finditer(text) if greeting else ():
+        name = [w for w in m.group("name").split() if not re.fullmatch(_TITLE, w)]
         # A greeting plus a following comma is a strong cue: one word is enough ("Hi Tomasz,").
-        if words and _plausible_name(words, single_needs_list=False):
+        if name and _plausible_name(name, single_needs_list=False):
             found.append(Finding(PERSON, m.start("name"), m.end("name"), CUE_SCORE, "greeting_name"))
-    for m in _SIGN_OFF_RE.finditer(text):
+    for m in _SIGN_OFF_RE.finditer(text) if sign_off else ():
         if _plausible_name(m.group("name").split(), single_needs_list=True):
             found.append(Finding(PERSON, m.start("name"), m.end("name"), CUE_SCORE, "signature_name"))
-    for m in _ADDRESSEE_RE.finditer(text):
-        words = m.group("name").split()
+    for m in _ADDRESSEE_RE.finditer(text) if addressee else ():
+        name = m.group("name").split()
         # "contact Support", "ask Excel": one capitalised word must be a known first name, and
         # with several the first one must be.
-        if words[0].lower() in first_names() and _plausible_name(words, single_needs_list=True):
+        if name[0].lower() in first_names() and _plausible_name(name, single_needs_list=True):
             found.append(Finding(PERSON, m.start("name"), m.end("name"), CUE_SCORE, "addressee_name"))
     return found

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from apps.detection.findings import LOCATION, Finding
+from apps.detection.recognizers.base import lower_words
 from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names
 
 ADDRESS_SCORE = 0.9  # above NER's 0.85, so the whole address beats NER's fragments of it
@@ -29,6 +30,78 @@ _ADDRESS_RE = re.compile(
     rf"|(?<![\w])[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|weg|platz|allee|gasse|ring|damm)\s+\d{{1,4}}[a-z]?(?![\w])"
 )
 _ADDRESS_QUICK_RE = re.compile(r"\d")
+# Cue words for a set-intersection pre-check (``lower_words``); the regexes run only when
+# one is present.
+_STREET_WORDS = frozenset(
+    [
+        "street",
+        "st",
+        "road",
+        "rd",
+        "ave",
+        "avenue",
+        "lane",
+        "ln",
+        "blvd",
+        "boulevard",
+        "drive",
+        "dr",
+        "way",
+        "place",
+        "pl",
+        "court",
+        "ct",
+        "square",
+        "sq",
+        "terrace",
+        "close",
+        "crescent",
+        "row",
+        "parkway",
+        "highway",
+        "calle",
+        "avenida",
+        "av",
+        "rua",
+        "rue",
+        "via",
+        "viale",
+        "piazza",
+        "praça",
+        "plaza",
+    ]
+)
+_GERMAN_STREET_ENDINGS = ("straße", "strasse", "weg ", "platz", "allee", "gasse", "ring ", "damm")
+_PLACE_CUE_WORDS = frozenset(
+    [
+        "live",
+        "lives",
+        "living",
+        "lived",
+        "based",
+        "located",
+        "born",
+        "grew",
+        "moving",
+        "moved",
+        "move",
+        "relocating",
+        "relocated",
+        "flying",
+        "flew",
+        "fly",
+        "travelling",
+        "traveling",
+        "office",
+        "offices",
+        "warehouse",
+        "headquartered",
+        "i'm",
+        "i’m",
+        "we're",
+        "stationed",
+    ]
+)
 _PLACE_CUE_RE = re.compile(
     rf"(?<![\w])(?i:live in|lives in|living in|lived in|based in|located in|born in|grew up in|moving to|moved to"
     rf"|move to|relocating to|relocated to|flying to|flew to|fly to|travelling to|traveling to|office is in"
@@ -45,16 +118,19 @@ def _place_like(value: str) -> bool:
 
 def recognize_places(text: str) -> list[Finding]:
     found: list[Finding] = []
-    if _ADDRESS_QUICK_RE.search(text):
+    words = lower_words(text)
+    if _ADDRESS_QUICK_RE.search(text) and (
+        not _STREET_WORDS.isdisjoint(words) or any(end in text for end in _GERMAN_STREET_ENDINGS)
+    ):
         for m in _ADDRESS_RE.finditer(text):
             end = m.end()
             while text[end - 1] in ".,":
                 end -= 1
             found.append(Finding(LOCATION, m.start(), end, ADDRESS_SCORE, "street_address"))
-    for m in _PLACE_CUE_RE.finditer(text):
+    for m in _PLACE_CUE_RE.finditer(text) if not _PLACE_CUE_WORDS.isdisjoint(words) else ():
         if _place_like(m.group("place")):
             found.append(Finding(LOCATION, m.start("place"), m.end("place"), CUED_PLACE_SCORE, "cued_place"))
-    for m in _FROM_TO_RE.finditer(text):
+    for m in _FROM_TO_RE.finditer(text) if "from" in words else ():
         if _place_like(m.group("a")) and _place_like(m.group("b")):
             for group in ("a", "b"):
                 found.append(Finding(LOCATION, m.start(group), m.end(group), CUED_PLACE_SCORE, "cued_place"))
