@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-_MARK_RE = re.compile(r"\[\[([A-Z_]+)\|(.+?)\]\]")
+_MARK_RE = re.compile(r"\[\[([A-Z_]+)\|(.+?)\]\]", re.DOTALL)
 
 JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 
