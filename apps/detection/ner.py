@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
+from apps.detection.recognizers.gazetteers import UI_WORDS
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -65,6 +66,33 @@ _KEYWORDS_ANYWHERE = _words(
 )
 
 
+_PLACE_PREFIXES = frozenset(
+    [
+        "New",
+        "Buenos",
+        "San",
+        "Santa",
+        "Santo",
+        "Los",
+        "Las",
+        "El",
+        "La",
+        "Le",
+        "Les",
+        "Saint",
+        "St.",
+        "São",
+        "Rio",
+        "Porto",
+        "Port",
+        "Fort",
+        "Mount",
+        "Den",
+        "Der",
+        "Bad",
+    ]
+)
+
 _NEXT_WORD_RE = re.compile(r"[\s,]*([^\s,]+)")
 _ELISION_RE = re.compile(r"\A(?:l|d|j|qu|n|s|c|m|t)['’]", re.IGNORECASE)
 
@@ -92,7 +120,9 @@ def _triggers(text: str) -> list[tuple[int, int]]:
         if any(c.isdigit() or c == "_" for c in token):
             continue
         word = _ELISION_RE.sub("", token.rstrip(".'’-")).lower()
-        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE:
+        # UI labels ("choose Reset", "click Submit") are dropped by entity_rules anyway; not
+        # sending them to NER saves its cost on how-to questions about an interface.
+        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE or word in UI_WORDS:
             continue
         if _SENTENCE_END_RE.search(text[max(0, m.start() - 3) : m.start()]):
             if word in _NON_ENTITY_WORDS:
@@ -141,6 +171,10 @@ def _trim(ent: Span) -> tuple[int, int] | None:
         return text[:1].isupper() and text.lower() not in _NON_ENTITY_WORDS and text.lower() not in _KEYWORDS_ANYWHERE
 
     while lo < hi and not ok(tokens[lo]):
+        # "New York", "Buenos Aires", "Los Angeles": a capitalised place prefix followed by a
+        # capitalised word is part of the name, though "new" or "los" alone is not.
+        if tokens[lo].text in _PLACE_PREFIXES and lo + 1 < hi and tokens[lo + 1].text[:1].isupper():
+            break
         lo += 1
     while hi > lo and not ok(tokens[hi - 1]):
         hi -= 1

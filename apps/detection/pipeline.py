@@ -12,6 +12,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from apps.detection.entity_rules import refine_entities
 from apps.detection.findings import Finding, resolve_overlaps
 from apps.detection.ner import entity_findings
 from apps.detection.recognizers import MIN_SCORE, recognize_patterns
@@ -24,9 +25,9 @@ if not Doc.has_extension(EXTENSION):
 
 
 def findings_for_text(text: str, entities: list[Finding]) -> list[Finding]:
-    """Pattern findings plus the given NER findings, overlaps resolved."""
+    """Pattern findings plus the given NER findings (after ``refine_entities``), overlaps resolved."""
     findings = recognize_patterns(text, MIN_SCORE)
-    findings.extend(entities)
+    findings.extend(refine_entities(text, entities))
     return resolve_overlaps(findings)
 
 

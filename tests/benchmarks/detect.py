@@ -1,6 +1,6 @@
 """Benchmark: apps.detection.sensitive.detect vs Microsoft Presidio on the same messages, same run.
 
-    .venv/bin/python tests/benchmarks/detect.py [N] [--skip-presidio]
+    .venv/bin/python tests/benchmarks/detect.py [N] [--skip-presidio] [--data FILE.jsonl]
 
 N messages (default 3000) are the labelled set (tests/data/sensitive_labelled.jsonl) cycled,
 each repeat given a different short prefix so texts are not byte-identical. Both systems use
@@ -52,8 +52,8 @@ PRESIDIO_TYPES = {
 Span = tuple[str, int, int]
 
 
-def load_messages(n: int) -> tuple[list[str], list[list[Span]]]:
-    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+def load_messages(n: int, data: Path = DATA) -> tuple[list[str], list[list[Span]]]:
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts, gold = [], []
     for i in range(n):
         row = rows[i % len(rows)]
@@ -191,6 +191,13 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=256)
     parser.add_argument("--slice", type=int, default=500, help="messages per alternating timing slice")
     parser.add_argument("--skip-presidio", action="store_true")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DATA,
+        help="labelled JSONL to score (default the 700-message set; the harder splits are"
+        " tests/data/sensitive_hard_dev.jsonl and tests/data/sensitive_hard_heldout.jsonl)",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
 
     os.environ.setdefault("NLP_PIPELINE", PIPELINE)
@@ -200,8 +207,8 @@ def main(argv: Iterable[str] | None = None) -> None:
         # The runtime only reads NLP_PIPELINE; a full settings module would want a database.
         settings.configure(NLP_PIPELINE=os.environ["NLP_PIPELINE"])
 
-    texts, gold = load_messages(args.n)
-    print(f"messages: {len(texts)} (labelled set {DATA.name}, cycled)")
+    texts, gold = load_messages(args.n, args.data)
+    print(f"messages: {len(texts)} (labelled set {args.data.name}, cycled)")
     print(f"ru_maxrss before: {maxrss_mb():.1f} MB")
     preds, elapsed, scored, p_elapsed = run_both(texts, args.batch, args.slice, not args.skip_presidio)
     print(f"ru_maxrss after: {maxrss_mb():.1f} MB (both systems loaded; ours alone is about 510 MB)")

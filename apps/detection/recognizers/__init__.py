@@ -7,7 +7,7 @@ context words (``apps.detection.context``) decide. Scores below ``MIN_SCORE`` ar
 ``detect``, so a recognizer expresses "only with supporting context" as a base score below it.
 
 One module per family (``contact``, ``financial``, ``national_ids``, ``network``, ``secrets``,
-``date_of_birth``, ``names``); this module is the registry that runs them all.
+``date_of_birth``, ``names``, ``places``); this module is the registry that runs them all.
 """
 
 from __future__ import annotations
@@ -17,15 +17,17 @@ from apps.detection.recognizers.base import MIN_SCORE, Recognizer
 from apps.detection.recognizers.contact import recognize_email, recognize_phone
 from apps.detection.recognizers.date_of_birth import recognize_date_of_birth
 from apps.detection.recognizers.financial import recognize_credit_card, recognize_iban
-from apps.detection.recognizers.names import recognize_cued_name
+from apps.detection.recognizers.names import recognize_addressed_name, recognize_cued_name
 from apps.detection.recognizers.national_ids import recognize_ids
 from apps.detection.recognizers.network import recognize_ip
+from apps.detection.recognizers.places import recognize_places
 from apps.detection.recognizers.secrets import recognize_secrets
 
 __all__ = [
     "MIN_SCORE",
     "PATTERN_RECOGNIZERS",
     "Recognizer",
+    "recognize_addressed_name",
     "recognize_credit_card",
     "recognize_cued_name",
     "recognize_date_of_birth",
@@ -35,6 +37,7 @@ __all__ = [
     "recognize_ip",
     "recognize_patterns",
     "recognize_phone",
+    "recognize_places",
     "recognize_secrets",
 ]
 
@@ -48,6 +51,8 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_secrets,
     recognize_date_of_birth,
     recognize_cued_name,
+    recognize_addressed_name,
+    recognize_places,
 )
 
 

@@ -21,3 +21,15 @@ def digits_of(value: str) -> str:
 
 def compact(value: str) -> str:
     return _NON_ALNUM.sub("", value).upper()
+
+
+def lower_words(text: str) -> set[str]:
+    """The lowercased whitespace-separated words of ``text`` with edge punctuation split off.
+
+    A cheap pre-check for recognizers that need a cue word: a set intersection costs about a
+    microsecond, where running their regexes over every message costs ten.
+    """
+    lowered = text.lower()
+    for mark in ',.;:!?()"':
+        lowered = lowered.replace(mark, " ")
+    return set(lowered.split())

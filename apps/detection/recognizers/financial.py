@@ -13,7 +13,9 @@ from apps.detection.recognizers.base import compact, digits_of
 
 # ----------------------------------------------------------------------------------- card (PAN)
 
-_CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:[ \-]?\d){12,18}(?![\w]|[.\-/]\d)")
+# Separators: one space or dash, or a dash with spaces around it ("4111 - 1111 - …").
+_CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:(?: ?- ?|[ \-])?\d){12,18}(?![\w]|[.\-/]\d)")
+_CARD_GROUP_SEP_RE = re.compile(r" ?- ?| ")
 _CARD_CONTEXT = make_context(
     positive=(
         "card",
@@ -59,7 +61,7 @@ def recognize_credit_card(text: str) -> list[Finding]:
         digits = digits_of(value)
         if not is_card_number(digits):
             continue
-        groups = re.split(r"[ \-]", value)
+        groups = _CARD_GROUP_SEP_RE.split(value)
         # Cards are written in groups of 4 (Amex 4-6-5) or as one block; anything else
         # (3-3-4, 2-digit groups) is a phone or reference number that happens to pass Luhn.
         if len(groups) > 1 and not (

@@ -24,6 +24,8 @@ from spacy.lang.fr.stop_words import STOP_WORDS as FR
 from spacy.lang.pt.stop_words import STOP_WORDS as PT
 
 from apps.detection.findings import PERSON, Finding
+from apps.detection.recognizers.base import lower_words
+from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names
 
 CUE_SCORE = 0.85  # as NER's: on the same span the longer one wins (resolve_overlaps)
 
@@ -116,3 +118,140 @@ def _span_end(text: str, start: int, kept: list[str]) -> int:
     for word in kept:
         pos = text.index(word, pos) + len(word)
     return pos
+
+
+# ------------------------------------------------------------------ greetings, signatures, addressees
+
+# Names behind a greeting ("Dear Margaret,", "Hi Tomasz,"), above a sign-off line
+# ("Thanks,\nRahul Mehta") and after verbs that take a person ("contact Priya Natarajan",
+# "ask Lucia whether"). Unlike the cues above these need capitals: "hi there" and "ask support"
+# are common, and a lowercase word after them is almost never a name.
+_CAP = r"[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃ][a-zß-öø-ÿłśżźćńąęő'’]+(?:-[A-ZÀ-Þ][a-zß-öø-ÿ]+)?"
+_TITLE = r"(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|Dra)\.?"
+_GREETING_RE = re.compile(
+    rf"(?:\A|(?<=[\n.!?>]\s)|(?<=\n))\s*(?P<cue>(?i:dear|hi|hello|hey|hallo|hola|olá|ola|bonjour|salut|cher|chère"
+    rf"|liebe|lieber|querido|querida|caro|cara))\s+(?P<name>(?:{_TITLE}\s+)?{_CAP}(?:\s+{_CAP}){{0,2}})"
+    rf"(?=\s*(?:[,!:\n]|\Z))"
+)
+_SIGN_OFF_RE = re.compile(
+    r"(?i:regards|best regards|kind regards|warm regards|best|thanks|thank you|many thanks|cheers|sincerely|yours"
+    r"|saludos|un saludo|atentamente|cordialement|bien à vous|grüße|viele grüße|mit freundlichen grüßen|lg"
+    r"|atenciosamente|abraços|obrigado|obrigada|gracias|merci|danke)"
+    rf"[ \t]*[,!.]?[ \t]*\n[ \t]*(?P<name>{_CAP}(?:[ \t]+{_CAP}){{0,2}})[ \t]*(?=\n|\Z)"
+)
+_ADDRESSEE_RE = re.compile(
+    r"(?<![\w'’])(?i:contact|ask|tell|remind|ping|email|e-mail|cc|call|invite|thank|forward (?:this|it) to"
+    r"|send (?:this|it|the \w+) to|reply to|write to|an email to|a message to|a note to|talk to|speak to)"
+    rf"\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})"
+)
+_NOT_ADDRESSEES = frozenset(
+    ["team", "all", "everyone", "folks", "guys", "there", "support", "sales", "admin", "everybody"]
+)
+
+
+def _plausible_name(words: list[str], *, single_needs_list: bool) -> bool:
+    if any(w.lower().strip(".") in NOT_NAMES or w.lower() in _NOT_ADDRESSEES for w in words):
+        return False
+    if len(words) == 1 and single_needs_list:
+        return words[0].lower() in first_names()
+    return True
+
+
+# Cue words for a set-intersection pre-check: most messages have none, and then the three
+# regexes below do not run.
+_GREETING_WORDS = frozenset(
+    [
+        "dear",
+        "hi",
+        "hello",
+        "hey",
+        "hallo",
+        "hola",
+        "olá",
+        "ola",
+        "bonjour",
+        "salut",
+        "cher",
+        "chère",
+        "liebe",
+        "lieber",
+        "querido",
+        "querida",
+        "caro",
+        "cara",
+    ]
+)
+_SIGN_OFF_WORDS = frozenset(
+    [
+        "regards",
+        "best",
+        "thanks",
+        "thank",
+        "cheers",
+        "sincerely",
+        "yours",
+        "saludos",
+        "saludo",
+        "atentamente",
+        "cordialement",
+        "vous",
+        "grüße",
+        "lg",
+        "atenciosamente",
+        "abraços",
+        "obrigado",
+        "obrigada",
+        "gracias",
+        "merci",
+        "danke",
+    ]
+)
+_ADDRESSEE_WORDS = frozenset(
+    [
+        "contact",
+        "ask",
+        "tell",
+        "remind",
+        "ping",
+        "email",
+        "e-mail",
+        "cc",
+        "call",
+        "invite",
+        "thank",
+        "forward",
+        "send",
+        "reply",
+        "write",
+        "message",
+        "note",
+        "talk",
+        "speak",
+    ]
+)
+
+
+def recognize_addressed_name(text: str) -> list[Finding]:
+    """Names after a greeting, above a sign-off, or after a verb that takes a person."""
+    found: list[Finding] = []
+    words = lower_words(text)
+    greeting = not _GREETING_WORDS.isdisjoint(words)
+    sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words)
+    addressee = not _ADDRESSEE_WORDS.isdisjoint(words)
+    if not (greeting or sign_off or addressee):
+        return found
+    for m in _GREETING_RE.finditer(text) if greeting else ():
+        name = [w for w in m.group("name").split() if not re.fullmatch(_TITLE, w)]
+        # A greeting plus a following comma is a strong cue: one word is enough ("Hi Tomasz,").
+        if name and _plausible_name(name, single_needs_list=False):
+            found.append(Finding(PERSON, m.start("name"), m.end("name"), CUE_SCORE, "greeting_name"))
+    for m in _SIGN_OFF_RE.finditer(text) if sign_off else ():
+        if _plausible_name(m.group("name").split(), single_needs_list=True):
+            found.append(Finding(PERSON, m.start("name"), m.end("name"), CUE_SCORE, "signature_name"))
+    for m in _ADDRESSEE_RE.finditer(text) if addressee else ():
+        name = m.group("name").split()
+        # "contact Support", "ask Excel": one capitalised word must be a known first name, and
+        # with several the first one must be.
+        if name[0].lower() in first_names() and _plausible_name(name, single_needs_list=True):
+            found.append(Finding(PERSON, m.start("name"), m.end("name"), CUE_SCORE, "addressee_name"))
+    return found

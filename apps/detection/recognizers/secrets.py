@@ -213,6 +213,16 @@ _TOKEN_CONTEXT = make_context(
 
 
 _MARKUP_EDGES = re.compile(r"^[*_`~]+|[*_`~]+$")
+# Ticket and reference ids ("REF-1a2b", "INC-204918", "#88213") and anything in brackets
+# ("[REF-1a2b]") after a question about a password are references, not the password.
+_REFERENCE_ID_RE = re.compile(
+    r"\A(?:#\d+|(?:REF|INC|TCK|TKT|TICKET|CASE|REQ|RITM|CHG|PRB|SR|CS|BUG|ISSUE|JIRA|ORD|INV)[-_#]?[0-9A-Za-z]+)\Z",
+    re.IGNORECASE,
+)
+
+
+def _is_reference(text: str, start: int, value: str) -> bool:
+    return text[start - 1 : start] in ("[", "(", "#") or value[:1] in "[(#" or bool(_REFERENCE_ID_RE.match(value))
 
 
 def recognize_secrets(text: str) -> list[Finding]:
@@ -237,7 +247,7 @@ def recognize_secrets(text: str) -> list[Finding]:
             value = bare
         if text[m.start() - 1 : m.start()] in ("?", "&"):
             value = value.split("&", 1)[0]  # a URL query parameter ends at the next "&"
-        if value.lower() in _CREDENTIAL_STOPWORDS or len(value) < 4:
+        if value.lower() in _CREDENTIAL_STOPWORDS or len(value) < 4 or _is_reference(text, m.start("value"), value):
             continue
         explicit = any(c in m.group("sep") for c in ":=")
         has_digit_or_symbol = bool(re.search(r"[\d\W_]", value))
@@ -250,6 +260,8 @@ def recognize_secrets(text: str) -> list[Finding]:
     for m in _TOKEN_RE.finditer(text):
         value = m.group()
         if _UUID_RE.match(value) or not re.search(r"\d", value) or not re.search(r"[A-Za-z]", value):
+            continue
+        if _is_reference(text, m.start(), value):
             continue
         entropy = shannon_entropy(value)
         if _HEX_RE.match(value):

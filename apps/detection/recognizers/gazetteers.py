@@ -1,0 +1,58 @@
+"""Word lists that decide whether a capitalised word can be a name: UI labels, first names.
+
+People quote interface labels in capitals ("choose Reset", "click Submit, then Save") and the
+small NER model tags them as people, organizations or places. A span made only of such words is
+never a name. First names (from Faker's MIT-licensed lists, copied into ``data/first_names.txt``
+by ``scripts/detection_build_first_names.py``) confirm a single capitalised word after a weak
+cue ("Hi Tomasz,", "ask Lucia whether"); they are never a finding on their own.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+
+_DATA = Path(__file__).resolve().parents[1] / "data" / "first_names.txt"
+
+
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+# Buttons, menus and the imperatives that introduce them, plus capitalised document and
+# product words that are not proper names ("Quarterly Review", "Terms of Service").
+UI_WORDS = _words(
+    """
+    reset submit save cancel settings setting ok apply close open edit delete remove undo redo next back previous
+    finish done continue confirm accept decline reject allow deny login logout log sign signin signup register
+    search find filter sort export import download upload refresh reload retry send share print preview view
+    copy paste cut select choose pick click tap press hit enter exit quit start stop pause resume run play
+    menu file files folder archive inbox outbox drafts trash spam help about account profile preferences
+    options advanced general security privacy notifications notification dashboard reports report admin
+    billing payments payment checkout cart add create update upgrade install uninstall enable disable
+    on off yes no submit next skip learn more details summary overview status history tools tool view window
+    compare summarize summarise translate explain rewrite draft write use go see check fix list show tell
+    quarterly annual monthly weekly review notes release manifesto terms service services conditions policy
+    agreement theorem slides deck spreadsheet document documents template templates attachment attachments
+    button tab page screen dialog modal panel sidebar toolbar field form portal app application
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december today tomorrow yesterday
+    python java javascript typescript rust go ruby kotlin swift excel word powerpoint outlook teams slack
+    zoom chrome firefox safari windows linux macos android ios sql json api cli
+    """
+)
+NOT_NAMES = UI_WORDS | frozenset(EN_STOP_WORDS)
+
+
+@cache
+def first_names() -> frozenset[str]:
+    lines = _DATA.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def is_ui_phrase(value: str) -> bool:
+    """True when every word of the span is a UI label or common word ("Reset", "Terms of Service")."""
+    words = [w.strip(".,:;!?()\"'’").lower() for w in value.split()]
+    return all(w in NOT_NAMES for w in words if w)

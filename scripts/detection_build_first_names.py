@@ -1,0 +1,64 @@
+"""Writes apps/detection/data/first_names.txt from Faker's first-name lists (MIT licence).
+
+    .venv/bin/python scripts/detection_build_first_names.py
+
+Faker is a dev dependency (factories); the list is copied into the repo so detection needs no
+Faker and nothing is downloaded at run time. Only Latin-script locales of the languages whose
+users we serve or often see. Words that are also common capitalised English words or UI labels
+("Will", "May", "Save") are left out: the list only ever confirms a name after a cue, and those
+would confirm a false one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from apps.detection.recognizers.gazetteers import NOT_NAMES  # noqa: E402 — after the path setup
+
+LOCALES = [
+    "en_US",
+    "en_GB",
+    "en_IN",
+    "en_IE",
+    "es_ES",
+    "es_MX",
+    "pt_BR",
+    "pt_PT",
+    "fr_FR",
+    "de_DE",
+    "it_IT",
+    "nl_NL",
+    "pl_PL",
+    "sv_SE",
+    "no_NO",
+    "da_DK",
+    "cs_CZ",
+    "fi_FI",
+    "tr_TR",
+]
+OUT = ROOT / "apps" / "detection" / "data" / "first_names.txt"
+
+
+def main() -> None:
+    names: set[str] = set()
+    for locale in LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            names.update(getattr(provider, attr, ()) or ())
+    kept = sorted(
+        n
+        for n in names
+        if n.replace("-", "").isalpha() and len(n) >= 2 and n[0].isupper() and n.lower() not in NOT_NAMES
+    )
+    header = "# First names from Faker's person providers (MIT licence), " + " ".join(LOCALES) + "\n"
+    OUT.write_text(header + "\n".join(kept) + "\n", encoding="utf-8")
+    print(f"{OUT}: {len(kept)} names")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""Issue 15 part 4: hard negatives and new positives of the sensitive-data rules, texts written here."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.detection.entity_rules import refine_entities
+from apps.detection.findings import Finding
+from apps.detection.ner import needs_ner
+from apps.detection.recognizers import (
+    recognize_addressed_name,
+    recognize_credit_card,
+    recognize_date_of_birth,
+    recognize_places,
+    recognize_secrets,
+)
+from apps.detection.recognizers.gazetteers import first_names, is_ui_phrase
+from apps.detection.sensitive import detect
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+
+
+def _values(text: str, findings: list[Finding], min_score: float = 0.5) -> list[str]:
+    return [text[f.start : f.end] for f in findings if f.score >= min_score]
+
+
+# ------------------------------------------------------------------------------------ SECRET
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("my password is Summer2019!x", "Summer2019!x"),
+        ("pwd: qT7#mn2Lp", "qT7#mn2Lp"),
+        ("token=a8F3kLmQ9zR2tYw7", "a8F3kLmQ9zR2tYw7"),
+        ("api key: sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d", "sk-proj-u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"),
+        ("export GITHUB_TOKEN=ghp_KLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKdNnFR", "ghp_KLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKdNnFR"),
+        ("bot uses xoxb-2048-IBXuDL7DxtpYlSXpfKtHF4vUCs", "xoxb-2048-IBXuDL7DxtpYlSXpfKtHF4vUCs"),
+        ("aws id AKIAQ3EGRT7HXZ2LMN4P", "AKIAQ3EGRT7HXZ2LMN4P"),
+    ],
+)
+def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) -> None:
+    assert value in _values(text, recognize_secrets(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I reset my VPN password? [REF-1a2b]",
+        "How do I reset my VPN password [REF-1a2b3C4d5E6f7G8h9I0j]",
+        "password [REF-1a2b]",
+        "password reset ticket INC-204918",
+        "my password expired, see (TCK-55810)",
+        "token expired, ticket #88213",
+        "my password is weak, how do I make a stronger one",
+        "What are the password requirements for the portal?",
+    ],
+)
+def test_reference_tokens_and_prose_after_password_are_not_secrets(text: str) -> None:
+    assert recognize_secrets(text) == []
+    assert [t for t, _ in _found(text) if t == "SECRET"] == []
+
+
+# --------------------------------------------------------------------- PERSON: UI labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Open the portal and choose Reset.",
+        "Click Submit, then Save and close the dialog.",
+        "Press Cancel if the Preview looks wrong.",
+        "Go to Settings and pick Notifications.",
+        "In the menu select Export, then Download.",
+        "Choose Edit, then Apply.",
+        "Summarize the Quarterly Review slides.",
+        "Translate the Terms of Service into Spanish.",
+        "Compare Python and Rust for a CLI tool.",
+    ],
+)
+def test_ui_labels_and_document_titles_are_not_entities(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_ui_words_do_not_trigger_ner() -> None:
+    assert not needs_ner("Open the portal and choose Reset.")
+    assert needs_ner("Open the portal and ask Margaret.")
+
+
+def test_ui_phrase_gazetteer() -> None:
+    assert is_ui_phrase("Reset")
+    assert is_ui_phrase("Terms of Service")
+    assert not is_ui_phrase("Margaret Okafor")
+
+
+def test_refine_cuts_leading_imperatives_and_drops_what_is_left() -> None:
+    text = "Click Submit now"
+    assert refine_entities(text, [Finding("PERSON", 0, 12, 0.85, "spacy_ner")]) == []
+    text = "Compare Anna Schmidt and others"
+    (kept,) = refine_entities(text, [Finding("PERSON", 0, 20, 0.85, "spacy_ner")])
+    assert text[kept.start : kept.end] == "Anna Schmidt"
+
+
+def test_refine_leaves_pattern_findings_alone() -> None:
+    finding = Finding("PERSON", 0, 5, 0.85, "cued_name")
+    assert refine_entities("Reset", [finding]) == [finding]
+
+
+# ------------------------------------------------------------------ PERSON: cue patterns
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Dear Margaret, thanks for the quick reply.", "Margaret"),
+        ("Hi Tomasz, can you check the invoice?", "Tomasz"),
+        ("Dear Mr. Okafor, please find attached the quote.", "Mr. Okafor"),
+        ("Thanks,\nRahul Mehta", "Rahul Mehta"),
+        ("Best regards,\nChloé Martin", "Chloé Martin"),
+        ("Please contact Ingrid Halvorsen about the renewal.", "Ingrid Halvorsen"),
+        ("ask Lucia whether the report is final", "Lucia"),
+        ("Tell Mateo the build is green.", "Mateo"),
+    ],
+)
+def test_names_after_greetings_signoffs_and_addressee_verbs(text: str, name: str) -> None:
+    assert name in _values(text, recognize_addressed_name(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi team, the deploy is done.",
+        "Hi there, quick question.",
+        "Hello Support, my login fails.",
+        "contact Support about the outage",
+        "ask Excel to sum the column",
+        "Thanks,\nSales",
+        "Thanks,\nSettings",
+        "please call Monday morning",
+    ],
+)
+def test_cues_without_a_name_find_nothing(text: str) -> None:
+    assert recognize_addressed_name(text) == []
+
+
+def test_first_names_come_from_the_shipped_list_without_ui_words() -> None:
+    names = first_names()
+    assert {"margaret", "tomasz", "lucia"} <= names
+    assert "reset" not in names
+    assert "save" not in names
+
+
+# -------------------------------------------------------------- ORGANIZATION and LOCATION
+
+
+def test_organization_needs_a_suffix_or_a_cue() -> None:
+    text = "Summarize the Quarterly Review for Halvard Systems Inc."
+    q = text.index("Quarterly")
+    h = text.index("Halvard")
+    refined = refine_entities(
+        text,
+        [
+            Finding("ORGANIZATION", q, q + len("Quarterly Review"), 0.85, "spacy_ner"),
+            Finding("LOCATION", h, h + len("Halvard Systems"), 0.85, "spacy_ner"),
+        ],
+    )
+    assert [(f.type, text[f.start : f.end]) for f in refined] == [("ORGANIZATION", "Halvard Systems Inc.")]
+
+
+def test_organization_after_a_cue_stays() -> None:
+    text = "I work at Northwind Traders."
+    s = text.index("Northwind")
+    (kept,) = refine_entities(text, [Finding("ORGANIZATION", s, s + 17, 0.85, "spacy_ner")])
+    assert kept.type == "ORGANIZATION"
+
+
+def test_person_after_a_place_cue_is_a_location() -> None:
+    text = "She was born in Valparaíso."
+    s = text.index("Valparaíso")
+    (kept,) = refine_entities(text, [Finding("PERSON", s, s + 10, 0.85, "spacy_ner")])
+    assert kept.type == "LOCATION"
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Ship it to 42 Elm Street, Springfield, please.", ["42 Elm Street, Springfield"]),
+        ("deliver to 17 Baker Road", ["17 Baker Road"]),
+        ("Lieferung an Hauptstraße 5 bitte", ["Hauptstraße 5"]),
+        ("I'm based in Gdansk.", ["Gdansk"]),
+        ("flying from Nairobi to Accra tomorrow", ["Nairobi", "Accra"]),
+        ("we are moving to New Haven", ["New Haven"]),
+    ],
+)
+def test_addresses_and_cued_places(text: str, places: list[str]) -> None:
+    assert _values(text, recognize_places(text)) == places
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm based in Settings now",  # a UI label after the cue
+        "flying from Sarah to Tom",  # first names, not places
+        "version 2 Street Fighter",  # no house number before a street word
+        "from Monday to Friday",
+    ],
+)
+def test_place_cues_without_a_place(text: str) -> None:
+    assert recognize_places(text) == []
+
+
+# ------------------------------------------------------------ CREDIT_CARD and DATE_OF_BIRTH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "visa 4111 - 1111 - 1111 - 1111",
+        "card 4111-1111-1111-1111",
+        "card 4111 1111 1111 1111",
+        "amex 3782 822463 10005",
+    ],
+)
+def test_card_formats(text: str) -> None:
+    assert len(_values(text, recognize_credit_card(text))) == 1
+
+
+def test_card_with_spaced_dashes_keeps_its_grouping_check() -> None:
+    assert recognize_credit_card("ref 411 - 1111 - 1111 - 11111") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("DOB: 01.02.1980", "01.02.1980"),
+        ("I was born on 1 Feb 1980.", "1 Feb 1980"),
+        ("born March 3rd, 1975", "March 3rd, 1975"),
+        ("date of birth (as on the passport): 14/07/1969", "14/07/1969"),
+    ],
+)
+def test_date_of_birth_formats(text: str, value: str) -> None:
+    assert _values(text, recognize_date_of_birth(text)) == [value]
+
+
+def test_dates_without_birth_words_are_not_dates_of_birth() -> None:
+    text = "Invoice dated 12.05.2023 is overdue."
+    assert _values(text, recognize_date_of_birth(text)) == []
