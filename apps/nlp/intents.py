@@ -176,24 +176,35 @@ def _linkage_labels(z: np.ndarray, texts: list[str], regime: str) -> np.ndarray:
     return fcluster(tree, t=DISTANCE_THRESHOLDS[regime], criterion="distance").astype(np.int64)
 
 
-def _radii(z: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> list[float]:
+def _radii(z: np.ndarray, labels: np.ndarray, centroids: np.ndarray, weights: np.ndarray) -> list[float]:
     radii = []
     for k in range(len(centroids)):
-        cosines = z[labels == k] @ centroids[k]
-        if len(cosines) < MIN_MEMBERS_FOR_RADIUS:
+        members = labels == k
+        cosines, w = z[members] @ centroids[k], weights[members]
+        if w.sum() < MIN_MEMBERS_FOR_RADIUS:
             radii.append(ASSIGN_MIN_COSINE)
             continue
-        radius = float(cosines.mean() - SPREAD_SIGMAS * cosines.std())
+        mean = np.average(cosines, weights=w)
+        radius = float(mean - SPREAD_SIGMAS * np.sqrt(np.average((cosines - mean) ** 2, weights=w)))
         radii.append(min(max(radius, ASSIGN_MIN_COSINE), MAX_RADIUS_COSINE))
     return radii
 
 
 def fit_intents(texts: list[str]) -> IntentModel:
-    """Cluster ``texts``; ids are 0..n-1 by decreasing size, -1 for "other"."""
-    x = embeddings.embed(texts)
+    """Cluster ``texts``; ids are 0..n-1 by decreasing size, -1 for "other".
+
+    Identical texts are clustered once (chat repeats "I forgot my password" hundreds of times:
+    the demo's coding assistant has 810 distinct texts in 4,951 messages) and count with their
+    multiplicity in cluster sizes, centroids and radii.
+    """
+    index: dict[str, int] = {}
+    inverse = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
+    distinct = list(index)
+    multiplicity = np.bincount(inverse, minlength=len(distinct)).astype(np.float32)
+    x = embeddings.embed(distinct)
     valid = np.linalg.norm(x, axis=1) > 0
     dim = x.shape[1]
-    if valid.sum() < MIN_CLUSTER_SIZE:
+    if multiplicity[valid].sum() < MIN_CLUSTER_SIZE:
         return IntentModel(
             mean=np.zeros(dim, np.float32),
             components=np.eye(dim, dtype=np.float32),
@@ -202,47 +213,51 @@ def fit_intents(texts: list[str]) -> IntentModel:
             labels=[-1] * len(texts),
         )
     xv = x[valid]
-    valid_texts = [t for t, v in zip(texts, valid, strict=True) if v]
+    weights = multiplicity[valid]
+    valid_texts = [t for t, v in zip(distinct, valid, strict=True) if v]
     rng = np.random.default_rng(SEED)
     sample = rng.choice(len(xv), size=min(len(xv), MAX_LINKAGE_TEXTS), replace=False)
     sample.sort()
-    mean = xv.mean(0) if len(xv) >= MIN_TEXTS_TO_CENTRE else np.zeros(dim, np.float32)
-    regime = "raw" if len(xv) < MIN_TEXTS_TO_CENTRE else "centred"
+    n_messages = int(weights.sum())
+    mean = np.average(xv, axis=0, weights=weights) if n_messages >= MIN_TEXTS_TO_CENTRE else np.zeros(dim, np.float32)
+    regime = "raw" if n_messages < MIN_TEXTS_TO_CENTRE else "centred"
     min_size = MIN_CLUSTER_SIZE
-    if len(xv) >= MIN_TEXTS_FOR_PCA:
+    if n_messages >= MIN_TEXTS_FOR_PCA:
         regime = "pca"
         min_size = MIN_CLUSTER_SIZE_LARGE
         # Principal directions from the sample's (dim x dim) scatter matrix: the same subspace
         # as an SVD of the sample (signs aside, which cosines ignore) at a fraction of the cost.
         centred = (xv[sample] - mean).astype(np.float64)
-        eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred)
+        eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ (centred * weights[sample, None]))
         order = np.argsort(eigenvalues)[::-1][: min(PCA_DIMS, len(sample), dim)]
         components = eigenvectors[:, order].T.astype(np.float32)
     else:
         components = np.eye(dim, dtype=np.float32)
-    z = _project(xv, mean, components)
+    z = _project(xv, mean, components).astype(np.float32)
+    zs, ws = z[sample], weights[sample]
 
-    raw = _linkage_labels(z[sample], [valid_texts[i] for i in sample], regime)
-    ids, counts = np.unique(raw, return_counts=True)
-    keep = [(int(c), int(i)) for i, c in zip(ids, counts, strict=True) if c >= min_size]
-    keep.sort(key=lambda ci: (-ci[0], ci[1]))
+    raw = _linkage_labels(zs, [valid_texts[i] for i in sample], regime)
+    ids = np.unique(raw)
+    sizes = np.bincount(np.searchsorted(ids, raw), weights=ws)
+    keep = sorted((-float(c), int(i)) for i, c in zip(ids, sizes, strict=True) if c >= min_size)
     remap = {old: new for new, (_, old) in enumerate(keep)}
     sampled = np.array([remap.get(int(r), -1) for r in raw], dtype=np.int64)
     centroids = np.zeros((len(keep), z.shape[1]), dtype=np.float32)
     for new in range(len(keep)):
-        centroids[new] = z[sample][sampled == new].mean(0)
+        members = sampled == new
+        centroids[new] = (zs[members] * ws[members, None]).sum(0)
     centroids = _normalise(centroids)
     model = IntentModel(mean, components, centroids, list(range(len(keep))))
-    model.radii = _radii(z[sample], sampled, centroids)
+    model.radii = _radii(zs, sampled, centroids, ws)
 
     labels_valid = np.full(len(xv), -1, dtype=np.int64)
     labels_valid[sample] = sampled
     rest = np.setdiff1d(np.arange(len(xv)), sample)
     if len(rest):
         labels_valid[rest] = _nearest(model, z[rest])
-    labels = np.full(len(texts), -1, dtype=np.int64)
-    labels[np.flatnonzero(valid)] = labels_valid
-    model.labels = labels.tolist()
+    labels_distinct = np.full(len(distinct), -1, dtype=np.int64)
+    labels_distinct[np.flatnonzero(valid)] = labels_valid
+    model.labels = labels_distinct[inverse].tolist()
     return model
 
 
