@@ -69,3 +69,94 @@ def test_degenerate_inputs() -> None:
     assert label_intents([], []) == {}
     huge = ["x" * 50_000, "def f(x):\n    return x", "hello", "hello"]
     assert len(cluster_intents(huge)) == 4
+
+
+# Hand-made large batch (the regime of real recluster runs, >= 200 texts): six intents written
+# as slot templates, plus one-off requests about unrelated things that belong to no intent.
+_INTENT_TEMPLATES = {
+    "reset_password": ["how do i reset my {a} password", "i forgot my {a} password", "{a} password reset not working"],
+    "track_order": ["where is my {b} order", "track my {b} package", "my {b} parcel has not arrived yet"],
+    "cancel_subscription": [
+        "cancel my {c} subscription",
+        "how do i stop my {c} plan",
+        "i want to end the {c} membership",
+    ],
+    "refund": [
+        "i want a refund for the {b}",
+        "give me my money back for the {b}",
+        "how do i get reimbursed for the {b}",
+    ],
+    "change_address": [
+        "update my {d} address",
+        "i moved, change the {d} address",
+        "edit the {d} address on my account",
+    ],
+    "invoice": ["send me the invoice for {e}", "where can i download my {e} invoice", "i need a copy of the {e} bill"],
+}
+_SLOTS = {
+    "a": ["email", "account", "wifi", "admin", "vpn", "bank", "portal"],
+    "b": ["shoes", "laptop", "phone", "jacket", "books", "chair", "lamp"],
+    "c": ["premium", "music", "video", "gym", "news", "cloud", "family"],
+    "d": ["shipping", "billing", "home", "delivery", "work", "postal", "mailing"],
+    "e": ["march", "april", "may", "june", "july", "august", "september"],
+}
+_OUT_OF_SCOPE = [
+    "what is the capital of mongolia",
+    "tell me a joke about penguins",
+    "how tall is mount everest",
+    "who won the football world cup in 1998",
+    "recommend a good sci-fi novel",
+    "what's the weather like on mars",
+    "how many bones are in the human body",
+    "can dogs eat grapes",
+    "translate good night into japanese",
+    "what rhymes with orange",
+]
+
+
+_OPENERS = ["", "hi, ", "hello, can you help? ", "quick question: "]
+
+
+def _large_batch() -> tuple[list[str], list[str]]:
+    texts, gold = [], []
+    for intent, templates in _INTENT_TEMPLATES.items():
+        for i, template in enumerate(templates):
+            slot = template[template.index("{") + 1]
+            for j, value in enumerate(_SLOTS[slot]):
+                # Openers rotate so that no two texts are identical.
+                for opener in (_OPENERS[(i + j) % 4], _OPENERS[(i + j + 2) % 4]):
+                    texts.append(opener + template.format(**{slot: value}))
+                    gold.append(intent)
+    return texts + _OUT_OF_SCOPE, gold + ["oos"] * len(_OUT_OF_SCOPE)
+
+
+def test_large_batch_keeps_intents_apart_and_one_offs_out_of_them() -> None:
+    texts, gold = _large_batch()
+    assert len(texts) >= 200  # the blended-similarity regime
+    labels = cluster_intents(texts)
+    assert _nmi(gold, labels) >= 0.8
+    # The number of clusters is found, not given: between the 6 intents and one per template.
+    assert 6 <= len({lab for lab in labels if lab >= 0}) <= 18
+    # No cluster mixes two intents, and no unrelated request is absorbed into an intent.
+    members: dict[int, set[str]] = {}
+    for lab, g in zip(labels, gold, strict=True):
+        members.setdefault(lab, set()).add(g)
+    assert all(len(golds) == 1 for lab, golds in members.items() if lab >= 0)
+
+
+def test_assignment_uses_each_intents_calibrated_radius() -> None:
+    texts, gold = _large_batch()
+    model = fit_intents(texts)
+    assert len(model.radii) == len(model.cluster_ids)
+    assert all(0.35 <= r <= 0.6 for r in model.radii)
+    password = model.labels[texts.index("how do i reset my email password")]
+    got = assign_intents(model, ["reset my laptop password please", "what is the boiling point of mercury"])
+    assert got[0] == password
+    # The unrelated question joins no intent: "other", or the cluster the one-off trivia
+    # questions formed among themselves.
+    trivia = {lab for lab, g in zip(model.labels, gold, strict=True) if g == "oos"}
+    assert got[1] == -1 or got[1] in trivia
+    # A model stored before radii existed still loads and assigns.
+    data = model.to_dict()
+    del data["radii"]
+    assert assign_intents(IntentModel.from_dict(data), ["reset my laptop password please"]) == [password]
