@@ -93,42 +93,39 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     which = request.POST.get("form", "")
     if request.method == "POST":
         status = 400
-        try:
-            if which == "identity_map":
-                identity_form = IdentityMapForm(request.POST, request.FILES)
-                if identity_form.is_valid():
-                    report = identity_map_replace(actor=user, text=identity_form.cleaned_data["csv"])
-                    rejected = report.rejected
-                    messages.success(
-                        request,
-                        f"Identity map replaced: {report.entries:,} entries"
-                        + (f", {len(report.rejected):,} lines rejected (listed below)." if report.rejected else "."),
-                    )
-                    if not report.rejected:
-                        return redirect(SETTINGS_URL)
-                    status = 200
-            elif which == "policy":
-                policy_form = PolicyForm(request.POST)
-                if policy_form.is_valid():
-                    shadow_policy_update(actor=user, pseudonymize_users=policy_form.cleaned_data["pseudonymize_users"])
-                    messages.success(request, "Policy saved; it applies to the next import.")
+        if which == "identity_map":
+            identity_form = IdentityMapForm(request.POST, request.FILES)
+            if identity_form.is_valid():
+                report = identity_map_replace(actor=user, text=identity_form.cleaned_data["csv"])
+                rejected = report.rejected
+                messages.success(
+                    request,
+                    f"Identity map replaced: {report.entries:,} entries"
+                    + (f", {len(report.rejected):,} lines rejected (listed below)." if report.rejected else "."),
+                )
+                if not report.rejected:
                     return redirect(SETTINGS_URL)
-            elif which == "catalog":
-                catalog_form = CatalogEntryForm(request.POST)
-                if catalog_form.is_valid():
-                    try:
-                        row = tenant_service_upsert(
-                            actor=user, key=catalog_form.cleaned_data["key"], **catalog_form.changes()
-                        )
-                    except ApplicationError as exc:
-                        catalog_form.add_error(None, str(exc.detail))
-                    else:
-                        messages.success(request, f"Catalog entry {row.key} saved; it applies to the next import.")
-                        return redirect(SETTINGS_URL)
-            else:
-                messages.error(request, "Unknown form.")
-        except ApplicationError as exc:  # the service's own role check
-            raise PermissionDenied(str(exc.detail)) from exc
+                status = 200
+        elif which == "policy":
+            policy_form = PolicyForm(request.POST)
+            if policy_form.is_valid():
+                shadow_policy_update(actor=user, pseudonymize_users=policy_form.cleaned_data["pseudonymize_users"])
+                messages.success(request, "Policy saved; it applies to the next import.")
+                return redirect(SETTINGS_URL)
+        elif which == "catalog":
+            catalog_form = CatalogEntryForm(request.POST)
+            if catalog_form.is_valid():
+                try:
+                    row = tenant_service_upsert(
+                        actor=user, key=catalog_form.cleaned_data["key"], **catalog_form.changes()
+                    )
+                except ApplicationError as exc:
+                    catalog_form.add_error(None, str(exc.detail))
+                else:
+                    messages.success(request, f"Catalog entry {row.key} saved; it applies to the next import.")
+                    return redirect(SETTINGS_URL)
+        else:
+            messages.error(request, "Unknown form.")
     context = {
         "page_title": "Shadow AI settings",
         "identity_form": identity_form,
