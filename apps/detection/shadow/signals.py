@@ -281,6 +281,24 @@ _WINDOW_BEFORE = 60
 _WINDOW_AFTER = 40
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
 _CAPITALISED_WORD = re.compile(r"^\s+[A-Z][a-z]+\b")
+# A usage cue only reports use when its own clause is not negated or hypothetical: "I never
+# pasted it into ChatGPT", "if I used Claude", "should I ask Gemini?". The clause starts at the
+# last comma, colon or conjunction before the name, so "the portal didn't work, so I pasted it
+# into ChatGPT" still reports use.
+_CLAUSE_START = re.compile(
+    r"[,:;(]|\b(?:but|so|then|and then|because|pero|así que|entonces|porque|mas|então|mais|donc|alors|aber|also|dann|weil)\b",
+    re.IGNORECASE,
+)
+_NOT_USE = re.compile(
+    r"\b(?:never|not|no|didn['’]?t|don['’]?t|doesn['’]?t|won['’]?t|wouldn['’]?t|haven['’]?t|hasn['’]?t|can['’]?t|cannot"
+    r"|shouldn['’]?t|mustn['’]?t|nobody|none of us"
+    r"|if|whether|unless|should i|should we|can i|can we|could i|could we|may i|may we|am i allowed|are we allowed"
+    r"|is it ok|is it okay|is it allowed|allowed to|would it be|instead of|rather than|without"
+    r"|nunca|jamás|jamais|nenhum|ningún|ninguno|tampoco|sin|sem|sans|ohne|nie|niemals|nicht|kein|keine|keinen"
+    r"|si|ob|falls|wenn|puedo|podemos|posso|puis-je|peut-on|darf ich|dürfen wir|kann ich"
+    r"|n['’]ai|ne|n['’]|não)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -351,10 +369,15 @@ class MentionMatcher:
         stop = _SENTENCE_END.search(after)
         if stop:
             after = after[: stop.start() + 1]
+        clauses = list(_CLAUSE_START.finditer(before))
+        clause = before[clauses[-1].end() :] if clauses else before
+        if _NOT_USE.search(clause):
+            return ""
         for cue, rx in _BEFORE:
             if rx.search(before):
                 return cue
         for cue, rx in _AFTER:
-            if rx.search(after):
+            hit = rx.search(after)
+            if hit and not _NOT_USE.search(hit.group(0)):
                 return cue
         return ""

@@ -193,6 +193,11 @@ def matcher() -> MentionMatcher:
         ("D'après Claude, c'est correct", ("anthropic-claude", "Claude", "attribution")),
         ("Ich habe das in ChatGPT eingefügt", ("openai-chatgpt", "ChatGPT", "paste")),
         ("Laut DeepSeek ist das richtig", ("deepseek-chat", "DeepSeek", "attribution")),
+        # a negation or condition in an earlier clause does not cancel the report of use
+        ("The portal didn't work, so I pasted it into ChatGPT", ("openai-chatgpt", "ChatGPT", "paste")),
+        ("If that is fine: I asked Claude already", ("anthropic-claude", "Claude", "ask")),
+        ("No sé si está bien, pero lo pegué en ChatGPT", ("openai-chatgpt", "ChatGPT", "paste")),
+        ("Se lo pregunté a ChatGPT", ("openai-chatgpt", "ChatGPT", "ask")),
     ],
 )
 def test_mentions_found(matcher: MentionMatcher, text: str, expected: tuple[str, str, str]) -> None:
@@ -215,6 +220,19 @@ def test_mentions_found(matcher: MentionMatcher, text: str, expected: tuple[str,
         "I used the Claudette template",  # part of another word
         "The Gemini project said nothing new",
         "Notion said the page was shared",  # a suite, not an AI tool
+        # negated or hypothetical use is not use
+        "I never pasted it into ChatGPT",
+        "I didn't use Claude for this",
+        "We do not copy anything from DeepSeek",
+        "What happens if I paste it into ChatGPT?",
+        "Can I ask Gemini instead?",
+        "Is it ok to use Perplexity for research?",
+        "Nunca lo pegué en ChatGPT",
+        "Je ne l'ai pas collé dans ChatGPT",
+        "Je n'ai jamais utilisé Mistral",
+        "Ich habe das nicht in ChatGPT eingefügt",
+        "Ich habe ChatGPT nicht gefragt",
+        "Eu não colei no ChatGPT",
     ],
 )
 def test_mentions_hard_negatives(matcher: MentionMatcher, text: str) -> None:
