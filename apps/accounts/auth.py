@@ -76,6 +76,13 @@ class PersonalTokenAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "apps.accounts.auth.PersonalTokenAuthentication"
     name = "personalApiToken"
 
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[Any]] | list[dict[str, list[Any]]]:
+        # Listed only where it is accepted: a write answers 403 READ_ONLY, so the schema must not
+        # offer the token for it (clients generated from the schema would send it and fail).
+        if auto_schema.method not in SAFE_METHODS:
+            return []  # no requirement from this scheme (drf-spectacular extends its list with it)
+        return {self.name: []}
+
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {
             "type": "http",

@@ -359,3 +359,14 @@ def test_the_openapi_schema_documents_tokens(owner, alpha_client) -> None:
     schema = alpha_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     assert schema["components"]["securitySchemes"]["personalApiToken"]["bearerFormat"] == "tsp_…"
     assert {"personalApiToken": []} in schema["paths"]["/api/v1/assistants/"]["get"]["security"]
+    # Read-only: a write does not offer the token (it would answer 403), but still the session.
+    post_security = schema["paths"]["/api/v1/assistants/"]["post"]["security"]
+    assert {"personalApiToken": []} not in post_security
+    assert post_security, "writes keep their other authentication schemes"
+    writes = [
+        (path, method)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in {"post", "put", "patch", "delete"} and {"personalApiToken": []} in operation.get("security", [])
+    ]
+    assert writes == []
