@@ -22,6 +22,8 @@ from apps.core.exceptions import ApplicationError
 from apps.detection.shadow.catalog import CATEGORIES, RISKS
 from apps.detection.shadow.selectors import can_read_shadow_ai, identity_map_entries, tenant_services
 from apps.detection.shadow.services import (
+    IDENTITY_MAP_MAX_CHARS,
+    IdentityMapRejectedError,
     identity_map_replace,
     shadow_policy_get,
     shadow_policy_update,
@@ -29,7 +31,6 @@ from apps.detection.shadow.services import (
 )
 
 SETTINGS_URL = "/dashboards/shadow-ai/settings/"
-IDENTITY_MAP_MAX_CHARS = 2_000_000  # ~50k lines; larger maps belong in the CLI
 
 
 class IdentityMapForm(forms.Form):
@@ -96,16 +97,21 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if which == "identity_map":
             identity_form = IdentityMapForm(request.POST, request.FILES)
             if identity_form.is_valid():
-                report = identity_map_replace(actor=user, text=identity_form.cleaned_data["csv"])
-                rejected = report.rejected
-                messages.success(
-                    request,
-                    f"Identity map replaced: {report.entries:,} entries"
-                    + (f", {len(report.rejected):,} lines rejected (listed below)." if report.rejected else "."),
-                )
-                if not report.rejected:
-                    return redirect(SETTINGS_URL)
-                status = 200
+                try:
+                    report = identity_map_replace(actor=user, text=identity_form.cleaned_data["csv"])
+                except IdentityMapRejectedError as exc:
+                    identity_form.add_error(None, "No valid line: the identity map is unchanged.")
+                    rejected = exc.rejected
+                else:
+                    rejected = report.rejected
+                    messages.success(
+                        request,
+                        f"Identity map replaced: {report.entries:,} entries"
+                        + (f", {len(report.rejected):,} lines rejected (listed below)." if report.rejected else "."),
+                    )
+                    if not report.rejected:
+                        return redirect(SETTINGS_URL)
+                    status = 200
         elif which == "policy":
             policy_form = PolicyForm(request.POST)
             if policy_form.is_valid():

@@ -73,6 +73,10 @@ def test_an_empty_or_binary_identity_map_is_a_400_and_changes_nothing(department
     binary = client.post(URL, {"form": "identity_map", "file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00bad")})
     assert binary.status_code == 400
     assert b"The file is not UTF-8 text." in binary.content
+    wrong_file = client.post(URL, {"form": "identity_map", "csv": "jdoe;Sales\nmmiller;Sales\n"})
+    assert wrong_file.status_code == 400
+    assert b"No valid line: the identity map is unchanged." in wrong_file.content
+    assert b"line 1: expected" in wrong_file.content  # the reasons are listed
     assert list(IdentityMapEntry.objects.values_list("value", flat=True)) == ["jdoe"]
 
 

@@ -8,8 +8,9 @@ import orjson
 from rest_framework import serializers
 
 from apps.detection.models import EgressImport, FindingStatus
-from apps.detection.shadow.catalog import CATEGORIES
+from apps.detection.shadow.catalog import CATEGORIES, RISKS
 from apps.detection.shadow.parsers import FORMATS
+from apps.detection.shadow.services import IDENTITY_MAP_MAX_CHARS
 
 
 class EgressImportIn(serializers.Serializer):
@@ -162,3 +163,92 @@ class LaunchImpactOut(serializers.Serializer):
     requests_p_value = serializers.FloatField(allow_null=True)
     users_p_value = serializers.FloatField(allow_null=True)
     summary = serializers.CharField()
+
+
+# --- Settings: identity map, catalog entries, policy (docs/shadow-ai.md "Settings API") -------
+
+
+class IdentityMapEntryOut(serializers.Serializer):
+    kind = serializers.CharField(help_text="user (a user name, lower case) or cidr (an IP network)")
+    value = serializers.CharField()
+    department_id = serializers.IntegerField()
+    department = serializers.CharField(source="department.name")
+
+
+class IdentityMapIn(serializers.Serializer):
+    csv = serializers.CharField(
+        max_length=IDENTITY_MAP_MAX_CHARS,
+        trim_whitespace=False,
+        help_text="identity,department per line (a user name, an IP address or a CIDR network → a department name)",
+    )
+
+
+class IdentityMapReportOut(serializers.Serializer):
+    entries = serializers.IntegerField(help_text="entries in the map now")
+    rejected = serializers.ListField(child=serializers.CharField(), help_text="lines not taken, with the reason")
+
+
+class CatalogServiceOut(serializers.Serializer):
+    key = serializers.CharField()
+    vendor = serializers.CharField()
+    product = serializers.CharField()
+    category = serializers.CharField()
+    risk = serializers.CharField()
+    domains = serializers.ListField(child=serializers.CharField())
+    data_use = serializers.CharField()
+    sources = serializers.ListField(child=serializers.CharField(), help_text="'tenant' = the organization's own entry")
+    disabled = serializers.BooleanField(help_text="the organization stopped this key from matching")
+    overridden = serializers.BooleanField(help_text="the organization has its own row for this key")
+
+
+class CatalogServiceIn(serializers.Serializer):
+    """Fields to set; omitted fields keep the shared entry's (or the saved row's) value."""
+
+    vendor = serializers.CharField(max_length=120, required=False)
+    product = serializers.CharField(max_length=160, required=False)
+    category = serializers.ChoiceField(choices=CATEGORIES, required=False)
+    risk = serializers.ChoiceField(choices=RISKS, required=False)
+    domains = serializers.ListField(
+        child=serializers.CharField(max_length=253),
+        required=False,
+        max_length=200,
+        help_text="rules: example.com (and subdomains), full:host.example.com, a.*.example.com",
+    )
+    data_use = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    disabled = serializers.BooleanField(required=False)
+
+
+class ShadowPolicyOut(serializers.Serializer):
+    pseudonymize_users = serializers.BooleanField()
+    approved_vendors = serializers.DictField(
+        child=serializers.ListField(),
+        help_text='vendor → department ids it is approved for, or ["*"] for every department',
+    )
+    updated_at = serializers.DateTimeField()
+
+
+class ShadowPolicyIn(serializers.Serializer):
+    pseudonymize_users = serializers.BooleanField(required=False)
+    approved_vendors = serializers.DictField(
+        child=serializers.ListField(child=serializers.JSONField(), max_length=500),
+        required=False,
+        help_text='vendor → department ids, or ["*"] for every department; replaces the whole mapping',
+    )
+
+    def validate_approved_vendors(self, value: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        if len(value) > 500:
+            raise serializers.ValidationError("at most 500 vendors")
+        clean: dict[str, list[Any]] = {}
+        for vendor, ids in value.items():
+            name = " ".join(str(vendor).split())
+            if not name or len(name) > 120:
+                raise serializers.ValidationError(f"vendor names are 1–120 characters: {vendor!r}")
+            if ids == ["*"]:
+                clean[name] = ["*"]
+                continue
+            if not ids or not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+                raise serializers.ValidationError(
+                    f'{name}: a list of department ids (positive integers) or ["*"] for every department'
+                )
+            clean[name] = ids
+        return clean

@@ -1,10 +1,14 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from apps.detection.api.views import (
+    CatalogViewSet,
     EgressImportViewSet,
     ExternalMentionViewSet,
+    IdentityMapViewSet,
     LaunchImpactViewSet,
     ShadowFindingViewSet,
+    ShadowPolicyView,
     UnregisteredModelViewSet,
 )
 
@@ -15,4 +19,7 @@ router.register("v1/shadow-ai/unregistered-models", UnregisteredModelViewSet, ba
 router.register("v1/shadow-ai/mentions", ExternalMentionViewSet, basename="shadow-mention")
 router.register("v1/shadow-ai/launch-impact", LaunchImpactViewSet, basename="shadow-launch-impact")
 
-urlpatterns = router.urls
+router.register("v1/shadow-ai/identity-map", IdentityMapViewSet, basename="shadow-identity-map")
+router.register("v1/shadow-ai/catalog", CatalogViewSet, basename="shadow-catalog")
+
+urlpatterns = [path("v1/shadow-ai/policy/", ShadowPolicyView.as_view(), name="shadow-policy"), *router.urls]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -10,38 +11,66 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
-from rest_framework.parsers import MultiPartParser
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.parsers import BaseParser, FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts.models import User
 from apps.accounts.request import request_user
-from apps.core.api import ScopedViewSet
+from apps.core.api import ScopedAPIView, ScopedViewSet
 from apps.core.exceptions import ApplicationError
 from apps.detection.api.serializers import (
+    CatalogServiceIn,
+    CatalogServiceOut,
     EgressImportIn,
     EgressImportOut,
     ExternalMentionOut,
+    IdentityMapEntryOut,
+    IdentityMapIn,
+    IdentityMapReportOut,
     LaunchImpactIn,
     LaunchImpactOut,
     ShadowDecisionIn,
     ShadowFindingFilterIn,
     ShadowFindingOut,
+    ShadowPolicyIn,
+    ShadowPolicyOut,
     SignalFilterIn,
     UnregisteredModelOut,
 )
-from apps.detection.models import EgressImport, ExternalAIMention, ShadowAIFinding, UnregisteredModelFinding
+from apps.detection.models import (
+    EgressImport,
+    ExternalAIMention,
+    IdentityMapEntry,
+    ShadowAIFinding,
+    TenantAIService,
+    UnregisteredModelFinding,
+)
+from apps.detection.shadow.catalog import shared_catalog
 from apps.detection.shadow.selectors import (
     blocklist_domains,
     blocklist_squid,
     can_read_shadow_ai,
     findings_list,
     findings_queryset,
+    identity_map_entries,
     imports_list,
+    tenant_services,
 )
-from apps.detection.shadow.services import UploadTooLargeError, egress_upload_accept, finding_decide
+from apps.detection.shadow.services import (
+    IDENTITY_MAP_MAX_CHARS,
+    UploadTooLargeError,
+    egress_upload_accept,
+    finding_decide,
+    identity_map_replace,
+    shadow_policy_get,
+    shadow_policy_update,
+    tenant_catalog,
+    tenant_service_delete,
+    tenant_service_upsert,
+)
 from apps.detection.shadow.signal_selectors import (
     external_mentions_list,
     launch_impact,
@@ -198,3 +227,133 @@ class LaunchImpactViewSet(ScopedViewSet):
         page = self.paginate_queryset(impacts)
         rows = [LaunchImpactOut(asdict(impact)).data for impact in (page if page is not None else impacts)]
         return self.get_paginated_response(rows) if page is not None else Response(rows)
+
+
+# --- Settings: identity map, catalog, policy ----------------------------------------------------
+
+
+class CSVTextParser(BaseParser):
+    """``Content-Type: text/csv``: the body is the map itself (``curl --data-binary @map.csv``)."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> dict[str, str]:
+        raw = stream.read(IDENTITY_MAP_MAX_CHARS * 4 + 1) if stream is not None else b""
+        try:
+            return {"csv": raw.decode("utf-8-sig")}
+        except UnicodeDecodeError:
+            raise ParseError("the CSV body is not UTF-8 text") from None
+
+
+class IdentityMapViewSet(mixins.ListModelMixin, ScopedViewSet):
+    """Who is in which department: user names, IP addresses and networks found in egress logs.
+
+    ``POST`` replaces the whole map (it is one document, exported from a directory or an IPAM):
+    JSON ``{"csv": "…"}`` or the CSV itself as ``text/csv``. Bad lines are reported and skipped; a
+    body with no valid line changes nothing (400).
+    """
+
+    permission_classes = [IsShadowReader]
+    serializer_class = IdentityMapEntryOut
+    parser_classes = [JSONParser, CSVTextParser, FormParser, MultiPartParser]
+
+    def scoped_queryset(self) -> QuerySet[IdentityMapEntry]:
+        user = self.request.user
+        return identity_map_entries(user=user) if isinstance(user, User) else IdentityMapEntry.objects.none()
+
+    @extend_schema(request=IdentityMapIn, responses={200: IdentityMapReportOut})
+    def create(self, request: Request) -> Response:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > IDENTITY_MAP_MAX_CHARS * 4:
+            raise UploadTooLargeError(
+                f"the identity map is larger than the limit of {IDENTITY_MAP_MAX_CHARS} characters"
+            )
+        body = IdentityMapIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        report = identity_map_replace(actor=request_user(request), text=body.validated_data["csv"])
+        return Response(IdentityMapReportOut(asdict(report)).data)
+
+
+class CatalogViewSet(ScopedViewSet):
+    """The AI-service catalog as this organization matches it: the shared list with its own entries
+    and overrides on top. ``PUT``/``PATCH /{key}/`` adds or overrides an entry (fields left out keep
+    their value), ``DELETE /{key}/`` removes the organization's row (a shared entry applies again).
+    """
+
+    permission_classes = [IsShadowReader]
+    serializer_class = CatalogServiceOut
+    lookup_field = "key"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+
+    def scoped_queryset(self) -> QuerySet[TenantAIService]:
+        user = self.request.user
+        return tenant_services(user=user) if isinstance(user, User) else TenantAIService.objects.none()
+
+    def _rows(self) -> list[dict[str, Any]]:
+        own = {row.key: row for row in self.scoped_queryset()}
+        # A disabled key is out of the tenant catalog: describe it by the shared entry it switches off.
+        services = {service.key: service for service in shared_catalog()} | {s.key: s for s in tenant_catalog()}
+        rows = []
+        for key in sorted(services.keys() | own.keys()):
+            service, row = services.get(key), own.get(key)
+            if service is not None:
+                fields: dict[str, Any] = asdict(service)
+            elif row is not None:  # the organization's own entry, switched off
+                fields = {
+                    "key": key,
+                    **{f: getattr(row, f) for f in ("vendor", "product", "category", "risk", "data_use")},
+                    "domains": row.domains.split(),
+                    "sources": ["tenant"],
+                }
+            rows.append({**fields, "disabled": bool(row and row.disabled), "overridden": row is not None})
+        return rows
+
+    @extend_schema(responses={200: CatalogServiceOut(many=True)})
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self._rows())
+        return self.get_paginated_response(CatalogServiceOut(page or [], many=True).data)
+
+    def retrieve(self, request: Request, key: str | None = None) -> Response:
+        return Response(CatalogServiceOut(self._row(key)).data)
+
+    @extend_schema(request=CatalogServiceIn, responses={200: CatalogServiceOut})
+    def update(self, request: Request, key: str | None = None) -> Response:
+        body = CatalogServiceIn(data=request.data, partial=request.method == "PATCH")
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        if "domains" in fields:
+            fields["domains"] = " ".join(fields["domains"])
+        tenant_service_upsert(actor=request_user(request), key=str(key), **fields)
+        return Response(CatalogServiceOut(self._row(key)).data)
+
+    @extend_schema(request=CatalogServiceIn, responses={200: CatalogServiceOut})
+    def partial_update(self, request: Request, key: str | None = None) -> Response:
+        return self.update(request, key)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, key: str | None = None) -> Response:
+        tenant_service_delete(actor=request_user(request), key=str(key))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _row(self, key: str | None) -> dict[str, Any]:
+        row = next((r for r in self._rows() if r["key"] == key), None)
+        if row is None:
+            raise NotFound(f"no catalog entry {key!r}")
+        return row
+
+
+class ShadowPolicyView(ScopedAPIView):
+    """Whether log user names are pseudonymized, and which vendors are approved for which departments."""
+
+    permission_classes = [IsShadowReader]
+
+    @extend_schema(responses={200: ShadowPolicyOut})
+    def get(self, request: Request) -> Response:
+        return Response(ShadowPolicyOut(shadow_policy_get()).data)
+
+    @extend_schema(request=ShadowPolicyIn, responses={200: ShadowPolicyOut})
+    def patch(self, request: Request) -> Response:
+        body = ShadowPolicyIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        policy = shadow_policy_update(actor=request_user(request), **body.validated_data)
+        return Response(ShadowPolicyOut(policy).data)

@@ -28,7 +28,7 @@ from apps.accounts.permissions import has_role
 from apps.audit.services import audit_record
 from apps.core import crypto
 from apps.core.enqueue import task_enqueue
-from apps.core.exceptions import ApplicationError, ConflictError, NotPermittedError
+from apps.core.exceptions import ApplicationError, ConflictError, NotFoundError, NotPermittedError
 from apps.core.tenancy import current_schema
 from apps.detection.models import (
     AIUsageDaily,
@@ -80,6 +80,10 @@ def shadow_policy_update(
     if pseudonymize_users is not None:
         policy.pseudonymize_users = pseudonymize_users
     if approved_vendors is not None:
+        wanted = {int(i) for ids in approved_vendors.values() if "*" not in ids for i in ids}
+        unknown = sorted(wanted - set(Department.objects.filter(pk__in=wanted).values_list("pk", flat=True)))
+        if unknown:
+            raise ApplicationError(f"unknown department ids: {', '.join(map(str, unknown))}")
         policy.approved_vendors = {
             vendor.strip(): ["*"] if "*" in ids else sorted({int(i) for i in ids})
             for vendor, ids in approved_vendors.items()
@@ -164,13 +168,35 @@ def tenant_service_upsert(*, actor: User, key: str, **fields: Any) -> TenantAISe
     return row
 
 
+@transaction.atomic
+def tenant_service_delete(*, actor: User, key: str) -> None:
+    """Remove the organization's own entry, or its override (the shared entry applies again)."""
+    _require_shadow_admin(actor)
+    row = TenantAIService.objects.filter(key=key).first()
+    if row is None:
+        raise NotFoundError(f"the organization has no catalog entry or override {key!r}")
+    before = {f: getattr(row, f) for f in ("vendor", "product", "category", "risk", "domains", "disabled")}
+    row.delete()
+    audit_record(actor=actor, action="shadow_ai.catalog.delete", target_type="detection.tenantaiservice", before=before)
+
+
 # --- identity map ------------------------------------------------------------------------------
+
+
+IDENTITY_MAP_MAX_CHARS = 2_000_000  # ~50k lines; larger maps belong in the CLI (egress_identity_map)
 
 
 @dataclass
 class IdentityMapReport:
     entries: int = 0
     rejected: list[str] = field(default_factory=list)
+
+
+class IdentityMapRejectedError(ApplicationError):
+    def __init__(self, rejected: list[str]) -> None:
+        shown = "; ".join(rejected[:5]) + (f"; … {len(rejected) - 5} more" if len(rejected) > 5 else "")
+        super().__init__(f"no valid line, the identity map is unchanged: {shown}", extra={"rejected": rejected[:100]})
+        self.rejected = rejected
 
 
 @transaction.atomic
@@ -201,6 +227,9 @@ def identity_map_replace(*, actor: User | None, text: str) -> IdentityMapReport:
             report.rejected.append(f"line {number}: {value}")
             continue
         entries[(kind, value)] = department_id
+    if not entries and report.rejected:
+        # A file of nothing but errors (wrong columns, another file) must not wipe a working map.
+        raise IdentityMapRejectedError(report.rejected)
     IdentityMapEntry.objects.all().delete()
     IdentityMapEntry.objects.bulk_create(
         IdentityMapEntry(kind=kind, value=value, department_id=department_id)
