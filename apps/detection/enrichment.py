@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 from psycopg import sql
@@ -131,14 +131,21 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     return ScanResult(len(messages), len(findings), len(changed_raw))
 
 
+def _scan_column(name: str) -> sql.Identifier:
+    field = MessageScan._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"MessageScan.{name} is not a column")
+    return sql.Identifier(field.column)
+
+
 _INSERT_SCANS = sql.SQL(
     "INSERT INTO {table} ({message}, {scanned_at}, {findings}) "
     "SELECT unnest(%s::bigint[]), %s, unnest(%s::integer[]) ON CONFLICT DO NOTHING"
 ).format(
     table=sql.Identifier(MessageScan._meta.db_table),
-    message=sql.Identifier(MessageScan._meta.get_field("message").column),
-    scanned_at=sql.Identifier(MessageScan._meta.get_field("scanned_at").column),
-    findings=sql.Identifier(MessageScan._meta.get_field("findings").column),
+    message=_scan_column("message"),
+    scanned_at=_scan_column("scanned_at"),
+    findings=_scan_column("findings"),
 )
 
 

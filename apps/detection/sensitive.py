@@ -152,8 +152,11 @@ class _GermanCheck:
     def __call__(self, i: int) -> bool:
         if i not in self.known:
             text = " ".join(self.texts[i][:1000].split())
-            labels, probs = _fasttext().predict(text, k=1) if text else ((), ())
-            self.known[i] = bool(labels) and labels[0] == "__label__de" and probs[0] >= GERMAN_CONFIDENT
+            german = False
+            if text:
+                labels, probs = _fasttext().predict(text, k=1)
+                german = labels[0] == "__label__de" and probs[0] >= GERMAN_CONFIDENT
+            self.known[i] = german
         return self.known[i]
 
 
