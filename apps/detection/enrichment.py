@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
+from psycopg import sql
 
 from apps.conversations.models import Message
 from apps.conversations.services import dimensions_replace, feedback_comments_replace, messages_content_replace
@@ -25,7 +27,7 @@ from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
 from apps.detection.pipeline import findings_for_text
-from apps.detection.sensitive import detect
+from apps.detection.sensitive import LRUWindowCache, detect
 from apps.detection.services import masking_policy_get
 from apps.detection.shadow.signal_services import external_mentions_scan, unregistered_models_scan
 from apps.detection.vault import vault_encrypt_many
@@ -36,6 +38,12 @@ if TYPE_CHECKING:
     pass
 
 logger = logging.getLogger(__name__)
+
+# NER results per window of text, kept across the batches a worker process enriches: canned
+# answers and templated requests repeat, and a window NER has seen is not run again. Keyed by
+# a digest of the window (no content is kept), bounded (flat memory), and per process, like
+# the models themselves: nothing is shared between processes.
+_NER_WINDOWS = LRUWindowCache()
 
 
 @dataclass(frozen=True)
@@ -104,17 +112,16 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     # Detect once per distinct text: a raw event and the message built from it hold the same text.
     texts = list(dict.fromkeys([m[4] for m in messages if m[4]] + [content for _, content in raw]))
     masked_by_text: dict[str, tuple[str, list[MaskedSpan]]] = {
-        text: mask_text(text, found, policy.actions) for text, found in zip(texts, detect(texts), strict=True)
+        text: mask_text(text, found, policy.actions)
+        for text, found in zip(texts, detect(texts, cache=_NER_WINDOWS), strict=True)
     }
 
     findings = _findings_build(messages=messages, masked_by_text=masked_by_text, now=now)
     SensitiveFinding.objects.bulk_create(findings)
-    MessageScan.objects.bulk_create(
-        [
-            MessageScan(message_id=m[0], scanned_at=now, findings=len(masked_by_text.get(m[4], ("", []))[1]))
-            for m in messages
-        ],
-        ignore_conflicts=True,
+    _scans_insert(
+        message_ids=[m[0] for m in messages],
+        findings=[len(masked_by_text[m[4]][1]) if m[4] else 0 for m in messages],
+        scanned_at=now,
     )
     changed_messages = [(m[0], masked_by_text[m[4]][0]) for m in messages if m[4] and masked_by_text[m[4]][1]]
     changed_raw = [(rid, masked_by_text[content][0]) for rid, content in raw if masked_by_text[content][1]]
@@ -122,6 +129,32 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     messages_content_replace(rows=changed_messages)
     raw_events_content_replace(rows=changed_raw)
     return ScanResult(len(messages), len(findings), len(changed_raw))
+
+
+def _scan_column(name: str) -> sql.Identifier:
+    field = MessageScan._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"MessageScan.{name} is not a column")
+    return sql.Identifier(field.column)
+
+
+_INSERT_SCANS = sql.SQL(
+    "INSERT INTO {table} ({message}, {scanned_at}, {findings}) "
+    "SELECT unnest(%s::bigint[]), %s, unnest(%s::integer[]) ON CONFLICT DO NOTHING"
+).format(
+    table=sql.Identifier(MessageScan._meta.db_table),
+    message=_scan_column("message"),
+    scanned_at=_scan_column("scanned_at"),
+    findings=_scan_column("findings"),
+)
+
+
+def _scans_insert(*, message_ids: list[int], findings: list[int], scanned_at: datetime) -> None:
+    """Mark messages scanned: one statement with two arrays (a batch is a thousand-odd rows,
+    which ``bulk_create`` would compile into a parameter per value)."""
+    if message_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_SCANS, [message_ids, scanned_at, findings])
 
 
 def _raw_events_to_mask(
@@ -141,6 +174,9 @@ def _raw_events_to_mask(
         ).values_list("conversation__assistant_id", "event_id")
     )
     rows = {r[0]: r for r in batch_rows if (r[1], r[2]) not in scanned}
+    # Unscanned messages built from an earlier batch (rare: a batch that failed after the
+    # build): their raw events are not among this batch's.
+    unscanned -= {(r[1], r[2]) for r in batch_rows}
     if unscanned:
         for row in RawEvent.objects.filter(
             type="message", event_id__in=[key[1] for key in unscanned], assistant_id__in={key[0] for key in unscanned}
@@ -237,7 +273,7 @@ def free_text_mask(*, batch_id: int) -> int:
         _strings({k: payload.get(k) for k in ("comment", "metadata")}, texts)
     texts = list(dict.fromkeys(t for t in texts if t))
     masked: dict[str, str] = {}
-    for text, found in zip(texts, detect(texts), strict=True):
+    for text, found in zip(texts, detect(texts, cache=_NER_WINDOWS), strict=True):
         if found:
             new_text, spans = mask_text(text, found, policy.actions)
             if spans and new_text != text:
@@ -293,7 +329,8 @@ def dimensions_mask(*, batch_id: int, conversation_ids: list[int]) -> int:
     """
     keys = ["__".join(("payload", *path)) for path in DIMENSION_PATHS]
     values: set[str] = set()
-    for row in RawEvent.objects.filter(batch_id=batch_id).values_list(*keys):
+    # Distinct combinations only: a batch repeats the same few features and profiles.
+    for row in RawEvent.objects.filter(batch_id=batch_id).values_list(*keys).distinct():
         values.update(v for v in row if isinstance(v, str) and v)
     if not values:
         return 0

@@ -24,9 +24,10 @@ if not Doc.has_extension(EXTENSION):
     Doc.set_extension(EXTENSION, default=None)
 
 
-def findings_for_text(text: str, entities: list[Finding]) -> list[Finding]:
-    """Pattern findings plus the given NER findings (after ``refine_entities``), overlaps resolved."""
-    findings = recognize_patterns(text, MIN_SCORE)
+def findings_for_text(text: str, entities: list[Finding], *, patterns: list[Finding] | None = None) -> list[Finding]:
+    """Pattern findings (``patterns`` when the caller already ran the recognizers) plus the given
+    NER findings (after ``refine_entities``), overlaps resolved."""
+    findings = recognize_patterns(text, MIN_SCORE) if patterns is None else list(patterns)
     findings.extend(refine_entities(text, entities))
     return resolve_overlaps(findings)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 import numpy as np
 from django.db import transaction
@@ -80,10 +80,11 @@ def messages_annotate(*, conversation_ids: Sequence[int]) -> int:
         Conversation.objects.filter(id__in={m.conversation_id for m in targets}).values_list("id", "user_locale")
     )
     languages = detect_languages(texts, locales=[locale_of.get(m.conversation_id) for m in targets])
-    sentiments = score_sentiment(texts)
+    # Chat repeats itself ("ok thanks", canned openers): each distinct text and pair is scored once.
+    sentiments = _each_distinct(score_sentiment, texts)
     best = np.full(len(targets), np.nan)
     if pairs:
-        scores = np.asarray(rephrase_scores(pairs))
+        scores = np.asarray(_each_distinct(rephrase_scores, pairs))
         owners = np.asarray(pair_owner)
         best_so_far = np.full(len(targets), -1.0)
         np.maximum.at(best_so_far, owners, scores)
@@ -105,17 +106,30 @@ def messages_annotate(*, conversation_ids: Sequence[int]) -> int:
     conversations_services.messages_annotate(
         columns=["language", "sentiment", "rephrase_score", "is_rephrase", "annotated_at"], rows=rows
     )
-    _intents_assign([m.id for m in targets], texts, conversation_ids)
+    _intents_assign(targets, conversation_ids)
     return len(targets)
 
 
-def _intents_assign(message_ids: list[int], texts: list[str], conversation_ids: Sequence[int]) -> None:
+_Item = TypeVar("_Item", str, tuple[str, str])
+
+
+def _each_distinct(score: Callable[[list[_Item]], list[float]], items: list[_Item]) -> list[float]:
+    """``score(items)``, computed once per distinct item."""
+    distinct = list(dict.fromkeys(items))
+    if len(distinct) == len(items):
+        return list(score(items))
+    by_item = dict(zip(distinct, score(distinct), strict=True))
+    return [by_item[item] for item in items]
+
+
+def _intents_assign(targets: list[_UserMessage], conversation_ids: Sequence[int]) -> None:
     """Place new messages in their assistant's existing intents (between re-clusterings)."""
+    message_ids = [m.id for m in targets]
+    texts = [m.content for m in targets]
     assistant_of = dict(Conversation.objects.filter(id__in=conversation_ids).values_list("id", "assistant_id"))
-    message_assistant = dict(Message.objects.filter(id__in=message_ids).values_list("id", "conversation_id"))
     grouped: dict[int, list[int]] = defaultdict(list)
-    for position, mid in enumerate(message_ids):
-        grouped[assistant_of[message_assistant[mid]]].append(position)
+    for position, message in enumerate(targets):
+        grouped[assistant_of[message.conversation_id]].append(position)
     states = {s.assistant_id: s for s in IntentModelState.objects.filter(assistant_id__in=grouped)}
     rows = []
     for assistant_id, positions in grouped.items():
@@ -132,8 +146,9 @@ def _intents_assign(message_ids: list[int], texts: list[str], conversation_ids: 
 
 def conversations_score(*, conversation_ids: Sequence[int]) -> None:
     """Conversation language, intent and frustration from its annotated messages and ratings."""
+    # Only users' messages count, and assistants' answers are the long ones: not read at all.
     messages = (
-        Message.objects.filter(conversation_id__in=conversation_ids)
+        Message.objects.filter(conversation_id__in=conversation_ids, role="user")
         .order_by("conversation_id", "ts", "id")
         .values_list("conversation_id", "role", "content", "language", "sentiment", "is_rephrase", "intent_id")
     )

@@ -11,8 +11,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
+
+# Warm-up steps of the apps above this one (detection's recognizers and NER), which this app
+# may not import: each registers its own from its AppConfig.ready().
+_registered: dict[str, Callable[[], object]] = {}
+
+
+def register_warm_up(name: str, step: Callable[[], object]) -> None:
+    """Run ``step()`` as part of ``warm_up`` (after this app's own detectors)."""
+    _registered[name] = step
 
 
 def warm_up() -> dict[str, float]:
@@ -21,7 +31,7 @@ def warm_up() -> dict[str, float]:
     from apps.nlp.rephrase import rephrase_scores
     from apps.nlp.sentiment import score_sentiment
 
-    steps = {
+    steps: dict[str, Callable[[], object]] = {
         "language": language.warm_up,
         "sentiment": lambda: score_sentiment(["thanks, that worked"]),
         "embeddings": lambda: (
@@ -29,6 +39,7 @@ def warm_up() -> dict[str, float]:
             rephrase_scores([("reset my password", "password reset")]),
         ),
     }
+    steps.update(_registered)
     seconds: dict[str, float] = {}
     for name, step in steps.items():
         start = time.perf_counter()

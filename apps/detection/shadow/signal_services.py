@@ -65,12 +65,13 @@ def unregistered_models_scan(*, batch_id: int, conversation_ids: list[int]) -> i
     # One observation per span: OTLP puts the provider on every message of a span and the model
     # on its answer only; batch events are their own unit.
     spans: dict[tuple[int, str], dict[str, Any]] = {}
-    for assistant_id, event_id, conversation, ts, payload in RawEvent.objects.filter(
+    # Only the two keys read below: the payload also holds the content, the bulk of each row.
+    for assistant_id, event_id, conversation, ts, metadata, payload_model in RawEvent.objects.filter(
         batch_id=batch_id, type="message"
-    ).values_list("assistant_id", "event_id", "conversation_id", "ts", "payload"):
-        metadata = payload.get("metadata") if isinstance(payload.get("metadata"), dict) else {}
+    ).values_list("assistant_id", "event_id", "conversation_id", "ts", "payload__metadata", "payload__model"):
+        metadata = metadata if isinstance(metadata, dict) else {}
         vendor = next((_text(metadata.get(k)) for k in VENDOR_METADATA_KEYS if _text(metadata.get(k))), "")[:120]
-        model = _text(payload.get("model"))
+        model = _text(payload_model)
         if not vendor and not model:
             continue
         unit = _text(metadata.get("otlp_span_id")) or event_id
