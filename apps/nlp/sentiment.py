@@ -17,8 +17,13 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import zlib
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
+from scipy import sparse
 
 from apps.nlp.lexicon import NEGATIONS
 
@@ -162,7 +167,223 @@ def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], fl
     return total / math.sqrt(total * total + ALPHA) if total else 0.0
 
 
-def score_sentiment(texts: list[str]) -> list[float]:
-    """Compound polarity per text in [-1, 1]; 0.0 for empty or unscorable text."""
+def lexicon_scores(texts: Sequence[str]) -> list[float]:
+    """VADER-style compound polarity per text in [-1, 1]; 0.0 for empty or unscorable text."""
     words, phrases = _lexicons()
     return [_score(t or "", words, phrases) for t in texts]
+
+
+# --- Learned model (en, es, pt, fr, de, it) -------------------------------------------------
+# A multinomial logistic regression over hashed character 1-5-grams, word unigrams and bigrams,
+# and the lexicon score above, trained on public tweet sentiment train splits by
+# scripts/nlp_fit_sentiment.py (data, licences and figures: docs/nlp.md). The featurisation
+# below is the one the script trains with (it imports these functions), so train-time and
+# run-time features cannot drift apart.
+
+MODEL_FILE = DATA_DIR / "sentiment_model.npz"
+MODEL_MAX_CHARS = 600  # a tweet is <= 280; longer messages are judged on their opening
+HASH_BITS = 20
+CHAR_NGRAMS = (1, 2, 3, 4, 5)
+IDF_STEP = 1 / 16  # IDF ships as uint8 multiples of this (0.06 resolution, 1 MB)
+NEUTRAL_BAND = 0.05  # callers read |score| < 0.05 as neutral
+LEXICON_SURE = 0.4  # |lexicon score| from which the lexicon overrides a neutral model verdict
+_U64 = np.uint64
+_PRIME = _U64(0x100000001B3)
+_MIX1 = _U64(0xFF51AFD7ED558CCD)
+_MIX2 = _U64(0xC4CEB9FE1A85EC53)
+_WORD_SALT = 0x9E3779B9
+_BIGRAM_SALT = _U64(0x2545F4914F6CDD1D)
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_MENTION = re.compile(r"@\w+")
+_REPEAT = re.compile(r"(.)\1{2,}")
+_DIGITS = re.compile(r"\d+")
+_SPACE = re.compile(r"\s+")
+# Emoji presentation selectors, zero-width joiners and skin tones change nothing the model
+# can learn from in a few thousand tweets; the base emoji carries the signal.
+_EMOJI_NOISE = re.compile("[\ufe0e\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
+_COMBINING = re.compile("[\u0300-\u036f]")
+_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
+_LATIN_LETTER = re.compile(r"[a-zA-Z\u00c0-\u024f]")
+
+
+def normalise(text: str) -> str:
+    """The text the model sees: lower case, no accents, @user, http, 0, 'sooo' -> 'soo'."""
+    text = text[:MODEL_MAX_CHARS]
+    text = _MENTION.sub("@user", _URL.sub("http", text)).lower()
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", _EMOJI_NOISE.sub("", text)))
+    text = _DIGITS.sub("0", _REPEAT.sub(r"\1\1", text))
+    return " " + _SPACE.sub(" ", text).strip() + " "
+
+
+def _fmix(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: spreads every input bit over the high bits we keep."""
+    h = h ^ (h >> _U64(33))
+    h = h * _MIX1
+    h = h ^ (h >> _U64(33))
+    h = h * _MIX2
+    return h ^ (h >> _U64(33))
+
+
+def _bucket(h: np.ndarray) -> np.ndarray:
+    return (_fmix(h) >> _U64(64 - HASH_BITS)).astype(np.int64)
+
+
+def hashed_features(normalised: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every hashed n-gram occurrence, rows indexing ``normalised``.
+
+    Character n-grams are hashed for the whole batch at once with NumPy (a polynomial hash of
+    the code points, then MurmurHash3's finaliser): no Python loop over n-grams. Word tokens
+    are hashed with CRC-32 (stdlib, deterministic across processes, unlike ``hash()``), bigrams
+    by mixing two token hashes.
+    """
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    if not normalised:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    joined = "".join(normalised)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter((len(t) for t in normalised), dtype=np.int64, count=len(normalised))
+    doc = np.repeat(np.arange(len(normalised), dtype=np.int64), lengths)
+    total = len(codes)
+    with np.errstate(over="ignore"):
+        for n in CHAR_NGRAMS:
+            if total < n:
+                break
+            m = total - n + 1
+            h = codes[:m].copy()
+            for k in range(1, n):
+                h = h * _PRIME + codes[k : k + m]
+            same_doc = doc[:m] == doc[n - 1 : n - 1 + m]
+            if n == 1:
+                same_doc &= codes[:m] != _U64(32)  # a lone space says nothing
+            h = h + _U64(n) * _BIGRAM_SALT
+            rows.append(doc[:m][same_doc])
+            cols.append(_bucket(h[same_doc]))
+        word_hashes: list[int] = []
+        word_docs: list[int] = []
+        for i, text in enumerate(normalised):
+            for token in _WORD.findall(text):
+                word_hashes.append(zlib.crc32(token.encode("utf-8"), _WORD_SALT))
+                word_docs.append(i)
+        if word_hashes:
+            wh = np.asarray(word_hashes, dtype=np.uint64) + _U64(1 << 40)
+            wd = np.asarray(word_docs, dtype=np.int64)
+            rows.append(wd)
+            cols.append(_bucket(wh))
+            pair = wd[:-1] == wd[1:]
+            rows.append(wd[:-1][pair])
+            cols.append(_bucket(wh[:-1][pair] * _BIGRAM_SALT + wh[1:][pair]))
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def lexicon_features(lex: Sequence[float]) -> np.ndarray:
+    """Dense features from the lexicon score: value, its positive and negative parts, presence."""
+    s = np.asarray(lex, dtype=np.float64)
+    return np.stack([s, np.maximum(s, 0.0), np.minimum(s, 0.0), (s != 0).astype(np.float64)], axis=1)
+
+
+def hashed_counts(texts: Sequence[str]) -> sparse.csr_matrix:
+    """Raw hashed n-gram counts, one row per text."""
+    normalised = [normalise(t) for t in texts]
+    row, col = hashed_features(normalised)
+    counts = sparse.csr_matrix((np.ones(len(row), np.float64), (row, col)), shape=(len(normalised), 1 << HASH_BITS))
+    counts.sum_duplicates()
+    return counts
+
+
+def feature_matrix(texts: Sequence[str], lex: Sequence[float], idf: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Sublinear TF x IDF of the hashed n-grams, L2-normalised, followed by the lexicon features."""
+    counts = hashed_counts(texts)
+    counts.data = np.log1p(counts.data)
+    if idf is not None:
+        counts.data *= idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    counts = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ counts
+    return sparse.hstack([counts, sparse.csr_matrix(lexicon_features(lex))], format="csr")
+
+
+# Texts whose hashed features fingerprint the featurisation: the training script stores the
+# fingerprint beside the weights, and loading refuses weights hashed differently.
+_PROBE = ("Thanks @bob!!! 😀👍🏽 https://x.y/z", "Ça ne marche PAS, c'est nul 😡", "Das ist sooo gut :)", "ok 123")
+
+
+def feature_fingerprint() -> int:
+    """CRC-32 of the hashed features of a few fixed texts."""
+    rows, cols = hashed_features([normalise(t) for t in _PROBE])
+    return zlib.crc32(np.stack([rows, cols]).astype("<i8").tobytes())
+
+
+@lru_cache(maxsize=1)
+def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(weights [features, 3] float32, bias [3], IDF or None) de-quantised from the int8 file."""
+    with np.load(MODEL_FILE) as data:
+        if int(data["fingerprint"]) != feature_fingerprint():
+            raise RuntimeError(f"{MODEL_FILE.name} was trained with other features: rerun scripts/nlp_fit_sentiment.py")
+        weights = data["weights"].astype(np.float32) * data["scale"].astype(np.float32)
+        dense = data["dense"].astype(np.float32)
+        bias = data["bias"].astype(np.float32)
+        idf = data["idf"].astype(np.float64) * IDF_STEP if "idf" in data else None
+    return np.vstack([weights, dense]), bias, idf
+
+
+def class_probabilities(texts: Sequence[str], lex: Sequence[float]) -> np.ndarray:
+    """P(negative), P(neutral), P(positive) per text."""
+    weights, bias, idf = _model()
+    logits = np.asarray(feature_matrix(texts, lex, idf) @ weights) + bias
+    logits -= logits.max(axis=1, keepdims=True)
+    p = np.exp(logits)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def probabilities_to_scores(probs: np.ndarray, lex: Sequence[float]) -> np.ndarray:
+    """Map class probabilities to [-1, 1] so that the ±0.05 convention returns the argmax class
+    (or the lexicon's, when the model says neutral and ``|lexicon| >= LEXICON_SURE``).
+
+    Neutral: ``0.05 * (P+ - P-)``, strictly inside the band. Positive / negative: outside the
+    band by ``0.95 * strength``, where strength is the larger of the model's margin ``|P+ - P-|``
+    and the lexicon's own score when it agrees in sign — so a text the lexicon finds strongly
+    negative ("awful!!!") keeps its magnitude for callers that weigh it (frustration).
+    """
+    lex_arr = np.asarray(lex, dtype=np.float64)
+    margin = probs[:, 2] - probs[:, 0]
+    cls = probs.argmax(axis=1)
+    # Where the model abstains (neutral) but the lexicon is sure — an unnegated sentiment word,
+    # emoji or complaint phrase ("doesn't work at all", "😡") — the lexicon's verdict stands:
+    # the model learnt from tweets, and from requests that are neutral, not from support chat.
+    cls = np.where((cls == 1) & (lex_arr >= LEXICON_SURE), 2, np.where((cls == 1) & (lex_arr <= -LEXICON_SURE), 0, cls))
+    pos = NEUTRAL_BAND + (1 - NEUTRAL_BAND) * np.maximum(margin, np.maximum(lex_arr, 0.0))
+    neg = -NEUTRAL_BAND + (1 - NEUTRAL_BAND) * np.minimum(margin, np.minimum(lex_arr, 0.0))
+    neutral = NEUTRAL_BAND * margin
+    out = np.where(cls == 2, pos, np.where(cls == 0, neg, neutral))
+    # P+ > P- is not implied by argmax = positive at the band's edge: keep at least 0.0501.
+    out = np.where(cls == 2, np.maximum(out, NEUTRAL_BAND + 1e-4), out)
+    out = np.where(cls == 0, np.minimum(out, -NEUTRAL_BAND - 1e-4), out)
+    return np.clip(out, -1.0, 1.0)
+
+
+def _model_language(text: str) -> bool:
+    """True when the model may judge the text: Latin-script letters (or no letters: emoji).
+
+    The model knows en/es/pt/fr/de/it; Cyrillic, Arabic, CJK... keep the lexicon path, which
+    says 0.0 unless the text carries emoji or English words.
+    """
+    letters = len(_LETTER.findall(text))
+    return letters == 0 or len(_LATIN_LETTER.findall(text)) * 2 >= letters
+
+
+def score_sentiment(texts: list[str]) -> list[float]:
+    """Polarity per text in [-1, 1]: > 0.05 positive, < -0.05 negative, else neutral."""
+    clean = [t or "" for t in texts]
+    lex = lexicon_scores(clean)
+    out = list(lex)
+    idx = [k for k, t in enumerate(clean) if t.strip() and _model_language(t[:MODEL_MAX_CHARS])]
+    if idx:
+        sub = [clean[k] for k in idx]
+        sub_lex = [lex[k] for k in idx]
+        scores = probabilities_to_scores(class_probabilities(sub, sub_lex), sub_lex)
+        for k, s in zip(idx, scores.tolist(), strict=True):
+            out[k] = s
+    return out
