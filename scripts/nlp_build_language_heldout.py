@@ -30,7 +30,35 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "language_heldout_public.tsv"
-LANGUAGES = "en es pt fr de it nl sv nb da fi pl cs sk ru uk tr ar zh ja ko hi id el hu ro vi".split()
+LANGUAGES = [
+    "en",
+    "es",
+    "pt",
+    "fr",
+    "de",
+    "it",
+    "nl",
+    "sv",
+    "nb",
+    "da",
+    "fi",
+    "pl",
+    "cs",
+    "sk",
+    "ru",
+    "uk",
+    "tr",
+    "ar",
+    "zh",
+    "ja",
+    "ko",
+    "hi",
+    "id",
+    "el",
+    "hu",
+    "ro",
+    "vi",
+]
 CLOSE = {"nb", "da", "sv", "cs", "sk", "es", "pt", "id"}
 PER_LANGUAGE = 30
 PER_CLOSE_LANGUAGE = 80
@@ -45,7 +73,8 @@ def _lingua_rows(directory: Path) -> list[tuple[str, str, str]]:
         rnd = random.Random(code)  # noqa: S311 -- the benchmark's fragment lengths, not secrets
         fragments = [" ".join(line.split()[: rnd.randint(3, 7)]) for line in lines]
         odd = [text for k, text in enumerate(fragments) if k % 2 == 1 and "\t" not in text]
-        picked = random.Random(f"heldout-{code}").sample(  # noqa: S311 -- a fixed sampleodd, PER_CLOSE_LANGUAGE if code in CLOSE else PER_LANGUAGE)
+        size = PER_CLOSE_LANGUAGE if code in CLOSE else PER_LANGUAGE
+        picked = random.Random(f"heldout-{code}").sample(odd, size)  # noqa: S311 -- a fixed sample
         rows += [(OURS.get(code, code), text, "lingua-odd") for text in picked]
     return rows
 
