@@ -318,7 +318,8 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     hints = [locale_language(locale) for locale in locales] if locales is not None else None
     if hints is not None and len(hints) != len(texts):
         raise ValueError("locales must have one entry per text")
-    # Chat repeats itself ("ok thanks", the same question pasted twice): each distinct text once.
+    # Chat repeats itself ("ok thanks", the same question pasted twice): each distinct text once
+    # per call, and short texts seen by an earlier call of this process not at all.
     first: dict[tuple[str, str | None], int] = {}
     copies: list[tuple[int, int]] = []
     results: list[str | None] = [None] * len(texts)
@@ -326,7 +327,11 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     cleaned: list[tuple[int, str]] = []
     for i, raw in enumerate(texts):
         raw = raw or ""
-        j = first.setdefault((raw, hints[i] if hints is not None else None), i)
+        key = (raw, hints[i] if hints is not None else None)
+        if key in _ANSWERED:
+            results[i] = _ANSWERED[key]
+            continue
+        j = first.setdefault(key, i)
         if j != i:
             copies.append((i, j))
             continue
@@ -352,9 +357,22 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     grouped = [(i, text, code) for i, text in cleaned if (code := results[i]) in language_groups.GROUP_OF]
     if grouped:
         language_groups.decide_within_groups(grouped, results, hints)
+    if len(_ANSWERED) > CACHE_SIZE:
+        _ANSWERED.clear()  # crude, but bounded; the next batches refill it with what recurs
+    for key, i in first.items():
+        if len(key[0]) <= CACHE_TEXT_CHARS:
+            _ANSWERED[key] = results[i]
     for i, j in copies:
         results[i] = results[j]
     return results
+
+
+# (text, locale language) -> answer, for short texts already answered by this process: "ok",
+# "thanks!", "yes please" recur across every batch of a chat product. Answers are pure
+# functions of the text and locale, so the cache cannot go stale.
+_ANSWERED: dict[tuple[str, str | None], str | None] = {}
+CACHE_SIZE = 50_000
+CACHE_TEXT_CHARS = 64
 
 
 def detect_language(text: str) -> str | None:

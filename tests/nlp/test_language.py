@@ -155,3 +155,18 @@ def test_public_heldout_set_is_well_formed() -> None:
     assert min(counts[code] for code in ("no", "da", "sv", "cs", "sk", "es", "pt", "id")) >= 80
     assert {r["source"] for r in rows} == {"lingua-odd", "tatoeba"}
     assert all(r["text"].strip() for r in rows)
+
+
+def test_answers_of_short_texts_are_remembered_across_calls_per_locale() -> None:
+    from apps.nlp import language
+
+    long_text = "jeg har et spørsmål om fakturaen min fra forrige måned, den ser feil ut for meg"
+    first = detect_languages(["det er fint", long_text], locales=["da-DK", None])
+    assert ("det er fint", "da") in language._ANSWERED
+    assert (long_text, None) not in language._ANSWERED  # only short texts recur often enough
+    # The same text under another locale is its own entry, never the cached answer of the first.
+    assert detect_languages(["det er fint", "det er fint", long_text], locales=["da-DK", None, None]) == [
+        first[0],
+        "no",
+        first[1],
+    ]
