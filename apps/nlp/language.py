@@ -18,6 +18,7 @@ user's locale when known). ``warm_up`` loads everything at process start (``apps
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -36,25 +37,67 @@ SUPPORTED: tuple[str, ...] = (
     "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "zh", "gu", "az", "kk", "mn", "so",
 )  # fmt: skip
 _SUPPORTED_SET = frozenset(SUPPORTED)
+# A prior for chat traffic: the languages most online text is written in are weighed as they
+# are, every other one loses MINOR_PENALTY (natural log; fastText's probability times e^-0.5,
+# Lingua's log confidence minus 0.5). On a few words a rare look-alike often edges out the common
+# language it resembles (Marathi for Hindi, Afrikaans for Dutch, Catalan for Spanish, Tagalog or
+# Swahili for Indonesian); the prior makes it win only on clear evidence. On the even (tuning)
+# lines of Lingua's 3-7-word fragments of these languages' 27 most common: 0.9507 -> 0.9560 at
+# 0.5 (0.9584 at 1.5); the other ~30 languages' fragments lose 2 points at 0.5 (0.949 -> 0.929,
+# Afrikaans 0.79 -> 0.64 the most) and 6.5 at 1.5: 0.5 is the compromise.
+COMMON: frozenset[str] = frozenset(
+    [
+        "ar",
+        "bg",
+        "cs",
+        "da",
+        "de",
+        "el",
+        "en",
+        "es",
+        "fa",
+        "fi",
+        "fr",
+        "he",
+        "hi",
+        "hu",
+        "id",
+        "it",
+        "ja",
+        "ko",
+        "nl",
+        "no",
+        "pl",
+        "pt",
+        "ro",
+        "ru",
+        "sk",
+        "sv",
+        "th",
+        "tr",
+        "uk",
+        "vi",
+        "zh",
+    ]
+)
+MINOR_PENALTY = 0.5
+_PRIOR = {code: 0.0 if code in COMMON else -MINOR_PENALTY for code in SUPPORTED}
+_PRIOR_FACTOR = {code: math.exp(v) for code, v in _PRIOR.items()}
 # fastText uses a few legacy / macro codes.
 _FT_ALIASES = {"iw": "he", "nb": "no", "nn": "no", "ms": "id", "bs": "hr", "sh": "hr"}
-# fastText's top (restricted) probability above which Lingua is not consulted: 0.8 is as
-# accurate as 0.9 on tests/data/language_short_texts.tsv and sends a third fewer texts to Lingua.
-FASTTEXT_CONFIDENT = 0.80
-# On a few words fastText is confidently wrong more often ("kus on minu tellimus?": English,
-# 0.88): below this many characters it must be surer. (0.9 fixed that one text and broke none of
-# tests/data/language_short_texts.tsv; 0.95 broke one: the set is too small to tune finer.)
+# fastText's top (restricted, prior-weighted) probability from which Lingua is not consulted,
+# for texts of at least SHORT_CONFIDENT_CHARS: on the even lines of Lingua's fragments (3-7
+# words) and whole sentences, texts of that length where fastText said 0.7-0.8 came out no
+# better after Lingua, and 0.7 (was 0.8) sends a fifth to a third fewer texts to Lingua.
+FASTTEXT_CONFIDENT = 0.70
+# ...and below it, where fastText is confidently wrong more often ("kus on minu tellimus?":
+# English, 0.88; 0.8 would let that stand, Lingua's pass gives Estonian).
 FASTTEXT_CONFIDENT_SHORT = 0.90
 SHORT_CONFIDENT_CHARS = 30
 # Lingua's candidates for an unsure text (see ``_lingua_decides``): fastText's top guesses...
 FASTTEXT_CANDIDATES = 3
 # ...only those above this probability are listed (listing all 176 costs more than predicting)...
 FASTTEXT_MIN_PROB = 0.005
-# fastText's top probability above which its top guesses (and English) alone are Lingua's
-# candidates, without the low-accuracy ranking pass: on Lingua's public 3-7-word fragments of 27
-# languages (even lines) 0.7 lost nothing and 0.6 / 0.5 cost 0.05 / 0.1 points for ~15-25 % less
-# CPU, but 0.6 loses "nataka kuzungumza na mtu" (fastText: German, 0.66) and its like.
-FASTTEXT_SKIP_LOW = 0.7
 # ...Lingua low-accuracy mode's top guesses, and these.
 LOW_CANDIDATES = 3
 ALWAYS_CANDIDATES = ("en",)
@@ -75,7 +118,8 @@ MIN_LETTERS = 3
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
 _MENTION = re.compile(r"[@#]\w+")
-_NON_LETTER = re.compile(r"[\W\d_]+", re.UNICODE)
+# Every _URL or _MENTION match contains one of these.
+_LINK_HINT = re.compile(r"[@#]|://|www\.")
 # Signs of source code / markup rather than prose.
 _CODE_HINTS = re.compile(
     r"[{}]\s*$|\w\);\s*$|^\s*(def|class|function|fn|func)\s+\w+\s*[(:]"
@@ -115,29 +159,35 @@ def _lingua() -> tuple[Any, dict[Any, str]]:
     return detector, to_iso
 
 
-def _looks_like_code(text: str) -> bool:
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return False
-    hits = sum(1 for line in lines if _CODE_HINTS.search(line)) if _CODE_TRIGGER.search(text) else 0
-    if hits / len(lines) >= 0.5:
-        return True
+def _looks_like_code(text: str, letters: int) -> bool:
+    """Source code or markup rather than prose (``letters``: how many letters ``text`` has)."""
     symbols = len(_CODE_SYMBOLS.findall(text))
-    return symbols > 4 and symbols > sum(map(str.isalpha, text)) * 0.15
+    if symbols > 4 and symbols > letters * 0.15:
+        return True
+    if _CODE_TRIGGER.search(text) is None:  # most prose: no line can match _CODE_HINTS
+        return False
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and sum(1 for line in lines if _CODE_HINTS.search(line)) / len(lines) >= 0.5
 
 
 def _clean(text: str) -> str | None:
-    """Prose to identify, or ``None`` when the text has no language (emoji, numbers, code)."""
+    """Prose to identify, or ``None`` when the text has no language (emoji, numbers, code).
+
+    Each step is skipped when a cheap test shows it would change nothing: this runs on every
+    distinct text, and on chat-length texts it used to cost as much as fastText itself.
+    """
     text = text[:MAX_CHARS]
-    if _looks_like_code(text):
+    letters = sum(map(str.isalpha, text))
+    if letters < MIN_LETTERS or _looks_like_code(text, letters):
         return None
-    text = _MENTION.sub(" ", _URL.sub(" ", text))
-    if sum(map(str.isalpha, text)) < MIN_LETTERS:
-        return None
+    if _LINK_HINT.search(text) is not None:
+        text = _MENTION.sub(" ", _URL.sub(" ", text))
+        letters = sum(map(str.isalpha, text))
+        if letters < MIN_LETTERS:
+            return None
     text = " ".join(text.split())
-    letters = _NON_LETTER.sub("", text)
     # Shouted messages: both models were trained on mostly lower-case text.
-    if letters and sum(map(str.isupper, letters)) > 0.6 * len(letters):
+    if sum(map(str.isupper, text)) > 0.6 * letters:
         text = text.lower()
     return text
 
@@ -161,20 +211,36 @@ def _lingua_for(candidates: frozenset[str]) -> Any:
     return LanguageDetectorBuilder.from_languages(*languages).build()
 
 
+def _label_code(label: str) -> tuple[str, float] | None:
+    """fastText label -> (our code, prior factor), ``None`` for a language we do not answer."""
+    code = label.removeprefix("__label__")
+    code = _FT_ALIASES.get(code, code)
+    return (code, _PRIOR_FACTOR[code]) if code in _SUPPORTED_SET else None
+
+
 def _fasttext_ranked(model: Any, text: str) -> list[tuple[str, float]]:
-    """fastText's guesses among our languages, best first (aliases merged)."""
-    labels, probs = model.predict(text, k=-1, threshold=FASTTEXT_MIN_PROB)
-    if not labels:
-        labels, probs = model.predict(text, k=5)
+    """fastText's guesses among our languages, best first (aliases merged, priors applied).
+
+    ``text`` must be one line (``_clean`` output). The binding is called directly: the
+    wrapper's own ``predict`` adds ~10 % per text checking and reshaping.
+    """
+    predictions = model.f.predict(text + "\n", -1, FASTTEXT_MIN_PROB, "strict") or model.f.predict(
+        text + "\n", 5, 0.0, "strict"
+    )
+    codes = _LABEL_CODES
     ranked: list[tuple[str, float]] = []
     seen: set[str] = set()
-    for label, prob in zip(labels, probs, strict=False):
-        code = label.removeprefix("__label__")
-        code = _FT_ALIASES.get(code, code)
-        if code in _SUPPORTED_SET and code not in seen:
-            seen.add(code)
-            ranked.append((code, float(prob)))
+    for prob, label in predictions:
+        known = codes[label] if label in codes else codes.setdefault(label, _label_code(label))
+        if known is not None and known[0] not in seen:
+            seen.add(known[0])
+            ranked.append((known[0], prob * known[1]))
+    ranked.sort(key=lambda item: -item[1])  # the priors may reorder
     return ranked
+
+
+# Filled as labels appear (the binding cannot list them); 176 entries at most.
+_LABEL_CODES: dict[str, tuple[str, float] | None] = {}
 
 
 def _fasttext_guess(model: Any, text: str) -> tuple[str | None, float]:
@@ -200,12 +266,6 @@ def _lingua_decides(unsure: list[tuple[int, str, list[str], float]], results: li
     # A word or two: neither cheap model ranks well, and every language is cheap to weigh.
     groups[None] = [(i, text) for i, text, _, _ in unsure if len(text) < SHORT_TEXT_CHARS]
     unsure = [item for item in unsure if len(item[1]) >= SHORT_TEXT_CHARS]
-    # fastText fairly sure: its top guesses (and English) are the candidates, no ranking pass.
-    # (Not under SHORT_CONFIDENT_CHARS, where fastText is confidently wrong more often.)
-    skip = [item for item in unsure if item[3] >= FASTTEXT_SKIP_LOW and len(item[1]) >= SHORT_CONFIDENT_CHARS]
-    for i, text, ft_top, _ in skip:
-        groups.setdefault(frozenset([*ft_top, *ALWAYS_CANDIDATES]), []).append((i, text))
-    unsure = [item for item in unsure if item[3] < FASTTEXT_SKIP_LOW or len(item[1]) < SHORT_CONFIDENT_CHARS]
     low_mode = _lingua_low()
     texts = [text for _, text, _, _ in unsure]
     if len(texts) < PARALLEL_MIN:
@@ -222,13 +282,21 @@ def _lingua_decides(unsure: list[tuple[int, str, list[str], float]], results: li
     for candidates, items in groups.items():
         detector = full if candidates is None else _lingua_for(candidates)
         if len(items) < PARALLEL_MIN:
-            languages = [detector.detect_language_of(text) for _, text in items]
+            values = [detector.compute_language_confidence_values(text) for _, text in items]
         else:
-            languages = detector.detect_languages_in_parallel_of([text for _, text in items])
-        for (i, _), language in zip(items, languages, strict=True):
-            # Lingua answers None when two languages tie; fastText's guess stands then.
-            if language is not None:
-                results[i] = to_iso[language]
+            values = detector.compute_language_confidence_values_in_parallel([text for _, text in items])
+        for (i, _), confidences in zip(items, values, strict=True):
+            best, best_score = None, -math.inf
+            for c in confidences:
+                if c.value <= 0:
+                    break
+                code = to_iso[c.language]
+                score = math.log(c.value) + _PRIOR[code]
+                if score > best_score:
+                    best, best_score = code, score
+            # Lingua gives nothing when no language fits; fastText's guess stands then.
+            if best is not None:
+                results[i] = best
 
 
 def locale_language(locale: str | None) -> str | None:
@@ -250,7 +318,8 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     hints = [locale_language(locale) for locale in locales] if locales is not None else None
     if hints is not None and len(hints) != len(texts):
         raise ValueError("locales must have one entry per text")
-    # Chat repeats itself ("ok thanks", the same question pasted twice): each distinct text once.
+    # Chat repeats itself ("ok thanks", the same question pasted twice): each distinct text once
+    # per call, and short texts seen by an earlier call of this process not at all.
     first: dict[tuple[str, str | None], int] = {}
     copies: list[tuple[int, int]] = []
     results: list[str | None] = [None] * len(texts)
@@ -258,7 +327,11 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     cleaned: list[tuple[int, str]] = []
     for i, raw in enumerate(texts):
         raw = raw or ""
-        j = first.setdefault((raw, hints[i] if hints is not None else None), i)
+        key = (raw, hints[i] if hints is not None else None)
+        if key in _ANSWERED:
+            results[i] = _ANSWERED[key]
+            continue
+        j = first.setdefault(key, i)
         if j != i:
             copies.append((i, j))
             continue
@@ -284,9 +357,22 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     grouped = [(i, text, code) for i, text in cleaned if (code := results[i]) in language_groups.GROUP_OF]
     if grouped:
         language_groups.decide_within_groups(grouped, results, hints)
+    if len(_ANSWERED) > CACHE_SIZE:
+        _ANSWERED.clear()  # crude, but bounded; the next batches refill it with what recurs
+    for key, i in first.items():
+        if len(key[0]) <= CACHE_TEXT_CHARS:
+            _ANSWERED[key] = results[i]
     for i, j in copies:
         results[i] = results[j]
     return results
+
+
+# (text, locale language) -> answer, for short texts already answered by this process: "ok",
+# "thanks!", "yes please" recur across every batch of a chat product. Answers are pure
+# functions of the text and locale, so the cache cannot go stale.
+_ANSWERED: dict[tuple[str, str | None], str | None] = {}
+CACHE_SIZE = 50_000
+CACHE_TEXT_CHARS = 64
 
 
 def detect_language(text: str) -> str | None:

@@ -1,5 +1,5 @@
-"""A second opinion between close languages: Norwegian/Danish/Swedish, Czech/Slovak,
-Spanish/Portuguese/Catalan, Croatian/Slovene.
+"""A second opinion between close languages: Norwegian/Danish/Swedish,
+Czech/Slovak/Croatian/Slovene, Spanish/Portuguese/Catalan.
 
 General identifiers confuse these on a few words (on our public held-out fragments, a sixth of
 three-to-seven-word Norwegian fragments were called Danish). When the first answer falls in one
@@ -37,7 +37,10 @@ import numpy.typing as npt
 DATA = Path(__file__).parent / "data" / "language_words.npz"
 
 # Each group is weighed as a whole; a language belongs to at most one.
-GROUPS: tuple[tuple[str, ...], ...] = (("no", "da", "sv"), ("cs", "sk"), ("es", "pt", "ca"), ("hr", "sl"))
+# Czech typed without diacritics ("zkusime to nastavit") is often called Croatian or Slovene
+# first, so the Latin-script Slavic languages form one group (Czech on the tuning fragments
+# 0.894 -> 0.898, Croatian and Slovene up too; separate cs/sk and hr/sl groups before).
+GROUPS: tuple[tuple[str, ...], ...] = (("no", "da", "sv"), ("cs", "sk", "hr", "sl"), ("es", "pt", "ca"))
 GROUP_OF: dict[str, tuple[str, ...]] = {code: group for group in GROUPS for code in group}
 # Lingua's languages per code: Norwegian counts Bokmål and Nynorsk together.
 _LINGUA_NAMES: dict[str, tuple[str, ...]] = {
