@@ -39,8 +39,9 @@ sys.path.insert(0, str(ROOT))
 DIMS = 128
 # Ridge on the within-intent scatter, as a share of its mean eigenvalue: without it the rarest
 # directions of the table (few tokens use them) get huge weights and the projection no longer
-# carries over to intents it was not fitted on.
-REGULARISATION = 0.1
+# carries over to intents it was not fitted on. 0.3: best mean NMI over CLINC150/BANKING77/HWU64
+# tuning draws among 0.03, 0.1, 0.3, 0.5 and 1.
+REGULARISATION = 0.3
 
 Intents = dict[str, list[str]]
 
