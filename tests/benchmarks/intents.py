@@ -19,6 +19,10 @@ intents, see), ``unseen`` without the drawn intents (CLINC150: the other 100 int
 and HWU64: the whole set left out) for intents the projection never saw; ``shipped`` uses the
 file (in-sample here), ``none`` the batch's principal directions (the code before the projection).
 
+``--assign`` runs only the ``assign_intents`` check instead (fit on a CLINC150 draw, then place
+other requests of its intents and other out-of-scope requests, as enrichment does between
+reclusters): shares sent to "other" and landing in their intent's cluster.
+
 Seeds 0-2 are the ``tune`` half (parameters were chosen on them), seeds 100-104 the ``heldout``
 half. NMI uses the arithmetic-mean normalisation (scikit-learn's default), "other" (-1) counting
 as one cluster. Prints one line per draw and the mean ± standard deviation over seeds, then JSON.
@@ -114,6 +118,54 @@ def score(name: str, rows: list[tuple[str, str]]) -> dict[str, float]:
     return out
 
 
+def use_projection(mode: str, target: str, rows: list[tuple[str, str]], data: dict[str, Intents], path: Path) -> None:
+    """Point ``apps.nlp.intents`` at the projection ``mode`` asks for (kept as ``path``)."""
+    from apps.nlp import intents
+
+    if mode == "shipped":
+        return
+    projection = projection_for(mode, target, rows, data)
+    if projection is not None:
+        np.save(path, projection)
+    # An absolute name replaces the data directory; a missing file means the batch PCA.
+    intents.PROJECTION_FILE = str(path)
+    intents._projection.cache_clear()
+
+
+def assign_check(
+    clinc: Intents, oos: list[str], data: dict[str, Intents], seed: int, mode: str, path: Path
+) -> dict[str, float]:
+    """Fit on 50 intents x 30 + 125 out-of-scope requests, then ``assign_intents`` 10 other
+    requests per intent and the other 125 out-of-scope ones (what enrichment does between reclusters)."""
+    from apps.nlp.intents import assign_intents, fit_intents
+
+    rng = random.Random(seed)
+    fit_rows, new_rows = [], []
+    for intent in rng.sample(sorted(clinc), 50):
+        texts = rng.sample(clinc[intent], 40)
+        fit_rows += [(t, intent) for t in texts[:30]]
+        new_rows += [(t, intent) for t in texts[30:]]
+    shuffled = rng.sample(oos, len(oos))
+    fit_rows += [(t, "oos") for t in shuffled[:125]]
+    new_rows += [(t, "oos") for t in shuffled[125:250]]
+    use_projection(mode, "clinc50", fit_rows + new_rows, data, path)
+    model = fit_intents([t for t, _ in fit_rows])
+    members: dict[int, Counter[str]] = {}
+    for label, (_, gold) in zip(model.labels, fit_rows, strict=True):
+        members.setdefault(label, Counter())[gold] += 1
+    majority = {label: c.most_common(1)[0][0] for label, c in members.items() if label >= 0}
+    got = assign_intents(model, [t for t, _ in new_rows])
+    inscope = [(g, lab) for (_, g), lab in zip(new_rows, got, strict=True) if g != "oos"]
+    outside = [lab for (_, g), lab in zip(new_rows, got, strict=True) if g == "oos"]
+    out = {
+        "oos_to_other": sum(lab == -1 for lab in outside) / len(outside),
+        "inscope_to_other": sum(lab == -1 for _, lab in inscope) / len(inscope),
+        "inscope_to_majority_intent": sum(lab >= 0 and majority.get(lab) == g for g, lab in inscope) / len(inscope),
+    }
+    print(f"  assign seed {seed}: " + "  ".join(f"{k} {v:.3f}" for k, v in out.items()))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clinc", type=Path, required=True, help="CLINC150 data_oos_plus.json")
@@ -121,11 +173,12 @@ def main() -> None:
     parser.add_argument("--hwu", type=Path, help="HWU64 KFold_1 trainset directory (adds the hwu64 set)")
     parser.add_argument("--half", choices=sorted(SEEDS), default="heldout")
     parser.add_argument("--projection", choices=["seen", "unseen", "shipped", "none"], default="seen")
+    parser.add_argument("--assign", action="store_true", help="only the assign_intents check on CLINC150 draws")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "scripts"))
     from nlp_fit_intent_projection import load_banking, load_clinc, load_hwu
 
-    from apps.nlp import embeddings, intents
+    from apps.nlp import embeddings
 
     embeddings.embed(["warm up"])  # table loading is not clustering time
     clinc, oos = load_clinc(args.clinc)
@@ -134,6 +187,14 @@ def main() -> None:
         data["hwu64"] = load_hwu(args.hwu)
     shape = {"clinc50": (50, 30), "banking77": (77, 40), "hwu64": (64, 30)}
     summary: dict[str, dict[str, float]] = {}
+    if args.assign:
+        with tempfile.TemporaryDirectory() as tmp:
+            checks = [
+                assign_check(clinc, oos, data, s, args.projection, Path(tmp) / f"{s}.npy") for s in SEEDS[args.half]
+            ]
+        summary["assign"] = {k: statistics.fmean(c[k] for c in checks) for k in checks[0]}
+        print(json.dumps({"half": args.half, "projection": args.projection, **summary}))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for set_name in data:
             results = []
@@ -142,14 +203,7 @@ def main() -> None:
                 if set_name == "clinc50":
                     rows += [(t, "oos") for t in oos]
                 random.Random(seed).shuffle(rows)
-                if args.projection != "shipped":
-                    projection = projection_for(args.projection, set_name, rows, data)
-                    path = Path(tmp) / f"{set_name}-{seed}.npy"
-                    if projection is not None:
-                        np.save(path, projection)
-                    # An absolute name replaces the data directory; a missing file means none.
-                    intents.PROJECTION_FILE = str(path)
-                    intents._projection.cache_clear()
+                use_projection(args.projection, set_name, rows, data, Path(tmp) / f"{set_name}-{seed}.npy")
                 results.append(score(f"{set_name} seed {seed}", rows))
             summary[set_name] = {k: statistics.fmean(r[k] for r in results) for k in results[0]}
             summary[set_name]["nmi_std"] = statistics.pstdev(r["nmi"] for r in results)
