@@ -170,11 +170,13 @@ def _tfidf_cosines(texts: list[str]) -> np.ndarray:
     return (m @ m.T).toarray()
 
 
-def _blended_similarity(z: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Step 3 of the module docstring: embedding + lexical cosine, then shared neighbours.
 
     Also returns each text's density: the mean embedding + lexical similarity of its
-    ``DENSITY_NEIGHBOURS`` nearest other texts (step 5), from the neighbours found anyway.
+    ``DENSITY_NEIGHBOURS`` nearest other messages (step 5), from the neighbours found anyway.
+    ``copies`` is each distinct text's multiplicity: its own repeats are neighbours at 1, so a
+    request sent many times with the same words is never isolated.
     """
     import scipy.sparse as sp
 
@@ -187,8 +189,12 @@ def _blended_similarity(z: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np
     neighbours = np.argpartition(-sim, k, axis=1)[:, : k + 1]  # includes the text itself
     nearest = np.take_along_axis(sim, neighbours, 1)
     # The text itself is among its neighbours at similarity ~1: drop the largest value per row.
-    top = np.sort(nearest, axis=1)[:, ::-1][:, 1 : 1 + min(DENSITY_NEIGHBOURS, k)]
-    density = top.mean(1) if top.size else np.ones(n, dtype=np.float32)
+    width = min(DENSITY_NEIGHBOURS, k)
+    top = np.sort(nearest, axis=1)[:, ::-1][:, 1 : 1 + width]
+    repeats = np.minimum(np.round(copies).astype(np.int64) - 1, width)
+    # Mean of the repeats (at 1) and the nearest other texts filling the rest of the width.
+    running = np.concatenate([np.zeros((n, 1), np.float32), np.cumsum(top, axis=1)], axis=1)
+    density = (repeats + running[np.arange(n), width - repeats]) / max(width, 1)
     weights = np.maximum(nearest, 0).astype(np.float32)
     weights /= np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
     graph = sp.csr_matrix((weights.ravel(), neighbours.ravel(), np.arange(0, n * (k + 1) + 1, k + 1)), shape=(n, n))
@@ -197,7 +203,7 @@ def _blended_similarity(z: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np
     return sim, density
 
 
-def _linkage_labels(z: np.ndarray, texts: list[str], regime: str) -> np.ndarray:
+def _linkage_labels(z: np.ndarray, texts: list[str], copies: np.ndarray, regime: str) -> np.ndarray:
     """Flat clusters numbered from 1; 0 marks an isolated text (out of scope, "other")."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
@@ -208,7 +214,7 @@ def _linkage_labels(z: np.ndarray, texts: list[str], regime: str) -> np.ndarray:
     if regime != "pca":
         tree = linkage(z.astype(np.float64), method="average", metric="cosine")
     else:
-        similarity, density = _blended_similarity(z, texts)
+        similarity, density = _blended_similarity(z, texts, copies)
         np.fill_diagonal(similarity, 1)
         # squareform reads the upper triangle only, so the (symmetric) matrix is not averaged.
         condensed = 1 - squareform(similarity, checks=False).astype(np.float64)
@@ -284,7 +290,7 @@ def fit_intents(texts: list[str]) -> IntentModel:
     z = _project(xv, mean, components).astype(np.float32)
     zs, ws = z[sample], weights[sample]
 
-    raw = _linkage_labels(zs, [valid_texts[i] for i in sample], regime)
+    raw = _linkage_labels(zs, [valid_texts[i] for i in sample], ws, regime)
     ids = np.unique(raw)
     sizes = np.bincount(np.searchsorted(ids, raw), weights=ws)
     keep = sorted((-float(c), int(i)) for i, c in zip(ids, sizes, strict=True) if c >= min_size and i > 0)

@@ -205,3 +205,13 @@ def test_isolated_requests_go_to_other_by_density(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(intents, "MIN_CLUSTER_SIZE_LARGE", 2)
     unfiltered = cluster_intents(texts)
     assert sum(unfiltered[i] == -1 for i in oos) < len(oos)
+
+
+def test_a_request_repeated_word_for_word_is_not_isolated() -> None:
+    # Deduplicated texts carry their multiplicity: a question asked 20 times with the same words
+    # is a frequent intent, not an out-of-scope one-off, even with no paraphrase beside it.
+    texts, _ = _large_batch()
+    repeated = "what is the capital of mongolia"
+    labels = cluster_intents(texts + [repeated] * 20)
+    assert {labels[i] for i, t in enumerate(texts + [repeated] * 20) if t == repeated} != {-1}
+    assert len({labels[i] for i, t in enumerate(texts + [repeated] * 20) if t == repeated}) == 1
