@@ -3,6 +3,10 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+from apps.nlp import embeddings, intents
 from apps.nlp.intents import IntentModel, assign_intents, cluster_intents, fit_intents, label_intents
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "intents_requests.tsv"
@@ -160,3 +164,54 @@ def test_assignment_uses_each_intents_calibrated_radius() -> None:
     data = model.to_dict()
     del data["radii"]
     assert assign_intents(IntentModel.from_dict(data), ["reset my laptop password please"]) == [password]
+
+
+def test_shipped_projection_replaces_the_batch_principal_directions() -> None:
+    projection = intents._projection()
+    assert projection is not None, "apps/nlp/data/intent_projection.npy is missing"
+    stored = np.load(embeddings.DATA_DIR / intents.PROJECTION_FILE)
+    assert stored.dtype == np.float16
+    assert stored.shape == (intents.PCA_DIMS, embeddings.dim())
+    texts, _ = _large_batch()
+    assert np.array_equal(fit_intents(texts).components, projection)
+    # Small batches keep the raw embedding space (the projection is centred on the batch mean,
+    # which is noise below MIN_TEXTS_TO_CENTRE texts).
+    assert np.array_equal(fit_intents(SMALL).components, np.eye(embeddings.dim(), dtype=np.float32))
+
+
+def test_without_the_projection_file_the_batch_principal_directions_are_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(intents, "PROJECTION_FILE", "")
+    intents._projection.cache_clear()
+    try:
+        texts, gold = _large_batch()
+        model = fit_intents(texts)
+        assert model.components.shape == (intents.PCA_DIMS, embeddings.dim())
+        assert not np.array_equal(model.components, np.load(embeddings.DATA_DIR / "intent_projection.npy"))
+        assert _nmi(gold, model.labels) >= 0.8
+    finally:
+        monkeypatch.undo()
+        intents._projection.cache_clear()
+
+
+def test_isolated_requests_go_to_other_by_density(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts, gold = _large_batch()
+    oos = [i for i, g in enumerate(gold) if g == "oos"]
+    inscope = [i for i, g in enumerate(gold) if g != "oos"]
+    labels = cluster_intents(texts)
+    assert all(labels[i] == -1 for i in oos)
+    assert sum(labels[i] == -1 for i in inscope) <= 0.05 * len(inscope)
+    # The filter is what sends them there: without it some one-offs form or join clusters.
+    monkeypatch.setattr(intents, "DENSITY_MIN", 0.0)
+    monkeypatch.setattr(intents, "MIN_CLUSTER_SIZE_LARGE", 2)
+    unfiltered = cluster_intents(texts)
+    assert sum(unfiltered[i] == -1 for i in oos) < len(oos)
+
+
+def test_a_request_repeated_word_for_word_is_not_isolated() -> None:
+    # Deduplicated texts carry their multiplicity: a question asked 20 times with the same words
+    # is a frequent intent, not an out-of-scope one-off, even with no paraphrase beside it.
+    texts, _ = _large_batch()
+    repeated = "what is the capital of mongolia"
+    labels = cluster_intents(texts + [repeated] * 20)
+    assert {labels[i] for i, t in enumerate(texts + [repeated] * 20) if t == repeated} != {-1}
+    assert len({labels[i] for i, t in enumerate(texts + [repeated] * 20) if t == repeated}) == 1
