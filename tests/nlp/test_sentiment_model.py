@@ -148,3 +148,13 @@ def test_requests_to_an_assistant_stay_neutral() -> None:
 def test_clear_complaints_stay_clearly_negative() -> None:
     scores = score_sentiment(["this doesn't work at all", "it still doesn't work", "no funciona nada"])
     assert max(scores) <= -0.3
+
+
+def test_false_friends_after_accent_folding() -> None:
+    # "hâte" folds to English "hate": "j'ai hâte" (can't wait) is eager, not hateful.
+    eager, eager_es, hateful = score_sentiment(
+        ["J'ai hâte de voir la suite !", "Tengo ganas de probarlo", "I hate delays"]
+    )
+    assert eager > 0.05
+    assert eager_es > 0.05
+    assert hateful < -0.3
