@@ -166,6 +166,21 @@ def _synthetic_pairs(items: list[tuple[str, str, str]], rng: random.Random) -> l
     return out
 
 
+def chat_pairs() -> list[Pair]:
+    """Our chat pairs: the ``fit`` split trains, the ``heldout`` split is only reported."""
+    return [
+        {
+            "a": r["a"],
+            "b": r["b"],
+            "label": int(r["label"]),
+            "source": "chat",
+            "split": "train" if r["split"] == "fit" else "heldout",
+            "lang": r["lang"],
+        }
+        for r in _rows("rephrase_pairs_chat.tsv")
+    ]
+
+
 def _load(mirror: Path, rng: random.Random) -> tuple[list[Pair], list[Pair]]:
     banking = list(csv.DictReader(io.StringIO(_git_show(mirror, BANKING))))
     banking_items = [(r["text"], r["category"], _bucket(r["text"], (0.8, 0.9))) for r in banking]
@@ -173,11 +188,7 @@ def _load(mirror: Path, rng: random.Random) -> tuple[list[Pair], list[Pair]]:
     clinc_items = [(t, i, _bucket(i, (0.7, 0.85))) for t, i in clinc]
     pairs = _intent_pairs(banking_items, "banking77", rng) + _intent_pairs(clinc_items, "clinc150", rng)
     pairs += _synthetic_pairs(banking_items + clinc_items, rng)
-    for r in _rows("rephrase_pairs_chat.tsv"):
-        split = "train" if r["split"] == "fit" else "heldout"
-        pairs.append(
-            {"a": r["a"], "b": r["b"], "label": int(r["label"]), "source": "chat", "split": split, "lang": r["lang"]}
-        )
+    pairs += chat_pairs()
     for r in _rows("rephrase_pairs.tsv"):
         pairs.append({"a": r["a"], "b": r["b"], "label": int(r["label"]), "source": "old_set", "split": "train"})
     external: list[Pair] = []

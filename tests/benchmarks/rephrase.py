@@ -90,18 +90,7 @@ def main() -> None:
         labelled, external = fit._load(args.mirror, random.Random(fit.SEED))
     except (OSError, subprocess.CalledProcessError) as error:  # the public snapshots are optional here
         print(f"  public sets unavailable ({type(error).__name__}); scoring our own sets only")
-        labelled = [
-            {
-                "a": r["a"],
-                "b": r["b"],
-                "label": int(r["label"]),
-                "source": "chat",
-                "split": "heldout",
-                "lang": r["lang"],
-            }
-            for r in fit._rows("rephrase_pairs_chat.tsv")
-            if r["split"] == "heldout"
-        ]
+        labelled = [p for p in fit.chat_pairs() if p["split"] == "heldout"]
         external = []
     sets: dict[str, list[dict[str, object]]] = {}
     for p in labelled + external:
