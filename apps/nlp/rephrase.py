@@ -59,9 +59,10 @@ CHAR_ORDERS = (3, 4, 5)
 CHAR_LIMIT = 400
 # Tokens per text in the soft alignment (the padded batch is texts x ALIGN_TOKENS x dim).
 ALIGN_TOKENS = 32
-# Per-text analyses kept between calls; cleared wholesale when full (enrichment batches are
-# a few thousand messages, so the next batch refills what it needs).
-CACHE_SIZE = 50_000
+# Per-text analyses kept between calls (~5-10 kB each: token vectors in float16, n-gram rows);
+# cleared wholesale when full (enrichment batches are a few thousand messages, so the next batch
+# refills what it needs).
+CACHE_SIZE = 10_000
 # Probability returned for pairs where either text has no letter or digit.
 WORDLESS_SCORE = 0.0
 # Added to the logit when both messages carry numbers and they differ ("cancel order 4512" /
@@ -101,7 +102,7 @@ class _Text:
     word_idx: np.ndarray
     word_val: np.ndarray
     embedding: np.ndarray
-    tokens: np.ndarray  # (k, dim) unit token vectors, k <= ALIGN_TOKENS
+    tokens: np.ndarray  # (k, dim) unit token vectors (float16), k <= ALIGN_TOKENS
     token_weights: np.ndarray  # (k,) Zipf weights (the table's norms)
 
 
@@ -219,7 +220,7 @@ def _analyse(texts: list[str]) -> list[_Text]:
                 word_idx=word_matrix.indices[wstart:wend].copy(),
                 word_val=word_matrix.data[wstart:wend].copy(),
                 embedding=sentence[k],
-                tokens=unit.astype(np.float32),
+                tokens=unit.astype(np.float16),
                 token_weights=weights.astype(np.float32),
             )
         )
@@ -227,12 +228,21 @@ def _analyse(texts: list[str]) -> list[_Text]:
 
 
 def _texts(texts: list[str]) -> list[_Text]:
-    missing = list(dict.fromkeys(t for t in texts if t not in _cache))
+    found = {t: _cache[t] for t in dict.fromkeys(texts) if t in _cache}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
     if missing:
-        if len(_cache) + len(missing) > CACHE_SIZE:
+        analysed = dict(zip(missing, _analyse(missing), strict=True))
+        found.update(analysed)
+        if len(_cache) + len(analysed) > CACHE_SIZE:
             _cache.clear()
-        _cache.update(zip(missing, _analyse(missing), strict=True))
-    return [_cache[t] for t in texts]
+        if len(analysed) <= CACHE_SIZE:
+            _cache.update(analysed)
+    return [found[t] for t in texts]
+
+
+def _pair_texts(pairs: list[tuple[str, str]]) -> tuple[list[_Text], list[_Text]]:
+    items = _texts([a or "" for a, _ in pairs] + [b or "" for _, b in pairs])
+    return items[: len(pairs)], items[len(pairs) :]
 
 
 def _stack(items: list[_Text], attr: str, dim: int) -> sparse.csr_matrix:
@@ -311,8 +321,7 @@ def features(pairs: list[tuple[str, str]]) -> np.ndarray:
     out = np.zeros((len(pairs), len(FEATURES)), dtype=np.float64)
     if not pairs:
         return out
-    left = _texts([a or "" for a, _ in pairs])
-    right = _texts([b or "" for _, b in pairs])
+    left, right = _pair_texts(pairs)
     col = {name: k for k, name in enumerate(FEATURES)}
     out[:, col["char_cos"]] = _rowwise_cos(_stack(left, "char", 1 << CHAR_BITS), _stack(right, "char", 1 << CHAR_BITS))
     out[:, col["word_cos"]] = _rowwise_cos(_stack(left, "word", 1 << WORD_BITS), _stack(right, "word", 1 << WORD_BITS))
@@ -335,8 +344,7 @@ def features(pairs: list[tuple[str, str]]) -> np.ndarray:
 
 
 def _wordless(pairs: list[tuple[str, str]]) -> np.ndarray:
-    left = _texts([a or "" for a, _ in pairs])
-    right = _texts([b or "" for _, b in pairs])
+    left, right = _pair_texts(pairs)
     return np.fromiter(
         (not (a.has_words and b.has_words) for a, b in zip(left, right, strict=True)), dtype=bool, count=len(pairs)
     )

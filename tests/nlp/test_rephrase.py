@@ -90,6 +90,17 @@ def test_the_per_text_cache_gives_the_same_scores_as_a_cold_call() -> None:
     assert warm == pytest.approx(cold, abs=1e-9)
 
 
+def test_a_batch_larger_than_the_cache_is_scored_like_small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apps.nlp import rephrase
+
+    pairs = [(f"where is my order {k}", f"order {k} has not arrived") for k in range(12)]
+    small = [rephrase_scores([p])[0] for p in pairs]
+    monkeypatch.setattr(rephrase, "CACHE_SIZE", 5)
+    rephrase._cache.clear()
+    assert rephrase_scores(pairs) == pytest.approx(small, abs=1e-9)
+    assert len(rephrase._cache) <= 5
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [("", ""), ("", "hello"), ("😀😀", "😀😀"), ("???", "?!?")],
