@@ -1,6 +1,6 @@
 """Is user message B a rephrasing of user message A (METRICS.md "rephrase rate")?
 
-A small learned pair model: logistic regression over language-agnostic pair features, trained
+A small learned pair model: logistic regression over 12 pair features, trained
 by ``scripts/nlp_fit_rephrase.py`` on permissively licensed public *train* splits plus our own
 labelled chat pairs (sources, licences and figures: docs/nlp.md, "Rephrase"). The features:
 
@@ -12,7 +12,8 @@ labelled chat pairs (sources, licences and figures: docs/nlp.md, "Rephrase"). Th
 - the static MiniLM embedding cosine (``embeddings.py``), a BERTScore-like soft alignment of
   the token vectors and the worst-matched word (a topic word with no counterpart: "password" /
   "email");
-- length ratio, number mismatch ("order 4512" / "order 4513"), exact match.
+- length ratio, number mismatch ("order 4512" / "order 4513", also a fixed logit penalty:
+  ``NUMBER_MISMATCH_LOGIT``), exact match.
 
 Everything is vectorised over the batch and each distinct text is analysed once (and kept in a
 bounded cache: in enrichment every message is paired with the two previous ones). The model's
@@ -34,7 +35,6 @@ import numpy as np
 from scipy import sparse
 
 from apps.nlp import embeddings
-from apps.nlp.lexicon import NEGATIONS
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "rephrase_model.npz"
 FEATURES = (
@@ -95,7 +95,6 @@ class _Text:
     word_set: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     numbers: frozenset[str]
-    negated: bool
     n_chars: int
     char_idx: np.ndarray
     char_val: np.ndarray
@@ -213,7 +212,6 @@ def _analyse(texts: list[str]) -> list[_Text]:
                 word_set=frozenset(w),
                 bigrams=frozenset(itertools.pairwise(w)),
                 numbers=frozenset(x for x in w if any(c.isdigit() for c in x)),
-                negated=bool(NEGATIONS.intersection(w)),
                 n_chars=len(text),
                 char_idx=chars.indices[start:end].copy(),
                 char_val=chars.data[start:end].copy(),
