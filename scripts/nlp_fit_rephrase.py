@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import itertools
 import json
 import random
 import subprocess
@@ -48,6 +49,10 @@ CLINC = ("clinc+oos-eval", "828f8093932c8fe6ca7936c3d2e52903b1c523de", "data/dat
 PAWSX_DE_DEV = ("LSX-UniWue+SuperGLEBer", "5d3c59a91ab3b5011a45a28cfafe813cf657111d", "data/PAWSX/dev.tsv")
 SEED = 15
 SOURCE_WEIGHTS = {"banking77": 1.0, "clinc150": 1.0, "chat": 0.5, "old_set": 0.25, "synthetic": 0.25}
+# Searched on dev: the loss share of CLINC150, the synthetic edits and our chat pairs ...
+GRID = {"clinc150": (1.0, 2.0, 3.0, 4.0), "synthetic": (0.25, 0.5, 1.0), "chat": (0.5, 1.0)}
+# ... and the weight of the standardised char TF-IDF cosine blended into the fitted logit.
+BLEND = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 def _git_show(mirror: Path, source: tuple[str, str, str]) -> str:
@@ -166,6 +171,14 @@ def _synthetic_pairs(items: list[tuple[str, str, str]], rng: random.Random) -> l
     return out
 
 
+def _chat_split(row: dict[str, str]) -> str:
+    """``heldout`` rows stay held out; a third of the ``fit`` anchors (all pairs of an anchor on
+    the same side) is a dev split for choosing the source weights and the blend."""
+    if row["split"] != "fit":
+        return "heldout"
+    return "dev" if zlib.crc32(row["a"].encode()) % 3 == 0 else "train"
+
+
 def chat_pairs() -> list[Pair]:
     """Our chat pairs: the ``fit`` split trains, the ``heldout`` split is only reported."""
     return [
@@ -174,7 +187,7 @@ def chat_pairs() -> list[Pair]:
             "b": r["b"],
             "label": int(r["label"]),
             "source": "chat",
-            "split": "train" if r["split"] == "fit" else "heldout",
+            "split": _chat_split(r),
             "lang": r["lang"],
         }
         for r in _rows("rephrase_pairs_chat.tsv")
@@ -324,17 +337,19 @@ def main() -> None:
     lang = np.array([str(p.get("lang", "")) for p in everything])
 
     train = split == "train"
-    # Each source weighs its share in the loss, whatever its size: the two public intent sets
-    # most, our small chat sets and the synthetic edits less (they would be over-fitted).
-    weights = np.zeros(len(y))
-    for s in np.unique(src[train]):
-        m = train & (src == s)
-        weights[m] = SOURCE_WEIGHTS[s] / m.sum()
-    weights *= train.sum() / weights.sum()
+    dev_mask = split == "dev"
     mean = x[train].mean(0)
     scale = x[train].std(0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
+
+    def source_weights(fit_mask: np.ndarray, shares: dict[str, float]) -> np.ndarray:
+        # Each source weighs its share in the loss, whatever its size.
+        weights = np.zeros(len(y))
+        for s in np.unique(src[fit_mask]):
+            m = fit_mask & (src == s)
+            weights[m] = shares[s] / m.sum()
+        return weights * fit_mask.sum() / weights.sum()
 
     def report(scores: np.ndarray, part: str) -> dict[str, float]:
         out = {}
@@ -343,30 +358,63 @@ def main() -> None:
             out[s] = round(_auc(y[m], scores[m]), 4)
         return out
 
+    char_col = rephrase.FEATURES.index("char_cos")
+    emb_col = rephrase.FEATURES.index("emb_cos")
+    # The bar on every dev source: the better of the two single similarities.
+    dev_char, dev_emb = report(x[:, char_col], "dev"), report(x[:, emb_col], "dev")
+    bar = {s: max(dev_char[s], dev_emb[s]) for s in dev_char}
+    print(f"dev bar (best single feature): {bar}")
+
+    def fit_blend(fit_mask: np.ndarray, shares: dict[str, float], alpha: float) -> tuple[np.ndarray, float]:
+        """Fitted logit scaled to unit spread on train, blended with the standardised char cosine:
+        (1 - alpha) * logit / sd + alpha * z_char, returned as one linear model (coef, intercept)."""
+        coef, b = _fit(z[fit_mask], y[fit_mask], source_weights(fit_mask, shares)[fit_mask], 0.0, rephrase.FEATURES)
+        sd = float((z[train] @ coef + b).std()) or 1.0
+        blended = (1 - alpha) * coef / sd
+        blended[char_col] += alpha
+        return blended, (1 - alpha) * b / sd
+
+    # Choice on dev (never heldout): the source weights and the blend weight of the char cosine.
+    # Intent pairs (CLINC150, banking77) reward literal overlap; our chat pairs and the synthetic
+    # word swaps punish it, and a single linear model trades one for the other. Rule: among the
+    # settings at or above the bar on every dev source, the best mean margin over the bar;
+    # if none, the best worst margin.
     best = None
-    for l2 in (1e-2, 1e-3, 1e-4, 0.0):
-        coef, b = _fit(z[train], y[train], weights[train], l2, rephrase.FEATURES)
-        dev = report(z @ coef + b, "dev")
-        mean_dev = float(np.mean(list(dev.values())))
-        print(f"l2={l2:<6} dev {dev} mean {mean_dev:.4f}")
-        if best is None or mean_dev > best[0]:
-            best = (mean_dev, l2, coef, b)
+    for clinc_w, synth_w, chat_w in itertools.product(*GRID.values()):
+        shares = {**SOURCE_WEIGHTS, "clinc150": clinc_w, "synthetic": synth_w, "chat": chat_w}
+        coef, b = _fit(z[train], y[train], source_weights(train, shares)[train], 0.0, rephrase.FEATURES)
+        logit = z @ coef + b
+        sd = float(logit[train].std()) or 1.0
+        for alpha in BLEND:
+            dev = report((1 - alpha) * logit / sd + alpha * z[:, char_col], "dev")
+            margins = [dev[s] - bar[s] for s in bar]
+            key = (min(margins) >= 0, float(np.mean(margins)) if min(margins) >= 0 else min(margins))
+            if best is None or key > best[0]:
+                best = (key, shares, alpha, dev)
     assert best is not None
-    _, c, coef, b = best
+    _, shares, alpha, dev = best
+    choice = {"shares": shares, "alpha": alpha}
+    print(f"chosen on dev: {choice} dev {dev}")
+    coef, b = fit_blend(train, shares, alpha)
     logit = z @ coef + b
-    # Decision threshold: best accuracy on the pooled dev pairs (is_rephrase is score >= 0.5).
-    dev_mask = split == "dev"
+
+    # Decision threshold (is_rephrase is score >= 0.5): best balanced accuracy (mean of the hit
+    # rates on rephrases and on non-rephrases: the share of positives in these sets is an artefact
+    # of how the pairs were sampled) on the real dev pairs (not the synthetic edits, whose own
+    # best threshold is far off every real set's), each dev source counting equally.
+    def balanced(t: float, s: str) -> float:
+        m = dev_mask & (src == s)
+        return float(((logit[m] >= t)[y[m] == 1]).mean() + ((logit[m] < t)[y[m] == 0]).mean()) / 2
+
     cands = np.quantile(logit[dev_mask], np.linspace(0.02, 0.98, 97))
-    acc = [float(((logit[dev_mask] >= t) == y[dev_mask]).mean()) for t in cands]
+    acc = [float(np.mean([balanced(t, s) for s in bar if s != "synthetic"])) for t in cands]
     shift = float(cands[int(np.argmax(acc))])
     intercept = b - shift
-    print(f"chosen l2={c}; threshold shift {shift:+.3f} (dev accuracy {max(acc):.3f})")
+    print(f"threshold shift {shift:+.3f} (balanced dev accuracy, mean over sources {max(acc):.3f})")
     print("coefficients (standardised):")
     for name, w in zip(rephrase.FEATURES, coef, strict=True):
         print(f"  {name:<20} {w:+.3f}")
 
-    char_col = rephrase.FEATURES.index("char_cos")
-    emb_col = rephrase.FEATURES.index("emb_cos")
     results = {
         "model_heldout": report(logit, "heldout"),
         "char_tfidf_heldout": report(x[:, char_col], "heldout"),
@@ -395,7 +443,7 @@ def main() -> None:
             word_idf=word_idf,
         )
         print("wrote apps/nlp/data/rephrase_model.npz")
-    print(json.dumps({"l2": c, **results}))
+    print(json.dumps({"choice": choice, **results}))
 
 
 if __name__ == "__main__":

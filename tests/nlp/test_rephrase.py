@@ -18,6 +18,7 @@ CHAT = Path(__file__).resolve().parents[1] / "data" / "rephrase_pairs_chat.tsv"
         ("how do I reset my password", "how do I reset my password"),
         ("I want to cancel order 4512", "please cancel my order #4512"),
         ("meu pedido ainda não chegou", "meu pedido ainda nao chegou"),
+        ("mi pedido no ha llegado", "todavía no recibí mi pedido"),
         ("ich möchte mein Abo kündigen", "Abo kündigen bitte"),
     ],
 )
@@ -43,7 +44,7 @@ def test_follow_ups_on_a_new_topic_are_not(a: str, b: str) -> None:
 
 # Same-language re-asks in es/pt/fr/de and, for the same anchor, a follow-up in the same frame on
 # another topic (a new topic word in the slot). The re-ask is a rephrase and always scores above
-# the follow-up; the follow-up is not always below 0.5 (pt 0.55, de 0.62: see docs/nlp.md).
+# the follow-up; the follow-up is mostly NOT below 0.5 (0.49-0.75: see docs/nlp.md, "Known misses").
 REASKS = [
     ("¿cómo cambio mi contraseña?", "¿cómo puedo cambiar la contraseña?", "¿cómo cambio mi dirección de envío?"),
     ("como altero minha senha?", "quero mudar minha senha", "como altero meu endereço de entrega?"),
@@ -154,7 +155,9 @@ def test_multilingual_chat_set_floor() -> None:
     # Anchor groups never straddle the fit / heldout splits.
     fit = {r["group"] for r in rows if r["split"] == "fit"}
     assert not fit & {r["group"] for r in rows if r["split"] == "heldout"}
-    # Floors under the measured 0.802 (heldout, never trained on) / 0.715 (fit, in the training
-    # data at a small weight); 2/3 of negatives are hard. The previous model: 0.675 / 0.657.
-    assert _auc([r for r in rows if r["split"] == "heldout"]) > 0.75
+    # Floors under the measured 0.751 (heldout, never trained on) / 0.682 (fit: two thirds in the
+    # training data, one third the chat dev split); 2/3 of negatives are hard. The model trades
+    # some of these (0.80 before the char-cosine blend) for the overlap-rewarding public sets; the
+    # pre-model score did 0.675 / 0.657, the char TF-IDF cosine alone 0.54 on heldout.
+    assert _auc([r for r in rows if r["split"] == "heldout"]) > 0.72
     assert _auc([r for r in rows if r["split"] == "fit"]) > 0.65
