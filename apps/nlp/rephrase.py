@@ -1,7 +1,8 @@
 """Is user message B a rephrasing of user message A (METRICS.md "rephrase rate")?
 
-A small learned pair model: logistic regression over 12 pair features, trained
-by ``scripts/nlp_fit_rephrase.py`` on permissively licensed public *train* splits plus our own
+A small learned pair model: logistic regression over 12 pair features, blended with the
+character TF-IDF cosine (the blend weight is chosen on dev and folded into the shipped weights),
+trained by ``scripts/nlp_fit_rephrase.py`` on permissively licensed public *train* splits plus our own
 labelled chat pairs (sources, licences and figures: docs/nlp.md, "Rephrase"). The features:
 
 - character 3-5-gram TF-IDF cosine (hashed; the IDF table ships in ``data/rephrase_model.npz``):
