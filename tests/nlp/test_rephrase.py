@@ -17,8 +17,8 @@ CHAT = Path(__file__).resolve().parents[1] / "data" / "rephrase_pairs_chat.tsv"
         ("what is my account balance", "how much money do I have in my account"),
         ("how do I reset my password", "how do I reset my password"),
         ("I want to cancel order 4512", "please cancel my order #4512"),
-        ("mi pedido no ha llegado", "todavía no recibí mi pedido"),
         ("meu pedido ainda não chegou", "meu pedido ainda nao chegou"),
+        ("mi pedido no ha llegado", "todavía no recibí mi pedido"),
         ("ich möchte mein Abo kündigen", "Abo kündigen bitte"),
     ],
 )
@@ -40,6 +40,66 @@ def test_reworded_questions_are_rephrases(a: str, b: str) -> None:
 )
 def test_follow_ups_on_a_new_topic_are_not(a: str, b: str) -> None:
     assert not is_rephrase(a, b)
+
+
+# Same-language re-asks in es/pt/fr/de and, for the same anchor, a follow-up in the same frame on
+# another topic (a new topic word in the slot). The re-ask is a rephrase and always scores above
+# the follow-up; the follow-up is mostly NOT below 0.5 (0.49-0.75: see docs/nlp.md, "Known misses").
+REASKS = [
+    ("¿cómo cambio mi contraseña?", "¿cómo puedo cambiar la contraseña?", "¿cómo cambio mi dirección de envío?"),
+    ("como altero minha senha?", "quero mudar minha senha", "como altero meu endereço de entrega?"),
+    ("meu pedido ainda não chegou", "meu pedido ainda nao chegou, o que faço?", "meu reembolso ainda não chegou"),
+    (
+        "comment changer mon mot de passe ?",
+        "je veux modifier mon mot de passe",
+        "comment changer mon adresse de livraison ?",
+    ),
+    ("wie ändere ich mein Passwort?", "Passwort ändern, wie geht das?", "wie ändere ich meine Lieferadresse?"),
+    (
+        "meine Bestellung ist nicht angekommen",
+        "meine Bestellung ist immer noch nicht da",
+        "meine Rückerstattung ist nicht angekommen",
+    ),
+]
+
+
+@pytest.mark.parametrize(("anchor", "reask", "other_topic"), REASKS)
+def test_same_language_reasks_are_rephrases_and_outrank_a_new_topic(anchor: str, reask: str, other_topic: str) -> None:
+    reask_score, other_score = rephrase_scores([(anchor, reask), (anchor, other_topic)])
+    assert reask_score >= 0.5
+    assert reask_score > other_score
+
+
+def test_spanish_reask_in_enrichment_order_is_a_rephrase_and_a_new_question_is_not() -> None:
+    # The conversation of tests/nlp/test_enrich_step.py: the second message re-asks the first
+    # ("No funciona" is a complaint, not a negated request), the third is a new topic.
+    first = "¿Cómo puedo restablecer mi contraseña del portal?"
+    second = "No funciona, ¿cómo cambio la contraseña del portal?"
+    third = "¿Y cuánto cuesta el plan premium para empresas?"
+    scores = rephrase_scores([(first, second), (first, third), (second, third)])
+    assert scores[0] >= 0.5
+    assert max(scores[1:]) < 0.5
+
+
+def test_the_per_text_cache_gives_the_same_scores_as_a_cold_call() -> None:
+    from apps.nlp import rephrase
+
+    pairs = [("where is my order", "my order hasn't arrived yet, where is it?"), ("hola", "where is my order")]
+    warm = rephrase_scores(pairs)
+    rephrase._cache.clear()
+    cold = rephrase_scores(list(reversed(pairs)))[::-1]
+    assert warm == pytest.approx(cold, abs=1e-9)
+
+
+def test_a_batch_larger_than_the_cache_is_scored_like_small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apps.nlp import rephrase
+
+    pairs = [(f"where is my order {k}", f"order {k} has not arrived") for k in range(12)]
+    small = [rephrase_scores([p])[0] for p in pairs]
+    monkeypatch.setattr(rephrase, "CACHE_SIZE", 5)
+    rephrase._cache.clear()
+    assert rephrase_scores(pairs) == pytest.approx(small, abs=1e-9)
+    assert len(rephrase._cache) <= 5
 
 
 @pytest.mark.parametrize(
@@ -95,6 +155,9 @@ def test_multilingual_chat_set_floor() -> None:
     # Anchor groups never straddle the fit / heldout splits.
     fit = {r["group"] for r in rows if r["split"] == "fit"}
     assert not fit & {r["group"] for r in rows if r["split"] == "heldout"}
-    # Floors under the measured 0.675 (heldout) / 0.657 (fit); 2/3 of negatives are hard.
-    assert _auc([r for r in rows if r["split"] == "heldout"]) > 0.60
-    assert _auc([r for r in rows if r["split"] == "fit"]) > 0.60
+    # Floors under the measured 0.751 (heldout, never trained on) / 0.682 (fit: two thirds in the
+    # training data, one third the chat dev split); 2/3 of negatives are hard. The model trades
+    # some of these (0.80 before the char-cosine blend) for the overlap-rewarding public sets; the
+    # pre-model score did 0.675 / 0.657, the char TF-IDF cosine alone 0.54 on heldout.
+    assert _auc([r for r in rows if r["split"] == "heldout"]) > 0.72
+    assert _auc([r for r in rows if r["split"] == "fit"]) > 0.65
