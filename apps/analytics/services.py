@@ -121,11 +121,11 @@ def _custom_dims(conversation: str = "") -> dict[str, Coalesce]:
 # --- Per-row facts (ORM, from definitions' terms) ----------------------------------------------
 
 
-def _conversation_facts(assistant_ids: list[int], lo: datetime, hi: datetime, now: datetime) -> models.QuerySet:
+def _conversation_facts(spans: Q, now: datetime) -> models.QuerySet:
     users = Message.objects.filter(conversation=OuterRef("pk"), role="user")
     ratings = Feedback.objects.filter(conversation=OuterRef("pk"))
     return (
-        Conversation.objects.filter(assistant_id__in=assistant_ids, started_at__gte=lo, started_at__lt=hi)
+        Conversation.objects.filter(spans)
         .order_by()
         .annotate(
             r_day=TruncDate("started_at", tzinfo=tenant_tz()),
@@ -166,7 +166,7 @@ def _conversation_facts(assistant_ids: list[int], lo: datetime, hi: datetime, no
     )
 
 
-def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> models.QuerySet:
+def _output_facts(spans: Q) -> models.QuerySet:
     actions = Action.objects.filter(message=OuterRef("pk"))
     first = actions.order_by("ts", "id")
     tokens = Coalesce("input_tokens", 0) + Coalesce("output_tokens", 0)
@@ -175,12 +175,7 @@ def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> model
         output_field=DecimalField(max_digits=18, decimal_places=6),
     )
     return (
-        Message.objects.filter(
-            role="assistant",
-            conversation__assistant_id__in=assistant_ids,
-            conversation__started_at__gte=lo,
-            conversation__started_at__lt=hi,
-        )
+        Message.objects.filter(spans, role="assistant")
         .order_by()
         .annotate(
             r_assistant=F("conversation__assistant_id"),
@@ -225,9 +220,9 @@ def _output_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> model
     )
 
 
-def _user_facts(assistant_ids: list[int], lo: datetime, hi: datetime) -> models.QuerySet:
+def _user_facts(spans: Q) -> models.QuerySet:
     return (
-        Message.objects.filter(role="user", conversation__assistant_id__in=assistant_ids, ts__gte=lo, ts__lt=hi)
+        Message.objects.filter(spans, role="user")
         .order_by()
         .annotate(
             r_assistant=F("conversation__assistant_id"),
@@ -334,10 +329,16 @@ FROM {active} a JOIN analytics_pairs p ON p.assistant_id = a.assistant_id AND p.
 GROUP BY a.day, a.assistant_id, a.variant, a.feature, a.language, a.department, a.dim1, a.dim2, a.dim3
 """
 
+# First days, kept proportional to the refreshed pairs rather than to each user's history. Before
+# the refresh every first day is the minimum over the user's ``ActiveUser`` days. A user whose
+# first day is a refreshed pair may have lost that row: recount them over their whole history
+# (the ``analytics_activeuser_user`` index; mostly this batch's new users). Every other user's
+# first-day row is untouched, so their new first day is the earlier of it and their days in the
+# refreshed pairs: an upsert keeping the minimum. A user without a first day had no row at all.
 _AFFECTED_USERS = """
 INSERT INTO analytics_affected_users (assistant_id, user_key)
-SELECT DISTINCT a.assistant_id, a.user_key FROM {table} a
-JOIN analytics_pairs p ON p.assistant_id = a.assistant_id AND p.day = a.day
+SELECT s.assistant_id, s.user_key FROM {first_seen} s
+JOIN analytics_pairs p ON p.assistant_id = s.assistant_id AND p.day = s.first_day
 ON CONFLICT DO NOTHING
 """
 
@@ -346,11 +347,20 @@ DELETE FROM {first_seen} s USING analytics_affected_users u
 WHERE s.assistant_id = u.assistant_id AND s.user_key = u.user_key
 """
 
-_FIRST_SEEN = """
+_FIRST_SEEN_RECOUNT = """
+INSERT INTO {first_seen} (assistant_id, user_key, first_day)
+SELECT u.assistant_id, u.user_key, d.day FROM analytics_affected_users u,
+LATERAL (SELECT a.day FROM {table} a WHERE a.assistant_id = u.assistant_id AND a.user_key = u.user_key
+         ORDER BY a.day LIMIT 1) d
+"""
+
+_FIRST_SEEN_MERGE = """
 INSERT INTO {first_seen} (assistant_id, user_key, first_day)
 SELECT a.assistant_id, a.user_key, min(a.day) FROM {table} a
-JOIN analytics_affected_users u ON u.assistant_id = a.assistant_id AND u.user_key = a.user_key
+JOIN analytics_pairs p ON p.assistant_id = a.assistant_id AND p.day = a.day
 GROUP BY a.assistant_id, a.user_key
+ON CONFLICT (assistant_id, user_key) DO UPDATE SET first_day = EXCLUDED.first_day
+WHERE {first_seen}.first_day > EXCLUDED.first_day
 """
 
 _DELETE_PAIRS = """
@@ -407,6 +417,27 @@ def rollups_version_bump() -> None:
     transaction.on_commit(lambda: cache.set(_VERSION_KEY, uuid.uuid4().hex, None))
 
 
+def _spans(pairs: Sequence[Pair], *, assistant: str, ts: str) -> Q:
+    """The refreshed pairs as a filter: per assistant, each run of consecutive days one range of
+    ``ts``. The facts read only these days, not everything between the earliest and the latest
+    (a late event 29 days old would otherwise re-read a month of the assistant's record)."""
+    spans = Q(pk__in=[])
+    run: list[Pair] = []
+    for pair in [*sorted(pairs), None]:
+        if run and (pair is None or pair[0] != run[-1][0] or pair[1] != run[-1][1] + timedelta(days=1)):
+            spans |= Q(
+                **{
+                    assistant: run[0][0],
+                    f"{ts}__gte": day_start(run[0][1]),
+                    f"{ts}__lt": day_start(run[-1][1] + timedelta(days=1)),
+                }
+            )
+            run = []
+        if pair is not None:
+            run.append(pair)
+    return spans
+
+
 def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> int:
     """Recompute every rollup row of the given (assistant, day) pairs; returns how many pairs."""
     wanted = sorted(set(pairs))
@@ -415,7 +446,6 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
     now = now or timezone.now()
     assistant_ids = sorted({a for a, _ in wanted})
     days = [d for _, d in wanted]
-    lo, hi = day_start(min(days)), day_start(max(days) + timedelta(days=1))
     counted = {"turns": Measure.TURNS.value, "drop_off": Measure.DROP_OFF.value}
     timed: dict[str, str | int] = {
         "ttfa": Measure.TTFA.value,
@@ -433,13 +463,13 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
             "INSERT INTO analytics_pairs (assistant_id, day) SELECT unnest(%s::bigint[]), unnest(%s::date[])",
             [[a for a, _ in wanted], days],
         )
-        cursor.execute(_statement(_AFFECTED_USERS, table=ActiveUser))
+        cursor.execute(_statement(_AFFECTED_USERS, first_seen=UserFirstSeen))
         for model in (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople):
             cursor.execute(_statement(_DELETE_PAIRS, table=model))
         cursor.execute(
             _statement(
                 _CONVERSATIONS,
-                facts=_conversation_facts(assistant_ids, lo, hi, now),
+                facts=_conversation_facts(_spans(wanted, assistant="assistant_id", ts="started_at"), now),
                 table=ConversationRollup,
                 hist=HistogramRollup,
             ),
@@ -448,7 +478,9 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
         cursor.execute(
             _statement(
                 _OUTPUTS,
-                facts=_output_facts(assistant_ids, lo, hi),
+                facts=_output_facts(
+                    _spans(wanted, assistant="conversation__assistant_id", ts="conversation__started_at")
+                ),
                 assistant="f.r_assistant",
                 table=OutputRollup,
                 hist=HistogramRollup,
@@ -456,12 +488,17 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
             timed,
         )
         cursor.execute(
-            _statement(_USERS, facts=_user_facts(assistant_ids, lo, hi), assistant="f.r_assistant", table=ActiveUser)
+            _statement(
+                _USERS,
+                facts=_user_facts(_spans(wanted, assistant="conversation__assistant_id", ts="ts")),
+                assistant="f.r_assistant",
+                table=ActiveUser,
+            )
         )
         cursor.execute(_statement(_PEOPLE, table=DailyPeople, active=ActiveUser))
-        cursor.execute(_statement(_AFFECTED_USERS, table=ActiveUser))
         cursor.execute(_statement(_FIRST_SEEN_DELETE, first_seen=UserFirstSeen))
-        cursor.execute(_statement(_FIRST_SEEN, table=ActiveUser, first_seen=UserFirstSeen))
+        cursor.execute(_statement(_FIRST_SEEN_RECOUNT, table=ActiveUser, first_seen=UserFirstSeen))
+        cursor.execute(_statement(_FIRST_SEEN_MERGE, table=ActiveUser, first_seen=UserFirstSeen))
         rollups_version_bump()
     return len(wanted)
 
