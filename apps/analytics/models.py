@@ -133,6 +133,9 @@ class DailyPeople(RollupKey):
     users (apps/analytics/privacy.py)."""
 
     users = models.IntegerField()
+    # HyperLogLog registers of the same users (apps/analytics/sketch.py): merged over days and cuts,
+    # they estimate distinct users of multi-day windows without reading ``ActiveUser``.
+    sketch = models.BinaryField(default=b"")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=list(KEY_FIELDS), name="analytics_dailypeople_key")]

@@ -56,6 +56,7 @@ from apps.analytics.models import (
     RollupWatermark,
     UserFirstSeen,
 )
+from apps.analytics.sketch import sketches_fill
 from apps.conversations.models import Action, Conversation, Feedback, Message
 from apps.conversations.selectors import RecordSpan, action_delay_seconds
 from apps.conversations.services import conversation_dims_fill
@@ -323,8 +324,9 @@ FROM ({facts}) f {in_pairs}
 """
 
 _PEOPLE = """
-INSERT INTO {table} ({keys}, users)
-SELECT a.day, a.assistant_id, a.variant, a.feature, a.language, a.department, a.dim1, a.dim2, a.dim3, count(*)
+INSERT INTO {table} ({keys}, users, sketch)
+SELECT a.day, a.assistant_id, a.variant, a.feature, a.language, a.department, a.dim1, a.dim2, a.dim3, count(*),
+       ''::bytea
 FROM {active} a JOIN analytics_pairs p ON p.assistant_id = a.assistant_id AND p.day = a.day
 GROUP BY a.day, a.assistant_id, a.variant, a.feature, a.language, a.department, a.dim1, a.dim2, a.dim3
 """
@@ -496,6 +498,7 @@ def rollups_refresh(*, pairs: Iterable[Pair], now: datetime | None = None) -> in
             )
         )
         cursor.execute(_statement(_PEOPLE, table=DailyPeople, active=ActiveUser))
+        sketches_fill(cursor, people=DailyPeople._meta.db_table, active=ActiveUser._meta.db_table)
         cursor.execute(_statement(_FIRST_SEEN_DELETE, first_seen=UserFirstSeen))
         cursor.execute(_statement(_FIRST_SEEN_RECOUNT, table=ActiveUser, first_seen=UserFirstSeen))
         cursor.execute(_statement(_FIRST_SEEN_MERGE, table=ActiveUser, first_seen=UserFirstSeen))
