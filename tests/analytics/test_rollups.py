@@ -10,9 +10,11 @@ from django.utils import timezone
 from apps.analytics.engine import metric_query
 from apps.analytics.models import (
     ActiveUser,
+    ConversationFact,
     ConversationRollup,
     DailyPeople,
     HistogramRollup,
+    OutputFact,
     OutputRollup,
     UserFirstSeen,
 )
@@ -29,7 +31,10 @@ from tests.nlp.test_enrich_step import INTENT_TEXTS
 
 pytestmark = pytest.mark.django_db
 
-TABLES = (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople, UserFirstSeen)
+TABLES = (
+    ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople, UserFirstSeen, ConversationFact,
+    OutputFact,
+)  # fmt: skip
 
 
 def snapshot() -> dict[str, list[tuple]]:
