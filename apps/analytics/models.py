@@ -156,15 +156,9 @@ class UserFirstSeen(models.Model):
         return f"{self.assistant_id} {self.user_key} {self.first_day}"
 
 
-class ConversationFact(models.Model):
-    """One conversation's contribution to ``ConversationRollup`` and its histograms, as last
-    computed (apps/analytics/services.py). The rollups of an (assistant, day) are sums over its
-    facts, so a batch recomputes the facts of its own conversations only and re-sums the days it
-    touched — work in proportion to the batch, not to the days' volume. Column names are the
-    fact queries' aliases. Plain ids, no foreign keys: rows go with their (assistant, day)."""
+class FactKey(models.Model):
+    """The rollup key of a fact, under the fact queries' aliases (``services._R_DIMS``)."""
 
-    conversation_id = models.BigIntegerField(unique=True)
-    assistant_id = models.BigIntegerField()
     r_day = models.DateField()
     r_variant = models.CharField(max_length=128)
     r_feature = models.CharField(max_length=128)
@@ -173,6 +167,20 @@ class ConversationFact(models.Model):
     r_dim1 = models.CharField(max_length=128)
     r_dim2 = models.CharField(max_length=128)
     r_dim3 = models.CharField(max_length=128)
+
+    class Meta:
+        abstract = True
+
+
+class ConversationFact(FactKey):
+    """One conversation's contribution to ``ConversationRollup`` and its histograms, as last
+    computed (apps/analytics/services.py). The rollups of an (assistant, day) are sums over its
+    facts, so a batch recomputes the facts of its own conversations only and re-sums the days it
+    touched — work in proportion to the batch, not to the days' volume. Column names are the
+    fact queries' aliases. Plain ids, no foreign keys: rows go with their (assistant, day)."""
+
+    conversation_id = models.BigIntegerField(unique=True)
+    assistant_id = models.BigIntegerField()
     r_intent = models.BigIntegerField()
     r_ended = models.BooleanField()
     r_resolved = models.BooleanField()
@@ -186,28 +194,20 @@ class ConversationFact(models.Model):
     r_up = models.IntegerField()
     r_down = models.IntegerField()
 
-    class Meta:
+    class Meta(FactKey.Meta):
         indexes = [models.Index(fields=["assistant_id", "r_day"], name="analytics_convfact_day")]
 
     def __str__(self) -> str:
         return f"conversation {self.conversation_id}"
 
 
-class OutputFact(models.Model):
+class OutputFact(FactKey):
     """One output's contribution to ``OutputRollup`` and its histograms (see ``ConversationFact``)."""
 
     message_id = models.BigIntegerField(unique=True)
     conversation_id = models.BigIntegerField(db_index=True)
     latency_ms = models.IntegerField(null=True)
     r_assistant = models.BigIntegerField()
-    r_day = models.DateField()
-    r_variant = models.CharField(max_length=128)
-    r_feature = models.CharField(max_length=128)
-    r_language = models.CharField(max_length=8)
-    r_department = models.CharField(max_length=128)
-    r_dim1 = models.CharField(max_length=128)
-    r_dim2 = models.CharField(max_length=128)
-    r_dim3 = models.CharField(max_length=128)
     r_any = models.BooleanField()
     r_accept = models.BooleanField()
     r_edit = models.BooleanField()
@@ -219,7 +219,7 @@ class OutputFact(models.Model):
     r_out = models.BigIntegerField()
     r_cost = models.DecimalField(max_digits=18, decimal_places=6, null=True)
 
-    class Meta:
+    class Meta(FactKey.Meta):
         indexes = [models.Index(fields=["r_assistant", "r_day"], name="analytics_outfact_day")]
 
     def __str__(self) -> str:
