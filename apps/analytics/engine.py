@@ -132,13 +132,13 @@ def percentile(histogram: Mapping[int, int], q: float) -> float | None:
 # --- Reading the rollups -----------------------------------------------------------------------
 
 
-def _period(interval: str) -> models.Expression | models.F | None:
+def _period(interval: str, day: str = "day") -> models.Expression | models.F | None:
     if interval == "day":
-        return models.F("day")
+        return models.F(day)
     if interval == "week":
-        return TruncWeek("day", output_field=models.DateField())
+        return TruncWeek(day, output_field=models.DateField())
     if interval == "month":
-        return TruncMonth("day", output_field=models.DateField())
+        return TruncMonth(day, output_field=models.DateField())
     return None
 
 
@@ -216,12 +216,12 @@ def _conversations(q: Query) -> list[MetricRow]:
     return _sorted(MetricRow(k[0], _dims(k, q), float(s["conversations"])) for k, s in sums.items())
 
 
-def distinct_users(qs: models.QuerySet, q: Query) -> dict[Key, int]:
+def distinct_users(qs: models.QuerySet, q: Query, *, day: str = "day") -> dict[Key, int]:
     """Distinct ``user_key`` per period and cut of ``ActiveUser`` rows: the distinct (cut, user)
     pairs, then counted per cut. The same numbers as ``COUNT(DISTINCT user_key) … GROUP BY``,
     which PostgreSQL computes by sorting the rows; this lets it use two hash aggregates instead
     (weekly over 90 days at 1M events: 467 → 314 ms in EXPLAIN ANALYZE on a busy machine)."""
-    period = _period(q.interval)
+    period = _period(q.interval, day)
     if period is not None:
         # Read back raw, not through the ORM's converters: a date in SQL already.
         qs = qs.annotate(period=Cast(period, models.DateField()))
@@ -261,8 +261,8 @@ def people_bounds(
     return {_key(r, q): (int(r["lo"]), int(r["hi"])) for r in rows if r["hi"]}
 
 
-def _user_counts(qs: models.QuerySet, q: Query) -> list[MetricRow]:
-    return _sorted(MetricRow(k[0], _dims(k, q), float(n)) for k, n in distinct_users(qs, q).items())
+def _user_counts(qs: models.QuerySet, q: Query, *, day: str = "day") -> list[MetricRow]:
+    return _sorted(MetricRow(k[0], _dims(k, q), float(n)) for k, n in distinct_users(qs, q, day=day).items())
 
 
 def sketched_users(q: Query) -> dict[Key, int] | None:
@@ -296,6 +296,11 @@ def _active_users(q: Query) -> list[MetricRow]:
 
 
 def _new_users(q: Query) -> list[MetricRow]:
+    if not q.filters and set(q.group_by) <= {"assistant"}:
+        # Not cut by anything ``UserFirstSeen`` lacks: a user is new in a period iff their first
+        # day falls in it, and that day's ActiveUser row exists by definition — so count the
+        # first days themselves (an index range) instead of joining every active row to them.
+        return _user_counts(_filtered(UserFirstSeen, q, day_field="first_day"), q, day="first_day")
     first = UserFirstSeen.objects.filter(
         assistant_id=OuterRef("assistant_id"), user_key=OuterRef("user_key"), first_day=OuterRef("day")
     )
