@@ -300,7 +300,16 @@ def _new_users(q: Query) -> list[MetricRow]:
         # Not cut by anything ``UserFirstSeen`` lacks: a user is new in a period iff their first
         # day falls in it, and that day's ActiveUser row exists by definition — so count the
         # first days themselves (an index range) instead of joining every active row to them.
-        return _user_counts(_filtered(UserFirstSeen, q, day_field="first_day"), q, day="first_day")
+        firsts = _filtered(UserFirstSeen, q, day_field="first_day")
+        if len(q.assistant_ids) > 1 and "assistant" not in q.group_by:
+            return _user_counts(firsts, q, day="first_day")  # one person, new to two assistants
+        # One row per (assistant, user): counting rows is counting users.
+        period = _period(q.interval, "first_day")
+        if period is not None:
+            firsts = firsts.annotate(period=period)
+        keys = (["period"] if period is not None else []) + [COLUMNS[d] for d in q.group_by]
+        rows = list(firsts.values(*keys).annotate(n=Count("id"))) if keys else [firsts.aggregate(n=Count("id"))]
+        return _sorted(MetricRow(_key(r, q)[0], _dims(_key(r, q), q), float(r["n"])) for r in rows)
     first = UserFirstSeen.objects.filter(
         assistant_id=OuterRef("assistant_id"), user_key=OuterRef("user_key"), first_day=OuterRef("day")
     )
