@@ -133,6 +133,9 @@ class DailyPeople(RollupKey):
     users (apps/analytics/privacy.py)."""
 
     users = models.IntegerField()
+    # HyperLogLog registers of the same users (apps/analytics/sketch.py): merged over days and cuts,
+    # they estimate distinct users of multi-day windows without reading ``ActiveUser``.
+    sketch = models.BinaryField(default=b"")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=list(KEY_FIELDS), name="analytics_dailypeople_key")]
@@ -151,6 +154,76 @@ class UserFirstSeen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assistant_id} {self.user_key} {self.first_day}"
+
+
+class FactKey(models.Model):
+    """The rollup key of a fact, under the fact queries' aliases (``services._R_DIMS``)."""
+
+    r_day = models.DateField()
+    r_variant = models.CharField(max_length=128)
+    r_feature = models.CharField(max_length=128)
+    r_language = models.CharField(max_length=8)
+    r_department = models.CharField(max_length=128)
+    r_dim1 = models.CharField(max_length=128)
+    r_dim2 = models.CharField(max_length=128)
+    r_dim3 = models.CharField(max_length=128)
+
+    class Meta:
+        abstract = True
+
+
+class ConversationFact(FactKey):
+    """One conversation's contribution to ``ConversationRollup`` and its histograms, as last
+    computed (apps/analytics/services.py). The rollups of an (assistant, day) are sums over its
+    facts, so a batch recomputes the facts of its own conversations only and re-sums the days it
+    touched — work in proportion to the batch, not to the days' volume. Column names are the
+    fact queries' aliases. Plain ids, no foreign keys: rows go with their (assistant, day)."""
+
+    conversation_id = models.BigIntegerField(unique=True)
+    assistant_id = models.BigIntegerField()
+    r_intent = models.BigIntegerField()
+    r_ended = models.BooleanField()
+    r_resolved = models.BooleanField()
+    r_escalated = models.BooleanField()
+    r_abandon = models.BooleanField()
+    r_frustrated = models.BooleanField()
+    user_messages = models.IntegerField()
+    r_with_previous = models.IntegerField()
+    r_rephrases = models.IntegerField()
+    r_ratings = models.IntegerField()
+    r_up = models.IntegerField()
+    r_down = models.IntegerField()
+
+    class Meta(FactKey.Meta):
+        indexes = [models.Index(fields=["assistant_id", "r_day"], name="analytics_convfact_day")]
+
+    def __str__(self) -> str:
+        return f"conversation {self.conversation_id}"
+
+
+class OutputFact(FactKey):
+    """One output's contribution to ``OutputRollup`` and its histograms (see ``ConversationFact``)."""
+
+    message_id = models.BigIntegerField(unique=True)
+    conversation_id = models.BigIntegerField(db_index=True)
+    latency_ms = models.IntegerField(null=True)
+    r_assistant = models.BigIntegerField()
+    r_any = models.BooleanField()
+    r_accept = models.BooleanField()
+    r_edit = models.BooleanField()
+    r_reject = models.BooleanField()
+    r_regens = models.IntegerField()
+    r_first_delay = models.FloatField(null=True)
+    r_first_accept = models.BooleanField()
+    r_in = models.BigIntegerField()
+    r_out = models.BigIntegerField()
+    r_cost = models.DecimalField(max_digits=18, decimal_places=6, null=True)
+
+    class Meta(FactKey.Meta):
+        indexes = [models.Index(fields=["r_assistant", "r_day"], name="analytics_outfact_day")]
+
+    def __str__(self) -> str:
+        return f"output {self.message_id}"
 
 
 class RollupWatermark(models.Model):

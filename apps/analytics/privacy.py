@@ -195,7 +195,8 @@ def _enough_people(
     are its users counted (one ``active_users`` query), so the answer is always the exact rule's.
     """
     source = PEOPLE_FROM_ROW.get(metric)
-    if source is not None:
+    # A sketched user count is an estimate: decide those cuts by the exact rule below instead.
+    if source is not None and not any(row.extra.get("approximate") for row in rows):
         return [int(getattr(row, source) or 0) >= min_people for row in rows]
     window: dict[str, Any] = {
         "assistant_ids": assistant_ids,
@@ -216,7 +217,9 @@ def _enough_people(
     if None in decided:
         users = _cached(
             ("people", *cut),
-            lambda: metric_query(metric="active_users", group_by=group_by, filters=dict(filters), sample=1, **window),
+            lambda: metric_query(
+                metric="active_users", group_by=group_by, filters=dict(filters), sample=1, exact=True, **window
+            ),
         )
         counted = {_key(r.period, r.dims, group_by): int(r.value or 0) for r in users}
         decided = [

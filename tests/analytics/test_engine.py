@@ -167,6 +167,23 @@ def test_active_and_new_users(world) -> None:
     assert one(world, "new_users", span=(date(2026, 6, 2), date(2026, 6, 30))).value == 1  # u4 only
 
 
+def test_new_users_from_first_days_equal_the_active_rows_path(world) -> None:
+    # Without cuts, new users are counted from UserFirstSeen alone; a filter on every variant
+    # takes the general path (active rows joined to first days): the same numbers.
+    for interval in ("day", "week", "month", "all"):
+        fast = [(r.period, r.dims, r.value) for r in q(world, "new_users", interval=interval)]
+        general = [
+            (r.period, r.dims, r.value)
+            for r in q(world, "new_users", interval=interval, filters={"variant": ["a", "b"]})
+        ]
+        assert fast == general
+    by_assistant = q(world, "new_users", group_by=["assistant"], interval="week")
+    assert [(r.period.day, r.dims, r.value) for r in by_assistant] == [
+        (1, {"assistant": world.pk}, 3),
+        (8, {"assistant": world.pk}, 1),
+    ]
+
+
 def test_output_rates(world) -> None:
     # 6 outputs; with an accept/edit/reject action: o1 o2 o3 o4 o6 = 5; accepted without edit: o1 o6.
     acc = one(world, "acceptance_rate")

@@ -10,16 +10,18 @@ from django.utils import timezone
 from apps.analytics.engine import metric_query
 from apps.analytics.models import (
     ActiveUser,
+    ConversationFact,
     ConversationRollup,
     DailyPeople,
     HistogramRollup,
+    OutputFact,
     OutputRollup,
     UserFirstSeen,
 )
 from apps.analytics.services import rollups_rebuild, rollups_refresh_ended, tenant_today
 from apps.compliance.retention import end_user_erase, retention_apply
 from apps.conversations.models import Conversation, Message
-from apps.conversations.services import batch_enrich
+from apps.conversations.services import batch_enrich, conversations_delete
 from apps.detection.models import MaskingPolicy
 from apps.ingestion.models import IngestBatch
 from apps.nlp.services import intents_recluster
@@ -29,7 +31,10 @@ from tests.nlp.test_enrich_step import INTENT_TEXTS
 
 pytestmark = pytest.mark.django_db
 
-TABLES = (ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople, UserFirstSeen)
+TABLES = (
+    ConversationRollup, OutputRollup, HistogramRollup, ActiveUser, DailyPeople, UserFirstSeen, ConversationFact,
+    OutputFact,
+)  # fmt: skip
 
 
 def snapshot() -> dict[str, list[tuple]]:
@@ -190,3 +195,21 @@ def test_retention_expiry_leaves_the_rollups_as_a_rebuild_makes_them(post_events
     assert snapshot() == before
     rollups_rebuild()
     assert snapshot() == before
+
+
+def test_deleting_a_users_first_conversation_moves_their_first_day(post_events, assistant) -> None:
+    # u1 first came 12 days ago and again today; u2 only today. Deleting u1's old conversation
+    # refreshes only the old day: u1's first day (that day) is recounted over their history.
+    events = make_conversation("k1", "u1") + make_conversation("k2", "u2") + _late("k0", "u1", 12)
+    assert post_events(events).status_code == 200
+    today, old = tenant_today(), tenant_today(timezone.now() - timedelta(days=12, minutes=10))
+    assert sorted(UserFirstSeen.objects.values_list("first_day", flat=True)) == [old, today]
+
+    conversations_delete(
+        conversation_ids=list(Conversation.objects.filter(external_id="k0").values_list("pk", flat=True))
+    )
+    assert sorted(UserFirstSeen.objects.values_list("first_day", flat=True)) == [today, today]
+    assert not ActiveUser.objects.filter(day=old).exists()
+    deleted = snapshot()
+    rollups_rebuild()
+    assert snapshot() == deleted
