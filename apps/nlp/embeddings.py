@@ -54,19 +54,21 @@ def dim() -> int:
 
 def embed(texts: list[str]) -> np.ndarray:
     """L2-normalised mean of token vectors, shape (len(texts), dim); zero rows for empty texts."""
+    return embed_token_ids(token_ids(texts))
+
+
+def embed_token_ids(ids: list[list[int]]) -> np.ndarray:
+    """``embed`` of already tokenised texts (callers that also need the token ids tokenise once)."""
     _, vectors = _table()
-    ids = token_ids(texts)
     lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-    out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+    out = np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
     if lengths.sum() == 0:
         return out
     flat = np.fromiter((t for i in ids for t in i), dtype=np.int64, count=int(lengths.sum()))
     # A (texts x vocabulary) count matrix times the table: each text's sum of token vectors
     # without materialising one 256-d row per token (30x faster than the scatter np.add.at).
     indptr = np.concatenate(([0], np.cumsum(lengths)))
-    counts = sparse.csr_matrix(
-        (np.ones(len(flat), dtype=np.float32), flat, indptr), shape=(len(texts), vectors.shape[0])
-    )
+    counts = sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), flat, indptr), shape=(len(ids), vectors.shape[0]))
     out = np.asarray(counts @ vectors, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     np.divide(out, norms, out=out, where=norms > 0)

@@ -189,13 +189,7 @@ def _analyse(texts: list[str]) -> list[_Text]:
 
     ids = embeddings.token_ids(texts)
     _, table = embeddings._table()
-    lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-    sentence = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
-    if lengths.sum():
-        flat = np.fromiter((t for i in ids for t in i), dtype=np.int64, count=int(lengths.sum()))
-        np.add.at(sentence, np.repeat(np.arange(len(texts)), lengths), table[flat])
-        norms = np.linalg.norm(sentence, axis=1, keepdims=True)
-        np.divide(sentence, norms, out=sentence, where=norms > 0)
+    sentence = embeddings.embed_token_ids(ids)
     out = []
     for k, text in enumerate(texts):
         w = words[k]
