@@ -13,6 +13,11 @@ PORT="${PORT:-8000}"
 BIND_ADDRESS="${BIND_ADDRESS:-127.0.0.1}"
 DATA="${TESSERA_DATA_DIR:-$ROOT/.data}"
 mkdir -p "$DATA"
+# The demo has no mail server: alert, recommendation and digest e-mails are written as files
+# (one .log per message) under $DATA/mail instead of failing and being retried. Set
+# EMAIL_BACKEND (and EMAIL_HOST, …) to send real mail.
+export EMAIL_BACKEND="${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}"
+export EMAIL_FILE_PATH="${EMAIL_FILE_PATH:-$DATA/mail}"
 PG_PIDFILE="$DATA/pg/postmaster.pid"
 
 pids=()

@@ -376,6 +376,7 @@ TESSERA_DIGEST_MAX_ATTEMPTS = env_int("TESSERA_DIGEST_MAX_ATTEMPTS", 5)
 
 # --- Alert delivery (docs/analytics.md "Alert delivery") -----------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / ".data" / "mail"))  # filebased backend only
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
