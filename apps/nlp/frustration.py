@@ -113,12 +113,19 @@ class FrustrationResult:
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    lowered = text.lower().replace("’", "'")
+    if lowered.isascii():  # nothing to decompose: the common case, at C speed
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def is_shouting(text: str) -> bool:
-    letters = [c for c in text[:MAX_CHARS] if c.isalpha() and c.lower() != c.upper()]
+    sample = text[:MAX_CHARS]
+    # Fewer capitals than the smallest shouting message has: no need to look at each letter.
+    if sum(map(str.isupper, sample)) < SHOUT_MIN_LETTERS * SHOUT_CAPS_SHARE:
+        return False
+    letters = [c for c in sample if c.isalpha() and c.lower() != c.upper()]
     if len(letters) < SHOUT_MIN_LETTERS:
         return False
     return sum(1 for c in letters if c.isupper()) / len(letters) >= SHOUT_CAPS_SHARE
