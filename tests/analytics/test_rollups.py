@@ -75,7 +75,10 @@ def test_incremental_equals_rebuild(post_events, assistant) -> None:
     batch_enrich(batch_id=batch.pk)
     incremental = snapshot()
 
-    today, old = tenant_today(), tenant_today(timezone.now() - timedelta(days=29, minutes=10))
+    # The fixtures' events are stamped 10 minutes ago (tests/fixtures/events.py ``iso``): their day,
+    # not the clock's, so the test also holds in the first minutes after midnight.
+    today = tenant_today(timezone.now() - timedelta(minutes=10))
+    old = tenant_today(timezone.now() - timedelta(days=29, minutes=10))
     conv_rows = {(r.day, r.feature): r for r in ConversationRollup.objects.all()}
     assert sum(r.conversations for r in conv_rows.values()) == 4
     # c2 started 29 days ago now: its start day moved out of today's row.
