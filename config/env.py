@@ -78,6 +78,28 @@ def _secret_problem(name: str, value: str) -> str | None:
     return None
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redis_url() -> str:
+    """``REDIS_URL``: "" (unset, or ``off`` — no broker, tasks in-process) or a Redis URL.
+
+    ``off`` is what ``make run`` documents; honouring it here too means a process started
+    outside run.sh behaves the same instead of failing on its first cache read. Anything else
+    that is not a Redis URL is refused at start, naming the variable.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    value = env_str("REDIS_URL").strip()
+    if value.lower() == "off":
+        return ""
+    if value and not value.startswith(REDIS_SCHEMES):
+        raise ImproperlyConfigured(
+            f"REDIS_URL must start with {', '.join(REDIS_SCHEMES)} or be 'off' (no broker); got {value!r}"
+        )
+    return value
+
+
 def deployment_secrets_check() -> None:
     """Refuse to start a deployment whose secrets are missing or placeholders, naming each one."""
     from django.core.exceptions import ImproperlyConfigured

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import dj_database_url
 
-from config.env import BASE_DIR, database_url, env_bool, env_int, env_list, env_str
+from config.env import BASE_DIR, database_url, env_bool, env_int, env_list, env_str, redis_url
 
 SECRET_KEY = env_str("SECRET_KEY", "insecure-dev-key-change-me-in-production-0123456789")
 DEBUG = env_bool("DEBUG", False)
@@ -171,7 +171,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / ".data" / "staticfiles"
 
 # --- Cache: keys carry the schema name (DESIGN.md, Tenancy) --------------------------------
-REDIS_URL = env_str("REDIS_URL")
+REDIS_URL = redis_url()
 CACHES = {
     "default": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

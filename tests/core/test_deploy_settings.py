@@ -76,6 +76,21 @@ def test_an_unparseable_boolean_is_refused_naming_the_variable() -> None:
     assert 'Environment variable "SECURE_COOKIES" invalid' in result.stderr
 
 
+def test_a_redis_url_that_is_not_one_is_refused_at_start() -> None:
+    result = _manage("check", REDIS_URL="localhost:6379")
+    assert result.returncode != 0
+    assert "REDIS_URL must start with redis://, rediss://, unix:// or be 'off'" in result.stderr
+
+
+def test_redis_off_means_no_broker_in_every_process(monkeypatch) -> None:
+    from config.env import redis_url
+
+    monkeypatch.setenv("REDIS_URL", "off")
+    assert redis_url() == ""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/3")
+    assert redis_url() == "redis://127.0.0.1:6379/3"
+
+
 def test_env_helpers_refuse_and_default(monkeypatch) -> None:
     from environs import EnvError
 
