@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import statistics
 import sys
@@ -46,17 +45,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.benchmarks.nlp_quality import nmi  # noqa: E402  (one NMI for every benchmark and test)
+
 SEEDS = {"tune": [0, 1, 2], "heldout": [100, 101, 102, 103, 104]}
-
-
-def nmi(gold: list[str], pred: list[int]) -> float:
-    n = len(gold)
-    joint = Counter(zip(gold, pred, strict=True))
-    pg, pp = Counter(gold), Counter(pred)
-    mi = sum(c / n * math.log(c * n / (pg[g] * pp[p])) for (g, p), c in joint.items())
-    hg = -sum(c / n * math.log(c / n) for c in pg.values())
-    hp = -sum(c / n * math.log(c / n) for c in pp.values())
-    return mi / ((hg + hp) / 2) if hg + hp else 1.0
 
 
 Intents = dict[str, list[str]]

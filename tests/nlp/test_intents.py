@@ -1,6 +1,4 @@
 import csv
-import math
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +6,7 @@ import pytest
 
 from apps.nlp import embeddings, intents
 from apps.nlp.intents import IntentModel, assign_intents, cluster_intents, fit_intents, label_intents
+from tests.benchmarks.nlp_quality import nmi
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "intents_requests.tsv"
 SMALL = [
@@ -19,17 +18,6 @@ SMALL = [
     "what's the status of my order",
     "what's the meaning of life",
 ]
-
-
-def _nmi(gold: list[str], pred: list[int]) -> float:
-    """NMI with arithmetic-mean normalisation (scikit-learn's default), without scikit-learn."""
-    n = len(gold)
-    joint = Counter(zip(gold, pred, strict=True))
-    pg, pp = Counter(gold), Counter(pred)
-    mi = sum(c / n * math.log(c * n / (pg[g] * pp[p])) for (g, p), c in joint.items())
-    hg = -sum(c / n * math.log(c / n) for c in pg.values())
-    hp = -sum(c / n * math.log(c / n) for c in pp.values())
-    return mi / ((hg + hp) / 2)
 
 
 def test_small_batch_groups_the_two_intents_and_leaves_the_outlier() -> None:
@@ -48,11 +36,11 @@ def test_labels_name_clusters_from_their_terms() -> None:
     assert names[-1] == "other"
 
 
-def test_labelled_set_nmi() -> None:
+def test_labelled_setnmi() -> None:
     with DATA.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
     labels = cluster_intents([r["text"] for r in rows])
-    assert _nmi([r["intent"] for r in rows], labels) >= 0.8
+    assert nmi([r["intent"] for r in rows], labels) >= 0.8
     # Cluster ids are 0..n-1 by decreasing size.
     sizes = [labels.count(k) for k in range(max(labels) + 1)]
     assert sizes == sorted(sizes, reverse=True)
@@ -138,7 +126,7 @@ def test_large_batch_keeps_intents_apart_and_one_offs_out_of_them() -> None:
     texts, gold = _large_batch()
     assert len(texts) >= 200  # the blended-similarity regime
     labels = cluster_intents(texts)
-    assert _nmi(gold, labels) >= 0.8
+    assert nmi(gold, labels) >= 0.8
     # The number of clusters is found, not given: between the 6 intents and one per template.
     assert 6 <= len({lab for lab in labels if lab >= 0}) <= 18
     # No cluster mixes two intents, and no unrelated request is absorbed into an intent.
@@ -187,7 +175,7 @@ def test_without_the_projection_file_the_batch_principal_directions_are_used(mon
         model = fit_intents(texts)
         assert model.components.shape == (intents.PCA_DIMS, embeddings.dim())
         assert not np.array_equal(model.components, np.load(embeddings.DATA_DIR / "intent_projection.npy"))
-        assert _nmi(gold, model.labels) >= 0.8
+        assert nmi(gold, model.labels) >= 0.8
     finally:
         monkeypatch.undo()
         intents._projection.cache_clear()
