@@ -48,11 +48,11 @@ from apps.detection.models import (
     TenantAIService,
     UnregisteredModelFinding,
 )
-from apps.detection.shadow.catalog import shared_catalog
 from apps.detection.shadow.selectors import (
     blocklist_domains,
     blocklist_squid,
     can_read_shadow_ai,
+    catalog_entries,
     findings_list,
     findings_queryset,
     identity_map_entries,
@@ -67,7 +67,6 @@ from apps.detection.shadow.services import (
     identity_map_replace,
     shadow_policy_get,
     shadow_policy_update,
-    tenant_catalog,
     tenant_service_delete,
     tenant_service_upsert,
 )
@@ -289,28 +288,9 @@ class CatalogViewSet(ScopedViewSet):
         user = self.request.user
         return tenant_services(user=user) if isinstance(user, User) else TenantAIService.objects.none()
 
-    def _rows(self) -> list[dict[str, Any]]:
-        own = {row.key: row for row in self.scoped_queryset()}
-        # A disabled key is out of the tenant catalog: describe it by the shared entry it switches off.
-        services = {service.key: service for service in shared_catalog()} | {s.key: s for s in tenant_catalog()}
-        rows = []
-        for key in sorted(services.keys() | own.keys()):
-            service, row = services.get(key), own.get(key)
-            if service is not None:
-                fields: dict[str, Any] = asdict(service)
-            elif row is not None:  # the organization's own entry, switched off
-                fields = {
-                    "key": key,
-                    **{f: getattr(row, f) for f in ("vendor", "product", "category", "risk", "data_use")},
-                    "domains": row.domains.split(),
-                    "sources": ["tenant"],
-                }
-            rows.append({**fields, "disabled": bool(row and row.disabled), "overridden": row is not None})
-        return rows
-
     @extend_schema(responses={200: CatalogServiceOut(many=True)})
     def list(self, request: Request) -> Response:
-        page = self.paginate_queryset(self._rows())
+        page = self.paginate_queryset(catalog_entries(user=request_user(request)))
         return self.get_paginated_response(CatalogServiceOut(page or [], many=True).data)
 
     def retrieve(self, request: Request, key: str | None = None) -> Response:
@@ -336,10 +316,10 @@ class CatalogViewSet(ScopedViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _row(self, key: str | None) -> dict[str, Any]:
-        row = next((r for r in self._rows() if r["key"] == key), None)
-        if row is None:
+        entries = catalog_entries(user=request_user(self.request), key=str(key))
+        if not entries:
             raise NotFound(f"no catalog entry {key!r}")
-        return row
+        return entries[0]
 
 
 class ShadowPolicyView(ScopedAPIView):

@@ -8,7 +8,7 @@ the user who asks; only admin and compliance read shadow-AI data (DESIGN.md role
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,7 @@ from apps.detection.models import (
     ShadowAIFinding,
     TenantAIService,
 )
-from apps.detection.shadow.catalog import Catalog
+from apps.detection.shadow.catalog import Catalog, shared_catalog
 from apps.detection.shadow.services import shadow_policy_get, tenant_catalog
 from apps.registry.models import Assistant, AssistantStatus
 
@@ -324,6 +324,33 @@ def identity_map_entries(*, user: User) -> QuerySet[IdentityMapEntry]:
     if not can_read_shadow_ai(user):
         return IdentityMapEntry.objects.none()
     return IdentityMapEntry.objects.select_related("department").order_by("kind", "value")
+
+
+def catalog_entries(*, user: User, key: str | None = None) -> list[dict[str, Any]]:
+    """The catalog as this organization matches it (shared entries, its own, its overrides), one
+    dict per key in key order — or only ``key``'s. ``overridden``: the organization has a row for
+    the key; ``disabled``: that row stops it matching (it is then described by the shared entry,
+    or by the row itself for an entry of the organization's own)."""
+    if not can_read_shadow_ai(user):
+        return []
+    own_rows = tenant_services(user=user)
+    own = {row.key: row for row in (own_rows.filter(key=key) if key is not None else own_rows)}
+    services = {service.key: service for service in shared_catalog()} | {s.key: s for s in tenant_catalog()}
+    keys = sorted(services.keys() | own.keys()) if key is None else [k for k in (key,) if k in services or k in own]
+    entries = []
+    for k in keys:
+        service, row = services.get(k), own.get(k)
+        if service is not None:
+            fields: dict[str, Any] = asdict(service)
+        elif row is not None:  # the organization's own entry, switched off
+            fields = {
+                "key": k,
+                **{f: getattr(row, f) for f in ("vendor", "product", "category", "risk", "data_use")},
+                "domains": row.domains.split(),
+                "sources": ["tenant"],
+            }
+        entries.append({**fields, "disabled": bool(row and row.disabled), "overridden": row is not None})
+    return entries
 
 
 def tenant_services(*, user: User) -> QuerySet[TenantAIService]:
