@@ -61,9 +61,8 @@ def embed_token_ids(ids: list[list[int]]) -> np.ndarray:
     """``embed`` of already tokenised texts (callers that also need the token ids tokenise once)."""
     _, vectors = _table()
     lengths = np.fromiter((len(i) for i in ids), dtype=np.int64, count=len(ids))
-    out = np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
     if lengths.sum() == 0:
-        return out
+        return np.zeros((len(ids), vectors.shape[1]), dtype=np.float32)
     flat = np.fromiter((t for i in ids for t in i), dtype=np.int64, count=int(lengths.sum()))
     # A (texts x vocabulary) count matrix times the table: each text's sum of token vectors
     # without materialising one 256-d row per token (30x faster than the scatter np.add.at).
