@@ -7,6 +7,7 @@ import hashlib
 import io
 import ipaddress
 import os
+import re
 import secrets
 import tempfile
 from collections import Counter
@@ -138,10 +139,15 @@ def tenant_catalog() -> Catalog:
     return catalog
 
 
+_SERVICE_KEY = re.compile(r"[-a-zA-Z0-9_]{1,80}")  # TenantAIService.key (a SlugField of 80)
+
+
 @transaction.atomic
 def tenant_service_upsert(*, actor: User, key: str, **fields: Any) -> TenantAIService:
     """Add an entry of the organization's own, or override a shared one (risk, domains, …)."""
     _require_shadow_admin(actor)
+    if not _SERVICE_KEY.fullmatch(key):
+        raise ApplicationError("a catalog key is 1-80 letters, digits, '-' or '_'")
     shared_keys = {service.key for service in shared_catalog()}
     if fields.get("category") and fields["category"] not in CATEGORIES:
         raise ApplicationError(f"unknown category {fields['category']!r}; one of: {', '.join(CATEGORIES)}")

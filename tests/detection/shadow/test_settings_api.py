@@ -85,6 +85,9 @@ def test_catalog_add_override_disable_and_delete(alpha, alpha_client, officer) -
     )
     assert incomplete.status_code == 400
     assert "needs vendor, product, category and at least one domain" in incomplete.json()["detail"]
+    too_long = alpha_client.put(f"/api/v1/shadow-ai/catalog/{'k' * 81}/", new, content_type="application/json")
+    assert too_long.status_code == 400
+    assert too_long.json()["detail"] == "a catalog key is 1-80 letters, digits, '-' or '_'"
     bad = alpha_client.patch(
         "/api/v1/shadow-ai/catalog/openai-chatgpt/",
         {"risk": "extreme", "domains": ["not a domain"]},
