@@ -186,7 +186,11 @@ HASH_BITS = 20
 CHAR_NGRAMS = (1, 2, 3, 4, 5)
 IDF_STEP = 1 / 16  # IDF ships as uint8 multiples of this (0.06 resolution, 1 MB)
 NEUTRAL_BAND = 0.05  # callers read |score| < 0.05 as neutral
-LEXICON_SURE = 0.4  # |lexicon score| from which the lexicon overrides a neutral model verdict
+# Lexicon scores from which the lexicon overrides a neutral model verdict. Negative at 0.4 keeps
+# support complaints ("that doesn't work", "não funciona"); positive at 0.6 because on tweets a
+# mildly positive word in a neutral text ("Happy to announce...") is mostly noise (chosen on DEV).
+LEXICON_SURE_NEGATIVE = 0.4
+LEXICON_SURE_POSITIVE = 0.6
 _U64 = np.uint64
 _PRIME = _U64(0x100000001B3)
 _MIX1 = _U64(0xFF51AFD7ED558CCD)
@@ -340,7 +344,8 @@ def class_probabilities(texts: Sequence[str], lex: Sequence[float]) -> np.ndarra
 
 def probabilities_to_scores(probs: np.ndarray, lex: Sequence[float]) -> np.ndarray:
     """Map class probabilities to [-1, 1] so that the ±0.05 convention returns the argmax class
-    (or the lexicon's, when the model says neutral and ``|lexicon| >= LEXICON_SURE``).
+    (or the lexicon's, when the model says neutral and the lexicon is beyond
+    ``LEXICON_SURE_POSITIVE`` or ``-LEXICON_SURE_NEGATIVE``).
 
     Neutral: ``0.05 * (P+ - P-)``, strictly inside the band. Positive / negative: outside the
     band by ``0.95 * strength``, where strength is the larger of the model's margin ``|P+ - P-|``
@@ -353,7 +358,9 @@ def probabilities_to_scores(probs: np.ndarray, lex: Sequence[float]) -> np.ndarr
     # Where the model abstains (neutral) but the lexicon is sure — an unnegated sentiment word,
     # emoji or complaint phrase ("doesn't work at all", "😡") — the lexicon's verdict stands:
     # the model learnt from tweets, and from requests that are neutral, not from support chat.
-    cls = np.where((cls == 1) & (lex_arr >= LEXICON_SURE), 2, np.where((cls == 1) & (lex_arr <= -LEXICON_SURE), 0, cls))
+    neutral_model = cls == 1
+    cls = np.where(neutral_model & (lex_arr >= LEXICON_SURE_POSITIVE), 2, cls)
+    cls = np.where(neutral_model & (lex_arr <= -LEXICON_SURE_NEGATIVE), 0, cls)
     pos = NEUTRAL_BAND + (1 - NEUTRAL_BAND) * np.maximum(margin, np.maximum(lex_arr, 0.0))
     neg = -NEUTRAL_BAND + (1 - NEUTRAL_BAND) * np.minimum(margin, np.minimum(lex_arr, 0.0))
     neutral = NEUTRAL_BAND * margin

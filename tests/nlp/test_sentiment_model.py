@@ -86,7 +86,7 @@ def test_score_band_matches_the_argmax_class() -> None:
     scores = sentiment.probabilities_to_scores(probs, lex)
     band = np.where(scores > 0.05, 2, np.where(scores < -0.05, 0, 1))
     argmax = probs.argmax(axis=1)
-    overridden = (argmax == 1) & (np.abs(lex) >= sentiment.LEXICON_SURE)
+    overridden = (argmax == 1) & ((lex >= sentiment.LEXICON_SURE_POSITIVE) | (lex <= -sentiment.LEXICON_SURE_NEGATIVE))
     assert (band[~overridden] == argmax[~overridden]).all()
     assert (band[overridden] == np.where(lex[overridden] > 0, 2, 0)).all()
     assert overridden.any()
@@ -158,3 +158,13 @@ def test_false_friends_after_accent_folding() -> None:
     assert eager > 0.05
     assert eager_es > 0.05
     assert hateful < -0.3
+
+
+def test_lexicon_overrides_a_neutral_model_sooner_for_complaints_than_for_praise() -> None:
+    neutral = np.array([[0.2, 0.6, 0.2]] * 4)
+    lex = [0.5, -0.5, 0.7, -0.3]
+    mild_praise, mild_complaint, clear_praise, faint_complaint = sentiment.probabilities_to_scores(neutral, lex)
+    assert abs(mild_praise) < 0.05  # tweets: a mildly positive word in a neutral text is mostly noise
+    assert mild_complaint <= -0.3  # support chat: "that doesn't work" must not go unnoticed
+    assert clear_praise >= 0.3
+    assert abs(faint_complaint) < 0.05
