@@ -3,7 +3,7 @@
     # the public data (read with git from the fetched snapshots; nothing is copied into the repo)
     fetch github:PolyAI-LDN/task-specific-datasets   # banking77, CC-BY-4.0, commit 57ec275d
     fetch github:clinc/oos-eval                       # CLINC150, CC-BY-3.0, commit 828f8093
-    fetch github:LSX-UniWue/SuperGLEBer               # German PAWS-X *dev*: reported only, never fitted
+    fetch github:LSX-UniWue/SuperGLEBer               # German PAWS-X *dev* and MASSIVE German: reported only
     .venv/bin/pip install scikit-learn                # build-time only (or: pip install -e '.[nlp-fit]')
     .venv/bin/python scripts/nlp_fit_rephrase.py [--mirror /work/.mirror] [--write]
 
@@ -21,7 +21,8 @@ Pairs (see docs/nlp.md, "Rephrase"):
   train, 1/3 dev) and ``tests/data/rephrase_pairs.tsv``.
 The source shares and the blend weight of the char TF-IDF cosine (``GRID``, ``BLEND``) are chosen
 on dev: at or above the best single feature on every dev source, then the best mean margin; figures are printed for heldout (never tuned on), the chat
-``heldout`` split and the German PAWS-X dev set (out of domain, never fitted or tuned on).
+``heldout`` split, the German PAWS-X dev set (out of domain) and German MASSIVE intent pairs (made like the
+banking77 / CLINC150 pairs from its train split; every intent unseen), never fitted or tuned on.
 ``--write`` saves the model; without it the script only reports.
 """
 
@@ -47,6 +48,9 @@ sys.path.insert(0, str(ROOT))
 
 BANKING = ("PolyAI-LDN+task-specific-datasets", "57ec275d8078af65b7731c2a98be812d844a6d6b", "banking_data/train.csv")
 CLINC = ("clinc+oos-eval", "828f8093932c8fe6ca7936c3d2e52903b1c523de", "data/data_full.json")
+# MASSIVE (Amazon, CC-BY-4.0) German intents, *train* split, as copied into SuperGLEBer ("text<TAB>intent
+# id"): evaluation only (German intent pairs, every intent unseen), never fitted or tuned on.
+MASSIVE_DE = ("LSX-UniWue+SuperGLEBer", "5d3c59a91ab3b5011a45a28cfafe813cf657111d", "data/Massive/Intents/train.txt")
 PAWSX_DE_DEV = ("LSX-UniWue+SuperGLEBer", "5d3c59a91ab3b5011a45a28cfafe813cf657111d", "data/PAWSX/dev.tsv")
 SEED = 15
 SOURCE_WEIGHTS = {"banking77": 1.0, "clinc150": 1.0, "chat": 0.5, "old_set": 0.25, "synthetic": 0.25}
@@ -221,6 +225,13 @@ def _load(mirror: Path, rng: random.Random) -> tuple[list[Pair], list[Pair]]:
         ]
     except subprocess.CalledProcessError:
         print("  (German PAWS-X dev not fetched: skipped)")
+    try:
+        massive = [line.rsplit("\t", 1) for line in _git_show(mirror, MASSIVE_DE).splitlines() if "\t" in line]
+        # Sampled after every training pair, so the training pairs (and the shipped model) do not change.
+        for p in _intent_pairs([(t, i, "heldout") for t, i in massive], "massive_de", rng):
+            external.append({**p, "split": "external"})
+    except subprocess.CalledProcessError:
+        print("  (MASSIVE German not fetched: skipped)")
     return pairs, external
 
 

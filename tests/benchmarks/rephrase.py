@@ -11,7 +11,8 @@ Wall-clock and CPU-time (``time.process_time``) rates are both printed, with the
 
 Quality: the held-out pairs that ``scripts/nlp_fit_rephrase.py`` never trains or tunes on
 (banking77 heldout requests, CLINC150 heldout *intents*, synthetic heldout edits, the German
-PAWS-X dev set, the ``heldout`` split of tests/data/rephrase_pairs_chat.tsv per language), plus
+PAWS-X dev set, German MASSIVE intent pairs, the ``heldout`` split of
+tests/data/rephrase_pairs_chat.tsv per language), plus
 tests/data/rephrase_pairs.tsv (in the training data: in-sample). Public sets need the fetched
 snapshots named in that script; without them only our own sets are scored. Baselines on the same
 pairs: the character TF-IDF cosine alone and the static-embedding cosine alone. Last line: JSON.
