@@ -1,4 +1,5 @@
-"""The one bulk-write mechanism: COPY rows into a temporary table, then one ``UPDATE … FROM``.
+"""The one bulk-write mechanism: COPY rows into a temporary table, then one ``UPDATE … FROM``
+(:func:`rows_update`); new rows are COPYed straight into the table (:func:`rows_insert`).
 
 Every app that rewrites many rows of its own table (annotations, masked text, scores) calls
 :func:`rows_update` from its own service, so there is a single way to do it and table names
@@ -38,6 +39,18 @@ def _field(model: type[models.Model], name: str) -> tuple[models.Field, str]:
     if not isinstance(field, models.Field) or not field.concrete or field.column is None:
         raise ValueError(f"{model.__name__}.{name} is not a concrete column")
     return field, field.column
+
+
+def _json_adapted(rows: Iterable[Sequence[Any]], adapters: dict[int, models.Field]) -> list[Sequence[Any]]:
+    """The rows with the values at ``adapters``' positions adapted by their (JSON) field, as the ORM does."""
+    if not adapters:
+        return rows if isinstance(rows, list) else list(rows)
+    return [
+        tuple(
+            adapters[i].get_db_prep_value(value, connection) if i in adapters else value for i, value in enumerate(row)
+        )
+        for row in rows
+    ]
 
 
 def rows_update(
@@ -81,14 +94,7 @@ def rows_update(
         assignments[assigned_column] = expression
     if not assignments:
         raise ValueError("nothing to assign")
-    if adapters:
-        rows = [
-            tuple(
-                adapters[i].get_db_prep_value(value, connection) if i in adapters else value
-                for i, value in enumerate(row)
-            )
-            for row in rows
-        ]
+    rows = _json_adapted(rows, adapters)
 
     table = sql.Identifier(model._meta.db_table)
     temp = sql.Identifier(f"bulk_{model._meta.db_table}")
@@ -117,3 +123,35 @@ def rows_update(
                 writer.write_row(row)
         cursor.execute(update)
         return cursor.rowcount
+
+
+def rows_insert(*, model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """INSERT ``rows`` into ``model``'s table with one COPY; returns the number of rows.
+
+    Each row holds the values of ``columns`` (field names or attnames) in that order. Nothing
+    Python-side runs: no defaults, ``auto_now_add`` or ``save()``, so every column without a
+    database default must be given (PostgreSQL refuses a missing NOT NULL value). JSON fields
+    are adapted the way the ORM adapts them. Constraints hold as for any INSERT: a duplicate
+    key fails the statement. For the thousands of rows of a batch, ``bulk_create`` compiles a
+    placeholder per value and model instances to read them from; this writes the tuples.
+    """
+    rows = list(rows)
+    if not rows:
+        return 0
+    fields = [_field(model, column) for column in columns]
+    adapters = {i: field for i, (field, _) in enumerate(fields) if field.get_internal_type() == "JSONField"}
+    rows = _json_adapted(rows, adapters)
+    copy = sql.SQL("COPY {table} ({names}) FROM STDIN").format(
+        table=sql.Identifier(model._meta.db_table),
+        names=sql.SQL(", ").join(sql.Identifier(column) for _, column in fields),
+    )
+    # The raw psycopg cursor's COPY, its errors mapped to Django's (IntegrityError, …) as the ORM's are.
+    with (
+        transaction.atomic(savepoint=False),
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(copy) as writer,
+    ):
+        for row in rows:
+            writer.write_row(row)
+    return len(rows)

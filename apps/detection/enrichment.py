@@ -23,6 +23,7 @@ from psycopg import sql
 
 from apps.conversations.models import Message
 from apps.conversations.services import dimensions_replace, feedback_comments_replace, messages_content_replace
+from apps.core.bulk import rows_insert
 from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
@@ -117,7 +118,7 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     }
 
     findings = _findings_build(messages=messages, masked_by_text=masked_by_text, now=now)
-    SensitiveFinding.objects.bulk_create(findings)
+    rows_insert(model=SensitiveFinding, columns=FINDING_COLUMNS, rows=findings)
     _scans_insert(
         message_ids=[m[0] for m in messages],
         findings=[len(masked_by_text[m[4]][1]) if m[4] else 0 for m in messages],
@@ -186,47 +187,74 @@ def _raw_events_to_mask(
     return [(r[0], r[3]) for r in rows.values() if isinstance(r[3], str) and r[3]]
 
 
+# The columns of a ``SensitiveFinding`` row as ``_findings_build`` writes them.
+FINDING_COLUMNS = (
+    "message_id",
+    "conversation_id",
+    "type",
+    "start",
+    "end",
+    "masked_start",
+    "masked_end",
+    "score",
+    "recognizer",
+    "action",
+    "severity",
+    "value_hash",
+    "masked_preview",
+    "suppressed",
+    "created_at",
+    "vault_id",
+)
+
+
 def _findings_build(
     *,
     messages: list[tuple[int, int, int, str, str]],
     masked_by_text: dict[str, tuple[str, list[MaskedSpan]]],
     now: datetime,
-) -> list[SensitiveFinding]:
+) -> list[tuple[object, ...]]:
+    """``SensitiveFinding`` rows (values of ``FINDING_COLUMNS``) of the messages' masked spans,
+    each vaulted value stored first (the row points at its ``VaultEntry``)."""
     suppressor = Suppressor.load()
     key = finding_hash_key()
-    pending: list[tuple[SensitiveFinding, str | None]] = []
+    rows: list[tuple[object, ...]] = []
+    to_vault: list[tuple[int, str]] = []  # (position in rows, value)
     for message_id, conversation_id, _assistant, _event, content in messages:
         if not content:
             continue
         for span in masked_by_text[content][1]:
             finding: Finding = span.finding
             digest = value_hash(finding.type, span.value, key=key)
-            row = SensitiveFinding(
-                message_id=message_id,
-                conversation_id=conversation_id,
-                type=finding.type,
-                start=finding.start,
-                end=finding.end,
-                masked_start=span.masked_start,
-                masked_end=span.masked_end,
-                score=round(finding.score, 4),
-                recognizer=finding.recognizer,
-                action=span.action,
-                severity=SEVERITY.get(finding.type, 2),
-                value_hash=digest,
-                masked_preview=span.preview,
-                suppressed=suppressor.suppresses(finding.type, digest, span.value),
-                created_at=now,
+            if span.action == MaskAction.MASK_AND_VAULT:
+                to_vault.append((len(rows), span.value))
+            rows.append(
+                (
+                    message_id,
+                    conversation_id,
+                    finding.type,
+                    finding.start,
+                    finding.end,
+                    span.masked_start,
+                    span.masked_end,
+                    round(finding.score, 4),
+                    finding.recognizer,
+                    str(span.action),
+                    SEVERITY.get(finding.type, 2),
+                    digest,
+                    span.preview,
+                    suppressor.suppresses(finding.type, digest, span.value),
+                    now,
+                    None,
+                )
             )
-            pending.append((row, span.value if span.action == MaskAction.MASK_AND_VAULT else None))
-    to_vault = [(row, value) for row, value in pending if value is not None]
     if to_vault:
         entries = VaultEntry.objects.bulk_create(
             [VaultEntry(ciphertext=c) for c in vault_encrypt_many([value for _, value in to_vault])]
         )
-        for (row, _), entry in zip(to_vault, entries, strict=True):
-            row.vault = entry
-    return [row for row, _ in pending]
+        for (position, _), entry in zip(to_vault, entries, strict=True):
+            rows[position] = (*rows[position][:-1], entry.pk)
+    return rows
 
 
 def _strings(value: object, out: list[str]) -> None:

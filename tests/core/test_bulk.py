@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from psycopg import sql
 
 from apps.conversations.models import Conversation, Message
-from apps.core.bulk import STAGED, TARGET, Staged, rows_update
+from apps.core.bulk import STAGED, TARGET, Staged, rows_insert, rows_update
 from apps.ingestion.models import IngestBatch, RawEvent
 from apps.nlp.models import Intent
 
@@ -146,3 +146,65 @@ def test_unknown_or_reverse_columns_are_refused(messages, column, error, reason)
     with pytest.raises(error, match=reason):
         rows_update(model=Message, columns=[column], rows=[(messages[0].pk, 1)])
     assert _columns(messages[0].pk) == before
+
+
+def test_insert_writes_the_given_values(messages) -> None:
+    conversation = messages[0].conversation
+    now = timezone.now()
+    tricky = "tab\there\nnew line \\ backslash \\N, «ünïcødé» 🙂"
+
+    inserted = rows_insert(
+        model=Message,
+        columns=["conversation_id", "external_id", "event_id", "role", "content", "ts", "sentiment", "intent"],
+        rows=[
+            (conversation.pk, "m10", "e10", "user", tricky, now, -0.5, None),
+            (conversation.pk, "m11", "e11", "assistant", "", now, None, None),
+        ],
+    )
+
+    assert inserted == 2
+    stored = Message.objects.filter(external_id__in=["m10", "m11"]).order_by("external_id")
+    assert list(stored.values_list("role", "content", "ts", "sentiment", "intent_id")) == [
+        ("user", tricky, now, -0.5, None),
+        ("assistant", "", now, None, None),
+    ]
+    assert Message.objects.filter(conversation=conversation).count() == 5
+
+
+def test_insert_adapts_json_like_the_orm(raw_events) -> None:
+    payload = {"content": "x", "metadata": {"nested": [1, None, "é"]}, "n": 1.5}
+    first = raw_events[0]
+    rows_insert(
+        model=RawEvent,
+        columns=[
+            "batch",
+            "assistant",
+            "event_id",
+            "type",
+            "ts",
+            "conversation_id",
+            "user_id",
+            "payload",
+            "received_at",
+        ],
+        rows=[(first.batch_id, first.assistant_id, "copied", "message", first.ts, "c", "u", payload, first.ts)],
+    )
+    assert RawEvent.objects.get(event_id="copied").payload == payload
+
+
+def test_insert_no_rows_runs_no_statement(messages) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        assert rows_insert(model=Message, columns=["content"], rows=[]) == 0
+    assert len(queries) == 0
+
+
+def test_insert_missing_required_column_fails_and_writes_nothing(messages) -> None:
+    conversation = messages[0].conversation
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # ``ts`` is NOT NULL and has no database default: nothing fills it in.
+        rows_insert(
+            model=Message,
+            columns=["conversation_id", "external_id", "event_id", "role", "content"],
+            rows=[(conversation.pk, "m12", "e12", "user", "x")],
+        )
+    assert not Message.objects.filter(external_id="m12").exists()
