@@ -42,6 +42,10 @@ SOURCES = {
     "ca": "ca",
     "hr": "sh",
     "sl": "sl",
+    "ru": "ru",
+    "uk": "uk",
+    "bg": "bg",
+    "mk": "mk",
 }
 
 

@@ -348,6 +348,11 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
             # opinion decides that anyway, Lingua's full pass would only cost time (on the
             # tuning lines: same accuracy, 10-20 % less CPU on 3-7-word fragments).
             prob = sum(p for c, p in ranked if c in group)
+        elif code is not None and code not in COMMON and not any(c in COMMON for c, _ in ranked[1:]):
+            # The prior only keeps a rare language from edging out a common look-alike; with
+            # no common language in sight (Tamil, Georgian, Marathi vs Nepali) it would only send
+            # sure answers to Lingua (1.0 Tamil counts 0.61): fastText's own probability decides.
+            prob /= _PRIOR_FACTOR[code]
         confident = FASTTEXT_CONFIDENT_SHORT if len(text) < SHORT_CONFIDENT_CHARS else FASTTEXT_CONFIDENT
         if prob < confident and len(text) < LONG_TEXT_CHARS:
             unsure.append((i, text, [c for c, _ in ranked[:FASTTEXT_CANDIDATES]], prob))

@@ -131,6 +131,19 @@ def test_prior_for_common_languages_settles_near_ties_only(text: str, expected: 
     assert detect_language(text) == expected
 
 
+def test_rare_language_without_a_common_look_alike_needs_no_lingua(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apps.nlp import language
+
+    asked: list[str] = []
+    monkeypatch.setattr(language, "_ANSWERED", {})
+    monkeypatch.setattr(language, "_lingua_decides", lambda unsure, results: asked.extend(t for _, t, _, _ in unsure))
+    texts = ["என் ஆர்டர் எங்கே இருக்கிறது", "ჩემი შეკვეთა სად არის", "kan du hjelpe meg"]
+    # Tamil and Georgian: fastText is sure and no common language is in sight; the prior
+    # for common languages must not send them to Lingua. A short Norwegian text still goes.
+    assert language.detect_languages(texts)[:2] == ["ta", "ka"]
+    assert asked == ["kan du hjelpe meg"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

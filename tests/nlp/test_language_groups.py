@@ -18,6 +18,8 @@ from config.celery import warm_up_nlp
         ("hvorfor svarer dere ikke", "no"),
         ("jeg har betalt to ganger", "no"),
         ("det blev fel igen", "sv"),
+        # Bulgarian before the Cyrillic group (Ukrainian "ти", "де").
+        ("а ти де", "uk"),
     ],
 )
 def test_close_languages_the_first_pass_confused(text: str, expected: str) -> None:
@@ -43,6 +45,11 @@ def test_close_languages_the_first_pass_confused(text: str, expected: str) -> No
         (["quiero cancelar mi suscripción", "vull cancel·lar la meva subscripció"], ["es", "ca"]),
         (["želim otkazati pretplatu", "želim preklicati naročnino"], ["hr", "sl"]),
         (["trebam promijeniti adresu dostave", "moram spremeniti naslov dostave"], ["hr", "sl"]),
+        (
+            ["где мой заказ", "де моє замовлення", "къде е поръчката ми", "каде е мојата нарачка"],
+            ["ru", "uk", "bg", "mk"],
+        ),
+        (["я не могу войти", "я не можу увійти", "не мога да вляза"], ["ru", "uk", "bg"]),
     ],
 )
 def test_each_member_of_a_group_keeps_its_language(texts: list[str], expected: list[str]) -> None:
