@@ -252,14 +252,31 @@ def _rowwise_cos(a: sparse.csr_matrix, b: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(a.multiply(b).sum(axis=1), dtype=np.float64).ravel()
 
 
+# Pairs per padded block in ``_alignment``.
+ALIGN_BLOCK = 256
+
+
 def _alignment(left: list[_Text], right: list[_Text]) -> tuple[np.ndarray, np.ndarray]:
     """BERTScore-like F of Zipf-weighted best token matches, and the worst-matched word's
-    weight x (1 - its best match), both over padded batches."""
+    weight x (1 - its best match), both over padded blocks of pairs of similar length.
+
+    One block for the whole call padded every pair to the longest text of the batch: 5,000
+    chat pairs took two ~0.5 GB arrays, and the first call of a process spent most of its time
+    faulting that memory in (1.4 s cold against 0.4 s warm). Sorted by length, blocks stay small
+    and barely padded; each pair's figures do not depend on its block (padding is masked).
+    """
     n = len(left)
     align = np.zeros(n)
     missing = np.zeros(n)
-    if n == 0:
-        return align, missing
+    order = sorted(range(n), key=lambda k: (len(left[k].tokens), len(right[k].tokens)))
+    for start in range(0, n, ALIGN_BLOCK):
+        block = order[start : start + ALIGN_BLOCK]
+        align[block], missing[block] = _alignment_block([left[k] for k in block], [right[k] for k in block])
+    return align, missing
+
+
+def _alignment_block(left: list[_Text], right: list[_Text]) -> tuple[np.ndarray, np.ndarray]:
+    n = len(left)
     dim = embeddings.dim()
     la = max(1, max(len(t.tokens) for t in left))
     lb = max(1, max(len(t.tokens) for t in right))
