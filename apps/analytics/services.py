@@ -498,7 +498,7 @@ def _facts_replace(cursor: CursorWrapper, *, wanted: list[Pair], batch: Sequence
             )
     else:
         # A batch's conversation may have left its old start day: its old rows go by id.
-        conversations, outputs = Q(pk__in=batch), Q(conversation_id__in=batch)
+        conversations, outputs = Q(pk__any=batch), Q(conversation_id__any=batch)
         for model in (ConversationFact, OutputFact):
             cursor.execute(sql.SQL(_FACTS_DELETE_CONVERSATIONS).format(table=_table(model)), {"batch": list(batch)})
     for model, facts in (
@@ -540,7 +540,7 @@ def rollups_refresh(
     }
     user_spans = _spans(wanted, assistant="conversation__assistant_id", ts="ts")
     if users is not None:
-        user_spans &= Q(conversation__user_id__in=sorted(set(users)))
+        user_spans &= Q(conversation__user_id__any=sorted(set(users)))
 
     def only(alias: str) -> sql.Composable:
         return sql.SQL(_ONLY_BATCH_USERS.format(alias=alias) if users is not None else "")
@@ -613,12 +613,12 @@ def touched_pairs(*, conversation_ids: list[int]) -> set[Pair]:
     """Every (assistant, day) a conversation's rows may have been rolled into: its start day, and
     the day of each of its events (a late event moves the start earlier; the old start day was
     the day of one of its events, so it is refreshed too)."""
-    convs = Conversation.objects.filter(pk__in=conversation_ids).order_by()
+    convs = Conversation.objects.filter(pk__any=conversation_ids).order_by()
     pairs = _days(convs, "assistant_id", "started_at") | _days(
         convs.filter(outcome_at__isnull=False), "assistant_id", "outcome_at"
     )
     for model in (Message, Action, Feedback):
-        rows = model.objects.filter(conversation_id__in=conversation_ids).order_by()
+        rows = model.objects.filter(conversation_id__any=conversation_ids).order_by()
         pairs |= _days(rows, "conversation__assistant_id", "ts")
     return pairs
 
@@ -638,7 +638,7 @@ def rollups_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
         # whole tables (all actions for each EXISTS, all user messages of the days): cheaper at
         # 1M events, in proportion to the table beyond.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        users = Conversation.objects.filter(pk__in=conversation_ids).values_list("user_id", flat=True).distinct()
+        users = Conversation.objects.filter(pk__any=conversation_ids).values_list("user_id", flat=True).distinct()
         rollups_refresh(
             pairs=touched_pairs(conversation_ids=conversation_ids), batch=conversation_ids, users=list(users)
         )

@@ -64,7 +64,7 @@ def review_cases_refresh(*, conversation_ids: list[int], policy: MaskingPolicy, 
     now = now or timezone.now()
     qualifying = SensitiveFinding.objects.filter(suppressed=False, severity__gte=policy.case_threshold)
     touched = set(
-        qualifying.filter(conversation_id__in=conversation_ids)
+        qualifying.filter(conversation_id__any=conversation_ids)
         .values_list("conversation__assistant_id", "conversation__user_id", "type")
         .distinct()
     )
@@ -75,7 +75,7 @@ def review_cases_refresh(*, conversation_ids: list[int], policy: MaskingPolicy, 
     existing = {
         (c.assistant_id, c.user_id, c.finding_type): c
         for c in ReviewCase.objects.filter(
-            assistant_id__in={a for a, _, _ in touched}, user_id__in={u for _, u, _ in touched}
+            assistant_id__any={a for a, _, _ in touched}, user_id__any={u for _, u, _ in touched}
         )
     }
     departments = dict(Assistant.objects.filter(id__in={a for a, _, _ in touched}).values_list("id", "department_id"))
@@ -154,8 +154,8 @@ def _group_stats(
         per_rule[f"rule{i}"] = Count("id", filter=_rule_q(rule))
     rows = (
         qualifying.filter(
-            conversation__assistant_id__in={a for a, _, _ in touched},
-            conversation__user_id__in={u for _, u, _ in touched},
+            conversation__assistant_id__any={a for a, _, _ in touched},
+            conversation__user_id__any={u for _, u, _ in touched},
         )
         .values("conversation__assistant_id", "conversation__user_id", "type")
         .annotate(

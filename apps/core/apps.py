@@ -8,5 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core.logging import install_log_redaction
+        from apps.core.lookups import register
 
         install_log_redaction()
+        register()

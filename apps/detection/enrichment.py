@@ -104,7 +104,7 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     now = timezone.now()
     policy = masking_policy_get()
     messages = list(
-        Message.objects.filter(conversation_id__in=conversation_ids, scan__isnull=True).values_list(
+        Message.objects.filter(conversation_id__any=conversation_ids, scan__isnull=True).values_list(
             "id", "conversation_id", "conversation__assistant_id", "event_id", "content"
         )
     )
@@ -171,7 +171,7 @@ def _raw_events_to_mask(
     )
     scanned = set(
         Message.objects.filter(
-            conversation_id__in=conversation_ids, scan__isnull=False, event_id__in=[r[2] for r in batch_rows]
+            conversation_id__any=conversation_ids, scan__isnull=False, event_id__any=[r[2] for r in batch_rows]
         ).values_list("conversation__assistant_id", "event_id")
     )
     rows = {r[0]: r for r in batch_rows if (r[1], r[2]) not in scanned}
@@ -180,7 +180,7 @@ def _raw_events_to_mask(
     unscanned -= {(r[1], r[2]) for r in batch_rows}
     if unscanned:
         for row in RawEvent.objects.filter(
-            type="message", event_id__in=[key[1] for key in unscanned], assistant_id__in={key[0] for key in unscanned}
+            type="message", event_id__any=[key[1] for key in unscanned], assistant_id__any={key[0] for key in unscanned}
         ).values_list("id", "assistant_id", "event_id", "payload__content"):
             if (row[1], row[2]) in unscanned:
                 rows[row[0]] = row
@@ -321,7 +321,7 @@ def free_text_mask(*, batch_id: int) -> int:
                 changed_comments[(assistant_id, event_id)] = updated["comment"]
     raw_events_payload_replace(rows=changed_raw)
     if changed_comments:
-        feedback = Feedback.objects.filter(event_id__in=[e for _, e in changed_comments]).values_list(
+        feedback = Feedback.objects.filter(event_id__any=[e for _, e in changed_comments]).values_list(
             "id", "conversation__assistant_id", "event_id"
         )
         feedback_comments_replace(

@@ -47,7 +47,7 @@ class _UserMessage:
 def _user_messages(conversation_ids: Sequence[int]) -> dict[int, list[_UserMessage]]:
     by_conversation: dict[int, list[_UserMessage]] = defaultdict(list)
     rows = (
-        Message.objects.filter(conversation_id__in=conversation_ids, role="user")
+        Message.objects.filter(conversation_id__any=conversation_ids, role="user")
         .order_by("conversation_id", "ts", "id")
         .values_list("id", "conversation_id", "content", "annotated_at")
     )
@@ -77,7 +77,7 @@ def messages_annotate(*, conversation_ids: Sequence[int]) -> int:
     # The user's locale (sent with events as user.locale) settles near ties between close
     # languages (Norwegian/Danish, Czech/Slovak); it never overrules the text.
     locale_of = dict(
-        Conversation.objects.filter(id__in={m.conversation_id for m in targets}).values_list("id", "user_locale")
+        Conversation.objects.filter(id__any={m.conversation_id for m in targets}).values_list("id", "user_locale")
     )
     languages = detect_languages(texts, locales=[locale_of.get(m.conversation_id) for m in targets])
     # Chat repeats itself ("ok thanks", canned openers): each distinct text and pair is scored once.
@@ -126,7 +126,7 @@ def _intents_assign(targets: list[_UserMessage], conversation_ids: Sequence[int]
     """Place new messages in their assistant's existing intents (between re-clusterings)."""
     message_ids = [m.id for m in targets]
     texts = [m.content for m in targets]
-    assistant_of = dict(Conversation.objects.filter(id__in=conversation_ids).values_list("id", "assistant_id"))
+    assistant_of = dict(Conversation.objects.filter(id__any=conversation_ids).values_list("id", "assistant_id"))
     grouped: dict[int, list[int]] = defaultdict(list)
     for position, message in enumerate(targets):
         grouped[assistant_of[message.conversation_id]].append(position)
@@ -148,12 +148,12 @@ def conversations_score(*, conversation_ids: Sequence[int]) -> None:
     """Conversation language, intent and frustration from its annotated messages and ratings."""
     # Only users' messages count, and assistants' answers are the long ones: not read at all.
     messages = (
-        Message.objects.filter(conversation_id__in=conversation_ids, role="user")
+        Message.objects.filter(conversation_id__any=conversation_ids, role="user")
         .order_by("conversation_id", "ts", "id")
         .values_list("conversation_id", "role", "content", "language", "sentiment", "is_rephrase", "intent_id")
     )
     ratings: dict[int, list[Rating]] = defaultdict(list)
-    for cid, thumb in Feedback.objects.filter(conversation_id__in=conversation_ids, thumb__isnull=False).values_list(
+    for cid, thumb in Feedback.objects.filter(conversation_id__any=conversation_ids, thumb__isnull=False).values_list(
         "conversation_id", "thumb"
     ):
         # The column is a plain CharField, but conversations' feedback insert writes only

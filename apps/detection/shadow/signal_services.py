@@ -86,7 +86,7 @@ def unregistered_models_scan(*, batch_id: int, conversation_ids: list[int]) -> i
     assistants = {a.pk: a for a in Assistant.objects.filter(pk__in={a for a, _ in spans}).only("id", "vendor", "model")}
     conversation_pks = {
         (a, ext): pk
-        for pk, a, ext in Conversation.objects.filter(pk__in=conversation_ids).values_list(
+        for pk, a, ext in Conversation.objects.filter(pk__any=conversation_ids).values_list(
             "pk", "assistant_id", "external_id"
         )
     }
@@ -175,7 +175,7 @@ def external_mentions_scan(*, conversation_ids: list[int]) -> int:
     now = timezone.now()
     rows = []
     for message_id, conversation_id, content in Message.objects.filter(
-        conversation_id__in=conversation_ids, role="user", scan__isnull=True
+        conversation_id__any=conversation_ids, role="user", scan__isnull=True
     ).values_list("id", "conversation_id", "content"):
         for mention in matcher.find(content):
             rows.append(
