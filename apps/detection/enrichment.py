@@ -28,7 +28,7 @@ from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
 from apps.detection.pipeline import findings_for_text
-from apps.detection.sensitive import LRUWindowCache, detect
+from apps.detection.sensitive import LRUWindowCache, detect_cached
 from apps.detection.services import masking_policy_get
 from apps.detection.shadow.signal_services import external_mentions_scan, unregistered_models_scan
 from apps.detection.vault import vault_encrypt_many
@@ -45,6 +45,9 @@ logger = logging.getLogger(__name__)
 # a digest of the window (no content is kept), bounded (flat memory), and per process, like
 # the models themselves: nothing is shared between processes.
 _NER_WINDOWS = LRUWindowCache()
+# Findings per whole text, the same way (a digest, offsets and types only): texts recur across
+# batches too (on the demo mix a quarter of each batch's distinct texts were scanned before).
+_SCANNED_TEXTS = LRUWindowCache()
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
     texts = list(dict.fromkeys([m[4] for m in messages if m[4]] + [content for _, content in raw]))
     masked_by_text: dict[str, tuple[str, list[MaskedSpan]]] = {
         text: mask_text(text, found, policy.actions)
-        for text, found in zip(texts, detect(texts, cache=_NER_WINDOWS), strict=True)
+        for text, found in zip(texts, detect_cached(texts, results=_SCANNED_TEXTS, windows=_NER_WINDOWS), strict=True)
     }
 
     findings = _findings_build(messages=messages, masked_by_text=masked_by_text, now=now)
@@ -301,7 +304,7 @@ def free_text_mask(*, batch_id: int) -> int:
         _strings({k: payload.get(k) for k in ("comment", "metadata")}, texts)
     texts = list(dict.fromkeys(t for t in texts if t))
     masked: dict[str, str] = {}
-    for text, found in zip(texts, detect(texts, cache=_NER_WINDOWS), strict=True):
+    for text, found in zip(texts, detect_cached(texts, results=_SCANNED_TEXTS, windows=_NER_WINDOWS), strict=True):
         if found:
             new_text, spans = mask_text(text, found, policy.actions)
             if spans and new_text != text:

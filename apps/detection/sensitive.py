@@ -53,6 +53,31 @@ def _window_key(window: str) -> bytes:
     return hashlib.blake2b(window.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
+def detect_cached(texts: list[str], *, results: WindowCache, windows: WindowCache | None = None) -> list[list[Finding]]:
+    """``detect(texts)``, reading and filling ``results`` (findings per whole text, keyed by a
+    digest of the text: no content is kept) so that a text a worker has already scanned in an
+    earlier batch (a canned answer, a templated request, "ok thanks") is not scanned again.
+
+    Findings are a pure function of the text (masking policy and suppression rules apply
+    later), so the cache cannot go stale and holds nothing of one organization that another
+    could read back: only offsets and types, under a digest of a text the reader already has.
+    """
+    keys = [_window_key(text) for text in texts]
+    found: dict[bytes, WindowEntities] = {}
+    missing: dict[bytes, str] = {}
+    for key, text in zip(keys, texts, strict=True):
+        if key in found or key in missing:
+            continue
+        if key in results:
+            found[key] = results[key]  # (by item: an LRU cache counts this as a use)
+        else:
+            missing[key] = text
+    if missing:
+        for key, findings in zip(missing, detect(list(missing.values()), cache=windows), strict=True):
+            found[key] = results[key] = tuple(findings)
+    return [list(found[key]) for key in keys]
+
+
 class LRUWindowCache(OrderedDict[bytes, WindowEntities]):
     """A bounded ``WindowCache`` for a long-running worker: repeated windows (a canned answer,
     a template with the same name) skip NER across batches, and memory stays flat."""

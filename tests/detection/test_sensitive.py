@@ -9,7 +9,7 @@ import pytest
 
 from apps.detection.findings import ENTITY_TYPES, Finding, resolve_overlaps
 from apps.detection.ner import needs_ner, ner_windows
-from apps.detection.sensitive import detect
+from apps.detection.sensitive import LRUWindowCache, _window_key, detect, detect_cached
 
 
 def typed(text: str, findings: list[Finding]) -> list[tuple[str, str]]:
@@ -41,6 +41,28 @@ def test_detect_returns_one_list_per_text_with_exact_offsets():
 
 def test_detect_empty_batch():
     assert detect([]) == []
+
+
+def test_detect_cached_gives_detect_s_findings_and_reuses_them_across_calls():
+    texts = [
+        "Please call Sarah Johnson at +1 415-555-2671.",
+        "ok thanks",
+        "Please call Sarah Johnson at +1 415-555-2671.",
+        "card 4111 1111 1111 1111",
+    ]
+    results = LRUWindowCache(maxsize=10)
+    assert detect_cached(texts, results=results) == detect(texts)
+    assert len(results) == 3  # one entry per distinct text, keyed by a digest (no content)
+    assert all(isinstance(key, bytes) and len(key) == 16 for key in results)
+    # A later call reads what the cache holds for a text instead of scanning it again.
+    planted = Finding("PERSON", 0, 2, 0.9, "planted")
+    results[_window_key("ok thanks")] = (planted,)
+    assert detect_cached(["ok thanks", texts[3]], results=results) == [[planted], detect([texts[3]])[0]]
+    # Bounded: the least recently used texts go first.
+    small = LRUWindowCache(maxsize=2)
+    detect_cached(texts, results=small)
+    assert len(small) == 2
+    assert _window_key(texts[0]) not in small
 
 
 def test_detect_names_with_ner():
