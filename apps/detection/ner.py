@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
-from apps.detection.recognizers.gazetteers import UI_WORDS
+from apps.detection.recognizers.gazetteers import PRODUCT_WORDS, UI_WORDS
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -142,9 +142,10 @@ def _triggers(text: str) -> list[tuple[int, int]]:
         if any(c.isdigit() or c == "_" for c in token):
             continue
         word = _ELISION_RE.sub("", token.rstrip(".'’-")).lower()
-        # UI labels ("choose Reset", "click Submit") are dropped by entity_rules anyway; not
-        # sending them to NER saves its cost on how-to questions about an interface.
-        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE or word in UI_WORDS:
+        # UI labels ("choose Reset", "click Submit") and product names ("in Postgres") are
+        # dropped by entity_rules anyway; not sending them to NER saves its cost on how-to
+        # questions about an interface or a tool.
+        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE or word in UI_WORDS or word in PRODUCT_WORDS:
             continue
         if (token.isupper() and word in _SQL_KEYWORDS) or _CODE_IDENTIFIER_RE.fullmatch(token.rstrip(".'’-")):
             continue

@@ -247,3 +247,35 @@ def test_date_of_birth_formats(text: str, value: str) -> None:
 def test_dates_without_birth_words_are_not_dates_of_birth() -> None:
     text = "Invoice dated 12.05.2023 is overdue."
     assert _values(text, recognize_date_of_birth(text)) == []
+
+
+# ----------------------------------------------------------------- product and tool names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "payments by month and sum amount in Postgres?",  # was LOCATION ("in" + a capitalised word)
+        "Can you open a ticket with Zendesk for me?",  # was PERSON
+        "Push the branch to GitHub and ping me in Slack.",
+        "Write a SQL query for Snowflake that groups orders by month.",
+        "Our dashboards live in Tableau and Grafana.",
+        "Create a Jira ticket for the login bug.",
+        "Schedule it in Notion and share on LinkedIn.",
+        "I asked ChatGPT to summarize it.",
+    ],
+)
+def test_software_and_app_names_are_not_people_places_or_organizations(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_names_beside_a_product_name_are_still_found() -> None:
+    assert _found("Email Sarah Johnson in Berlin about the Postgres migration.") == [
+        ("PERSON", "Sarah Johnson"),
+        ("LOCATION", "Berlin"),
+    ]
+    assert _found("I moved to Lisbon and now work at Acme Corp with Daniel Turner.") == [
+        ("LOCATION", "Lisbon"),
+        ("ORGANIZATION", "Acme Corp"),
+        ("PERSON", "Daniel Turner"),
+    ]

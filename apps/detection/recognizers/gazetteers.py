@@ -43,7 +43,27 @@ UI_WORDS = _words(
     zoom chrome firefox safari windows linux macos android ios sql json api cli
     """
 )
-NOT_NAMES = UI_WORDS | frozenset(EN_STOP_WORDS)
+# Software, data tools, cloud services and apps that people name in chat with an assistant
+# ("sum amount in Postgres?", "open a ticket with Zendesk", "export from BigQuery"). The small
+# NER model tags them as places after "in", as people after "with", as organizations anywhere;
+# none of them identifies a person or a customer. Names that are mostly employers ("Google",
+# "Microsoft", "Salesforce") are left out: "I work at Salesforce" is about someone.
+PRODUCT_WORDS = _words(
+    """
+    postgres postgresql mysql mariadb sqlite mongodb redis cassandra dynamodb elasticsearch opensearch
+    bigquery snowflake redshift databricks clickhouse duckdb oracle db2 kafka rabbitmq airflow dbt spark
+    hadoop hive pandas numpy scipy matplotlib jupyter notebook django flask fastapi rails laravel spring
+    react angular vue svelte nextjs node nodejs npm yarn pip conda docker kubernetes k8s helm terraform
+    ansible jenkins circleci github gitlab bitbucket git jira confluence trello asana notion airtable
+    monday clickup linear figma sketch canva miro zendesk freshdesk intercom hubspot pipedrive mailchimp
+    shopify stripe paypal quickbooks xero tableau looker powerbi metabase grafana kibana datadog sentry
+    splunk postman vscode intellij pycharm xcode eclipse vim emacs bash powershell zsh terminal
+    gmail sharepoint onedrive dropbox gdrive whatsapp telegram instagram facebook linkedin twitter youtube
+    tiktok pinterest reddit wordpress webflow wix chatgpt gpt gpt-4 gpt-4o copilot midjourney
+    perplexity dall-e llama php html css typescript graphql rest webhook webhooks oauth saml sso
+    """
+)
+NOT_NAMES = UI_WORDS | PRODUCT_WORDS | frozenset(EN_STOP_WORDS)
 
 
 @cache
