@@ -279,3 +279,46 @@ def test_names_beside_a_product_name_are_still_found() -> None:
         ("ORGANIZATION", "Acme Corp"),
         ("PERSON", "Daniel Turner"),
     ]
+
+
+# ------------------------------------------------------- place and company gazetteers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Cities in the names people write in their own language, and companies NER mistypes.
+        ("Can you book a hotel in Sevilla for next week?", [("LOCATION", "Sevilla")]),
+        ("Ich ziehe nach München und arbeite dann in Köln.", [("LOCATION", "München"), ("LOCATION", "Köln")]),
+        ("We fly from Rio de Janeiro to São Paulo.", [("LOCATION", "Rio de Janeiro"), ("LOCATION", "São Paulo")]),
+        ("Ship it to Frankfurt am Main please", [("LOCATION", "Frankfurt am Main")]),
+        ("She flew to Kraków yesterday for the audit.", [("LOCATION", "Kraków")]),
+        ("Please forward this to the Toronto office.", [("LOCATION", "Toronto")]),
+        ("My account at Santander is blocked.", [("ORGANIZATION", "Santander")]),  # the bank, not the city
+        ("Trabalho na Petrobras desde 2019.", [("ORGANIZATION", "Petrobras")]),
+        ("He joined Equinor last spring.", [("ORGANIZATION", "Equinor")]),
+        (
+            "We moved from Madrid to Bank of America in New York.",
+            [("LOCATION", "Madrid"), ("ORGANIZATION", "Bank of America"), ("LOCATION", "New York")],
+        ),
+        # Hard negatives: city names that are common English words, capitalised.
+        ("Nice to meet you", []),
+        ("The Reading list is long.", []),
+        ("Tap Mobile to change settings.", []),
+    ],
+)
+def test_known_places_and_companies(text: str, expected: list[tuple[str, str]]) -> None:
+    assert _found(text) == expected
+
+
+def test_the_gazetteers_are_built_from_their_sources() -> None:
+    from apps.detection.recognizers.gazetteers import name_list
+    from apps.detection.recognizers.organizations import _COMPANIES_FILE
+    from apps.detection.recognizers.places import _PLACES_FILE
+
+    places, companies = name_list(_PLACES_FILE), name_list(_COMPANIES_FILE)
+    assert len(places.names) > 5000
+    assert {"Wien", "Vienna", "Lisboa", "Germany", "New York"} <= places.names
+    assert not {"Nice", "Mobile", "Reading", "Vine", "Florence"} & places.names  # common words, first names
+    assert places.longest >= 3
+    assert {"Santander", "Siemens", "Bank of America"} <= companies.names

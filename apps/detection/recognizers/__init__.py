@@ -7,7 +7,7 @@ context words (``apps.detection.context``) decide. Scores below ``MIN_SCORE`` ar
 ``detect``, so a recognizer expresses "only with supporting context" as a base score below it.
 
 One module per family (``contact``, ``financial``, ``national_ids``, ``network``, ``secrets``,
-``date_of_birth``, ``names``, ``places``); this module is the registry that runs them all.
+``date_of_birth``, ``names``, ``places``, ``organizations``); this module is the registry that runs them all.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from apps.detection.recognizers.financial import recognize_credit_card, recogniz
 from apps.detection.recognizers.names import recognize_addressed_name, recognize_cued_name
 from apps.detection.recognizers.national_ids import recognize_ids
 from apps.detection.recognizers.network import recognize_ip
+from apps.detection.recognizers.organizations import recognize_known_organizations
 from apps.detection.recognizers.places import recognize_places
 from apps.detection.recognizers.secrets import recognize_secrets
 
@@ -35,6 +36,7 @@ __all__ = [
     "recognize_iban",
     "recognize_ids",
     "recognize_ip",
+    "recognize_known_organizations",
     "recognize_patterns",
     "recognize_phone",
     "recognize_places",
@@ -53,6 +55,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_cued_name,
     recognize_addressed_name,
     recognize_places,
+    recognize_known_organizations,
 )
 
 

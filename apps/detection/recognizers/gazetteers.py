@@ -9,7 +9,9 @@ cue ("Hi Tomasz,", "ask Lucia whether"); they are never a finding on their own.
 
 from __future__ import annotations
 
-from functools import cache
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
@@ -76,3 +78,62 @@ def is_ui_phrase(value: str) -> bool:
     """True when every word of the span is a UI label or common word ("Reset", "Terms of Service")."""
     words = [w.strip(".,:;!?()\"'’").lower() for w in value.split()]
     return all(w in NOT_NAMES for w in words if w)
+
+
+@dataclass(frozen=True)
+class NameList:
+    """Proper names of one kind (places, companies) as written, for exact matching in text."""
+
+    names: frozenset[str]
+    first_words: frozenset[str]  # as written: only a run word among these can start a name
+    longest: int  # most words in one name
+
+
+@cache
+def name_list(path: Path) -> NameList:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    names = frozenset(line for line in lines if line and not line.startswith("#"))
+    words = [_NAME_WORD_RE.findall(name) for name in names]
+    return NameList(names, frozenset(w[0] for w in words), max(len(w) for w in words))
+
+
+# Runs of capitalised words, with the short connectors of names inside ("Rio de Janeiro",
+# "Frankfurt am Main", "Stratford-upon-Avon", "Bank of America").
+_CAP_RUN_RE = re.compile(
+    r"(?<![\w'’@./\\-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*"
+    r"(?:(?:[ -](?:de|do|da|dos|das|del|di|am|an|la|le|el|upon|sur|on|of)(?=[ -][A-ZÀ-ÖØ-ÞĀ-Ž]))?"
+    r"[ -][A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*)*"
+)
+_NAME_WORD_RE = re.compile(r"[^ -]+")
+
+
+@lru_cache(maxsize=4)
+def _capitalised_runs(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
+    """Each run's words as ``(start, end, word)``; cached for the next list over the same text
+    (the place and company recognizers run one after the other on every message)."""
+    runs = []
+    for run in _CAP_RUN_RE.finditer(text):
+        offset = run.start()
+        runs.append(
+            tuple((m.start() + offset, m.end() + offset, m.group()) for m in _NAME_WORD_RE.finditer(run.group()))
+        )
+    return tuple(runs)
+
+
+def find_names(text: str, names: NameList) -> list[tuple[int, int, bool]]:
+    """``(start, end, alone)`` of each listed name in ``text``, longest first at each position;
+    ``alone``: the name is the whole run of capitalised words it stands in ("in Sevilla," vs
+    "Banco Santander")."""
+    found: list[tuple[int, int, bool]] = []
+    for parts in _capitalised_runs(text):
+        i = 0
+        while i < len(parts):
+            if parts[i][2] in names.first_words:  # most capitalised words start no listed name
+                for j in range(min(len(parts), i + names.longest), i, -1):
+                    start, end = parts[i][0], parts[j - 1][1]
+                    if text[start:end] in names.names:
+                        found.append((start, end, i == 0 and j == len(parts)))
+                        i = j - 1
+                        break
+            i += 1
+    return found

