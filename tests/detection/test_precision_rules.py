@@ -322,3 +322,25 @@ def test_the_gazetteers_are_built_from_their_sources() -> None:
     assert not {"Nice", "Mobile", "Reading", "Vine", "Florence"} & places.names  # common words, first names
     assert places.longest >= 3
     assert {"Santander", "Siemens", "Bank of America"} <= companies.names
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Hola, soy amiga de Lucía Fernández y necesito ayuda.", ["Lucía Fernández"]),
+        ("Bitte leite das an Frau Anna Schmidt weiter.", ["Anna Schmidt"]),
+        ("Sarah Johnson called about the invoice.", ["Sarah Johnson"]),
+        ("Please add Jan van Dijk to the thread.", ["Jan van Dijk"]),
+        ("Ana de la Cruz will join.", ["Ana de la Cruz"]),
+        ("Add Grace Parker's details to the form.", ["Grace Parker"]),  # without the possessive
+        # A first name before a company, a building, a date or an id is not a full name.
+        ("Update the Wayne Retail account brief.", []),
+        ("Meet me at the Victoria Hospital entrance.", []),
+        ("Sep Trek Dinner is booked.", []),
+        ("Ask Susana Bolufer6 for the file.", []),
+    ],
+)
+def test_first_name_and_capitalised_surname_is_a_full_name(text: str, names: list[str]) -> None:
+    from apps.detection.recognizers import recognize_full_name
+
+    assert _values(text, recognize_full_name(text)) == names

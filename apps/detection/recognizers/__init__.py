@@ -17,7 +17,7 @@ from apps.detection.recognizers.base import MIN_SCORE, Recognizer
 from apps.detection.recognizers.contact import recognize_email, recognize_phone
 from apps.detection.recognizers.date_of_birth import recognize_date_of_birth
 from apps.detection.recognizers.financial import recognize_credit_card, recognize_iban
-from apps.detection.recognizers.names import recognize_addressed_name, recognize_cued_name
+from apps.detection.recognizers.names import recognize_addressed_name, recognize_cued_name, recognize_full_name
 from apps.detection.recognizers.national_ids import recognize_ids
 from apps.detection.recognizers.network import recognize_ip
 from apps.detection.recognizers.organizations import recognize_known_organizations
@@ -33,6 +33,7 @@ __all__ = [
     "recognize_cued_name",
     "recognize_date_of_birth",
     "recognize_email",
+    "recognize_full_name",
     "recognize_iban",
     "recognize_ids",
     "recognize_ip",
@@ -54,6 +55,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_date_of_birth,
     recognize_cued_name,
     recognize_addressed_name,
+    recognize_full_name,
     recognize_places,
     recognize_known_organizations,
 )

@@ -98,19 +98,19 @@ def name_list(path: Path) -> NameList:
 
 
 # Runs of capitalised words, with the short connectors of names inside ("Rio de Janeiro",
-# "Frankfurt am Main", "Stratford-upon-Avon", "Bank of America").
+# "Frankfurt am Main", "Stratford-upon-Avon", "Bank of America", "Ana de la Cruz", "Jan van Dijk").
 _CAP_RUN_RE = re.compile(
     r"(?<![\w'’@./\\-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*"
-    r"(?:(?:[ -](?:de|do|da|dos|das|del|di|am|an|la|le|el|upon|sur|on|of)(?=[ -][A-ZÀ-ÖØ-ÞĀ-Ž]))?"
+    r"(?:(?:(?:[ -](?:de|do|da|dos|das|del|di|du|am|an|la|le|el|upon|sur|on|of|van|von|der|den|ter)){1,2}(?=[ -][A-ZÀ-ÖØ-ÞĀ-Ž]))?"
     r"[ -][A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*)*"
 )
 _NAME_WORD_RE = re.compile(r"[^ -]+")
 
 
 @lru_cache(maxsize=4)
-def _capitalised_runs(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
-    """Each run's words as ``(start, end, word)``; cached for the next list over the same text
-    (the place and company recognizers run one after the other on every message)."""
+def capitalised_runs(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
+    """Each run's words as ``(start, end, word)``; cached for the next reader of the same text
+    (the name, place and company recognizers run one after the other on every message)."""
     runs = []
     for run in _CAP_RUN_RE.finditer(text):
         offset = run.start()
@@ -125,7 +125,7 @@ def find_names(text: str, names: NameList) -> list[tuple[int, int, bool]]:
     ``alone``: the name is the whole run of capitalised words it stands in ("in Sevilla," vs
     "Banco Santander")."""
     found: list[tuple[int, int, bool]] = []
-    for parts in _capitalised_runs(text):
+    for parts in capitalised_runs(text):
         i = 0
         while i < len(parts):
             if parts[i][2] in names.first_words:  # most capitalised words start no listed name
