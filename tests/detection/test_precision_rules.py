@@ -344,3 +344,12 @@ def test_first_name_and_capitalised_surname_is_a_full_name(text: str, names: lis
     from apps.detection.recognizers import recognize_full_name
 
     assert _values(text, recognize_full_name(text)) == names
+
+
+@pytest.mark.parametrize(
+    "text", ["Our Summer Sale starts Monday.", "Pick the Rose Gold case.", "Open Bill Payment in the app."]
+)
+def test_first_names_that_are_common_words_need_a_cue(text: str) -> None:
+    from apps.detection.recognizers import recognize_full_name
+
+    assert recognize_full_name(text) == []

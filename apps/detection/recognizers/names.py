@@ -294,8 +294,15 @@ _NOT_SURNAMES = _words(
     games entertainment digital global international networks electronics analytics cloud ai
     """
 )
-# First names that are also month abbreviations in dates ("Sep Trek Dinner").
-_NOT_FIRST = _words("sep sept oct nov dec feb aug apr jun jul")
+# First names that, without a cue, are more often a word of a title-case phrase: month
+# abbreviations ("Sep Trek Dinner"), seasons, colours and common nouns or verbs ("Summer Sale",
+# "Rose Gold", "Amber Alert", "Bill Payment", "Mark Complete", "Ray Tracing").
+_NOT_FIRST = _words(
+    """
+    sep sept oct nov dec feb aug apr jun jul summer autumn rose jade amber holly crystal angel dawn joy
+    bill mark frank sue guy jack ray sandy dean chase lucky faith hope star sky river storm
+    """
+)
 # Lowercase particles inside a surname ("Jan van Dijk", "Ana de la Cruz").
 _PARTICLES = _words("de do da dos das del di du la le van von der den ter")
 
