@@ -23,7 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["ENTITY_TYPES", "Finding", "detect"]
 
-NER_BATCH_SIZE = 64
+# Windows per NER batch: windows are short (~70 characters), so a bigger batch costs little
+# memory and spreads the model's per-batch work (476 distinct demo windows: 0.74-0.76 CPU-s at
+# 256 against 0.81-0.87 at 64, three alternating runs each).
+NER_BATCH_SIZE = 256
 
 register_component_installer(install)
 
