@@ -110,6 +110,9 @@ _PHONE_CONTEXT = make_context(
 )
 
 
+MIN_PHONE_DIGITS = 7
+
+
 def _phone_score(candidate: str) -> float | None:
     """Validate with libphonenumber's metadata; the base score reflects how phone-like the
     writing is, since almost any 8-11 digit string is a valid number somewhere."""
@@ -119,7 +122,7 @@ def _phone_score(candidate: str) -> float | None:
     if _DOTTED_ONLY_RE.match(raw) and not _FRENCH_DOTTED_RE.match(raw):
         return None  # 120.0.6099.109 is a version; only "01.23.45.67.89" is written that way
     digits = digits_of(raw)
-    if not 7 <= len(digits) <= 15:
+    if not MIN_PHONE_DIGITS <= len(digits) <= 15:
         return None
     if raw.startswith(("+", "00")):
         text = "+" + raw[2:] if raw.startswith("00") else raw
@@ -140,7 +143,9 @@ def _phone_score(candidate: str) -> float | None:
 
 
 def recognize_phone(text: str) -> list[Finding]:
-    found = []
+    found: list[Finding] = []
+    if sum(map(str.isdigit, text)) < MIN_PHONE_DIGITS:  # prices, times, short ids: no candidate can pass
+        return found
     for m in _PHONE_CANDIDATE_RE.finditer(text):
         start, end = m.start(), m.end()
         value = m.group()
