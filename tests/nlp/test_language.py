@@ -136,12 +136,28 @@ def test_rare_language_without_a_common_look_alike_needs_no_lingua(monkeypatch: 
 
     asked: list[str] = []
     monkeypatch.setattr(language, "_ANSWERED", {})
+    # Every unsure text to (a stand-in for) Lingua: the word path is tested below.
+    monkeypatch.setattr(language, "_words_decide", lambda unsure, ranked, results: unsure)
     monkeypatch.setattr(language, "_lingua_decides", lambda unsure, results: asked.extend(t for _, t, _, _ in unsure))
     texts = ["என் ஆர்டர் எங்கே இருக்கிறது", "ჩემი შეკვეთა სად არის", "kan du hjelpe meg"]
     # Tamil and Georgian: fastText is sure and no common language is in sight; the prior
     # for common languages must not send them to Lingua. A short Norwegian text still goes.
     assert language.detect_languages(texts)[:2] == ["ta", "ka"]
     assert asked == ["kan du hjelpe meg"]
+
+
+def test_unsure_texts_with_known_words_need_no_lingua(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apps.nlp import language
+
+    asked: list[str] = []
+    monkeypatch.setattr(language, "_ANSWERED", {})
+    monkeypatch.setattr(language, "_lingua_decides", lambda unsure, results: asked.extend(t for _, t, _, _ in unsure))
+    # Every word in some candidate's word list: words and fastText decide. A made-up name
+    # ("Zorvexa") is in no list: Lingua's character n-grams decide that one.
+    texts = ["kan du hjelpe meg", "pedido no llegó", "ring Zorvexa nu"]
+    answers = language.detect_languages(texts)
+    assert answers[:2] == ["no", "es"]
+    assert asked == ["ring Zorvexa nu"]
 
 
 @pytest.mark.parametrize(
