@@ -24,6 +24,7 @@ user's locale when known). ``warm_up`` loads everything at process start (``apps
 from __future__ import annotations
 
 import math
+import os
 import re
 import zlib
 from collections.abc import Sequence
@@ -512,3 +513,14 @@ _WARM_TEXTS = (
     "je veux parler à quelqu'un",
     "hvor er min pakke",
 )
+
+
+# Load every model when this module is imported (env ``NLP_LOAD_AT_IMPORT``, default "1"), not
+# inside the first call: Lingua loads each language's n-gram models on first use and holds the
+# interpreter lock while it does (~0.12 s a language, ~7 s for a mixed batch), so a process's first
+# call ran at ~120 texts/s and a background thread could not hide it. Only the processes that
+# detect languages import this module (enrichment workers, commands, tests; never the web
+# process, tests/core/test_web_imports.py): they pay the load once, where they start. "0" keeps
+# it lazy (the benchmark's --no-warm-up measures that path).
+if os.environ.get("NLP_LOAD_AT_IMPORT", "1") != "0":
+    warm_up()
