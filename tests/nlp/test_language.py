@@ -199,3 +199,27 @@ def test_answers_of_short_texts_are_remembered_across_calls_per_locale() -> None
         "no",
         first[1],
     ]
+
+
+@pytest.mark.parametrize(("setting", "loaded"), [("1", "True True True"), ("0", "False False False")])
+def test_models_load_when_the_module_is_imported_unless_told_to_wait(setting: str, loaded: str) -> None:
+    """A fresh process's first call must not pay for Lingua's model loading (~7 s, ~120 texts/s)."""
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT, process_env
+
+    probe = (
+        "import apps.nlp.language as l; "
+        "print(*(f.cache_info().currsize == 1 for f in (l._fasttext, l._lingua, l._lingua_low)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=process_env(NLP_LOAD_AT_IMPORT=setting),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == loaded
