@@ -112,8 +112,21 @@ def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:
     return proc
 
 
-def start_worker(queue: str, env: dict[str, str]) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "--loglevel=WARNING"]
+def start_worker(queue: str, env: dict[str, str], *, pool: str = "solo") -> subprocess.Popen:
+    cmd = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        f"--pool={pool}",
+        "-Q",
+        queue,
+        "--loglevel=WARNING",
+    ]
+    if pool == "prefork":
+        cmd.append("--concurrency=1")
     return _spawn(cmd, env)
 
 

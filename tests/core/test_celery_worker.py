@@ -71,3 +71,19 @@ def test_real_worker_runs_each_dispatched_task_in_its_own_tenant_schema(committe
     assert committed_people["alpha"] not in snapshots["beta"]["users"]
     assert committed_people["beta"] in snapshots["beta"]["users"]
     assert committed_people["beta"] not in snapshots["alpha"]["users"]
+
+
+def test_a_prefork_worker_child_warms_up_and_runs_tasks(committed_people, django_db_blocker) -> None:
+    """As `make run` starts it: the parent imports every task module and forks; the child loads the
+    NLP models (worker_process_init) and must not hang in Lingua (apps.nlp.language, config/celery.py)."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    worker = start_worker(queue, process_env(NLP_WARM_UP="true"), pool="prefork")
+    app.conf.task_always_eager = False
+    try:
+        with django_db_blocker.unblock(), schema_context("alpha"):
+            result = tenant_snapshot.apply_async(queue=queue)
+        snapshot = result.get(timeout=180)
+    finally:
+        app.conf.task_always_eager = True
+        log = stop(worker)
+    assert snapshot["schema"] == "alpha", log
