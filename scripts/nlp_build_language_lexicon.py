@@ -22,35 +22,16 @@ matches one of its 60k hashes with probability ~1e-5.
 from __future__ import annotations
 
 import argparse
-import gzip
-import importlib.util
 import zlib
 from pathlib import Path
 
-import msgpack
 import numpy as np
+from nlp_build_language_words import wordfreq_small_list  # same folder: run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "apps" / "nlp" / "data" / "language_lexicon.npz"
 # wordfreq's code where it differs from ours (Norwegian Bokmal, Serbo-Croatian, Filipino).
 THEIRS = {"no": "nb", "hr": "sh", "tl": "fil"}
-
-
-def _small_list(code: str) -> dict[str, float] | None:
-    """wordfreq's cBpack format: bucket i holds the words of frequency 10 ** (-i / 100)."""
-    spec = importlib.util.find_spec("wordfreq")
-    if spec is None or spec.origin is None:
-        raise SystemExit("wordfreq is not on the path (see this script's docstring)")
-    path = Path(spec.origin).parent / "data" / f"small_{code}.msgpack.gz"
-    if not path.exists():
-        return None
-    with gzip.open(path) as handle:
-        data = msgpack.load(handle, raw=False)
-    words: dict[str, float] = {}
-    for i, bucket in enumerate(data[1:]):
-        for word in bucket:
-            words.setdefault(word, -i / 100)
-    return words
 
 
 def main() -> None:
@@ -65,7 +46,7 @@ def main() -> None:
     arrays: dict[str, np.ndarray] = {}
     languages = []
     for code in SUPPORTED:
-        listed = _small_list(THEIRS.get(code, code))
+        listed = wordfreq_small_list(THEIRS.get(code, code))
         if listed is None:
             continue
         best: dict[int, int] = {}

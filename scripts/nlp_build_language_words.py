@@ -49,13 +49,17 @@ SOURCES = {
 }
 
 
-def _small_list(code: str) -> dict[str, float]:
-    """wordfreq's cBpack format: bucket i holds the words of frequency 10 ** (-i / 100)."""
+def wordfreq_small_list(code: str) -> dict[str, float] | None:
+    """wordfreq's "small" list of ``code`` (word -> log10 frequency), ``None`` when wordfreq has
+    none. cBpack format: bucket i holds the words of frequency 10 ** (-i / 100). Also read by
+    scripts/nlp_build_language_lexicon.py."""
     # Located, not imported: importing wordfreq needs its dependencies (langcodes, regex, ftfy).
     spec = importlib.util.find_spec("wordfreq")
     if spec is None or spec.origin is None:
         raise SystemExit("wordfreq is not on the path (see this script's docstring)")
     path = Path(spec.origin).parent / "data" / f"small_{code}.msgpack.gz"
+    if not path.exists():
+        return None
     with gzip.open(path) as handle:
         data = msgpack.load(handle, raw=False)
     words: dict[str, float] = {}
@@ -71,7 +75,9 @@ def main() -> None:
     args = parser.parse_args()
     table: dict[str, dict[str, float]] = defaultdict(dict)
     for ours, theirs in SOURCES.items():
-        listed = _small_list(theirs)
+        listed = wordfreq_small_list(theirs)
+        if listed is None:
+            raise SystemExit(f"wordfreq has no list for {theirs}")
         print(f"{ours} (wordfreq {theirs}): {len(listed)} words")
         for word, logf in listed.items():
             if "\n" not in word:  # the words are stored newline-separated
