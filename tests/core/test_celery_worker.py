@@ -30,17 +30,25 @@ def committed_people(organizations, django_db_blocker) -> Iterator[dict[str, str
         connection.set_schema_to_public()
 
 
-def test_real_worker_runs_task_in_sending_tenant_schema_only(committed_people, django_db_blocker) -> None:
+def _alpha_snapshot(
+    django_db_blocker, *, env: dict[str, str], pool: str = "solo", timeout: int = 60
+) -> tuple[dict, str]:
+    """``tenant_snapshot`` sent from alpha's schema to a fresh real worker; (its result, the worker's log)."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(queue, process_env())
+    worker = start_worker(queue, env, pool=pool)
     app.conf.task_always_eager = False
     try:
         with django_db_blocker.unblock(), schema_context("alpha"):
             result = tenant_snapshot.apply_async(queue=queue)
-        snapshot = result.get(timeout=60)
+        snapshot = result.get(timeout=timeout)
     finally:
         app.conf.task_always_eager = True
         log = stop(worker)
+    return snapshot, log
+
+
+def test_real_worker_runs_task_in_sending_tenant_schema_only(committed_people, django_db_blocker) -> None:
+    snapshot, log = _alpha_snapshot(django_db_blocker, env=process_env())
     assert snapshot["schema"] == "alpha", log
     assert committed_people["alpha"] in snapshot["users"]
     assert committed_people["beta"] not in snapshot["users"]
@@ -76,14 +84,5 @@ def test_real_worker_runs_each_dispatched_task_in_its_own_tenant_schema(committe
 def test_a_prefork_worker_child_warms_up_and_runs_tasks(committed_people, django_db_blocker) -> None:
     """As `make run` starts it: the parent imports every task module and forks; the child loads the
     NLP models (worker_process_init) and must not hang in Lingua (apps.nlp.language, config/celery.py)."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    worker = start_worker(queue, process_env(NLP_WARM_UP="true"), pool="prefork")
-    app.conf.task_always_eager = False
-    try:
-        with django_db_blocker.unblock(), schema_context("alpha"):
-            result = tenant_snapshot.apply_async(queue=queue)
-        snapshot = result.get(timeout=180)
-    finally:
-        app.conf.task_always_eager = True
-        log = stop(worker)
+    snapshot, log = _alpha_snapshot(django_db_blocker, env=process_env(NLP_WARM_UP="true"), pool="prefork", timeout=180)
     assert snapshot["schema"] == "alpha", log
