@@ -4,7 +4,11 @@ from django.db import models
 
 
 class Conversation(models.Model):
-    assistant = models.ForeignKey("registry.Assistant", on_delete=models.CASCADE, related_name="conversations")
+    # No index of its own: conversation_external_uq (assistant, external_id) serves lookups by
+    # assistant, and every index is paid on each insert of the enrichment's build.
+    assistant = models.ForeignKey(
+        "registry.Assistant", on_delete=models.CASCADE, related_name="conversations", db_index=False
+    )
     external_id = models.CharField(max_length=128)  # the client's conversation_id
     user_id = models.CharField(max_length=128, db_index=True)
     started_at = models.DateTimeField(db_index=True)
@@ -37,7 +41,8 @@ class Conversation(models.Model):
 
 
 class Message(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by message_external_uq (conversation, external_id); see Conversation.assistant.
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False)
     external_id = models.CharField(max_length=128)
     event_id = models.CharField(max_length=128)
     role = models.CharField(max_length=16)
@@ -74,7 +79,7 @@ class Message(models.Model):
 
 
 class Action(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="actions")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="actions", db_index=False)
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="actions")
     message_external_id = models.CharField(max_length=128, null=True, blank=True)
     event_id = models.CharField(max_length=128)
@@ -95,7 +100,7 @@ class Action(models.Model):
 
 
 class Feedback(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="feedback")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="feedback", db_index=False)
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.CASCADE, related_name="feedback")
     message_external_id = models.CharField(max_length=128, null=True, blank=True)
     event_id = models.CharField(max_length=128)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, models
 from django.db.models import Q
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from psycopg import sql
 
@@ -161,6 +162,11 @@ def _scans_insert(*, message_ids: list[int], findings: list[int], scanned_at: da
             cursor.execute(_INSERT_SCANS, [message_ids, scanned_at, findings])
 
 
+# A message event's content as text (``payload->>'content'``): ingestion only accepts a string
+# there, and reading it as JSON would decode every message body in Python for nothing.
+_CONTENT = KeyTextTransform("content", "payload")
+
+
 def _raw_events_to_mask(
     *, batch_id: int, conversation_ids: list[int], messages: list[tuple[int, int, int, str, str]]
 ) -> list[tuple[int, str]]:
@@ -168,9 +174,9 @@ def _raw_events_to_mask(
     unscanned message, minus those whose message was already scanned (a re-run)."""
     unscanned = {(m[2], m[3]) for m in messages}
     batch_rows = list(
-        RawEvent.objects.filter(batch_id=batch_id, type="message").values_list(
-            "id", "assistant_id", "event_id", "payload__content"
-        )
+        RawEvent.objects.filter(batch_id=batch_id, type="message")
+        .annotate(content=_CONTENT)
+        .values_list("id", "assistant_id", "event_id", "content")
     )
     scanned = set(
         Message.objects.filter(
@@ -182,9 +188,15 @@ def _raw_events_to_mask(
     # build): their raw events are not among this batch's.
     unscanned -= {(r[1], r[2]) for r in batch_rows}
     if unscanned:
-        for row in RawEvent.objects.filter(
-            type="message", event_id__any=[key[1] for key in unscanned], assistant_id__any={key[0] for key in unscanned}
-        ).values_list("id", "assistant_id", "event_id", "payload__content"):
+        for row in (
+            RawEvent.objects.filter(
+                type="message",
+                event_id__any=[key[1] for key in unscanned],
+                assistant_id__any={key[0] for key in unscanned},
+            )
+            .annotate(content=_CONTENT)
+            .values_list("id", "assistant_id", "event_id", "content")
+        ):
             if (row[1], row[2]) in unscanned:
                 rows[row[0]] = row
     return [(r[0], r[3]) for r in rows.values() if isinstance(r[3], str) and r[3]]

@@ -104,7 +104,10 @@ class MessageScan(models.Model):
 
 
 class SensitiveFinding(models.Model):
-    message = models.ForeignKey("conversations.Message", on_delete=models.CASCADE, related_name="findings")
+    # Indexed by finding_message_start_uq (message, start): no second index to maintain.
+    message = models.ForeignKey(
+        "conversations.Message", on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
     conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="findings")
     type = models.CharField(max_length=32, db_index=True)
     # Offsets into the original text (as detected) and into the stored, masked content (for

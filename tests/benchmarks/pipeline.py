@@ -21,6 +21,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -33,7 +34,7 @@ django.setup()
 
 import psutil  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import transaction  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -55,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=40_000)
     parser.add_argument("--profile", type=Path, help="write cProfile stats of the timed batches to this file")
+    parser.add_argument("--queries", type=int, default=0, help="print the N statements that took longest in all")
     args = parser.parse_args()
     # CPU time, not wall-clock: on a shared machine waiting for the CPU is not our cost.
     profiler = cProfile.Profile(time.process_time) if args.profile else None
@@ -97,6 +99,10 @@ def main() -> None:
         warm_up_s = time.perf_counter() - t
         timings = {"build": 0.0, **{name: 0.0 for name, _ in steps}}
         cpu = dict.fromkeys(timings, 0.0)
+        queries = dict.fromkeys(timings, 0)
+        db_cpu = dict.fromkeys(timings, 0.0)
+        backend = _backend_process()
+        counter = _QueryCounter()
         events = messages = 0
         process = psutil.Process()
         rss = []
@@ -106,14 +112,18 @@ def main() -> None:
             stage_cpu: dict[str, float] = {}
             if profiler is not None and n > 0:
                 profiler.enable()
-            with transaction.atomic():
-                t, c = time.perf_counter(), time.process_time()
+            stage_queries: dict[str, int] = {}
+            stage_db: dict[str, float] = {}
+            with transaction.atomic(), connection.execute_wrapper(counter):
+                t, c, q, d = time.perf_counter(), time.process_time(), counter.n, _cpu_s(backend)
                 touched = conversations_build(batch_id=batch_id)
                 stage["build"], stage_cpu["build"] = time.perf_counter() - t, time.process_time() - c
+                stage_queries["build"], stage_db["build"] = counter.n - q, _cpu_s(backend) - d
                 for name, step in steps:
-                    t, c = time.perf_counter(), time.process_time()
+                    t, c, q, d = time.perf_counter(), time.process_time(), counter.n, _cpu_s(backend)
                     step(batch_id=batch_id, conversation_ids=touched)
                     stage[name], stage_cpu[name] = time.perf_counter() - t, time.process_time() - c
+                    stage_queries[name], stage_db[name] = counter.n - q, _cpu_s(backend) - d
                 IngestBatch.objects.filter(pk=batch_id).update(enriched_at=datetime.now(UTC))
             if profiler is not None:
                 profiler.disable()
@@ -125,12 +135,16 @@ def main() -> None:
             for key, value in stage.items():
                 timings[key] += value
                 cpu[key] += stage_cpu[key]
+                queries[key] += stage_queries[key]
+                db_cpu[key] += stage_db[key]
             batch = IngestBatch.objects.get(pk=batch_id)
             events += batch.accepted
             messages += batch.events.filter(type="message").count()
             rss.append(process.memory_info().rss / 1e6)
     if profiler is not None:
         profiler.dump_stats(str(args.profile))
+    for text, (count, seconds) in sorted(counter.slowest.items(), key=lambda kv: -kv[1][1])[: args.queries]:
+        print(f"{seconds:7.3f} s {count:5d}x  {text}")
     total = sum(timings.values())
     total_cpu = sum(cpu.values())
     print(
@@ -144,6 +158,11 @@ def main() -> None:
                 "events_per_cpu_s": round(events / total_cpu),
                 "per_stage_s": {k: round(v, 2) for k, v in timings.items()},
                 "per_stage_cpu_s": {k: round(v, 2) for k, v in cpu.items()},
+                # The database's side: statements sent, and the CPU time of this connection's
+                # PostgreSQL backend process (when it runs on this machine; null otherwise).
+                "per_stage_queries": queries,
+                "per_stage_db_cpu_s": {k: round(v, 2) for k, v in db_cpu.items()} if backend else None,
+                "events_per_cpu_s_with_db": round(events / (total_cpu + sum(db_cpu.values()))) if backend else None,
                 "share": {k: round(v / total, 3) for k, v in timings.items()},
                 "events": events,
                 "messages": messages,
@@ -157,6 +176,45 @@ def main() -> None:
             }
         )
     )
+
+
+class _QueryCounter:
+    """``connection.execute_wrapper`` that counts statements sent through Django (not the COPYs
+    ``apps.core.bulk`` writes on the raw psycopg cursor)."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.slowest: dict[str, list[float]] = {}  # statement's first words -> [count, seconds]
+
+    def __call__(self, execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
+        self.n += 1
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            entry = self.slowest.setdefault(" ".join(str(sql).split())[:110], [0, 0.0])
+            entry[0] += 1
+            entry[1] += time.perf_counter() - t
+
+
+def _backend_process() -> psutil.Process | None:
+    """This connection's PostgreSQL backend, when the server runs here and we may read it."""
+    with connection.cursor() as cursor:
+        cursor.execute("select pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        process = psutil.Process(pid)
+        process.cpu_times()
+    except (psutil.Error, OSError):
+        return None
+    return process
+
+
+def _cpu_s(process: psutil.Process | None) -> float:
+    if process is None:
+        return 0.0
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 from psycopg import sql
 
@@ -66,9 +67,12 @@ def unregistered_models_scan(*, batch_id: int, conversation_ids: list[int]) -> i
     # on its answer only; batch events are their own unit.
     spans: dict[tuple[int, str], dict[str, Any]] = {}
     # Only the two keys read below: the payload also holds the content, the bulk of each row.
-    for assistant_id, event_id, conversation, ts, metadata, payload_model in RawEvent.objects.filter(
-        batch_id=batch_id, type="message"
-    ).values_list("assistant_id", "event_id", "conversation_id", "ts", "payload__metadata", "payload__model"):
+    # The model as text (``->>``): ingestion only accepts a string there, no JSON decoding needed.
+    for assistant_id, event_id, conversation, ts, metadata, payload_model in (
+        RawEvent.objects.filter(batch_id=batch_id, type="message")
+        .annotate(payload_model=KeyTextTransform("model", "payload"))
+        .values_list("assistant_id", "event_id", "conversation_id", "ts", "payload__metadata", "payload_model")
+    ):
         metadata = metadata if isinstance(metadata, dict) else {}
         vendor = next((_text(metadata.get(k)) for k in VENDOR_METADATA_KEYS if _text(metadata.get(k))), "")[:120]
         model = _text(payload_model)
