@@ -39,6 +39,13 @@ def _values(text: str, findings: list[Finding], min_score: float = 0.5) -> list[
         ("export GITHUB_TOKEN=ghp_KLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKdNnFR", "ghp_KLzdocJ2isAjIhKtJ0RlgLKOmxgJTeKdNnFR"),
         ("bot uses xoxb-2048-IBXuDL7DxtpYlSXpfKtHF4vUCs", "xoxb-2048-IBXuDL7DxtpYlSXpfKtHF4vUCs"),
         ("aws id AKIAQ3EGRT7HXZ2LMN4P", "AKIAQ3EGRT7HXZ2LMN4P"),
+        ("das Passwort lautet Sommer2023#", "Sommer2023#"),
+        ("la password è Gatto!2021", "Gatto!2021"),
+        ("my password was set to Kx9#pLm2", "Kx9#pLm2"),
+        ("my pin is 4821", "4821"),
+        ("passcode 739215", "739215"),
+        ("PIN-Code: 0815", "0815"),
+        ("DATABASE_URL=postgres://admin:SuperSecret123@db.internal:5432/prod", "SuperSecret123"),
     ],
 )
 def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) -> None:
@@ -56,6 +63,9 @@ def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) 
         "token expired, ticket #88213",
         "my password is weak, how do I make a stronger one",
         "What are the password requirements for the portal?",
+        "my pin is wrong, it keeps locking",
+        "pin 12 in the channel",
+        "https://example.com:8080/path@v2",
     ],
 )
 def test_reference_tokens_and_prose_after_password_are_not_secrets(text: str) -> None:
@@ -227,6 +237,40 @@ def test_card_formats(text: str) -> None:
     assert len(_values(text, recognize_credit_card(text))) == 1
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Maestro card 501800000009",  # 12 digits
+        "my maestro 6759 6498 2643 8453 was charged twice",
+        "JCB 213112345678904 please",
+        "my card is 180012345678905",
+    ],
+)
+def test_maestro_and_15_digit_jcb_cards(text: str) -> None:
+    assert [t for t, _ in _found(text)] == ["CREDIT_CARD"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 567812345674 shipped",  # Luhn-valid, Maestro range, but 12 digits next to "order"
+        "invoice number 567812345674",  # was a PHONE: "number" is nearer, "invoice number" more specific
+        "reference 567812345674",
+    ],
+)
+def test_twelve_digit_references_are_neither_cards_nor_phones(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_card_number_next_to_number_is_a_card_not_a_phone() -> None:
+    assert _found("my maestro card number is 5678 1234 5674") == [("CREDIT_CARD", "5678 1234 5674")]
+
+
+def test_password_in_a_connection_string_is_a_secret_not_an_email() -> None:
+    text = "connection string postgres://admin:SuperSecret123@db.internal:5432/prod"
+    assert _found(text) == [("SECRET", "SuperSecret123")]
+
+
 def test_card_with_spaced_dashes_keeps_its_grouping_check() -> None:
     assert recognize_credit_card("ref 411 - 1111 - 1111 - 11111") == []
 
@@ -238,6 +282,11 @@ def test_card_with_spaced_dashes_keeps_its_grouping_check() -> None:
         ("I was born on 1 Feb 1980.", "1 Feb 1980"),
         ("born March 3rd, 1975", "March 3rd, 1975"),
         ("date of birth (as on the passport): 14/07/1969", "14/07/1969"),
+        ("He was born on the 2nd of February 1970.", "2nd of February 1970"),
+        ("nato il 3 aprile 1987", "3 aprile 1987"),
+        ("data di nascita: 12 giugno 1990", "12 giugno 1990"),
+        ("geboren op 12 maart 1985", "12 maart 1985"),
+        ("born 14-Mar-1985", "14-Mar-1985"),
     ],
 )
 def test_date_of_birth_formats(text: str, value: str) -> None:

@@ -20,6 +20,9 @@ _EMAIL_RE = re.compile(
 _SSH_REMOTE_RE = re.compile(r"\A(?:git|ssh|hg)@")
 
 
+_URL_USER_BEFORE_RE = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:]*:\Z")
+
+
 def recognize_email(text: str) -> list[Finding]:
     if "@" not in text:
         return []
@@ -27,6 +30,8 @@ def recognize_email(text: str) -> list[Finding]:
     for m in _EMAIL_RE.finditer(text):
         if _SSH_REMOTE_RE.match(m.group()) and text[m.end() : m.end() + 1] == ":":
             continue
+        if _URL_USER_BEFORE_RE.search(text[max(0, m.start() - 200) : m.start()]):
+            continue  # "scheme://user:password@host": a password and a host (see secrets), no address
         found.append(Finding(EMAIL, m.start(), m.end(), 0.95, "email"))
     return found
 
@@ -98,6 +103,19 @@ _PHONE_CONTEXT = make_context(
         "isbn",
         "imei",
         "ssn",
+        # a card number next to "number" is not a phone
+        "card",
+        "card number",
+        "credit card",
+        "maestro",
+        "visa",
+        "mastercard",
+        "amex",
+        "tarjeta",
+        "cartão",
+        "carte",
+        "karte",
+        "kartennummer",
         "social security",
         "passport",
         "tax",

@@ -16,26 +16,31 @@ _MONTHS = (
     "|janeiro|fevereiro|março|marco|maio|junho|julho|setembro|outubro|novembro|dezembro"
     "|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
     "|januar|jänner|februar|märz|maerz|juni|juli|oktober|dezember"
+    "|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+    "|januari|februari|maart|mei|augustus"
 )
 _MONTH_NUMBER = {
-    **dict.fromkeys(("january", "jan", "enero", "janeiro", "janvier", "januar", "jänner"), 1),
-    **dict.fromkeys(("february", "feb", "febrero", "fevereiro", "février", "fevrier", "februar"), 2),
-    **dict.fromkeys(("march", "mar", "marzo", "março", "marco", "mars", "märz", "maerz"), 3),
-    **dict.fromkeys(("april", "apr", "abril", "avril"), 4),
-    **dict.fromkeys(("may", "mayo", "maio", "mai"), 5),
-    **dict.fromkeys(("june", "jun", "junio", "junho", "juin", "juni"), 6),
-    **dict.fromkeys(("july", "jul", "julio", "julho", "juillet", "juli"), 7),
-    **dict.fromkeys(("august", "aug", "agosto", "août", "aout"), 8),
-    **dict.fromkeys(("september", "sep", "sept", "septiembre", "setiembre", "setembro", "septembre"), 9),
-    **dict.fromkeys(("october", "oct", "octubre", "outubro", "octobre", "oktober"), 10),
+    **dict.fromkeys(("january", "jan", "enero", "janeiro", "janvier", "januar", "jänner", "gennaio", "januari"), 1),
+    **dict.fromkeys(
+        ("february", "feb", "febrero", "fevereiro", "février", "fevrier", "februar", "febbraio", "februari"), 2
+    ),
+    **dict.fromkeys(("march", "mar", "marzo", "março", "marco", "mars", "märz", "maerz", "maart"), 3),
+    **dict.fromkeys(("april", "apr", "abril", "avril", "aprile"), 4),
+    **dict.fromkeys(("may", "mayo", "maio", "mai", "maggio", "mei"), 5),
+    **dict.fromkeys(("june", "jun", "junio", "junho", "juin", "juni", "giugno"), 6),
+    **dict.fromkeys(("july", "jul", "julio", "julho", "juillet", "juli", "luglio"), 7),
+    **dict.fromkeys(("august", "aug", "agosto", "août", "aout", "augustus"), 8),
+    **dict.fromkeys(("september", "sep", "sept", "septiembre", "setiembre", "setembro", "septembre", "settembre"), 9),
+    **dict.fromkeys(("october", "oct", "octubre", "outubro", "octobre", "oktober", "ottobre"), 10),
     **dict.fromkeys(("november", "nov", "noviembre", "novembro", "novembre"), 11),
-    **dict.fromkeys(("december", "dec", "diciembre", "dezembro", "décembre", "decembre", "dezember"), 12),
+    **dict.fromkeys(("december", "dec", "diciembre", "dezembro", "décembre", "decembre", "dezember", "dicembre"), 12),
 }
 _DATE_RE = re.compile(
     rf"(?<![\w./-])(?:"
     rf"(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>(?:19|20)\d{{2}}|\d{{2}})"
     rf"|(?P<y2>(?:19|20)\d{{2}})[./-](?P<m2>\d{{1,2}})[./-](?P<d2>\d{{1,2}})"
-    rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th|º|°|\.|er)?\s+(?:de\s+)?(?P<m3>{_MONTHS})\.?,?\s+(?:de\s+|del\s+)?(?P<y3>(?:19|20)\d{{2}})"
+    # "14 March 1985", "the 2nd of February 1970", "12 de mayo de 1980", "14-Mar-1985"
+    rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th|º|°|\.|er)?(?:\s+|-)(?:de\s+|of\s+)?(?P<m3>{_MONTHS})\.?,?(?:\s+|-)(?:de\s+|del\s+)?(?P<y3>(?:19|20)\d{{2}})"
     rf"|(?P<m4>{_MONTHS})\.?\s+(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}})"
     rf")(?![\w]|[./-]\d)",
     re.IGNORECASE,
@@ -75,6 +80,12 @@ _DOB_CONTEXT = make_context(
         "idade",
         "âge",
         "alter",
+        "nato",
+        "nata",
+        "nascita",
+        "compleanno",
+        "geboortedatum",
+        "verjaardag",
     ),
     boost=0.6,
     floor_with_context=0.85,

@@ -14,7 +14,8 @@ from apps.detection.recognizers.base import compact, digits_of
 # ----------------------------------------------------------------------------------- card (PAN)
 
 # Separators: one space or dash, or a dash with spaces around it ("4111 - 1111 - …").
-_CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:(?: ?- ?|[ \-])?\d){12,18}(?![\w]|[.\-/]\d)")
+# 12 to 19 digits (Maestro's shortest are 12).
+_CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:(?: ?- ?|[ \-])?\d){11,18}(?![\w]|[.\-/]\d)")
 _CARD_GROUP_SEP_RE = re.compile(r" ?- ?| ")
 _CARD_CONTEXT = make_context(
     positive=(
@@ -49,6 +50,10 @@ _CARD_CONTEXT = make_context(
         "kreditkarte",
         "kartennummer",
         "zahlung",
+        "maestro",
+        "jcb",
+        "diners",
+        "carta",
     ),
     negative=(*REFERENCE_WORDS, "imei", "account", "id", "isbn", "ean", "barcode", "phone", "tel"),
 )
@@ -69,6 +74,8 @@ def recognize_credit_card(text: str) -> list[Finding]:
         ):
             continue
         base = 0.85 if len(groups) > 1 else 0.7
+        if len(digits) < 13:
+            base = 0.4  # a 12-digit Maestro number looks like any reference: only with card words
         score = _CARD_CONTEXT.score(text, m.start(), m.end(), base)
         found.append(Finding(CREDIT_CARD, m.start(), m.end(), score, "credit_card"))
     return found

@@ -145,8 +145,10 @@ _SECRET_QUICK_RE = re.compile(
 _CREDENTIAL_RE = re.compile(
     r"(?<!\w)(?P<key>pass(?:word|wd|phrase)?|pwd|passwort|kennwort|contraseña|contrasena|clave|senha|mot de passe|mdp"
     r"|secret|client[_ -]?secret|api[_ -]?key|apikey|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token"
-    r"|token|bearer|pin)(?!\w)"
-    r"(?P<sep>[\"']?\s*(?:=>|:=|[:=])\s*|\s+(?:is|es|é|est|ist|era|was|sería|:)\s*[:=]?\s*|\s+)"
+    r"|token|bearer|pin|pin[ -]?code|passcode|code pin|código pin)(?!\w)"
+    r"(?P<sep>[\"']?\s*(?:=>|:=|[:=])\s*"
+    r"|\s+(?:(?:is|was|has been)\s+(?:now\s+)?(?:set|changed|reset)\s+to|(?:set|changed|reset)\s+to|is\s+now"
+    r"|is|was|es|é|è|est|ist|lautet|era|sería|:)\s*[:=]?\s*|\s+)"
     r"[\"'`]?(?P<value>[^\s\"'`,;<>]{4,200})",
     re.IGNORECASE,
 )
@@ -212,6 +214,9 @@ _TOKEN_CONTEXT = make_context(
 )
 
 
+# The password of a URL's user info: "postgres://admin:S3cret@db:5432/prod".
+_URL_PASSWORD_RE = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:]+:(?P<value>[^\s/@]+)@[\w.-]")
+
 _MARKUP_EDGES = re.compile(r"^[*_`~]+|[*_`~]+$")
 # Ticket and reference ids ("REF-1a2b", "INC-204918", "#88213") and anything in brackets
 # ("[REF-1a2b]") after a question about a password are references, not the password.
@@ -253,10 +258,19 @@ def recognize_secrets(text: str) -> list[Finding]:
         has_digit_or_symbol = bool(re.search(r"[\d\W_]", value))
         if not explicit and not has_digit_or_symbol:
             continue  # "my password is weak" / "token expired" — prose, not a value
-        if m.group("key").lower() in ("token", "pin", "bearer", "secret") and not explicit and len(value) < 8:
+        key = m.group("key").lower()
+        # A PIN is short digits ("my pin is 4821"); any other short value after these words
+        # without ":" or "=" is prose ("token expired", "secret sauce").
+        pin = key.replace("-", " ").startswith(("pin", "passcode", "code pin", "código pin"))
+        if pin and not (value.isdigit() and 4 <= len(value) <= 8):
+            continue
+        if key in ("token", "bearer", "secret") and not explicit and len(value) < 8:
             continue
         score = 0.85 if explicit else 0.7
         found.append(Finding(SECRET, m.start("value"), m.start("value") + len(value), score, "credential_in_context"))
+    if "://" in text:
+        for m in _URL_PASSWORD_RE.finditer(text):
+            found.append(Finding(SECRET, m.start("value"), m.end("value"), 0.95, "url_credentials"))
     for m in _TOKEN_RE.finditer(text):
         value = m.group()
         if _UUID_RE.match(value) or not re.search(r"\d", value) or not re.search(r"[A-Za-z]", value):
