@@ -26,12 +26,33 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from nlp_build_language_words import wordfreq_small_list  # same folder: run as a script
+from nlp_build_language_words import lost_accent_spellings, wordfreq_small_list  # same folder: run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "apps" / "nlp" / "data" / "language_lexicon.npz"
 # wordfreq's code where it differs from ours (Norwegian Bokmal, Serbo-Croatian, Filipino).
 THEIRS = {"no": "nb", "hr": "sh", "tl": "fil"}
+
+
+# A spelling that lost its accents is rarer than the word spelled right: its entry counts the
+# word's log10 frequency minus this.
+VARIANT_PENALTY = 1.0
+# Only words at least this frequent (log10) get variants: keeps the file ~1 MB smaller.
+VARIANT_MIN_LOG10 = -5.5
+
+
+def lost_accent_variants(listed: dict[str, float]) -> list[tuple[str, float]]:
+    """Spellings of the list's accented words that lost their accents (``lost_accent_spellings``),
+    at the word's log10 frequency less VARIANT_PENALTY (words from VARIANT_MIN_LOG10 only); a spelling that is itself a word of the
+    list keeps its own entry."""
+    variants: dict[str, float] = {}
+    for word, logf in listed.items():
+        if logf < VARIANT_MIN_LOG10:
+            continue
+        for variant in lost_accent_spellings(word):
+            if variant not in listed:
+                variants[variant] = max(variants.get(variant, -99.0), logf - VARIANT_PENALTY)
+    return list(variants.items())
 
 
 def main() -> None:
@@ -42,6 +63,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--no-variants", dest="variants", action="store_false", help="no lost-accent spellings")
     args = parser.parse_args()
     arrays: dict[str, np.ndarray] = {}
     languages = []
@@ -50,7 +72,10 @@ def main() -> None:
         if listed is None:
             continue
         best: dict[int, int] = {}
-        for word, logf in listed.items():
+        entries = list(listed.items())
+        if args.variants:
+            entries += lost_accent_variants(listed)
+        for word, logf in entries:
             key = zlib.crc32(word.encode("utf-8"))
             value = 1 + round(-20 * logf)
             if key not in best or value < best[key]:

@@ -130,6 +130,8 @@ MIN_LETTERS = 3
 WORD_CANDIDATES = 20
 # ...and a word a candidate's list lacks counts this log10 frequency (the lists stop at 1e-6).
 WORD_FLOOR = -7.0
+# The lists also hold spellings that lost their accents ("tambien", and "descripcin" from broken
+# encodings: most of Lingua's Spanish test lines), one log10 unit below the word itself.
 LEXICON = Path(__file__).parent / "data" / "language_lexicon.npz"
 _WORD = re.compile(r"[^\W\d_]+")
 

@@ -223,3 +223,17 @@ def test_models_load_when_the_module_is_imported_unless_told_to_wait(setting: st
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == loaded
+
+
+def test_words_that_lost_their_accents_are_still_known_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    from apps.nlp import language
+
+    asked: list[str] = []
+    monkeypatch.setattr(language, "_ANSWERED", {})
+    monkeypatch.setattr(language, "_lingua_decides", lambda unsure, results: asked.extend(t for _, t, _, _ in unsure))
+    # A broken encoding drops every non-ASCII letter ("descripción" -> "descripcin"); chat types
+    # accents as base letters ("não" -> "nao"). Both spellings are in the word lists, at a lower
+    # frequency than the word, so the words decide instead of sending the text to Lingua.
+    texts = ["la descripcin del pedido est mal", "nao consigo acessar minha conta"]
+    assert language.detect_languages(texts) == ["es", "pt"]
+    assert asked == []

@@ -43,6 +43,9 @@ def test_close_languages_the_first_pass_confused(text: str, expected: str) -> No
         (["quiero cancelar la suscripción", "quero cancelar a assinatura"], ["es", "pt"]),
         (["no me llegó ningún correo", "não me chegou nenhum email"], ["es", "pt"]),
         (["quiero cancelar mi suscripción", "vull cancel·lar la meva subscripció"], ["es", "ca"]),
+        # Accents lost to a broken encoding ("creación" -> "creacin"): Catalan before the words
+        # knew these spellings.
+        (["la creacin de una empresa", "a criao de uma empresa"], ["es", "pt"]),
         (["želim otkazati pretplatu", "želim preklicati naročnino"], ["hr", "sl"]),
         (["trebam promijeniti adresu dostave", "moram spremeniti naslov dostave"], ["hr", "sl"]),
         (
