@@ -57,6 +57,8 @@ _NON_ENTITY_WORDS = _words(
     escreva redija resuma traduza explique depois nasci nasceu ontem hoje amanhã
     écris écrivez rédige rédigez résume résumez traduis explique depuis après avant hier aujourd'hui demain né née
     schreib schreibe schreiben fasse übersetze erkläre erklär seit nach vor heute gestern morgen bin wurde
+    ihre ihren ihrem ihrer ihnen unser unsere unseren unserem unserer meinen meinem meiner deinen deinem deiner
+    einen einem einer dem diese dieser dieses diesen jede jeder jedes alle kein keine keinen euer eure
     customer client cliente kunde user usuario utilizador utilisateur benutzer subject re asunto assunto objet betreff
     """
 )
@@ -122,8 +124,8 @@ GERMAN_NAME_CUE = re.compile(
     r"(?:ich bin|ich heiße|ich heisse|mein name ist|name:|herr|frau|dr\.|kollegin|kollege|ansprechpartner(?:in)?:?)\s*\Z",
     re.IGNORECASE,
 )
-_CAPITALISED_NEIGHBOUR_BEFORE_RE = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*[ \t]+\Z")
-_CAPITALISED_NEIGHBOUR_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-ÖØ-ÞĀ-Ž]")
+_CAPITALISED_NEIGHBOUR_BEFORE_RE = re.compile(r"([A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*)[ \t]+\Z")
+_CAPITALISED_NEIGHBOUR_AFTER_RE = re.compile(r"[ \t]+([A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*)")
 
 
 def _triggers(text: str) -> list[tuple[int, int]]:
@@ -168,10 +170,14 @@ def _has_digit(word: str) -> bool:
 def _german_keeps(text: str, start: int, end: int) -> bool:
     """In German text, whether a trigger can still yield an entity ``sensitive`` keeps: it has a
     capitalised neighbour (a two-word name, "Klaus Müller") or follows a cue for a person."""
-    before = text[max(0, start - 40) : start]
+    if text[start:end].lower() in _NON_ENTITY_WORDS:
+        return False  # the polite "Sie", "Ihre", "Ihnen" are capitalised mid-sentence
+    before = _CAPITALISED_NEIGHBOUR_BEFORE_RE.search(text[max(0, start - 40) : start])
+    after = _CAPITALISED_NEIGHBOUR_AFTER_RE.match(text, end)
+    # A capitalised pronoun or article ("Ihre Bestellung", "Unser Support-Team") is no first name.
     return bool(
-        _CAPITALISED_NEIGHBOUR_BEFORE_RE.search(before)
-        or _CAPITALISED_NEIGHBOUR_AFTER_RE.match(text, end)
+        (before is not None and before.group(1).lower() not in _NON_ENTITY_WORDS)
+        or (after is not None and after.group(1).rstrip(".,;:!?").lower() not in _NON_ENTITY_WORDS)
         or GERMAN_NAME_CUE.search(text[max(0, start - 30) : start])
     )
 

@@ -402,3 +402,24 @@ def test_first_names_that_are_common_words_need_a_cue(text: str) -> None:
     from apps.detection.recognizers import recognize_full_name
 
     assert recognize_full_name(text) == []
+
+
+# ------------------------------------------------------------- German pronouns and articles
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ihre Bestellung wurde gestern versandt und kommt morgen an.",  # was PERSON "Ihre Bestellung"
+        "Sie können Ihre Bestellung hier verfolgen, die Belastung erscheint später.",  # was LOCATION
+        "Die Vorautorisierung wird nach drei Tagen freigegeben, Ihre Karte wird nicht belastet.",
+        "Unser Support-Team meldet sich morgen bei Ihnen.",
+    ],
+)
+def test_german_capitalised_pronouns_make_no_names(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_german_two_word_name_still_found() -> None:
+    text = "Ich habe mit Klaus Müller gesprochen, er sagt die Rechnung ist falsch."
+    assert _found(text) == [("PERSON", "Klaus Müller")]
