@@ -1,6 +1,6 @@
 """Is user message B a rephrasing of user message A (METRICS.md "rephrase rate")?
 
-A small learned pair model: logistic regression over 12 pair features, blended with the
+A small learned pair model: logistic regression over 15 pair features, blended with the
 character TF-IDF cosine (the blend weight is chosen on dev and folded into the shipped weights),
 trained by ``scripts/nlp_fit_rephrase.py`` on permissively licensed public *train* splits plus our own
 labelled chat pairs (sources, licences and figures: docs/nlp.md, "Rephrase"). The features:
@@ -13,6 +13,10 @@ labelled chat pairs (sources, licences and figures: docs/nlp.md, "Rephrase"). Th
 - the static MiniLM embedding cosine (``embeddings.py``), a BERTScore-like soft alignment of
   the token vectors and the worst-matched word (a topic word with no counterpart: "password" /
   "email");
+- the cosine of the two embeddings in a learnt intent projection (linear discriminant
+  directions fitted by the training script on the banking77 / CLINC150 *train* buckets, shipped
+  in the model file): "same request, other words" as intent data defines it;
+- word-trigram Jaccard and the longest run of common words (PAWS-style reorderings);
 - length ratio, number mismatch ("order 4512" / "order 4513", also a fixed logit penalty:
   ``NUMBER_MISMATCH_LOGIT``), exact match.
 
@@ -51,6 +55,9 @@ FEATURES = (
     "number_mismatch",
     "number_one_side",
     "exact",
+    "proj_cos",
+    "trigram_jaccard",
+    "common_run",
 )
 CHAR_BITS = 18
 WORD_BITS = 16
@@ -86,6 +93,8 @@ class _Model:
     intercept: float
     char_idf: np.ndarray
     word_idf: np.ndarray
+    projection: np.ndarray  # (k, dim) intent directions learnt from public intent train data
+    projection_mean: np.ndarray  # (dim,) mean sentence embedding of that data
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class _Text:
     words: tuple[str, ...]
     word_set: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
+    trigrams: frozenset[tuple[str, str, str]]
     numbers: frozenset[str]
     n_chars: int
     char_idx: np.ndarray
@@ -102,6 +112,7 @@ class _Text:
     word_idx: np.ndarray
     word_val: np.ndarray
     embedding: np.ndarray
+    projected: np.ndarray  # (k,) unit vector of the embedding in the intent projection
     tokens: np.ndarray  # (k, dim) unit token vectors (float16), k <= ALIGN_TOKENS
     token_weights: np.ndarray  # (k,) Zipf weights (the table's norms)
 
@@ -122,6 +133,8 @@ def _model() -> _Model:
             intercept=float(data["intercept"]),
             char_idf=data["char_idf"].astype(np.float32),
             word_idf=data["word_idf"].astype(np.float32),
+            projection=data["projection"].astype(np.float64),
+            projection_mean=data["projection_mean"].astype(np.float64),
         )
 
 
@@ -190,6 +203,11 @@ def _analyse(texts: list[str]) -> list[_Text]:
     ids = embeddings.token_ids(texts)
     _, table = embeddings._table()
     sentence = embeddings.embed_token_ids(ids)
+    # float64: in float32 the BLAS kernel (so the last bits) depends on the batch's shape, and a
+    # cached text must score exactly as in a cold call.
+    projected = (sentence.astype(np.float64) - model.projection_mean) @ model.projection.T
+    norms = np.linalg.norm(projected, axis=1, keepdims=True)
+    projected = np.divide(projected, norms, out=np.zeros_like(projected), where=norms > 0)
     out = []
     for k, text in enumerate(texts):
         w = words[k]
@@ -206,6 +224,7 @@ def _analyse(texts: list[str]) -> list[_Text]:
                 words=w,
                 word_set=frozenset(w),
                 bigrams=frozenset(itertools.pairwise(w)),
+                trigrams=frozenset(zip(w, w[1:], w[2:], strict=False)),
                 numbers=frozenset(x for x in w if any(c.isdigit() for c in x)),
                 n_chars=len(text),
                 char_idx=chars.indices[start:end].copy(),
@@ -213,6 +232,7 @@ def _analyse(texts: list[str]) -> list[_Text]:
                 word_idx=word_matrix.indices[wstart:wend].copy(),
                 word_val=word_matrix.data[wstart:wend].copy(),
                 embedding=sentence[k],
+                projected=projected[k],
                 tokens=unit.astype(np.float16),
                 token_weights=weights.astype(np.float32),
             )
@@ -326,6 +346,24 @@ def _order(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     return concordant / total
 
 
+def _common_run(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """Longest run of consecutive words the two texts share, over the shorter text's length."""
+    a, b = a[:40], b[:40]
+    if not a or not b:
+        return 0.0
+    positions: dict[str, list[int]] = {}
+    for j, w in enumerate(b):
+        positions.setdefault(w, []).append(j)
+    best = 0
+    previous: dict[int, int] = {}
+    for w in a:
+        current = {j: previous.get(j - 1, 0) + 1 for j in positions.get(w, ())}
+        if current:
+            best = max(best, *current.values())
+        previous = current
+    return best / min(len(a), len(b))
+
+
 def features(pairs: list[tuple[str, str]]) -> np.ndarray:
     """Pair features in the order of ``FEATURES``, shape (len(pairs), len(FEATURES))."""
     out = np.zeros((len(pairs), len(FEATURES)), dtype=np.float64)
@@ -338,13 +376,17 @@ def features(pairs: list[tuple[str, str]]) -> np.ndarray:
     emb_a = np.stack([t.embedding for t in left])
     emb_b = np.stack([t.embedding for t in right])
     out[:, col["emb_cos"]] = (emb_a * emb_b).sum(1)
+    out[:, col["proj_cos"]] = (np.stack([t.projected for t in left]) * np.stack([t.projected for t in right])).sum(1)
     out[:, col["align"]], out[:, col["missing"]] = _alignment(left, right)
     for k, (a, b) in enumerate(zip(left, right, strict=True)):
         union = len(a.word_set | b.word_set)
         out[k, col["word_jaccard"]] = len(a.word_set & b.word_set) / union if union else 0.0
         union2 = len(a.bigrams | b.bigrams)
         out[k, col["bigram_jaccard"]] = len(a.bigrams & b.bigrams) / union2 if union2 else 0.0
+        union3 = len(a.trigrams | b.trigrams)
+        out[k, col["trigram_jaccard"]] = len(a.trigrams & b.trigrams) / union3 if union3 else 0.0
         out[k, col["order"]] = _order(a.words, b.words)
+        out[k, col["common_run"]] = _common_run(a.words, b.words)
         longer = max(a.n_chars, b.n_chars)
         out[k, col["len_ratio"]] = min(a.n_chars, b.n_chars) / longer if longer else 0.0
         out[k, col["number_mismatch"]] = float(bool(a.numbers) and bool(b.numbers) and a.numbers != b.numbers)

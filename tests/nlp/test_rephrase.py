@@ -161,3 +161,39 @@ def test_multilingual_chat_set_floor() -> None:
     # pre-model score did 0.675 / 0.657, the char TF-IDF cosine alone 0.54 on heldout.
     assert _auc([r for r in rows if r["split"] == "heldout"]) > 0.72
     assert _auc([r for r in rows if r["split"] == "fit"]) > 0.65
+
+
+def test_word_order_features_see_a_reordering_that_keeps_every_word() -> None:
+    from apps.nlp.rephrase import FEATURES, features
+
+    same, swapped = features(
+        [
+            ("flights from boston to denver on monday", "flights from boston to denver on monday please"),
+            ("flights from boston to denver on monday", "flights from denver to boston on monday"),
+        ]
+    )
+    col = {name: k for k, name in enumerate(FEATURES)}
+    assert same[col["word_jaccard"]] == pytest.approx(7 / 8)
+    assert swapped[col["word_jaccard"]] == pytest.approx(1.0)
+    assert same[col["common_run"]] == pytest.approx(1.0)
+    assert swapped[col["common_run"]] == pytest.approx(2 / 7)  # "flights from", "on monday"
+    assert same[col["trigram_jaccard"]] == pytest.approx(5 / 6)
+    assert swapped[col["trigram_jaccard"]] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("anchor", "reworded", "other_intent"),
+    [
+        ("how long does a transfer take", "when will my transfer arrive", "how do I cancel a transfer"),
+        ("I lost my card", "my card is missing, what do I do", "I need a new pin for my card"),
+    ],
+)
+def test_the_intent_projection_ranks_a_reworded_request_above_another_intent(
+    anchor: str, reworded: str, other_intent: str
+) -> None:
+    # The plain embedding cosine ranks these the wrong way round (the other intent shares words).
+    from apps.nlp.rephrase import FEATURES, features
+
+    same, other = features([(anchor, reworded), (anchor, other_intent)])
+    assert same[FEATURES.index("emb_cos")] < other[FEATURES.index("emb_cos")]
+    assert same[FEATURES.index("proj_cos")] > other[FEATURES.index("proj_cos")] + 0.05
