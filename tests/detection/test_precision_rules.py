@@ -402,3 +402,148 @@ def test_first_names_that_are_common_words_need_a_cue(text: str) -> None:
     from apps.detection.recognizers import recognize_full_name
 
     assert recognize_full_name(text) == []
+
+
+# ------------------------------------------- stress set classes (tests/data/sensitive_stress_generate.py)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma carte 5019 0606 3353 1035 a été refusée",  # Dankort
+        "o cartão 2200 8387 3805 6362 foi recusado",  # Mir
+        "o cartão 6062826017308263 foi recusado",  # Hipercard
+        "pls refund to card 5041 7507 9317 2339",  # Elo
+        "card is 9792 8679 6057 3488 exp 09/27",  # Troy
+        "la carta 5088 7472 4447 4383 non funziona",  # RuPay
+    ],
+)
+def test_national_card_networks(text: str) -> None:
+    assert [t for t, _ in _found(text)] == ["CREDIT_CARD"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is 3589 - 0561 - 9669 - 3546 - 018 a valid card? the form says no",  # fails Luhn: not a phone either
+        "ordine 821-7895318 non ancora arrivato",
+        "bestelling 097-6153097 is nog niet bezorgd",
+        "a morada é Rua Leandro Correia, 70, 8582-008",  # Portuguese postcode
+        "CEP 01310-100",
+        "Rechnung vom 2024-03-05 über € 1.299,00",
+    ],
+)
+def test_postcodes_orders_and_failed_cards_are_not_phones(text: str) -> None:
+    assert [t for t, _ in _found(text) if t in ("PHONE", "CREDIT_CARD")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("T: 0450-04-72-69", "0450-04-72-69"),  # Belgian mobile, dashes: looked like a date inside
+        ("Tél : 05.20.15.60.49", "05.20.15.60.49"),  # Moroccan, French dotted pairs
+        ("M: 8172 0247", "8172 0247"),  # Singapore, outside the main regions: needs the label
+        ("call me on 0412 345 678", "0412 345 678"),  # Australia
+    ],
+)
+def test_phones_of_more_countries_with_a_phone_word(text: str, value: str) -> None:
+    assert _found(text) == [("PHONE", value)]
+
+
+def test_phones_of_more_countries_need_a_phone_word() -> None:
+    assert _found("ref 0412 345 678 closed") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("la password del wifi è Tulpen460*", "Tulpen460*"),
+        ("la clave del wifi es OCUv1u@UD05yY", "OCUv1u@UD05yY"),
+        ("Das Passwort für das WLAN ist Sommer2024!", "Sommer2024!"),
+        ("mijn wachtwoord is koffie-rose-11", "koffie-rose-11"),
+        ("mi clave de API es key-161fbaab646cbbcdcd418180eae8f4f7", "key-161fbaab646cbbcdcd418180eae8f4f7"),
+        ("la chiave API è 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", "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"),
+        ("why does dapi366801289dcc1b5d2555dd6464ef26fd return 401?", "dapi366801289dcc1b5d2555dd6464ef26fd"),
+        (
+            "token ya29.NXJ8TJO46y2T52GCJOW4mF8j1H_8wx5RFCD8KDyZcHz97O4z9F9rlVLg6IFF",
+            "ya29.NXJ8TJO46y2T52GCJOW4mF8j1H_8wx5RFCD8KDyZcHz97O4z9F9rlVLg6IFF",
+        ),
+        (
+            "AccountName=x;AccountKey=qtobn6uEEXuIYXsFRfmEE7qrVzL99sPYKHs48cww4Du5==",
+            "qtobn6uEEXuIYXsFRfmEE7qrVzL99sPYKHs48cww4Du5==",
+        ),
+        ("postgres://app:YnDn8k1*HZcv9R@db.internal:5432/prod", "YnDn8k1*HZcv9R"),
+    ],
+)
+def test_secrets_of_more_providers_and_languages(text: str, value: str) -> None:
+    assert _found(text) == [("SECRET", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password = os.environ['DB_PASSWORD']",
+        'api_key = os.getenv("OPENAI_API_KEY")',
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "secret: settings.API_SECRET",
+        "the password for the portal is weak",
+        "the key of the problem is timing",
+    ],
+)
+def test_code_that_reads_a_secret_is_not_one(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "SECRET"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("geboren am 11. Mär. 1943", "11. Mär. 1943"),
+        ("data de nascimento 17/set/1948", "17/set/1948"),
+        ("fecha de nacimiento 11/mar/1980", "11/mar/1980"),
+        ("née le 3 févr. 1980", "3 févr. 1980"),
+        ("nato il 5 mag 1990", "5 mag 1990"),
+    ],
+)
+def test_abbreviated_months_of_every_language(text: str, value: str) -> None:
+    assert _values(text, recognize_date_of_birth(text)) == [value]
+
+
+def test_abbreviated_month_without_a_birth_word_is_no_date_of_birth() -> None:
+    text = "Rechnung vom 11. Mär. 2023"
+    assert _values(text, recognize_date_of_birth(text)) == []
+
+
+def test_lowercase_nino() -> None:
+    assert _found("NI number zm902591b") == [("NATIONAL_ID", "zm902591b")]
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Viele Grüße\nDarko Bruder\nVertex Robotics AG\nTel. 030 123456", "Vertex Robotics AG"),
+        ("Atenciosamente,\nValentim Cavalcante\nNordlicht Versicherung Lda.", "Nordlicht Versicherung Lda."),
+        ("Ufficio acquisti, Atelier Moreau srl", "Atelier Moreau srl"),
+        ("Met vriendelijke groet,\nAndré Christiaens\nVan den Berg Logistiek N.V.", "Van den Berg Logistiek N.V."),
+        ("Thanks Contoso Ltd for the quick reply", "Contoso Ltd"),
+        ("I work for Quantix Labs as a data analyst", "Quantix Labs"),
+        ("trabajo en Halcyon Foods, en el área de ventas", "Halcyon Foods"),
+        ("ich arbeite bei Kessler Maschinenbau in Köln", "Kessler Maschinenbau"),
+    ],
+)
+def test_companies_with_a_legal_form_or_after_a_work_cue(text: str, company: str) -> None:
+    assert ("ORGANIZATION", company) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I work for Maria Lopez, she is great",  # a person after the cue
+        "trabajo en Madrid desde 2020",  # a place after the cue
+        "Quedo atento.\n\nUn saludo,\nDepartamento de Compras",
+        "Cliquez sur Enregistrer puis Fermer.",
+        "Haz clic en Guardar y luego en Enviar.",
+        "Senior Buyer, purchasing team",
+    ],
+)
+def test_no_company_or_person_in_departments_buttons_or_people(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "ORGANIZATION" or (t == "PERSON" and "Maria" not in text)] == []

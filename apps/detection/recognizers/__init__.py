@@ -20,7 +20,11 @@ from apps.detection.recognizers.financial import recognize_credit_card, recogniz
 from apps.detection.recognizers.names import recognize_addressed_name, recognize_cued_name, recognize_full_name
 from apps.detection.recognizers.national_ids import recognize_ids
 from apps.detection.recognizers.network import recognize_ip
-from apps.detection.recognizers.organizations import recognize_known_organizations
+from apps.detection.recognizers.organizations import (
+    recognize_employer,
+    recognize_known_organizations,
+    recognize_legal_form_organizations,
+)
 from apps.detection.recognizers.places import recognize_places
 from apps.detection.recognizers.secrets import recognize_secrets
 
@@ -33,11 +37,13 @@ __all__ = [
     "recognize_cued_name",
     "recognize_date_of_birth",
     "recognize_email",
+    "recognize_employer",
     "recognize_full_name",
     "recognize_iban",
     "recognize_ids",
     "recognize_ip",
     "recognize_known_organizations",
+    "recognize_legal_form_organizations",
     "recognize_patterns",
     "recognize_phone",
     "recognize_places",
@@ -58,6 +64,8 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_full_name,
     recognize_places,
     recognize_known_organizations,
+    recognize_legal_form_organizations,
+    recognize_employer,
 )
 
 

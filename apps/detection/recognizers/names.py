@@ -95,6 +95,8 @@ _COMMON = (
     | DE
     | PT
 )
+COMMON_WORDS = _COMMON
+
 # Endings of the verbs and adjectives that follow "i'm" / "call me"; checked on the first word
 # only, since surnames end in anything ("appleseed").
 _NOT_NAME_SUFFIX_RE = re.compile(r"(?:ing|ly|ed|ful|ous|able|ible|ive|less|ness|tion|ment)\Z", re.IGNORECASE)
