@@ -547,3 +547,113 @@ def test_companies_with_a_legal_form_or_after_a_work_cue(text: str, company: str
 )
 def test_no_company_or_person_in_departments_buttons_or_people(text: str) -> None:
     assert [t for t, _ in _found(text) if t == "ORGANIZATION" or (t == "PERSON" and "Maria" not in text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("alla call c'erano Benito, Annamaria e Ivan", ["Benito", "Annamaria", "Ivan"]),
+        (
+            "Teilnehmer: Andrian Dinu, Christine Santner und Nebojsa Hess",
+            ["Andrian Dinu", "Christine Santner", "Nebojsa Hess"],
+        ),
+        ("cc: Kathryn Keery, Jure Blažičko", ["Kathryn Keery", "Jure Blažičko"]),  # surname outside Latin-1
+        ("aanwezig: Respati, Lydie en Sem", ["Respati", "Lydie", "Sem"]),  # after a label one known name is enough
+    ],
+)
+def test_names_in_lists(text: str, names: list[str]) -> None:
+    assert [v for t, v in _found(text) if t == "PERSON"] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we compared Python, Java and Rust",
+        "ship to Paris, London and Berlin",
+        "Click Save, Export and Print",
+        "Salt, Pepper and Sugar are on the list",
+        "Sales, Marketing and Finance agreed",
+    ],
+)
+def test_lists_of_other_capitalised_words_are_not_people(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "PERSON"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Stefan says the dashboard is empty since monday", "Stefan"),
+        ("Asanti Nazari asked me to resend the invoice", "Asanti Nazari"),  # first name outside the list
+        ("o Marco falou que o relatório ta errado", "Marco"),
+        ("Cornel Stănescu mi ha chiesto di rifare la presentazione", "Cornel Stănescu"),
+        ("Amahle Thole vroeg of ik de offerte kan aanpassen", "Amahle Thole"),
+        ("hey its jenna morley again, the export still fails", "jenna morley"),
+        ("oi, aqui é ian da cruz, preciso de ajuda", "ian da cruz"),
+        ("Viele Grüße\nZlatica Tomečeková\nTel. 030 123456", "Zlatica Tomečeková"),
+    ],
+)
+def test_names_opening_a_sentence_before_a_verb_and_after_chat_openers(text: str, name: str) -> None:
+    assert ("PERSON", name) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Google says the API is down",  # a company is not a person
+        "Settings says nothing about it",
+        "its default value.",  # "its" only before a known first name
+        "it's great work, thanks",
+        "sono stanco oggi",
+    ],
+)
+def test_says_and_chat_cues_without_a_person(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "PERSON"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("ship to 507 Robinson Haven Suite 211, Ourense", "507 Robinson Haven Suite 211, Ourense"),
+        ("ship to Flat 15B, Brooks Manors pls", "Flat 15B, Brooks Manors"),
+        ("ship to 206 Diana Shore, BL8 7EF Toronto pls", "206 Diana Shore, BL8 7EF Toronto"),
+        ("envíalo a C. de Cayetano Donoso 90 Apt. 42", "C. de Cayetano Donoso 90 Apt. 42"),
+        (
+            "a morada é Alameda Maria José Moura, S/N, 3871-380 Tondela",
+            "Alameda Maria José Moura, S/N, 3871-380 Tondela",
+        ),
+        ("spedisci a Canale Balbi, 953", "Canale Balbi, 953"),
+        ("livraison au 17, rue de Perrin, Marseille", "17, rue de Perrin, Marseille"),
+        ("Lieferadresse: Elise-Hamann-Gasse 92", "Elise-Hamann-Gasse 92"),
+        ("stuur het naar Bryanweg 1, 7394EG Brugge", "Bryanweg 1, 7394EG Brugge"),
+        ("stuur het naar Tristandreef 411", "Tristandreef 411"),
+    ],
+)
+def test_addresses_of_more_countries_are_one_location(text: str, address: str) -> None:
+    assert _found(text) == [("LOCATION", address)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spring 2024 sale starts monday",
+        "I have 3 Apple Stores nearby",
+        "Notes 12 and Chapter 3 are missing",
+        "wir ziehen nach Hause",
+    ],
+)
+def test_no_address_or_place_in_numbers_and_nouns(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "LOCATION"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("domani vado a Latisana per un cliente", "Latisana"),
+        ("vou pra Vila Nova de Foz Côa sexta", "Vila Nova de Foz Côa"),
+        ("wir ziehen nächsten Monat nach Koblenz", "Koblenz"),
+        ("we verhuizen naar Leiden", "Leiden"),
+        ("mañana viajo a Sevilla", "Sevilla"),
+    ],
+)
+def test_place_cues_of_our_languages(text: str, place: str) -> None:
+    assert _found(text) == [("LOCATION", place)]
