@@ -384,7 +384,7 @@ _LIST_LABEL_RE = re.compile(
     rf"(?P<items>{_ITEM}(?:[ \t]*[,;][ \t]*{_ITEM})*(?:[ \t]*,?[ \t]+{_CONJUNCTION}[ \t]+{_ITEM})?)"
 )
 _ITEM_SPLIT_RE = re.compile(rf"[ \t]*[,;][ \t]*|[ \t]+{_CONJUNCTION}[ \t]+")
-_LIST_QUICK_RE = re.compile(rf"[,;:]|[ \t]{_CONJUNCTION}[ \t]")
+_LIST_QUICK_RE = re.compile(rf"[,;:][ \t]*[{_UPPER}]|[ \t]{_CONJUNCTION}[ \t]+[{_UPPER}]")
 
 
 def _list_items(text: str, start: int, items: str) -> list[tuple[int, int, list[str]]]:
@@ -413,9 +413,12 @@ def _person_item(words: list[str]) -> bool:
 
 def recognize_name_list(text: str) -> list[Finding]:
     found: list[Finding] = []
-    if not _LIST_QUICK_RE.search(text):
-        return found
     firsts = first_names()
+    # A list needs two runs of capitalised words, one starting with a known first name (the runs
+    # are cached: the full-name recognizer has just read them).
+    runs = capitalised_runs(text)
+    if len(runs) < 2 or not any(run[0][2].lower() in firsts for run in runs) or not _LIST_QUICK_RE.search(text):
+        return found
     for pattern, labelled in ((_LIST_LABEL_RE, True), (_NAME_LIST_RE, False)):
         for m in pattern.finditer(text):
             items = _list_items(text, m.start("items"), m.group("items"))
@@ -442,7 +445,9 @@ _SAYS_RE = re.compile(
     rf"(?:\A|(?<=[.!?\n])[ \t]*|(?<=\n))(?:(?i:o|a|el|la|il|der|die|le)[ \t]+)?"
     rf"(?P<name>{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}})[ \t]+(?:(?i:me|mi|m'|m’|mir|mij)[ \t]*)?(?i:{_SAYS})(?![\w'’])"
 )
-_SAYS_WORDS = frozenset(re.findall(r"[^\W\d_]+", _SAYS.replace("m'", "").replace("m’", "")))
+# The last word of each verb phrase ("dit" of "a dit", "chiesto" of "mi ha chiesto"): a set check
+# before the regex.
+_SAYS_WORDS = frozenset(phrase.split()[-1].replace("m'", "").replace("m’", "") for phrase in _SAYS.split("|"))
 
 
 def recognize_name_says(text: str) -> list[Finding]:

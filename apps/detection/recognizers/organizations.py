@@ -50,10 +50,17 @@ _SUFFIX_ORG_RE = re.compile(
     rf"(?<![\w'’&.-])(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,4}})"
     rf",?[ \t]+(?P<form>{_LEGAL_FORM})(?![\w&])"
 )
-_LEGAL_FORM_QUICK_RE = re.compile(
-    r"GmbH|AG\b|KG\b|\bSE\b|Ltd|Limited|LLC|LLP|PLC|plc|Inc\b|Corp|Co\.|S\.\s?A|\bSA|SAR|Sàrl|S\.L|\bSL"
-    r"|S\.r\.l|[Ss]rl|SRL|S\.p\.A|SpA|B\.?V|N\.?V|Lda|Ltda|LTDA|\bOy\b|\bAB\b|ASA|A/S|ApS|Pty|Group|Holding"
-)
+# Legal forms as written, for a set check on the message's words before the regex runs.
+_LEGAL_FORMS_WRITTEN = """
+    GmbH AG KG KGaA e.V. SE Ltd Ltd. Limited LLC LLP PLC plc Inc Inc. Corp Corp. Co. S.A. S.A SA S.A.S. SAS SARL
+    Sàrl S.L. S.L.U. SL SLU S.r.l. S.r.l Srl srl SRL S.p.A. S.p.A SpA B.V. B.V BV N.V. N.V NV Lda Lda. Ltda Ltda.
+    LTDA Oy AB ASA A/S ApS Pty Group Holding Holdings
+"""
+_LEGAL_FORM_WORDS = frozenset(_LEGAL_FORMS_WRITTEN.split())
+
+
+def _has_legal_form(text: str) -> bool:
+    return any(word.strip(",;:()\"'") in _LEGAL_FORM_WORDS for word in text.split())
 
 
 # Capitalised particles start company names ("Van den Berg Logistiek", "De Vries BV", "La Poste SA").
@@ -77,7 +84,7 @@ def recognize_legal_form_organizations(text: str) -> list[Finding]:
     """Companies named with their legal form; leading words that cannot start a company name
     ("Thanks Contoso Ltd", "We use Orbital Freight Inc") are left out of the span."""
     found: list[Finding] = []
-    if not _LEGAL_FORM_QUICK_RE.search(text):
+    if not _has_legal_form(text):
         return found
     for m in _SUFFIX_ORG_RE.finditer(text):
         words = list(re.finditer(r"\S+", m.group("name")))

@@ -133,8 +133,6 @@ _PLACE_CUE_WORDS = frozenset(
         "vivimos",
         "moro",
         "moramos",
-        "pra",
-        "para",
         "viajo",
         "voy",
         "vou",
@@ -199,8 +197,9 @@ def _gazetteer_places(text: str) -> list[Finding]:
 def recognize_places(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
+    lowered = text.lower()
     if _ADDRESS_QUICK_RE.search(text) and (
-        not _STREET_WORDS.isdisjoint(words) or any(end in text.lower() for end in _COMPOUND_ENDINGS)
+        not _STREET_WORDS.isdisjoint(words) or any(end in lowered for end in _COMPOUND_ENDINGS)
     ):
         for m in _ADDRESS_RE.finditer(text):
             end = m.end()
