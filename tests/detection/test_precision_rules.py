@@ -404,6 +404,261 @@ def test_first_names_that_are_common_words_need_a_cue(text: str) -> None:
     assert recognize_full_name(text) == []
 
 
+# ------------------------------------------- stress set classes (tests/data/sensitive_stress_generate.py)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma carte 5019 0606 3353 1035 a été refusée",  # Dankort
+        "o cartão 2200 8387 3805 6362 foi recusado",  # Mir
+        "o cartão 6062826017308263 foi recusado",  # Hipercard
+        "pls refund to card 5041 7507 9317 2339",  # Elo
+        "card is 9792 8679 6057 3488 exp 09/27",  # Troy
+        "la carta 5088 7472 4447 4383 non funziona",  # RuPay
+    ],
+)
+def test_national_card_networks(text: str) -> None:
+    assert [t for t, _ in _found(text)] == ["CREDIT_CARD"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is 3589 - 0561 - 9669 - 3546 - 018 a valid card? the form says no",  # fails Luhn: not a phone either
+        "ordine 821-7895318 non ancora arrivato",
+        "bestelling 097-6153097 is nog niet bezorgd",
+        "a morada é Rua Leandro Correia, 70, 8582-008",  # Portuguese postcode
+        "CEP 01310-100",
+        "Rechnung vom 2024-03-05 über € 1.299,00",
+    ],
+)
+def test_postcodes_orders_and_failed_cards_are_not_phones(text: str) -> None:
+    assert [t for t, _ in _found(text) if t in ("PHONE", "CREDIT_CARD")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("T: 0450-04-72-69", "0450-04-72-69"),  # Belgian mobile, dashes: looked like a date inside
+        ("Tél : 05.20.15.60.49", "05.20.15.60.49"),  # Moroccan, French dotted pairs
+        ("M: 8172 0247", "8172 0247"),  # Singapore, outside the main regions: needs the label
+        ("call me on 0412 345 678", "0412 345 678"),  # Australia
+    ],
+)
+def test_phones_of_more_countries_with_a_phone_word(text: str, value: str) -> None:
+    assert _found(text) == [("PHONE", value)]
+
+
+def test_phones_of_more_countries_need_a_phone_word() -> None:
+    assert _found("ref 0412 345 678 closed") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("la password del wifi è Tulpen460*", "Tulpen460*"),
+        ("la clave del wifi es OCUv1u@UD05yY", "OCUv1u@UD05yY"),
+        ("Das Passwort für das WLAN ist Sommer2024!", "Sommer2024!"),
+        ("mijn wachtwoord is koffie-rose-11", "koffie-rose-11"),
+        ("mi clave de API es key-161fbaab646cbbcdcd418180eae8f4f7", "key-161fbaab646cbbcdcd418180eae8f4f7"),
+        ("la chiave API è 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", "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"),
+        ("why does dapi366801289dcc1b5d2555dd6464ef26fd return 401?", "dapi366801289dcc1b5d2555dd6464ef26fd"),
+        (
+            "token ya29.NXJ8TJO46y2T52GCJOW4mF8j1H_8wx5RFCD8KDyZcHz97O4z9F9rlVLg6IFF",
+            "ya29.NXJ8TJO46y2T52GCJOW4mF8j1H_8wx5RFCD8KDyZcHz97O4z9F9rlVLg6IFF",
+        ),
+        (
+            "AccountName=x;AccountKey=qtobn6uEEXuIYXsFRfmEE7qrVzL99sPYKHs48cww4Du5==",
+            "qtobn6uEEXuIYXsFRfmEE7qrVzL99sPYKHs48cww4Du5==",
+        ),
+        ("postgres://app:YnDn8k1*HZcv9R@db.internal:5432/prod", "YnDn8k1*HZcv9R"),
+    ],
+)
+def test_secrets_of_more_providers_and_languages(text: str, value: str) -> None:
+    assert _found(text) == [("SECRET", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "password = os.environ['DB_PASSWORD']",
+        'api_key = os.getenv("OPENAI_API_KEY")',
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "secret: settings.API_SECRET",
+        "the password for the portal is weak",
+        "the key of the problem is timing",
+    ],
+)
+def test_code_that_reads_a_secret_is_not_one(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "SECRET"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("geboren am 11. Mär. 1943", "11. Mär. 1943"),
+        ("data de nascimento 17/set/1948", "17/set/1948"),
+        ("fecha de nacimiento 11/mar/1980", "11/mar/1980"),
+        ("née le 3 févr. 1980", "3 févr. 1980"),
+        ("nato il 5 mag 1990", "5 mag 1990"),
+    ],
+)
+def test_abbreviated_months_of_every_language(text: str, value: str) -> None:
+    assert _values(text, recognize_date_of_birth(text)) == [value]
+
+
+def test_abbreviated_month_without_a_birth_word_is_no_date_of_birth() -> None:
+    text = "Rechnung vom 11. Mär. 2023"
+    assert _values(text, recognize_date_of_birth(text)) == []
+
+
+def test_lowercase_nino() -> None:
+    assert _found("NI number zm902591b") == [("NATIONAL_ID", "zm902591b")]
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Viele Grüße\nDarko Bruder\nVertex Robotics AG\nTel. 030 123456", "Vertex Robotics AG"),
+        ("Atenciosamente,\nValentim Cavalcante\nNordlicht Versicherung Lda.", "Nordlicht Versicherung Lda."),
+        ("Ufficio acquisti, Atelier Moreau srl", "Atelier Moreau srl"),
+        ("Met vriendelijke groet,\nAndré Christiaens\nVan den Berg Logistiek N.V.", "Van den Berg Logistiek N.V."),
+        ("Thanks Contoso Ltd for the quick reply", "Contoso Ltd"),
+        ("I work for Quantix Labs as a data analyst", "Quantix Labs"),
+        ("trabajo en Halcyon Foods, en el área de ventas", "Halcyon Foods"),
+        ("ich arbeite bei Kessler Maschinenbau in Köln", "Kessler Maschinenbau"),
+    ],
+)
+def test_companies_with_a_legal_form_or_after_a_work_cue(text: str, company: str) -> None:
+    assert ("ORGANIZATION", company) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I work for Maria Lopez, she is great",  # a person after the cue
+        "trabajo en Madrid desde 2020",  # a place after the cue
+        "Quedo atento.\n\nUn saludo,\nDepartamento de Compras",
+        "Cliquez sur Enregistrer puis Fermer.",
+        "Haz clic en Guardar y luego en Enviar.",
+        "Senior Buyer, purchasing team",
+    ],
+)
+def test_no_company_or_person_in_departments_buttons_or_people(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "ORGANIZATION" or (t == "PERSON" and "Maria" not in text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("alla call c'erano Benito, Annamaria e Ivan", ["Benito", "Annamaria", "Ivan"]),
+        (
+            "Teilnehmer: Andrian Dinu, Christine Santner und Nebojsa Hess",
+            ["Andrian Dinu", "Christine Santner", "Nebojsa Hess"],
+        ),
+        ("cc: Kathryn Keery, Jure Blažičko", ["Kathryn Keery", "Jure Blažičko"]),  # surname outside Latin-1
+        ("aanwezig: Respati, Lydie en Sem", ["Respati", "Lydie", "Sem"]),  # after a label one known name is enough
+    ],
+)
+def test_names_in_lists(text: str, names: list[str]) -> None:
+    assert [v for t, v in _found(text) if t == "PERSON"] == names
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "we compared Python, Java and Rust",
+        "ship to Paris, London and Berlin",
+        "Click Save, Export and Print",
+        "Salt, Pepper and Sugar are on the list",
+        "Sales, Marketing and Finance agreed",
+    ],
+)
+def test_lists_of_other_capitalised_words_are_not_people(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "PERSON"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Stefan says the dashboard is empty since monday", "Stefan"),
+        ("Asanti Nazari asked me to resend the invoice", "Asanti Nazari"),  # first name outside the list
+        ("o Marco falou que o relatório ta errado", "Marco"),
+        ("Cornel Stănescu mi ha chiesto di rifare la presentazione", "Cornel Stănescu"),
+        ("Amahle Thole vroeg of ik de offerte kan aanpassen", "Amahle Thole"),
+        ("hey its jenna morley again, the export still fails", "jenna morley"),
+        ("oi, aqui é ian da cruz, preciso de ajuda", "ian da cruz"),
+        ("Viele Grüße\nZlatica Tomečeková\nTel. 030 123456", "Zlatica Tomečeková"),
+    ],
+)
+def test_names_opening_a_sentence_before_a_verb_and_after_chat_openers(text: str, name: str) -> None:
+    assert ("PERSON", name) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Google says the API is down",  # a company is not a person
+        "Settings says nothing about it",
+        "its default value.",  # "its" only before a known first name
+        "it's great work, thanks",
+        "sono stanco oggi",
+    ],
+)
+def test_says_and_chat_cues_without_a_person(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "PERSON"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("ship to 507 Robinson Haven Suite 211, Ourense", "507 Robinson Haven Suite 211, Ourense"),
+        ("ship to Flat 15B, Brooks Manors pls", "Flat 15B, Brooks Manors"),
+        ("ship to 206 Diana Shore, BL8 7EF Toronto pls", "206 Diana Shore, BL8 7EF Toronto"),
+        ("envíalo a C. de Cayetano Donoso 90 Apt. 42", "C. de Cayetano Donoso 90 Apt. 42"),
+        (
+            "a morada é Alameda Maria José Moura, S/N, 3871-380 Tondela",
+            "Alameda Maria José Moura, S/N, 3871-380 Tondela",
+        ),
+        ("spedisci a Canale Balbi, 953", "Canale Balbi, 953"),
+        ("livraison au 17, rue de Perrin, Marseille", "17, rue de Perrin, Marseille"),
+        ("Lieferadresse: Elise-Hamann-Gasse 92", "Elise-Hamann-Gasse 92"),
+        ("stuur het naar Bryanweg 1, 7394EG Brugge", "Bryanweg 1, 7394EG Brugge"),
+        ("stuur het naar Tristandreef 411", "Tristandreef 411"),
+    ],
+)
+def test_addresses_of_more_countries_are_one_location(text: str, address: str) -> None:
+    assert _found(text) == [("LOCATION", address)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spring 2024 sale starts monday",
+        "I have 3 Apple Stores nearby",
+        "Notes 12 and Chapter 3 are missing",
+        "wir ziehen nach Hause",
+    ],
+)
+def test_no_address_or_place_in_numbers_and_nouns(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "LOCATION"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("domani vado a Latisana per un cliente", "Latisana"),
+        ("vou pra Vila Nova de Foz Côa sexta", "Vila Nova de Foz Côa"),
+        ("wir ziehen nächsten Monat nach Koblenz", "Koblenz"),
+        ("we verhuizen naar Leiden", "Leiden"),
+        ("mañana viajo a Sevilla", "Sevilla"),
+    ],
+)
+def test_place_cues_of_our_languages(text: str, place: str) -> None:
+    assert _found(text) == [("LOCATION", place)]
+
+
 # ------------------------------------------------------------- German pronouns and articles
 
 

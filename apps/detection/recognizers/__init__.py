@@ -17,10 +17,20 @@ from apps.detection.recognizers.base import MIN_SCORE, Recognizer
 from apps.detection.recognizers.contact import recognize_email, recognize_phone
 from apps.detection.recognizers.date_of_birth import recognize_date_of_birth
 from apps.detection.recognizers.financial import recognize_credit_card, recognize_iban
-from apps.detection.recognizers.names import recognize_addressed_name, recognize_cued_name, recognize_full_name
+from apps.detection.recognizers.names import (
+    recognize_addressed_name,
+    recognize_cued_name,
+    recognize_full_name,
+    recognize_name_list,
+    recognize_name_says,
+)
 from apps.detection.recognizers.national_ids import recognize_ids
 from apps.detection.recognizers.network import recognize_ip
-from apps.detection.recognizers.organizations import recognize_known_organizations
+from apps.detection.recognizers.organizations import (
+    recognize_employer,
+    recognize_known_organizations,
+    recognize_legal_form_organizations,
+)
 from apps.detection.recognizers.places import recognize_places
 from apps.detection.recognizers.secrets import recognize_secrets
 
@@ -33,11 +43,15 @@ __all__ = [
     "recognize_cued_name",
     "recognize_date_of_birth",
     "recognize_email",
+    "recognize_employer",
     "recognize_full_name",
     "recognize_iban",
     "recognize_ids",
     "recognize_ip",
     "recognize_known_organizations",
+    "recognize_legal_form_organizations",
+    "recognize_name_list",
+    "recognize_name_says",
     "recognize_patterns",
     "recognize_phone",
     "recognize_places",
@@ -56,8 +70,12 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_cued_name,
     recognize_addressed_name,
     recognize_full_name,
+    recognize_name_list,
+    recognize_name_says,
     recognize_places,
     recognize_known_organizations,
+    recognize_legal_form_organizations,
+    recognize_employer,
 )
 
 

@@ -6,10 +6,10 @@ import re
 
 import phonenumbers
 
-from apps.core.numbers import PHONE_REGIONS
+from apps.core.numbers import PHONE_REGIONS, is_valid_phone
 from apps.detection.context import REFERENCE_WORDS, make_context
 from apps.detection.findings import EMAIL, PHONE, Finding
-from apps.detection.recognizers.base import digits_of
+from apps.detection.recognizers.base import MIN_SCORE, digits_of
 
 # --------------------------------------------------------------------------------------- e-mail
 
@@ -20,7 +20,8 @@ _EMAIL_RE = re.compile(
 _SSH_REMOTE_RE = re.compile(r"\A(?:git|ssh|hg)@")
 
 
-_URL_USER_BEFORE_RE = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:]*:\Z")
+# The address's local part starts inside a URL's password: "postgres://app:pa*ss@db.internal".
+_URL_USER_BEFORE_RE = re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:]*:[^\s/@]*\Z")
 
 
 def recognize_email(text: str) -> list[Finding]:
@@ -39,11 +40,16 @@ def recognize_email(text: str) -> list[Finding]:
 # ---------------------------------------------------------------------------------------- phone
 
 _PHONE_CANDIDATE_RE = re.compile(
-    r"(?<![\w+/#@.:=-])(?:\+|00)?\(?\d[\d \u00a0().\-/]{5,22}\d(?![\w/]|[.\-]\d)|(?<![\w+])\+\d{7,15}(?!\w)"
+    r"(?<![\w+/#@.:=-])(?:\+|00)?\(?\d[\d \u00a0().\-/]{5,22}\d(?![\w/]|[.\-]\d| ?[-–] ?\d)|(?<![\w+])\+\d{7,15}(?!\w)"
 )
 _DATE_LIKE_RE = re.compile(r"\A(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[./-]\d{1,4})\Z")
 _DOTTED_QUAD_RE = re.compile(r"\A\d{1,3}(?:\.\d{1,3}){2,}\Z")
-_DATE_INSIDE_RE = re.compile(r"\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4}")
+_DATE_INSIDE_RE = re.compile(
+    r"(?<!\d)(?:(?:19|20)\d\d[./-](?:0?[1-9]|1[0-2])[./-](?:0?[1-9]|[12]\d|3[01])"
+    r"|(?:0?[1-9]|[12]\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-](?:19|20)\d\d)(?!\d)"
+)
+# Postal codes written with a dash: Portugal "3871-380", Brazil's CEP "01310-100", Poland "00-950".
+_POSTCODE_RE = re.compile(r"\A(?:\d{4}-\d{3}|\d{5}-\d{3}|\d{2}-\d{3})\Z")
 _DOTTED_ONLY_RE = re.compile(r"\A\d+(?:\.\d+){3,}\Z")
 _FRENCH_DOTTED_RE = re.compile(r"\A\d{2}(?:\.\d{2}){4}\Z")
 _PHONE_CONTEXT = make_context(
@@ -87,6 +93,28 @@ _PHONE_CONTEXT = make_context(
         "ruf",
         "rückruf",
         "erreichbar",
+        "zap",
+        "cel",
+        "cell",
+        "tél",
+        "tel.",
+        "cellulare",
+        "cell.",
+        "numero",
+        "número",
+        "numéro",
+        "nummer",
+        "bel",
+        "bellen",
+        "chiamami",
+        "chiamare",
+        "mob",
+        # signature line labels: "M: …", "T: …", "P: …"
+        "m:",
+        "t:",
+        "p:",
+        "ph:",
+        "mob:",
     ),
     negative=(
         *REFERENCE_WORDS,
@@ -124,7 +152,42 @@ _PHONE_CONTEXT = make_context(
         "cpf",
         "nie",
         "steuer-id",
+        "cep",
+        "código postal",
+        "codigo postal",
+        "code postal",
+        "postleitzahl",
+        "plz",
+        "cap",
     ),
+)
+# National numbers of further countries: valid in one of them is weak evidence on its own (most
+# 8-10 digit strings are), so these need a phone word nearby (base 0.4).
+OTHER_PHONE_REGIONS = (
+    "AU",
+    "IN",
+    "ZA",
+    "NZ",
+    "SG",
+    "NG",
+    "KE",
+    "CL",
+    "PE",
+    "UY",
+    "MA",
+    "LU",
+    "SE",
+    "NO",
+    "DK",
+    "FI",
+    "PL",
+    "CZ",
+    "GR",
+    "TR",
+    "IL",
+    "AE",
+    "JP",
+    "HK",
 )
 
 
@@ -135,12 +198,13 @@ def _phone_score(candidate: str) -> float | None:
     """Validate with libphonenumber's metadata; the base score reflects how phone-like the
     writing is, since almost any 8-11 digit string is a valid number somewhere."""
     raw = candidate.strip()
-    if _DATE_LIKE_RE.match(raw) or _DOTTED_QUAD_RE.match(raw) or _DATE_INSIDE_RE.search(raw):
+    french_dotted = bool(_FRENCH_DOTTED_RE.match(raw))  # "05.20.15.60.49": five pairs, never a version
+    if _DATE_LIKE_RE.match(raw) or (_DOTTED_QUAD_RE.match(raw) and not french_dotted) or _DATE_INSIDE_RE.search(raw):
         return None
-    if _DOTTED_ONLY_RE.match(raw) and not _FRENCH_DOTTED_RE.match(raw):
+    if _DOTTED_ONLY_RE.match(raw) and not french_dotted:
         return None  # 120.0.6099.109 is a version; only "01.23.45.67.89" is written that way
     digits = digits_of(raw)
-    if not MIN_PHONE_DIGITS <= len(digits) <= 15:
+    if not MIN_PHONE_DIGITS <= len(digits) <= 15 or _POSTCODE_RE.match(raw):
         return None
     if raw.startswith(("+", "00")):
         text = "+" + raw[2:] if raw.startswith("00") else raw
@@ -157,7 +221,11 @@ def _phone_score(candidate: str) -> float | None:
         if phonenumbers.is_valid_number(number):
             separated = len(re.findall(r"[ \u00a0().\-/]+", raw)) >= 1
             return 0.6 if separated else 0.4
-    return None
+    return OTHER_REGION
+
+
+# Marks a number valid only in one of ``OTHER_PHONE_REGIONS``: checked after the context says phone.
+OTHER_REGION = -1.0
 
 
 def recognize_phone(text: str) -> list[Finding]:
@@ -177,6 +245,12 @@ def recognize_phone(text: str) -> list[Finding]:
         base = _phone_score(value)
         if base is None:
             continue
-        score = _PHONE_CONTEXT.score(text, start, end, base)
+        if base == OTHER_REGION:
+            # Parsing against two dozen more regions is dear: only behind a phone word.
+            score = _PHONE_CONTEXT.score(text, start, end, 0.4)
+            if score < MIN_SCORE or not is_valid_phone(value, OTHER_PHONE_REGIONS):
+                continue
+        else:
+            score = _PHONE_CONTEXT.score(text, start, end, base)
         found.append(Finding(PHONE, start, end, score, "phone"))
     return found

@@ -18,7 +18,22 @@ _MONTHS = (
     "|januar|jänner|februar|märz|maerz|juni|juli|oktober|dezember"
     "|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
     "|januari|februari|maart|mei|augustus"
+    # abbreviations: es/pt/it/fr/de/nl ("17/set/1948", "11. Mär. 1943", "3 févr. 1980", "5 mrt 1990")
+    "|ene|abr|ago|dic|fev|mai|set|out|dez|gen|mag|giu|lug|ott|janv|févr|fevr|avr|juil|déc|mär|mrz|okt|jän|mrt"
 )
+_ABBREVIATIONS = {
+    **dict.fromkeys(("ene", "gen", "janv", "jän"), 1),
+    **dict.fromkeys(("fev", "févr", "fevr"), 2),
+    **dict.fromkeys(("mär", "mrz", "mrt"), 3),
+    **dict.fromkeys(("abr", "avr"), 4),
+    **dict.fromkeys(("mai", "mag"), 5),
+    "giu": 6,
+    **dict.fromkeys(("lug", "juil"), 7),
+    "ago": 8,
+    "set": 9,
+    **dict.fromkeys(("out", "ott", "okt"), 10),
+    **dict.fromkeys(("dic", "dez", "déc"), 12),
+}
 _MONTH_NUMBER = {
     **dict.fromkeys(("january", "jan", "enero", "janeiro", "janvier", "januar", "jänner", "gennaio", "januari"), 1),
     **dict.fromkeys(
@@ -34,13 +49,14 @@ _MONTH_NUMBER = {
     **dict.fromkeys(("october", "oct", "octubre", "outubro", "octobre", "oktober", "ottobre"), 10),
     **dict.fromkeys(("november", "nov", "noviembre", "novembro", "novembre"), 11),
     **dict.fromkeys(("december", "dec", "diciembre", "dezembro", "décembre", "decembre", "dezember", "dicembre"), 12),
+    **_ABBREVIATIONS,
 }
 _DATE_RE = re.compile(
     rf"(?<![\w./-])(?:"
     rf"(?P<d1>\d{{1,2}})[./-](?P<m1>\d{{1,2}})[./-](?P<y1>(?:19|20)\d{{2}}|\d{{2}})"
     rf"|(?P<y2>(?:19|20)\d{{2}})[./-](?P<m2>\d{{1,2}})[./-](?P<d2>\d{{1,2}})"
     # "14 March 1985", "the 2nd of February 1970", "12 de mayo de 1980", "14-Mar-1985"
-    rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th|º|°|\.|er)?(?:\s+|-)(?:de\s+|of\s+)?(?P<m3>{_MONTHS})\.?,?(?:\s+|-)(?:de\s+|del\s+)?(?P<y3>(?:19|20)\d{{2}})"
+    rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th|º|°|\.|er)?(?:\s+|[-/])(?:de\s+|of\s+)?(?P<m3>{_MONTHS})\.?,?(?:\s+|[-/])(?:de\s+|del\s+)?(?P<y3>(?:19|20)\d{{2}})"
     rf"|(?P<m4>{_MONTHS})\.?\s+(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y4>(?:19|20)\d{{2}})"
     rf")(?![\w]|[./-]\d)",
     re.IGNORECASE,

@@ -45,6 +45,26 @@ UI_WORDS = _words(
     zoom chrome firefox safari windows linux macos android ios sql json api cli
     """
 )
+# The same buttons and imperatives in es/pt/fr/de/it/nl ("Cliquez sur Enregistrer puis Fermer", "Haz
+# clic en Guardar"), and the department and job words of e-mail signatures ("Departamento de
+# Compras", "Senior Buyer"), which NER tags as people.
+UI_WORDS_OTHER_LANGUAGES = _words(
+    """
+    guardar enviar cancelar aceptar cerrar siguiente anterior abrir borrar eliminar descargar subir buscar
+    haz clic pulsa toca selecciona elige configuración ajustes inicio salvar fechar próximo excluir baixar
+    clique toque selecione escolha configurações enregistrer envoyer annuler fermer suivant précédent ouvrir
+    supprimer télécharger valider cliquez cliquer appuyez sélectionnez choisissez paramètres accueil
+    speichern senden abbrechen schließen weiter zurück öffnen löschen herunterladen hochladen klicken wählen
+    einstellungen bestätigen salva invia annulla chiudi avanti apri elimina scarica carica clicca premi
+    seleziona scegli impostazioni opslaan verzenden annuleren sluiten volgende vorige openen verwijderen
+    downloaden klik kies selecteer instellingen
+    departamento ufficio abteilung afdeling département service compras acquisti achats einkauf inkoop
+    senior junior buyer purchasing procurement manager director head lead officer assistant analyst
+    consultant specialist coordinator responsable gerente diretor directeur directrice leiter leiterin
+    direttore responsabile
+    """
+)
+UI_WORDS = UI_WORDS | UI_WORDS_OTHER_LANGUAGES
 # Software, data tools, cloud services and apps that people name in chat with an assistant
 # ("sum amount in Postgres?", "open a ticket with Zendesk", "export from BigQuery"). The small
 # NER model tags them as places after "in", as people after "with", as organizations anywhere;

@@ -24,7 +24,7 @@ from spacy.lang.en.stop_words import STOP_WORDS as EN
 
 from apps.detection.findings import PERSON, Finding
 from apps.detection.recognizers.base import lower_words
-from apps.detection.recognizers.gazetteers import NOT_NAMES, capitalised_runs, first_names
+from apps.detection.recognizers.gazetteers import NOT_NAMES, NameList, capitalised_runs, first_names, name_list
 
 CUE_SCORE = 0.85  # as NER's: on the same span the longer one wins (resolve_overlaps)
 
@@ -33,9 +33,14 @@ _STRONG = (
     r"|mon nom est|mon prénom est|ich hei(?:ß|ss)e|mein name ist|o meu nome é|meu nome é|me chamo|chamo-me"
 )
 _WEAK = r"i'm|i’m|i am|this is|soy|je suis|ich bin|hier ist|eu sou"
+# Chat openers before a name typed in lower case ("hey its lesley smith again", "oi, aqui é daniel
+# rios", "salut c'est marie dupont", "ciao sono luca bianchi", "hoi, met jan de vries"): as weak as
+# the cues above and far more often followed by other words, so the first word must also be a
+# known first name.
+_CHATTY = r"its|it's|it’s|aqui é|aqui e|c'est|c’est|sono|qui è|met|ik ben"
 _WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*"
 _CUE_RE = re.compile(
-    rf"(?<![\w'’])(?:(?P<strong>{_STRONG})|(?P<weak>{_WEAK}))\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})",
+    rf"(?<![\w'’])(?:(?P<strong>{_STRONG})|(?P<weak>{_WEAK})|(?P<chatty>{_CHATTY}))\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})",
     re.IGNORECASE,
 )
 # After a weak cue the name must end the clause: "i'm maria garcia, ...", "this is jean-luc."
@@ -95,6 +100,8 @@ _COMMON = (
     | DE
     | PT
 )
+COMMON_WORDS = _COMMON
+
 # Endings of the verbs and adjectives that follow "i'm" / "call me"; checked on the first word
 # only, since surnames end in anything ("appleseed").
 _NOT_NAME_SUFFIX_RE = re.compile(r"(?:ing|ly|ed|ful|ous|able|ible|ive|less|ness|tion|ment)\Z", re.IGNORECASE)
@@ -105,6 +112,9 @@ def _name_words(words: list[str]) -> list[str]:
     kept: list[str] = []
     for i, word in enumerate(words):
         lower = word.lower()
+        if 0 < i < len(words) - 1 and lower in _PARTICLES:
+            kept.append(word)  # "ian da cruz", "jan de vries": a particle between name words
+            continue
         if lower in _COMMON or len(lower) < 2 or (i == 0 and len(lower) > 5 and _NOT_NAME_SUFFIX_RE.search(lower)):
             break
         kept.append(word)
@@ -116,13 +126,17 @@ def recognize_cued_name(text: str) -> list[Finding]:
     for m in _CUE_RE.finditer(text):
         words = m.group("name").split()
         kept = _name_words(words)
+        while kept and kept[-1].lower() in _PARTICLES:
+            kept.pop()
         if not kept:
+            continue
+        if m.group("chatty") is not None and kept[0].lower() not in first_names():
             continue
         start = m.start("name")
         end = _span_end(text, start, kept)
         # A weak cue needs a name-shaped candidate that ends its clause: two words or a
         # hyphenated one ("i'm maria garcia", "this is jean-luc."), not "i'm hungry".
-        if m.group("weak") is not None and (
+        if (m.group("weak") is not None or m.group("chatty") is not None) and (
             not _CLAUSE_END_RE.match(text, end) or (len(kept) < 2 and "-" not in kept[0] and not kept[0][0].isupper())
         ):
             continue
@@ -144,7 +158,9 @@ def _span_end(text: str, start: int, kept: list[str]) -> int:
 # ("Thanks,\nRahul Mehta") and after verbs that take a person ("contact Priya Natarajan",
 # "ask Lucia whether"). Unlike the cues above these need capitals: "hi there" and "ask support"
 # are common, and a lowercase word after them is almost never a name.
-_CAP = r"[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃ][a-zß-öø-ÿłśżźćńąęő'’]+(?:-[A-ZÀ-Þ][a-zß-öø-ÿ]+)?"
+# A capitalised name word, letters of any Latin alphabet ("Tomečeková", "Stănescu", "O'Brien").
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+_CAP = rf"[{_UPPER}](?:[^\W\d_A-Z'’]+(?:['’][^\W\d_]+)?|['’][{_UPPER}][^\W\d_]+)(?:-[{_UPPER}][^\W\d_]+)?"
 _TITLE = r"(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|Dra)\.?"
 _GREETING_RE = re.compile(
     rf"(?:\A|(?<=[\n.!?>]\s)|(?<=\n))\s*(?P<cue>(?i:dear|hi|hello|hey|hallo|hola|olá|ola|bonjour|salut|cher|chère"
@@ -346,3 +362,114 @@ def _surname_like(word: str) -> bool:
         and lower not in NOT_NAMES
         and bare.lower() not in _NOT_SURNAMES
     )
+
+
+# ----------------------------------------------------------------- lists of names, names that say something
+
+# "Milo, Raffaello e Lisa", "Anka Hentschel, Dragana Gloor und Bianca Ernst", "cc: Kathryn Keery,
+# Jure Blažičko": capitalised items joined by commas and a conjunction of our languages, or after a
+# list label. Most items must start with a known first name (after a label one is enough); then
+# every item is a person, surnames and first names outside the list included. No item may be a UI
+# or common word, a known place or company ("Paris, London and Berlin", "Python, Java and Rust").
+LIST_NAME_SCORE = FULL_NAME_SCORE
+_CAP_WORD = rf"(?=[{_UPPER}]){_WORD}"
+_ITEM = rf"{_CAP_WORD}(?:[ \t]+(?:(?:de|da|do|dos|del|van|von|der|den|di|la|le)[ \t]+)?{_CAP_WORD}){{0,2}}"
+_CONJUNCTION = r"(?:and|y|e|et|und|en|&|or|o|ou|oder|of|i)"
+_NAME_LIST_RE = re.compile(
+    rf"(?<![\w'’-])(?P<items>{_ITEM}(?:[ \t]*[,;][ \t]*{_ITEM})*(?:[ \t]*,?[ \t]+{_CONJUNCTION}[ \t]+{_ITEM}))(?![\w'’-])"
+)
+_LIST_LABEL_RE = re.compile(
+    r"(?i:cc|bcc|to|attendees|participants|participantes|presentes|teilnehmer|teilnehmende|aanwezig|aanwezigen"
+    r"|présents|presenti|partecipanti|invitados|convidados)[ \t]*:[ \t]*"
+    rf"(?P<items>{_ITEM}(?:[ \t]*[,;][ \t]*{_ITEM})*(?:[ \t]*,?[ \t]+{_CONJUNCTION}[ \t]+{_ITEM})?)"
+)
+_ITEM_SPLIT_RE = re.compile(rf"[ \t]*[,;][ \t]*|[ \t]+{_CONJUNCTION}[ \t]+")
+_LIST_QUICK_RE = re.compile(rf"[,;:][ \t]*[{_UPPER}]|[ \t]{_CONJUNCTION}[ \t]+[{_UPPER}]")
+
+
+def _list_items(text: str, start: int, items: str) -> list[tuple[int, int, list[str]]]:
+    out, pos = [], 0
+    for sep in [*_ITEM_SPLIT_RE.finditer(items), None]:
+        end = sep.start() if sep is not None else len(items)
+        value = items[pos:end]
+        out.append((start + pos, start + end, value.split()))
+        pos = sep.end() if sep is not None else end
+    return out
+
+
+def _person_item(words: list[str]) -> bool:
+    if not words or not all(w[0].isupper() or w.lower() in _PARTICLES for w in words):
+        return False
+    firsts = first_names()
+    for w in words:
+        lower = w.lower()
+        if w[0].isupper() and (
+            lower in NOT_NAMES or lower in _NOT_SURNAMES or (lower in _COMMON and lower not in firsts)
+        ):
+            return False
+    value = " ".join(words)
+    return value not in _places().names and value not in _companies().names
+
+
+def recognize_name_list(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    firsts = first_names()
+    # A list needs two runs of capitalised words, one starting with a known first name (the runs
+    # are cached: the full-name recognizer has just read them).
+    runs = capitalised_runs(text)
+    if len(runs) < 2 or not any(run[0][2].lower() in firsts for run in runs) or not _LIST_QUICK_RE.search(text):
+        return found
+    for pattern, labelled in ((_LIST_LABEL_RE, True), (_NAME_LIST_RE, False)):
+        for m in pattern.finditer(text):
+            items = _list_items(text, m.start("items"), m.group("items"))
+            if len(items) < 2 or not all(_person_item(words) for _, _, words in items):
+                continue
+            known = sum(words[0].lower() in firsts and words[0].lower() not in _NOT_FIRST for _, _, words in items)
+            if known < (1 if labelled else (len(items) + 1) // 2 + (len(items) == 2)):
+                continue
+            found.extend(Finding(PERSON, lo, hi, LIST_NAME_SCORE, "name_list") for lo, hi, _ in items)
+    return found
+
+
+# "Stefan says the dashboard is empty", "Asanti Nazari asked me to…", "o Marco falou que…", "Amahle
+# Thole vroeg of…": a name opening a sentence, before a verb that takes a person as its subject.
+# NER skips a lone capitalised sentence opener (ner_windows), and misses names outside English.
+_SAYS = (
+    r"says|said|asked|asks|told|tells|wants|wanted|wrote|writes|thinks|mentioned|called|emailed|replied|confirmed"
+    r"|dice|dijo|pidió|pide|quiere|escribió|comentó|disse|diz|falou|pediu|quer|escreveu|comentou|dit|a dit|veut"
+    r"|demande|m'a demandé|m’a demandé|a demandé|a écrit|pense|sagt|hat gesagt|hat gefragt|fragt|meint|schreibt"
+    r"|hat geschrieben|ha detto|mi ha chiesto|ha chiesto|vuole|chiede|ha scritto|pensa|zegt|vroeg|wil|schreef"
+    r"|heeft gezegd|heeft gevraagd"
+)
+_SAYS_RE = re.compile(
+    rf"(?:\A|(?<=[.!?\n])[ \t]*|(?<=\n))(?:(?i:o|a|el|la|il|der|die|le)[ \t]+)?"
+    rf"(?P<name>{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}})[ \t]+(?:(?i:me|mi|m'|m’|mir|mij)[ \t]*)?(?i:{_SAYS})(?![\w'’])"
+)
+# The last word of each verb phrase ("dit" of "a dit", "chiesto" of "mi ha chiesto"): a set check
+# before the regex.
+_SAYS_WORDS = frozenset(phrase.split()[-1].replace("m'", "").replace("m’", "") for phrase in _SAYS.split("|"))
+
+
+def recognize_name_says(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if _SAYS_WORDS.isdisjoint(lower_words(text)):
+        return found
+    for m in _SAYS_RE.finditer(text):
+        words = m.group("name").split()
+        if not _person_item(words):
+            continue
+        if len(words) == 1 and (words[0].lower() not in first_names() or words[0].lower() in _NOT_FIRST):
+            continue
+        found.append(Finding(PERSON, m.start("name"), m.end("name"), FULL_NAME_SCORE, "name_says"))
+    return found
+
+
+_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+
+
+def _places() -> NameList:
+    return name_list(_DATA_DIR / "places.txt")
+
+
+def _companies() -> NameList:
+    return name_list(_DATA_DIR / "companies.txt")

@@ -85,7 +85,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "uk_nino",
         NATIONAL_ID,
-        re.compile(r"(?<!\w)[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)"),
+        re.compile(r"(?<!\w)[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?!\w)", re.IGNORECASE),
         _nino_valid,
         0.7,
         0.7,

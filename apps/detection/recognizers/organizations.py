@@ -9,10 +9,12 @@ gazetteer (0.86), so "Santander" the bank is not "Santander" the city; inside a 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from apps.detection.findings import ORGANIZATION, Finding
-from apps.detection.recognizers.gazetteers import find_names, name_list
+from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
+from apps.detection.recognizers.names import COMMON_WORDS
 
 KNOWN_ORGANIZATION_SCORE = 0.87
 KNOWN_ORGANIZATION_IN_RUN_SCORE = 0.8
@@ -30,3 +32,97 @@ def recognize_known_organizations(text: str) -> list[Finding]:
         )
         for start, end, alone in find_names(text, name_list(_COMPANIES_FILE))
     ]
+
+
+# A capitalised name followed by a legal form is a company in every language we serve
+# ("Vertex Robotics AG", "Nordlicht Versicherung Lda.", "Atelier Moreau srl", "Van den Berg
+# Logistiek N.V."): NER tags these as people or places, splits them, or misses them, and on its
+# own line under a signature no cue precedes them. Above NER (0.85) and full names (0.86).
+SUFFIX_ORGANIZATION_SCORE = 0.88
+_NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’&-]*\.?"
+_CONNECTOR = r"(?:&|and|und|y|e|et|en|de|del|da|do|dos|van|den|der|von|di|la|le)"
+_LEGAL_FORM = (
+    r"GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KGaA|KG|e\.\s?V\.|SE|Ltd\.?|Limited|LLC|LLP|PLC|plc|Inc\.?|Corp\.?|Co\."
+    r"|S\.\s?A\.(?:\s?S\.)?|S\.A|SA|SAS|SARL|Sàrl|S\.L\.(?:U\.)?|SLU|SL|S\.r\.l\.?|Srl|srl|SRL|S\.p\.A\.?|SpA"
+    r"|B\.V\.?|BV|N\.V\.?|NV|Lda\.?|Ltda\.?|LTDA|Oy|AB|ASA|A/S|ApS|Pty(?:\s+Ltd\.?)?|Group|Holdings?"
+)
+_SUFFIX_ORG_RE = re.compile(
+    rf"(?<![\w'’&.-])(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,4}})"
+    rf",?[ \t]+(?P<form>{_LEGAL_FORM})(?![\w&])"
+)
+# Legal forms as written, for a set check on the message's words before the regex runs.
+_LEGAL_FORMS_WRITTEN = """
+    GmbH AG KG KGaA e.V. SE Ltd Ltd. Limited LLC LLP PLC plc Inc Inc. Corp Corp. Co. S.A. S.A SA S.A.S. SAS SARL
+    Sàrl S.L. S.L.U. SL SLU S.r.l. S.r.l Srl srl SRL S.p.A. S.p.A SpA B.V. B.V BV N.V. N.V NV Lda Lda. Ltda Ltda.
+    LTDA Oy AB ASA A/S ApS Pty Group Holding Holdings
+"""
+_LEGAL_FORM_WORDS = frozenset(_LEGAL_FORMS_WRITTEN.split())
+
+
+def _has_legal_form(text: str) -> bool:
+    return any(word.strip(",;:()\"'") in _LEGAL_FORM_WORDS for word in text.split())
+
+
+# Capitalised particles start company names ("Van den Berg Logistiek", "De Vries BV", "La Poste SA").
+_NOT_COMPANY_START = (NOT_NAMES | COMMON_WORDS | {"thanks", "thank", "cheers", "regards", "dear", "hi", "hello"}) - {
+    "van",
+    "von",
+    "de",
+    "den",
+    "der",
+    "la",
+    "le",
+    "el",
+    "da",
+    "di",
+    "del",
+    "du",
+}
+
+
+def recognize_legal_form_organizations(text: str) -> list[Finding]:
+    """Companies named with their legal form; leading words that cannot start a company name
+    ("Thanks Contoso Ltd", "We use Orbital Freight Inc") are left out of the span."""
+    found: list[Finding] = []
+    if not _has_legal_form(text):
+        return found
+    for m in _SUFFIX_ORG_RE.finditer(text):
+        words = list(re.finditer(r"\S+", m.group("name")))
+        keep = 0
+        while keep < len(words) and words[keep].group().lower().strip(".,") in _NOT_COMPANY_START:
+            keep += 1
+        if keep == len(words):
+            continue
+        start = m.start("name") + words[keep].start()
+        found.append(Finding(ORGANIZATION, start, m.end("form"), SUFFIX_ORGANIZATION_SCORE, "legal_form_organization"))
+    return found
+
+
+# "I work for Quantix Labs", "trabajo en Halcyon Foods", "je bosse chez Atelier Moreau", "ich
+# arbeite bei Kessler Maschinenbau": the employer after a work cue, unless it is a person's name
+# (a known first name starts it) or a known place ("trabajo en Madrid").
+EMPLOYER_SCORE = 0.87
+_EMPLOYER_RE = re.compile(
+    r"(?<![\w'’])(?i:work(?:s|ing|ed)?\s+(?:at|for)|employed\s+(?:at|by)|trabajo\s+(?:en|para)"
+    r"|trabajando\s+(?:en|para)|trabalho\s+(?:na|no|em|para)|travaille\s+(?:chez|pour)|bosse\s+(?:chez|pour)"
+    r"|arbeite\s+(?:bei|für)|lavoro\s+(?:presso|per|da|in)|werk\s+(?:bij|voor))\s+(?:(?i:the|la|el|a|o|le|het|de)\s+)?"
+    rf"(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,3}})"
+)
+_EMPLOYER_QUICK = ("work", "employed", "trabaj", "travaille", "bosse", "arbeite", "lavoro", "werk ")
+_PLACES_FILE = Path(__file__).resolve().parents[1] / "data" / "places.txt"
+
+
+def recognize_employer(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    lowered = text.lower()
+    if not any(word in lowered for word in _EMPLOYER_QUICK):
+        return found
+    for m in _EMPLOYER_RE.finditer(text):
+        name = m.group("name").rstrip(".")
+        words = name.split()
+        if words[0].lower() in first_names() or all(w.lower() in NOT_NAMES for w in words):
+            continue
+        if name in name_list(_PLACES_FILE).names or words[0].lower() in NOT_NAMES:
+            continue
+        found.append(Finding(ORGANIZATION, m.start("name"), m.start("name") + len(name), EMPLOYER_SCORE, "employer"))
+    return found

@@ -16,7 +16,9 @@ from apps.detection.recognizers.base import lower_words
 from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
 
 ADDRESS_SCORE = 0.9  # above NER's 0.85, so the whole address beats NER's fragments of it
-CUED_PLACE_SCORE = 0.8
+# A capitalised word right after a place cue is a place: above NER (0.85), which calls unknown towns
+# people or companies ("vado a Latisana", "vou pra Gondomar").
+CUED_PLACE_SCORE = 0.86
 # A known city or country (``data/places.txt``) standing alone among capitalised words ("in
 # Sevilla,", "from München") beats NER's guess of another type (0.85); inside a longer run of
 # capitalised words ("Paris Hilton", "Banco Santander") it yields to NER.
@@ -25,60 +27,79 @@ GAZETTEER_PLACE_IN_RUN_SCORE = 0.8
 _PLACES_FILE = Path(__file__).resolve().parents[1] / "data" / "places.txt"
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][\wß-ÿ'’]+"
+# English street types: the USPS standard suffixes people use, plus British ones ("Mews", "Close").
 _STREET = (
     r"Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Way|Place|Pl\.?|Court|Ct\.?"
     r"|Square|Sq\.?|Terrace|Close|Crescent|Row|Parkway|Highway"
+    r"|Alley|Bend|Bluffs?|Branch|Bridge|Brooks?|Bypass|Canyon|Causeway|Circle|Cir\.?|Cliffs?|Common|Corners?"
+    r"|Courts|Coves?|Creek|Crest|Crossing|Dale|Drives|Estates?|Expressway|Falls|Ferry|Fields?|Flats?|Fords?"
+    r"|Forest|Forges?|Forks?|Freeway|Gardens?|Gateway|Glens?|Greens?|Groves?|Harbou?rs?|Haven|Heights|Hills?"
+    r"|Hollow|Islands?|Isle|Junctions?|Keys?|Knolls?|Lakes?|Landing|Lights?|Locks?|Lodge|Loop|Manors?|Meadows?"
+    r"|Mews|Mills?|Mission|Motorway|Mount|Mountains?|Orchard|Oval|Parks?|Pass|Passage|Path|Pike|Pines?|Plains?"
+    r"|Plaza|Points?|Ports?|Prairie|Ranch|Rapids?|Ridges?|Roads|Route|Run|Shoals?|Shores?|Springs?|Squares"
+    r"|Station|Stravenue|Stream|Streets|Summit|Throughway|Trace|Track|Trail|Tunnel|Turnpike|Union|Valleys?"
+    r"|Viaduct|Views?|Villages?|Ville|Vista|Walks?|Wells?|Ways"
+)
+# A flat, suite or apartment before or after the street ("Flat 15B, Brooks Manors", "… Suite 211").
+_UNIT = r"(?:Flat|Studio|Unit|Apartment|Apt\.?|Suite|Ste\.?|Piso|Planta|Andar|Apto\.?|Dpto\.?|Étage|Interno|Int\.)\s+\w{1,4}"
+# What may follow a street: a unit, then a postcode (UK, Dutch, numeric incl. "1000-001") and a town.
+_TAIL = (
+    rf"(?:,?\s+{_UNIT})?(?:,?\s*\d{{1,2}}º\s*[A-Z]\b)?"
+    rf"(?:,?\s+(?:[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\s+|\d{{4}}\s?[A-Z]{{2}}\s+|\d{{4,5}}(?:-\d{{3}})?\s+)?{_CAP}(?:[ -]{_CAP}){{0,2}})?"
+)
+_ROMANCE_STREET = (
+    r"(?i:Calle|C/|C\.|Avenida|Avda\.|Av\.|Paseo|Camino|Ronda|Plaza|Pasaje|Carrer|Travesía|Glorieta|Rua|R\."
+    r"|Travessa|Largo|Alameda|Praça|Estrada|Via|Viale|Piazza|Piazzale|Corso|Vicolo|Borgo|Canale|Contrada|Strada"
+    r"|Incrocio|Rotonda|Vico)"
+)
+_FRENCH_STREET = r"(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|impasse|place|quai|route|cours|square)"
+_PARTICLE = r"(?:de|del|de la|da|do|dos|das|la|le|les|des|du|di|della|delle|dei|degli|d'|l')"
+# Dutch and German compound street names ("Liekestraat 10", "Bryanweg 1", "Elise-Hamann-Gasse 92").
+_COMPOUND_STREET = (
+    r"(?i:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|straat|laan|dreef|plein|gracht"
+    r"|kade|singel|steeg|dijk|pad)"
 )
 _ADDRESS_RE = re.compile(
-    rf"(?<![\w/.-])\d{{1,5}}[A-Za-z]?,?\s+(?:{_CAP}\s+){{1,3}}(?:{_STREET})(?![\w])"
-    rf"(?:,?\s+{_CAP}(?:\s+{_CAP})?)?"
-    rf"|(?<![\w])(?:Calle|Avenida|Av\.|Rua|Rue|Via|Viale|Piazza|Praça|Plaza)\s+(?:(?:de|del|da|do|la|le|des|di)\s+)?"
-    rf"(?:{_CAP}\s*){{1,3}},?\s*\d{{1,4}}"
-    rf"|(?<![\w])[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|weg|platz|allee|gasse|ring|damm)\s+\d{{1,4}}[a-z]?(?![\w])"
+    rf"(?<![\w/.-])(?:{_UNIT},?\s+(?:\d{{1,5}}[A-Za-z]?,?\s+)?|\d{{1,5}}[A-Za-z]?,?\s+)(?:{_CAP}\s+){{1,3}}(?:{_STREET})(?![\w])"
+    rf"{_TAIL}"
+    rf"|(?<![\w]){_ROMANCE_STREET}\s+(?:{_PARTICLE}\s*)?(?:{_CAP}\s*){{1,4}},?\s*(?:\d{{1,4}}[A-Za-z]?|[Ss]/[Nn])(?![\w/])"
+    rf"{_TAIL}"
+    rf"|(?<![\w])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+{_FRENCH_STREET}\s+(?:{_PARTICLE}\s*)?{_CAP}(?:[ -]{_CAP}){{0,3}}"
+    rf"(?:,?\s+(?:\d{{5}}\s+)?{_CAP}(?:[ -]{_CAP}){{0,2}})?"
+    rf"|(?<![\w])[A-ZÄÖÜ][\wäöüß]{{2,}}(?:-[A-ZÄÖÜ][\wäöüß]+)*-?{_COMPOUND_STREET}\s+\d{{1,4}}[a-zA-Z]?(?![\w])"
+    rf"{_TAIL}"
 )
 _ADDRESS_QUICK_RE = re.compile(r"\d")
 # Cue words for a set-intersection pre-check (``lower_words``); the regexes run only when
 # one is present.
 _STREET_WORDS = frozenset(
-    [
-        "street",
-        "st",
-        "road",
-        "rd",
-        "ave",
-        "avenue",
-        "lane",
-        "ln",
-        "blvd",
-        "boulevard",
-        "drive",
-        "dr",
-        "way",
-        "place",
-        "pl",
-        "court",
-        "ct",
-        "square",
-        "sq",
-        "terrace",
-        "close",
-        "crescent",
-        "row",
-        "parkway",
-        "highway",
-        "calle",
-        "avenida",
-        "av",
-        "rua",
-        "rue",
-        "via",
-        "viale",
-        "piazza",
-        "praça",
-        "plaza",
-    ]
+    word.lower().rstrip("s") if strip else word.lower()
+    for word in re.findall(r"[^\W\d_]+/?", _STREET + _UNIT + _ROMANCE_STREET + _FRENCH_STREET)
+    for strip in (False, True)
+) - {"", "i", "flat"}  # "flat" is common; a flat's address still has a street word
+_COMPOUND_ENDINGS = (
+    "straße",
+    "strasse",
+    "str.",
+    "weg ",
+    "platz",
+    "allee",
+    "gasse",
+    "ring ",
+    "damm",
+    "ufer",
+    "chaussee",
+    "straat",
+    "laan",
+    "dreef",
+    "plein",
+    "gracht",
+    "kade",
+    "singel",
+    "steeg",
+    "dijk",
+    "pad ",
 )
-_GERMAN_STREET_ENDINGS = ("straße", "strasse", "weg ", "platz", "allee", "gasse", "ring ", "damm")
 _PLACE_CUE_WORDS = frozenset(
     [
         "live",
@@ -107,20 +128,61 @@ _PLACE_CUE_WORDS = frozenset(
         "i’m",
         "we're",
         "stationed",
+        # es/pt/fr/de/it/nl
+        "vivo",
+        "vivimos",
+        "moro",
+        "moramos",
+        "viajo",
+        "voy",
+        "vou",
+        "mudo",
+        "mudamos",
+        "habite",
+        "j'habite",
+        "déménage",
+        "déménageons",
+        "vais",
+        "wohne",
+        "wohnen",
+        "ziehe",
+        "ziehen",
+        "fliege",
+        "fahre",
+        "woon",
+        "wonen",
+        "verhuis",
+        "verhuizen",
+        "vado",
+        "abito",
+        "trasferisco",
+        "trasferiamo",
     ]
 )
 _PLACE_CUE_RE = re.compile(
     rf"(?<![\w])(?i:live in|lives in|living in|lived in|based in|located in|born in|grew up in|moving to|moved to"
     rf"|move to|relocating to|relocated to|flying to|flew to|fly to|travelling to|traveling to|office is in"
-    rf"|offices are in|warehouse is in|headquartered in|i'm in|we're in|stationed in)"
-    rf"\s+(?P<place>{_CAP}(?:[ -]{_CAP}){{0,2}})"
+    rf"|offices are in|warehouse is in|headquartered in|i'm in|we're in|stationed in"
+    # "vivo en León", "vou pra Faro", "on déménage à Rennes", "wir ziehen nächsten Monat nach Koblenz",
+    # "we verhuizen naar Leiden", "domani vado a Latisana"
+    rf"|vivo en|vivimos en|me mudo a|nos mudamos a|viajo a|vivo em|moro em|moramos em|moro no|moro na"
+    rf"|vou pra|vou para|viajo para|mudamos para|j'habite à|j’habite à|habite à|déménage à|déménageons à"
+    rf"|je vais à|wohne in|wohnen in|ziehe(?:n)?(?: \w+){{0,2}} nach|fliege nach|fahre nach|woon in|wonen in"
+    rf"|verhuis naar|verhuizen naar|vado a|abito a|vivo a|mi trasferisco a|ci trasferiamo a)"
+    rf"\s+(?P<place>{_CAP}(?:[ -](?:(?:de|do|da|dos|das|del|di|am|an|la|le|sur|upon|on)[ -])?{_CAP}){{0,3}})"
 )
 _FROM_TO_RE = re.compile(rf"(?<![\w])(?i:from)\s+(?P<a>{_CAP}(?: {_CAP})?)\s+(?i:to)\s+(?P<b>{_CAP}(?: {_CAP})?)")
 
 
+# Capitalised words after a cue that are not places: German nouns ("wir ziehen nach Hause").
+_NOT_PLACES = frozenset(["hause", "haus", "ausland", "deutschland's"])
+
+
 def _place_like(value: str) -> bool:
     words = [w.lower() for w in re.split(r"[ -]", value)]
-    return not any(w in NOT_NAMES for w in words) and not (len(words) == 1 and words[0] in first_names())
+    return not any(w in NOT_NAMES or w in _NOT_PLACES for w in words) and not (
+        len(words) == 1 and words[0] in first_names()
+    )
 
 
 def _gazetteer_places(text: str) -> list[Finding]:
@@ -135,8 +197,9 @@ def _gazetteer_places(text: str) -> list[Finding]:
 def recognize_places(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
+    lowered = text.lower()
     if _ADDRESS_QUICK_RE.search(text) and (
-        not _STREET_WORDS.isdisjoint(words) or any(end in text for end in _GERMAN_STREET_ENDINGS)
+        not _STREET_WORDS.isdisjoint(words) or any(end in lowered for end in _COMPOUND_ENDINGS)
     ):
         for m in _ADDRESS_RE.finditer(text):
             end = m.end()

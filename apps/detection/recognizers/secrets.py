@@ -136,16 +136,43 @@ _SECRET_SPECS: tuple[_SecretSpec, ...] = (
         0.95,
         lambda v: _looks_random(v),
     ),
+    # Further providers' documented prefixes (gitleaks' rules name the same shapes): Shopify,
+    # DigitalOcean, PyPI, Square, Databricks, HashiCorp Vault, Postman, Linear, Notion, New Relic,
+    # Grafana, Slack app tokens, Mailgun, Twilio, Google OAuth access tokens, Telegram bots.
+    _SecretSpec(
+        "provider_token",
+        re.compile(
+            r"(?<![\w-])(?:shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|do[por]_v1_[a-f0-9]{64}|pypi-AgE[A-Za-z0-9_-]{50,}"
+            r"|sq0(?:atp|csp)-[A-Za-z0-9_-]{22,43}|dapi[a-f0-9]{32}(?:-\d)?|hv[sb]\.[A-Za-z0-9_-]{24,}"
+            r"|PMAK-[a-f0-9]{24}-[a-f0-9]{34}|lin_(?:api|oauth)_[A-Za-z0-9]{40}|secret_[A-Za-z0-9]{43}"
+            r"|NRAK-[A-Z0-9]{27}|gl(?:sa|c)_[A-Za-z0-9_+/=-]{32,}|xapp-\d-[A-Z0-9]+-\d+-[a-f0-9]{32,}"
+            r"|key-[a-f0-9]{32}|(?:SK|AC)[a-f0-9]{32}|ya29\.[A-Za-z0-9_-]{30,}|\d{8,10}:AA[A-Za-z0-9_-]{33})(?![\w-])"
+        ),
+        0.9,
+        lambda v: _looks_random(v),
+    ),
+    # Azure storage connection strings: the account key after "AccountKey=".
+    _SecretSpec(
+        "azure_account_key",
+        re.compile(r"(?<=AccountKey=)[A-Za-z0-9+/]{40,}={0,2}"),
+        0.95,
+        lambda v: True,
+    ),
 )
 _SECRET_QUICK_RE = re.compile(
     r"PRIVATE KEY|AKIA|ASIA|A[BCGIRN][A-Z]A|eyJ|sk-|gh[pousr]_|github_pat_|glpat-|xox|_live_|_test_|AIza|SG\.|hf_|npm_"
+    r"|shp|_v1_|pypi-|sq0|dapi|hv[sb]\.|PMAK-|lin_|secret_|NRAK-|gl(?:sa|c)_|xapp-|key-|SK|AC|ya29\.|:AA|AccountKey="
 )
 
 # "password: hunter2", "api_key=...", "mi contraseña es ...": the value after the keyword.
 _CREDENTIAL_RE = re.compile(
     r"(?<!\w)(?P<key>pass(?:word|wd|phrase)?|pwd|passwort|kennwort|contraseña|contrasena|clave|senha|mot de passe|mdp"
     r"|secret|client[_ -]?secret|api[_ -]?key|apikey|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token"
-    r"|token|bearer|pin|pin[ -]?code|passcode|code pin|código pin)(?!\w)"
+    r"|token|bearer|pin|pin[ -]?code|passcode|code pin|código pin|wachtwoord|chiave|sleutel|chave|clé)(?!\w)"
+    # "the password for the wifi is …", "la clave del wifi es …", "das Passwort für das WLAN ist …"
+    r"(?:\s+(?:of|for|to|del|de|da|do|du|della|dello|di|van|von|vom|für|voor)"
+    r"(?:\s+(?:the|my|our|la|el|le|il|lo|o|a|das|den|dem|de|het|mi|mio|mia|meu|minha|mon|ma|mein|meine|mijn))?"
+    r"\s+(?!is\b|es\b|est\b|ist\b|è\b|é\b)[\w-]{2,20}(?=\s+(?:is|es|é|è|est|ist|lautet|era|:)\b))?"
     r"(?P<sep>[\"']?\s*(?:=>|:=|[:=])\s*"
     r"|\s+(?:(?:is|was|has been)\s+(?:now\s+)?(?:set|changed|reset)\s+to|(?:set|changed|reset)\s+to|is\s+now"
     r"|is|was|es|é|è|est|ist|lautet|era|sería|:)\s*[:=]?\s*|\s+)"
@@ -226,6 +253,11 @@ _REFERENCE_ID_RE = re.compile(
 )
 
 
+# Code that reads a secret rather than the secret: "password = os.environ['DB_PASSWORD']",
+# "token: ${{ secrets.GITHUB_TOKEN }}", "api_key = getenv(…)", "secret: settings.API_SECRET".
+_CODE_VALUE_RE = re.compile(r"\A(?:[$%{]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[(\[]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z)")
+
+
 def _is_reference(text: str, start: int, value: str) -> bool:
     return text[start - 1 : start] in ("[", "(", "#") or value[:1] in "[(#" or bool(_REFERENCE_ID_RE.match(value))
 
@@ -253,6 +285,8 @@ def recognize_secrets(text: str) -> list[Finding]:
         if text[m.start() - 1 : m.start()] in ("?", "&"):
             value = value.split("&", 1)[0]  # a URL query parameter ends at the next "&"
         if value.lower() in _CREDENTIAL_STOPWORDS or len(value) < 4 or _is_reference(text, m.start("value"), value):
+            continue
+        if _CODE_VALUE_RE.match(value):
             continue
         explicit = any(c in m.group("sep") for c in ":=")
         has_digit_or_symbol = bool(re.search(r"[\d\W_]", value))
