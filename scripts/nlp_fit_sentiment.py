@@ -58,6 +58,9 @@ SEMEVAL_WEIGHT = 1.0
 # The 15,000 requests weigh as much as ~1,000 tweets (of 9,400): enough to call requests neutral, not
 # enough to pull tweets towards neutral.
 REQUEST_WEIGHT = 1000 / 15000
+# Naive Bayes prior (nb_prior) the regression corrects: 0 = plain regression. DEV: see docs/nlp.md.
+NB_WEIGHT = 0.0
+NB_ALPHA = 0.1
 LANGUAGES = {
     "en": "english",
     "es": "spanish",
@@ -161,9 +164,19 @@ def split_xlmt(git_dir: str) -> dict[str, list[Example]]:
 
 
 def fit(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, l2: float, iters: int = 300
+    x: sparse.csr_matrix,
+    y: np.ndarray,
+    w: np.ndarray,
+    l2: float,
+    iters: int = 300,
+    prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression, weighted, L2 on the weights (not the bias), L-BFGS."""
+    """Multinomial logistic regression, weighted, L2 on the weights (not the bias), L-BFGS.
+
+    ``prior`` (features x 3, optional) is a fixed linear term added to the logits while fitting
+    and to the returned weights: the regression learns a correction to it, so where the prior is
+    wrong on the training texts (requests it calls complaints) the fitted weights pull it back.
+    """
     full_d = x.shape[1]
     used = np.unique(x.indices)  # buckets no training text hits keep weight 0: skip them
     x = x[:, used]
@@ -171,11 +184,12 @@ def fit(
     onehot = np.eye(3)[y]
     xt = x.T.tocsr()
     wsum = w.sum()
+    offset = np.asarray(x @ prior[used]) if prior is not None else 0.0
 
     def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
         weights = theta[: d * 3].reshape(d, 3)
         bias = theta[d * 3 :]
-        logits = np.asarray(x @ weights) + bias
+        logits = np.asarray(x @ weights) + bias + offset
         logits -= logits.max(axis=1, keepdims=True)
         logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
         value = -(w * (onehot * logp).sum(axis=1)).sum() / wsum + 0.5 * l2 * float((weights * weights).sum())
@@ -186,8 +200,8 @@ def fit(
     start = time.perf_counter()
     result = optimize.minimize(loss, np.zeros(d * 3 + 3), jac=True, method="L-BFGS-B", options={"maxiter": iters})
     print(f"  fit: {d} features, {result.nit} iterations, {time.perf_counter() - start:.0f}s", flush=True)
-    weights = np.zeros((full_d, 3))
-    weights[used] = result.x[: d * 3].reshape(d, 3)
+    weights = np.zeros((full_d, 3)) if prior is None else prior.copy()
+    weights[used] += result.x[: d * 3].reshape(d, 3)
     return weights, result.x[d * 3 :]
 
 
@@ -233,6 +247,39 @@ def fit_idf(examples: list[Example]) -> np.ndarray:
     return np.clip(np.round(idf / sentiment.IDF_STEP), 0, 255) * sentiment.IDF_STEP
 
 
+def with_semeval_bias(x: sparse.csr_matrix, examples: list[Example]) -> sparse.csr_matrix:
+    """x plus a last column that is 1 on SemEval tweets: a bias of their own, dropped after
+    fitting, so whatever pulls SemEval's tweets towards a class does not move the shared bias."""
+    own = np.array([[e.lang == "semeval"] for e in examples], dtype=np.float64)
+    return sparse.hstack([x, sparse.csr_matrix(own)], format="csr")
+
+
+def nb_prior(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, alpha: float) -> np.ndarray:
+    """Multinomial naive Bayes log-likelihoods of the hashed TF-IDF buckets, centred per bucket.
+
+    Weighted like the regression's texts, smoothed by ``alpha``; zero for buckets no training
+    text hits and for the dense lexicon columns, so the shipped weights stay sparse.
+    """
+    hashed = x[:, : 1 << sentiment.HASH_BITS]
+    counts = np.vstack([np.asarray(hashed[y == c].T @ w[y == c]).ravel() for c in (0, 1, 2)]).T + alpha
+    logp = np.log(counts / counts.sum(axis=0, keepdims=True))
+    prior = np.zeros((x.shape[1], 3))
+    prior[: hashed.shape[1]] = logp - logp.mean(axis=1, keepdims=True)
+    prior[np.setdiff1d(np.arange(x.shape[1]), np.unique(hashed.indices))] = 0.0
+    return prior
+
+
+def fit_model(
+    feats: Features, examples: list[Example], l2: float, args: argparse.Namespace
+) -> tuple[np.ndarray, np.ndarray]:
+    """The regression on ``feats`` with the options given (SemEval weight and own bias, NB prior)."""
+    w = sample_weights(examples, args.semeval_weight)
+    x = with_semeval_bias(feats.x, examples) if args.semeval_own_bias else feats.x
+    prior = args.nb_weight * nb_prior(x, feats.y, w, args.nb_alpha) if args.nb_weight else None
+    weights, bias = fit(x, feats.y, w, l2, prior=prior)
+    return weights[: feats.x.shape[1]], bias
+
+
 def quantise(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-class symmetric int8 with a float32 scale: 3 MB for 2^20 x 3 weights."""
     scale = np.abs(weights).max(axis=0) / 127.0
@@ -248,6 +295,9 @@ def main() -> None:
         "--semeval", default="", help="git dir of github:cbaziotis/datastories-semeval2017-task4 (English tweets)"
     )
     parser.add_argument("--semeval-weight", type=float, default=SEMEVAL_WEIGHT)
+    parser.add_argument("--semeval-own-bias", action="store_true", help="a SemEval-only bias, dropped after fitting")
+    parser.add_argument("--nb-weight", type=float, default=NB_WEIGHT, help="naive Bayes prior weight (0: none)")
+    parser.add_argument("--nb-alpha", type=float, default=NB_ALPHA)
     parser.add_argument("--l2", type=float, nargs="*", default=[1e-5, 3e-5, 1e-4])
     parser.add_argument("--out", default=str(sentiment.MODEL_FILE))
     args = parser.parse_args()
@@ -265,7 +315,7 @@ def main() -> None:
         fit_feats, dev_feats = Features(fit_set, idf), Features(parts["dev"], idf)
         best = -1.0
         for candidate in args.l2:
-            weights, bias = fit(fit_feats.x, fit_feats.y, sample_weights(fit_set, args.semeval_weight), candidate)
+            weights, bias = fit_model(fit_feats, fit_set, candidate, args)
             probs = _probs(dev_feats.x, weights, bias)
             pred = scores_to_classes(sentiment.probabilities_to_scores(probs, dev_feats.lex))
             f1 = report(f"dev l2={candidate:g}", parts["dev"], pred)["overall"]
@@ -276,7 +326,7 @@ def main() -> None:
     final_set = parts["fit"] + parts["dev"] + extra
     idf = fit_idf(final_set)
     final = Features(final_set, idf)
-    weights, bias = fit(final.x, final.y, sample_weights(final_set, args.semeval_weight), l2)
+    weights, bias = fit_model(final, final_set, l2, args)
     q, scale = quantise(weights[: 1 << sentiment.HASH_BITS])
     np.savez_compressed(
         args.out,
@@ -294,6 +344,9 @@ def main() -> None:
                     "clinc": CLINC_COMMIT if args.clinc else None,
                     "semeval": SEMEVAL_COMMIT if semeval else None,
                     "semeval_weight": args.semeval_weight if semeval else None,
+                    "semeval_own_bias": bool(semeval and args.semeval_own_bias),
+                    "nb_weight": args.nb_weight,
+                    "nb_alpha": args.nb_alpha,
                     "seed": SEED,
                     "texts": len(final_set),
                 }
