@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
-from apps.detection.recognizers.gazetteers import UI_WORDS, is_ui_phrase
+from apps.detection.recognizers.gazetteers import PRODUCT_AFTER_RE, UI_WORDS, is_ui_phrase
 
 _ORG_SUFFIXES = (
     r"(?:Inc|Incorporated|Ltd|Limited|LLC|LLP|PLC|plc|Corp|Corporation|Co|GmbH|AG|KG|SE|SA|S\.A|SAS|SARL"
@@ -39,6 +39,8 @@ _PLACE_CUE_BEFORE_RE = re.compile(
     r"|relocating\s+to|near|en|em|à|nach)\s+\Z"
 )
 _CUE_WINDOW = 40
+# "Apple Pay", "Samsung Pay": a wallet, however NER tags it.
+_WALLET_RE = re.compile(r"\s[Pp]ay\Z")
 
 
 def _cut_leading_ui_words(text: str, finding: Finding) -> Finding | None:
@@ -62,7 +64,7 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
             kept.append(finding)
             continue
         value = text[finding.start : finding.end]
-        if is_ui_phrase(value):
+        if is_ui_phrase(value) or _WALLET_RE.search(value) or PRODUCT_AFTER_RE.match(text, finding.end):
             continue
         trimmed = _cut_leading_ui_words(text, finding)
         if trimmed is None:

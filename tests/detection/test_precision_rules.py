@@ -678,3 +678,34 @@ def test_german_capitalised_pronouns_make_no_names(text: str) -> None:
 def test_german_two_word_name_still_found() -> None:
     text = "Ich habe mit Klaus Müller gesprochen, er sagt die Rechnung ist falsch."
     assert _found(text) == [("PERSON", "Klaus Müller")]
+
+
+# ---------------------------------------------------------- payment networks and money words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Help! My card isn't working at the ATM and I know I used the right PIN.",  # ATM was an ORGANIZATION
+        "Can I top up with Mastercard?",
+        "Is American Express accepted?",
+        "I want to pay with Apple Pay but it fails",
+        "Can I use top-up with Apple pay?",
+        "How do I top up using my Apple Watch?",
+        "Why was I charged in AUD instead of GBP?",
+        "my Visa card was declined at the shop",
+        "Withdrawal pending for two days",  # was a PERSON
+        "I don't recognise a Direct Debit payment",
+        "Can I use my Google account to log in?",
+    ],
+)
+def test_payment_networks_wallets_and_currencies_are_not_entities(text: str) -> None:
+    assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("I work at Apple in Cupertino", "Apple"), ("She joined Google last year", "Google")],
+)
+def test_the_same_companies_as_employers_still_are(text: str, value: str) -> None:
+    assert ("ORGANIZATION", value) in _found(text)

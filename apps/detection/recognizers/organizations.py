@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from apps.detection.findings import ORGANIZATION, Finding
-from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
+from apps.detection.recognizers.gazetteers import NOT_NAMES, PRODUCT_AFTER_RE, find_names, first_names, name_list
 from apps.detection.recognizers.names import COMMON_WORDS
 
 KNOWN_ORGANIZATION_SCORE = 0.87
@@ -31,6 +31,7 @@ def recognize_known_organizations(text: str) -> list[Finding]:
             "organization_gazetteer",
         )
         for start, end, alone in find_names(text, name_list(_COMPANIES_FILE))
+        if not PRODUCT_AFTER_RE.match(text, end)
     ]
 
 
