@@ -41,6 +41,7 @@ _PLACE_CUE_BEFORE_RE = re.compile(
 _CUE_WINDOW = 40
 # "Apple Pay", "Samsung Pay": a wallet, however NER tags it.
 _WALLET_RE = re.compile(r"\s[Pp]ay\Z")
+_SHOUTED_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
 
 
 def _cut_leading_ui_words(text: str, finding: Finding) -> Finding | None:
@@ -66,6 +67,8 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
         value = text[finding.start : finding.end]
         if is_ui_phrase(value) or _WALLET_RE.search(value) or PRODUCT_AFTER_RE.match(text, finding.end):
             continue
+        if " " in value and value.isupper() and _SHOUTED_AFTER_RE.match(text, finding.end):
+            continue  # words of a shouted sentence ("MENTRE LORO SE LA SPASSANO"), not a name
         trimmed = _cut_leading_ui_words(text, finding)
         if trimmed is None:
             continue

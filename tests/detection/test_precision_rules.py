@@ -709,3 +709,46 @@ def test_payment_networks_wallets_and_currencies_are_not_entities(text: str) -> 
 )
 def test_the_same_companies_as_employers_still_are(text: str, value: str) -> None:
     assert ("ORGANIZATION", value) in _found(text)
+
+
+# ------------------------------------------------------- moods, shouting, names that run on
+
+
+@pytest.mark.parametrize(
+    ("text", "not_a_name"),
+    [
+        ("Ne, ich bin echt erschüttert.", "echt erschüttert"),
+        ("yo soy totalmente puntual", "totalmente puntual"),
+        ("que yo soy fiel tío", "fiel tío"),
+        ("NONOSTANTE GLI SCIOPERI SALE DI 5 PUNTI LA FIDUCIA NEL GOVERNO", "FIDUCIA NEL"),
+        ("vedere la prima del Don Giovanni. MENTRE LORO SE LA SPASSANO", "MENTRE LORO SE"),  # not a Societas Europaea
+    ],
+)
+def test_moods_and_shouted_words_are_not_names(text: str, not_a_name: str) -> None:
+    found = _found(text)
+    assert all(value != not_a_name and "LORO" not in value for _, value in found), found
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("hola soy gusztáv székely, no puedo entrar a mi cuenta", "gusztáv székely"),  # not in the first names
+        ("hallo, hier ist arian aanei, ich komme nicht ins Konto", "arian aanei"),
+        ("i'm maria garcia, can you help", "maria garcia"),
+    ],
+)
+def test_lower_case_names_after_a_greeting_or_a_known_first_name(text: str, name: str) -> None:
+    assert ("PERSON", name) in _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("my last day waking up at 5:30 to work at Dunkin and I couldn't be happier", "Dunkin"),
+        ("I work for Quantix Labs and I love it", "Quantix Labs"),
+        ("I work at Barnes and Noble", "Barnes and Noble"),
+        ("We signed with SAP SE last year.", "SAP SE"),
+    ],
+)
+def test_company_names_end_where_the_name_ends(text: str, company: str) -> None:
+    assert [v for t, v in _found(text) if t == "ORGANIZATION"] == [company]

@@ -121,6 +121,13 @@ def _name_words(words: list[str]) -> list[str]:
     return kept
 
 
+_GREETING_BEFORE_RE = re.compile(
+    r"(?i:\b(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|hola|buenas|buenos días|buenos dias|olá|ola|oi"
+    r"|bom dia|boa tarde|bonjour|bonsoir|salut|hallo|guten (?:morgen|tag|abend)|moin|servus|ciao|salve|buongiorno"
+    r"|hoi|goedemorgen|goedemiddag)\b)[\s,!.]*(?:(?i:this is|it's|its|it is)\s+)?\Z"
+)
+
+
 def recognize_cued_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _CUE_RE.finditer(text):
@@ -131,6 +138,16 @@ def recognize_cued_name(text: str) -> list[Finding]:
         if not kept:
             continue
         if m.group("chatty") is not None and kept[0].lower() not in first_names():
+            continue
+        # A lower-case name after a weak cue must start with a known first name or follow a
+        # greeting: "ich bin echt erschüttert", "yo soy totalmente puntual" are moods; "i'm maria
+        # garcia" and "hola soy gusztáv székely" introduce someone.
+        if (
+            m.group("weak") is not None
+            and not kept[0][0].isupper()
+            and kept[0].lower().split("-")[0] not in first_names()
+            and not _GREETING_BEFORE_RE.search(text[max(0, m.start() - 30) : m.start()])
+        ):
             continue
         start = m.start("name")
         end = _span_end(text, start, kept)

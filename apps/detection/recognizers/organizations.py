@@ -81,6 +81,9 @@ _NOT_COMPANY_START = (NOT_NAMES | COMMON_WORDS | {"thanks", "thank", "cheers", "
 }
 
 
+_SHOUTED_WORD_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
+
+
 def recognize_legal_form_organizations(text: str) -> list[Finding]:
     """Companies named with their legal form; leading words that cannot start a company name
     ("Thanks Contoso Ltd", "We use Orbital Freight Inc") are left out of the span."""
@@ -88,7 +91,15 @@ def recognize_legal_form_organizations(text: str) -> list[Finding]:
     if not _has_legal_form(text):
         return found
     for m in _SUFFIX_ORG_RE.finditer(text):
+        form = m.group("form")
+        if form.isupper() and len(form) <= 3 and _SHOUTED_WORD_AFTER_RE.match(text, m.end("form")):
+            continue  # "MENTRE LORO SE LA SPASSANO": Italian "se" in shouted text, not a Societas Europaea
         words = list(re.finditer(r"\S+", m.group("name")))
+        # A company name does not run across a sentence end ("… del Don Giovanni. Contoso SE").
+        for k in range(len(words) - 1, 0, -1):
+            if words[k - 1].group().endswith(".") and words[k].group()[:1].isupper() and len(words[k - 1].group()) > 3:
+                words = words[k:]
+                break
         keep = 0
         while keep < len(words) and words[keep].group().lower().strip(".,") in _NOT_COMPANY_START:
             keep += 1
@@ -119,8 +130,11 @@ def recognize_employer(text: str) -> list[Finding]:
     if not any(word in lowered for word in _EMPLOYER_QUICK):
         return found
     for m in _EMPLOYER_RE.finditer(text):
-        name = m.group("name").rstrip(".")
-        words = name.split()
+        words = m.group("name").rstrip(".").split()
+        # "work at Dunkin and I couldn't be happier": the name ends before a pronoun or connector.
+        while len(words) > 1 and (words[-1].lower() in NOT_NAMES or re.fullmatch(_CONNECTOR, words[-1])):
+            words.pop()
+        name = " ".join(words)
         if words[0].lower() in first_names() or all(w.lower() in NOT_NAMES for w in words):
             continue
         if name in name_list(_PLACES_FILE).names or words[0].lower() in NOT_NAMES:
