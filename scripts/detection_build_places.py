@@ -17,6 +17,7 @@ the list is copied into the repo.
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -37,6 +38,9 @@ COMMON_ZIPF = 4.5
 # clearly more than English does (an English word such as "Vine" for Vienna is used more, or
 # about as much, in English).
 ALTERNATE_LANGUAGES = ("es", "pt", "fr", "de", "it", "nl")
+_STOP_WORDS = frozenset().union(
+    *(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS for lang in ("en", *ALTERNATE_LANGUAGES))
+)
 ALTERNATE_MIN_ZIPF = 2.5
 ALTERNATE_MARGIN = 0.5
 # Latin letters (with accents), spaces, hyphens and apostrophes; each word capitalised except
@@ -70,6 +74,30 @@ NOT_PLACES = frozenset(
         "Marina",
         "Centre",
         "Center",
+        # everyday words of es/pt/fr/de/it/nl that GeoNames also lists as a town's name
+        "Gente",
+        "Klar",
+        "Gerne",
+        "Tarde",
+        "Pueblo",
+        "Feira",
+        "Regio",
+        "Tema",
+        "Vele",
+        "Bello",
+        "Landen",
+        "Manos",
+        "Libertad",
+        "Tempi",
+        "Sala",
+        "Luta",
+        "Welkom",
+        "Pensa",
+        "Manger",
+        "Pire",
+        "Chama",
+        "Banda",
+        "Cabo",
     ]
 )
 
@@ -80,7 +108,14 @@ def _usable(name: str, population: int) -> bool:
     lower = name.lower()
     if lower in NOT_NAMES or lower in first_names():
         return False
-    return not (" " not in name and population < BIG_CITY and wordfreq.zipf_frequency(lower, "en") >= COMMON_ZIPF)
+    if lower in _STOP_WORDS:
+        return False  # "Para", "Perto", "Seul": a function word first, whatever city it also names
+    if " " in name or population >= BIG_CITY:
+        return True
+    # A common English word ("Nice", "Reading"): capitalised, it opens a sentence far more often
+    # than it names the town. (Frequency in our other languages cannot tell "gente" from
+    # "Napoli": those few everyday words are in NOT_PLACES.)
+    return wordfreq.zipf_frequency(lower, "en") < COMMON_ZIPF
 
 
 def _written_in_our_languages(alternate: str) -> bool:

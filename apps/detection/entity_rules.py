@@ -67,6 +67,8 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
         value = text[finding.start : finding.end]
         if is_ui_phrase(value) or _WALLET_RE.search(value) or PRODUCT_AFTER_RE.match(text, finding.end):
             continue
+        if text[finding.start - 1 : finding.start] in ("#", "@"):
+            continue  # a hashtag or a handle: a topic or an account, not a name in the text
         if " " in value and value.isupper() and _SHOUTED_AFTER_RE.match(text, finding.end):
             continue  # words of a shouted sentence ("MENTRE LORO SE LA SPASSANO"), not a name
         trimmed = _cut_leading_ui_words(text, finding)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 NER_SCORE = 0.85
 LABELS = {"PERSON": PERSON, "PER": PERSON, "ORG": ORGANIZATION, "GPE": LOCATION, "LOC": LOCATION, "FAC": LOCATION}
 
-_CAPITALISED_RE = re.compile(r"(?<![\w'’@./\\-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*")
+# Not inside a word, a path, an @mention or a #hashtag ("#MasterChefBR" is a topic, not a name).
+_CAPITALISED_RE = re.compile(r"(?<![\w'’@#./\\-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*")
 _SENTENCE_END_RE = re.compile(r"(?:\A|[.!?:;¿¡\"“”«»()\[\]>*\n-]|\d)\s*\Z")
 
 
@@ -60,6 +61,7 @@ _NON_ENTITY_WORDS = _words(
     ihre ihren ihrem ihrer ihnen unser unsere unseren unserem unserer meinen meinem meiner deinen deinem deiner
     einen einem einer dem diese dieser dieses diesen jede jeder jedes alle kein keine keinen euer eure
     customer client cliente kunde user usuario utilizador utilisateur benutzer subject re asunto assunto objet betreff
+    rt via para lo esse essa isso eso esa gente questo questa sono non
     """
 )
 _KEYWORDS_ANYWHERE = _words(

@@ -752,3 +752,28 @@ def test_lower_case_names_after_a_greeting_or_a_known_first_name(text: str, name
 )
 def test_company_names_end_where_the_name_ends(text: str, company: str) -> None:
     assert [v for t, v in _found(text) if t == "ORGANIZATION"] == [company]
+
+
+# ------------------------------------------------------------------- informal text, tweets
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Melhor dia vai ser hoje #MasterChefBR",  # hashtags were PERSON (314 of 6,000 tweets)
+        "RT @user: que jogo incrível ontem",  # "RT" was a PERSON
+        "Gente, que dia lindo hoje",  # GeoNames towns named "Gente", "Esse", "Para" were LOCATIONs
+        "Esse jogo foi incrível",
+        "Para mim o melhor foi o final",
+        "Ne, ich bin echt erschüttert",
+        "the 2015-2017 season was the best",  # a year range was a PHONE
+        "Termine: 21/10/14 - 21/10/14",
+    ],
+)
+def test_tweet_shapes_make_no_findings(text: str) -> None:
+    assert _found(text) == []
+
+
+def test_places_named_like_everyday_words_stay_out_but_cities_stay_in() -> None:
+    for city in ("Napoli", "Amsterdam", "Frankfurt", "Firenze", "Lisboa", "Sevilla"):
+        assert ("LOCATION", city) in _found(f"Next week I fly to {city} for a client visit")

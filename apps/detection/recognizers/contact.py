@@ -192,6 +192,8 @@ OTHER_PHONE_REGIONS = (
 
 
 MIN_PHONE_DIGITS = 7
+_YEAR_RANGE_RE = re.compile(r"\A(?:19|20)\d\d\s*[-/–]\s*(?:19|20)\d\d\Z")
+_SHORT_DATE_INSIDE_RE = re.compile(r"(?<!\d)\d{1,2}([./])\d{1,2}\1\d{2}(?!\d|\1\d)")
 
 
 def _phone_score(candidate: str) -> float | None:
@@ -203,6 +205,8 @@ def _phone_score(candidate: str) -> float | None:
         return None
     if _DOTTED_ONLY_RE.match(raw) and not french_dotted:
         return None  # 120.0.6099.109 is a version; only "01.23.45.67.89" is written that way
+    if _YEAR_RANGE_RE.match(raw) or (_SHORT_DATE_INSIDE_RE.search(raw) and not french_dotted):
+        return None  # "2015-2017", "21/10/14 - 21/10/14", "06.08.13 16": years and dates
     digits = digits_of(raw)
     if not MIN_PHONE_DIGITS <= len(digits) <= 15 or _POSTCODE_RE.match(raw):
         return None
