@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
-from apps.detection.recognizers.gazetteers import PRODUCT_AFTER_RE, UI_WORDS, is_ui_phrase
+from apps.detection.recognizers.gazetteers import PRODUCT_AFTER_RE, SHOUTED_WORD_AFTER_RE, UI_WORDS, is_ui_phrase
 
 _ORG_SUFFIXES = (
     r"(?:Inc|Incorporated|Ltd|Limited|LLC|LLP|PLC|plc|Corp|Corporation|Co|GmbH|AG|KG|SE|SA|S\.A|SAS|SARL"
@@ -41,7 +41,6 @@ _PLACE_CUE_BEFORE_RE = re.compile(
 _CUE_WINDOW = 40
 # "Apple Pay", "Samsung Pay": a wallet, however NER tags it.
 _WALLET_RE = re.compile(r"\s[Pp]ay\Z")
-_SHOUTED_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
 
 
 def _cut_leading_ui_words(text: str, finding: Finding) -> Finding | None:
@@ -69,7 +68,7 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
             continue
         if text[finding.start - 1 : finding.start] in ("#", "@"):
             continue  # a hashtag or a handle: a topic or an account, not a name in the text
-        if " " in value and value.isupper() and _SHOUTED_AFTER_RE.match(text, finding.end):
+        if " " in value and value.isupper() and SHOUTED_WORD_AFTER_RE.match(text, finding.end):
             continue  # words of a shouted sentence ("MENTRE LORO SE LA SPASSANO"), not a name
         trimmed = _cut_leading_ui_words(text, finding)
         if trimmed is None:

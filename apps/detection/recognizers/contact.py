@@ -7,7 +7,7 @@ import re
 import phonenumbers
 
 from apps.core.numbers import PHONE_REGIONS, is_valid_phone
-from apps.detection.context import REFERENCE_WORDS, make_context
+from apps.detection.context import CARD_WORDS, REFERENCE_WORDS, make_context
 from apps.detection.findings import EMAIL, PHONE, Finding
 from apps.detection.recognizers.base import MIN_SCORE, digits_of
 
@@ -132,18 +132,9 @@ _PHONE_CONTEXT = make_context(
         "imei",
         "ssn",
         # a card number next to "number" is not a phone
-        "card",
+        *CARD_WORDS,
         "card number",
         "credit card",
-        "maestro",
-        "visa",
-        "mastercard",
-        "amex",
-        "tarjeta",
-        "cartão",
-        "carte",
-        "karte",
-        "kartennummer",
         "social security",
         "passport",
         "tax",

@@ -7,7 +7,7 @@ import re
 from stdnum import iban as std_iban
 
 from apps.core.numbers import is_card_number
-from apps.detection.context import REFERENCE_WORDS, make_context
+from apps.detection.context import CARD_WORDS, REFERENCE_WORDS, make_context
 from apps.detection.findings import CREDIT_CARD, IBAN, Finding
 from apps.detection.recognizers.base import compact, digits_of
 
@@ -19,12 +19,9 @@ _CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:(?: ?- ?|[ \-])?\d){11,18}(?![\w]|[.\-
 _CARD_GROUP_SEP_RE = re.compile(r" ?- ?| ")
 _CARD_CONTEXT = make_context(
     positive=(
-        "card",
+        *CARD_WORDS,
         "credit",
         "debit",
-        "visa",
-        "mastercard",
-        "amex",
         "american express",
         "discover",
         "cc",
@@ -36,21 +33,15 @@ _CARD_CONTEXT = make_context(
         "payment",
         "pay",
         "charged",
-        "tarjeta",
         "crédito",
         "débito",
         "pago",
-        "cartão",
         "cartao",
         "pagamento",
-        "carte",
         "bancaire",
         "paiement",
-        "karte",
         "kreditkarte",
-        "kartennummer",
         "zahlung",
-        "maestro",
         "jcb",
         "diners",
         "carta",

@@ -98,6 +98,9 @@ NOT_NAMES = UI_WORDS | PRODUCT_WORDS | frozenset(EN_STOP_WORDS)
 # After a company's name, its product rather than the company: "Apple Pay", "my Apple Watch",
 # "my Google account".
 PRODUCT_AFTER_RE = re.compile(r"[ \t]+(?:pay|watch|card|cards|wallet|account)\b", re.IGNORECASE)
+# A word in capitals right after a span: the span is part of a shouted sentence ("MENTRE LORO SE
+# LA SPASSANO"), whose capitals say nothing about names or companies.
+SHOUTED_WORD_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
 
 
 @cache

@@ -13,7 +13,14 @@ import re
 from pathlib import Path
 
 from apps.detection.findings import ORGANIZATION, Finding
-from apps.detection.recognizers.gazetteers import NOT_NAMES, PRODUCT_AFTER_RE, find_names, first_names, name_list
+from apps.detection.recognizers.gazetteers import (
+    NOT_NAMES,
+    PRODUCT_AFTER_RE,
+    SHOUTED_WORD_AFTER_RE,
+    find_names,
+    first_names,
+    name_list,
+)
 from apps.detection.recognizers.names import COMMON_WORDS
 
 KNOWN_ORGANIZATION_SCORE = 0.87
@@ -81,9 +88,6 @@ _NOT_COMPANY_START = (NOT_NAMES | COMMON_WORDS | {"thanks", "thank", "cheers", "
 }
 
 
-_SHOUTED_WORD_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
-
-
 def recognize_legal_form_organizations(text: str) -> list[Finding]:
     """Companies named with their legal form; leading words that cannot start a company name
     ("Thanks Contoso Ltd", "We use Orbital Freight Inc") are left out of the span."""
@@ -92,7 +96,7 @@ def recognize_legal_form_organizations(text: str) -> list[Finding]:
         return found
     for m in _SUFFIX_ORG_RE.finditer(text):
         form = m.group("form")
-        if form.isupper() and len(form) <= 3 and _SHOUTED_WORD_AFTER_RE.match(text, m.end("form")):
+        if form.isupper() and len(form) <= 3 and SHOUTED_WORD_AFTER_RE.match(text, m.end("form")):
             continue  # "MENTRE LORO SE LA SPASSANO": Italian "se" in shouted text, not a Societas Europaea
         words = list(re.finditer(r"\S+", m.group("name")))
         # A company name does not run across a sentence end ("… del Don Giovanni. Contoso SE").
