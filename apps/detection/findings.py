@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -59,9 +60,15 @@ def resolve_overlaps(findings: Iterable[Finding]) -> list[Finding]:
     carries the higher score, so a greedy pass by score is enough.
     """
     ordered = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start))
+    # Kept spans never overlap, so sorted by start they are sorted by end too: a candidate can
+    # only collide with the kept span that starts last before its end (bisect, not a scan of
+    # every kept span: a long message with thousands of findings stays n log n).
+    starts: list[int] = []
     kept: list[Finding] = []
     for finding in ordered:
-        if all(finding.end <= k.start or finding.start >= k.end for k in kept):
-            kept.append(finding)
-    kept.sort(key=lambda f: (f.start, f.end))
+        i = bisect.bisect_left(starts, finding.end)
+        if i and kept[i - 1].end > finding.start:
+            continue
+        starts.insert(i, finding.start)
+        kept.insert(i, finding)
     return kept

@@ -253,6 +253,9 @@ def entity_findings(ents: Iterable[Span], offset: int = 0) -> list[Finding]:
 
     ``offset`` shifts spans when the entities come from a window of the text."""
     found = []
+    # Doc.text joins every token again on each access: read once per doc, or a long message
+    # full of entities costs quadratic time (seconds for 20k characters of capitalised words).
+    doc, doc_text = None, ""
     for ent in ents:
         entity_type = LABELS.get(ent.label_)
         if entity_type is None:
@@ -261,7 +264,9 @@ def entity_findings(ents: Iterable[Span], offset: int = 0) -> list[Finding]:
         if span is None:
             continue
         start, end = span
-        value = ent.doc.text[start:end]
+        if ent.doc is not doc:
+            doc, doc_text = ent.doc, ent.doc.text
+        value = doc_text[start:end]
         letters = sum(c.isalpha() for c in value)
         # The small model tags keywords ("IBAN"), digit runs and lowercase words as entities;
         # those are never names.
