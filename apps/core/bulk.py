@@ -121,6 +121,11 @@ def rows_update(
         with cursor.cursor.copy(copy) as writer:
             for row in rows:
                 writer.write_row(row)
+        # A temp table has no statistics until analysed: the planner then guesses ~1,000 rows and
+        # hash-joins the whole target table (a sequential scan of every raw event per batch,
+        # 140 ms at 66k rows and growing with the table). Analysed, it loops over the staged
+        # rows through the key index: cost follows the batch, not the table.
+        cursor.execute(sql.SQL("ANALYZE {}").format(temp))
         cursor.execute(update)
         return cursor.rowcount
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -118,3 +119,15 @@ def test_steps_may_write_annotation_columns_only(post_events) -> None:
         conversations_annotate(columns=["outcome"], rows=[(message.conversation_id, "resolved")])
     assert list(Message.objects.order_by("id").values_list("id", "content", "language", "sentiment")) == before
     assert Conversation.objects.get().outcome == "resolved"
+
+
+def test_touched_conversations_are_analysed_for_the_planner(post_events) -> None:
+    # Autovacuum never analyses temporary tables: unanalysed, enrich_touched was planned as
+    # ~2,000 rows and every message of the tenant was hash-joined against it, per batch.
+    post_events(make_conversation("c1") + make_conversation("c2", user="u2"))
+    batch = IngestBatch.objects.get()
+    IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=None)
+    batch_enrich(batch_id=batch.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'enrich_touched' AND relpersistence = 't'")
+        assert cursor.fetchone()[0] == 2

@@ -208,3 +208,17 @@ def test_insert_missing_required_column_fails_and_writes_nothing(messages) -> No
             rows=[(conversation.pk, "m12", "e12", "user", "x")],
         )
     assert not Message.objects.filter(external_id="m12").exists()
+
+
+def _temp_table_rows_estimate(name: str) -> float:
+    """The planner's row count for a temporary table (-1 until it is analysed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s AND relpersistence = 't'", [name])
+        return cursor.fetchone()[0]
+
+
+def test_staged_rows_are_analysed_so_the_join_follows_the_batch(messages) -> None:
+    # Autovacuum never analyses temporary tables; unanalysed, the planner guessed ~1,000 staged
+    # rows and hash-joined the whole target table (every raw event, per batch).
+    rows_update(model=Message, columns=["content"], rows=[(m.pk, "x") for m in messages[:2]])
+    assert _temp_table_rows_estimate(f"bulk_{Message._meta.db_table}") == 2
