@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -59,3 +59,23 @@ def test_a_value_the_column_cannot_hold_is_refused_before_the_database(conversat
         list(Message.objects.filter(conversation_id__any=["x"]))
     with pytest.raises(TypeError, match="list of values"):
         list(Message.objects.filter(event_id__any="e1"))
+
+
+def test_integer_ids_go_as_one_array_literal_and_match_like_in(conversations) -> None:
+    ids = [c.pk for c in conversations[:2]]
+    _, params = Message.objects.filter(conversation_id__any=ids).query.sql_with_params()
+    assert params == ("{" + ",".join(map(str, ids)) + "}",)
+    assert (
+        Message.objects.filter(conversation_id__any=ids).count()
+        == Message.objects.filter(conversation_id__in=ids).count()
+    )
+    # Not plain ints (a bool, a numeric string): prepared one by one by the field, as before.
+    _, params = Message.objects.filter(conversation_id__any=[ids[0], "7"]).query.sql_with_params()
+    assert params == ([ids[0], 7],)
+    _, params = Conversation.objects.filter(pk__any=[True]).query.sql_with_params()
+    assert params == ([1],)
+
+
+def test_an_id_beyond_the_column_type_is_refused_by_the_database(conversations) -> None:
+    with pytest.raises(DataError), transaction.atomic():
+        list(Message.objects.filter(conversation_id__any=[2**70]))
