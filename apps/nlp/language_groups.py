@@ -11,9 +11,6 @@ lacks or under-weights:
   one member adds its log10 frequency in each member, ``FLOOR`` where a member lacks it. This is
   where "ikkje"/"ikke"/"inte", "hva"/"hvad", "av"/"af", "čo"/"co" and thousands of subtler
   spellings (-sjon/-tion, æ/ä, ř/ŕ) weigh in;
-* **spelling**, for words no member lists (Norwegian/Danish/Swedish only: compounds such as
-  "kvitteringsutskriften" said Swedish on frequencies alone): each member's character 4-gram
-  model of its word list (``data/language_ngrams.npz``, ``scripts/nlp_build_language_ngrams.py``);
 * **Lingua** (high accuracy) restricted to the group's members, whose confidence (natural log)
   is added: it covers words outside the lists through character n-grams. It is asked only when
   the words leave the members closer than ``WORDS_DECISIVE``.
@@ -80,14 +77,14 @@ LOCALE_PRIOR = 1.0
 # A word-score lead (log10 units) past which Lingua is not asked: on the tuning lines 3, 5 and 8
 # gave the same accuracy as always asking, and 3 spares Lingua for most sentences.
 WORDS_DECISIVE = 3.0
-# Words no member lists are scored by their spelling: character 4-gram models of each member's
-# word list (``data/language_ngrams.npz``, built by scripts/nlp_build_language_ngrams.py). Their
-# natural-log likelihoods, relative to the best member, count weight / ln 10 in word-score units.
-# On the tuning lines of no/da/sv (fragments, word pairs, sentences: 4,500 texts) weights 0.3,
-# 0.5 and 1.0 gave +13, +12 and +6 right answers (3-5-gram mixes, frequency-weighted counts: the
-# same or less). For the other three groups 0.3-1.0 moved the 58 languages' tuning lines by
-# +-0.03 points, less than the noise, so they have none.
-NGRAM_WEIGHTS: dict[tuple[str, ...], float] = {("no", "da", "sv"): 0.5}
+# Words no member lists are scored by their spelling, for this group only: character 4-gram
+# models of each member's word list (``data/language_ngrams.npz``, built by
+# scripts/nlp_build_language_ngrams.py). Their natural-log likelihoods (relative to the best
+# member) count NGRAM_WEIGHT / ln 10 in word-score units. On the tuning lines of no/da/sv
+# (fragments, word pairs, sentences: 4,500 texts) 0.3, 0.5 and 1.0 gave +13, +12 and +6 right
+# answers, 3-5-gram mixes and frequency-weighted counts the same or less.
+NGRAM_GROUP: tuple[str, ...] = ("no", "da", "sv")
+NGRAM_WEIGHT = 0.5
 # Lingua's thread pool pays only for batches of at least this many texts.
 PARALLEL_MIN = 16
 _WORD = re.compile(r"[^\W\d_]+")
@@ -133,7 +130,7 @@ def _word_table() -> _WordTable:
 
 @dataclass(frozen=True)
 class _GramModel:
-    """gram -> row of ``logp`` (the group members' natural-log probabilities, in group order)."""
+    """gram -> row of ``logp`` (NGRAM_GROUP's members' natural-log probabilities)."""
 
     rows: dict[str, int]
     logp: npt.NDArray[np.float32]
@@ -141,20 +138,15 @@ class _GramModel:
 
 
 @lru_cache(maxsize=1)
-def _gram_models() -> dict[tuple[str, ...], _GramModel]:
-    models = {}
+def _gram_model() -> _GramModel:
     with np.load(NGRAMS) as data:
-        for index, group in enumerate(NGRAM_WEIGHTS):
-            languages = tuple(str(code) for code in data[f"languages_{index}"])
-            if languages != group:
-                raise ValueError(f"{NGRAMS.name} holds {languages}, expected {group}: rebuild it")
-            grams = data[f"grams_{index}"].tobytes().decode("utf-8").split("\n")
-            models[group] = _GramModel(
-                rows=dict(zip(grams, range(len(grams)), strict=True)),
-                logp=data[f"logp_{index}"].astype(np.float32),
-                unseen=data[f"unseen_{index}"].astype(np.float32),
-            )
-    return models
+        languages = tuple(str(code) for code in data["languages"])
+        grams = data["grams"].tobytes().decode("utf-8").split("\n")
+        logp = data["logp"].astype(np.float32)
+        unseen = data["unseen"].astype(np.float32)
+    if languages != NGRAM_GROUP:
+        raise ValueError(f"{NGRAMS.name} holds {languages}, expected {NGRAM_GROUP}: rebuild it")
+    return _GramModel(rows=dict(zip(grams, range(len(grams)), strict=True)), logp=logp, unseen=unseen)
 
 
 def _grams(word: str) -> list[str]:
@@ -163,18 +155,16 @@ def _grams(word: str) -> list[str]:
     return [marked[i : i + 4] for i in range(len(marked) - 3)] if len(marked) >= 4 else [marked]
 
 
-def _spelling_scores(words: list[str], group: tuple[str, ...]) -> list[float]:
-    """Sum over ``words`` of each member's spelling log-likelihood relative to the best member,
-    times the group's weight, in word-score (log10) units."""
-    model = _gram_models()[group]
-    total = np.zeros(len(group), dtype=np.float32)
+def _spelling_scores(words: list[str], model: _GramModel) -> list[float]:
+    """Sum over ``words`` of each member's log10-scaled spelling likelihood, relative to the best."""
+    total = np.zeros(len(NGRAM_GROUP), dtype=np.float32)
     for word in words:
-        score = np.zeros(len(group), dtype=np.float32)
+        score = np.zeros(len(NGRAM_GROUP), dtype=np.float32)
         for gram in _grams(word):
             row = model.rows.get(gram)
             score += model.unseen if row is None else model.logp[row]
         total += score - score.max()
-    return [float(v) * NGRAM_WEIGHTS[group] / _LN10 for v in total]
+    return [float(v) * NGRAM_WEIGHT / _LN10 for v in total]
 
 
 _LN10 = math.log(10.0)
@@ -194,7 +184,7 @@ def _lingua_detectors() -> dict[tuple[str, ...], tuple[Any, dict[Any, str]]]:
 def warm_up() -> None:
     """Load the word tables, the spelling models and Lingua's models of every group member."""
     _word_table()
-    _gram_models()
+    _gram_model()
     for group, (detector, _) in _lingua_detectors().items():
         # One text per member so Lingua loads each member's n-gram models now.
         detector.compute_language_confidence_values_in_parallel([_SAMPLES[code] for code in group] * 8)
@@ -232,9 +222,9 @@ def _word_scores(text: str, group: tuple[str, ...], table: _WordTable) -> list[f
     informative = table.informative[group]
     found = [row for row in found if informative[row]]
     scores = [float(v) for v in table.groups[group][found].sum(axis=0)] if found else [0.0] * len(group)
-    if unlisted and NGRAM_WEIGHTS.get(group):
+    if unlisted and group == NGRAM_GROUP:
         # A word no member lists ("leseplass"): its spelling speaks instead of its frequency.
-        scores = [a + b for a, b in zip(scores, _spelling_scores(unlisted, group), strict=True)]
+        scores = [a + b for a, b in zip(scores, _spelling_scores(unlisted, _gram_model()), strict=True)]
     return scores
 
 
