@@ -35,7 +35,6 @@ import numpy as np
 import numpy.typing as npt
 
 DATA = Path(__file__).parent / "data" / "language_words.npz"
-NGRAMS = Path(__file__).parent / "data" / "language_ngrams.npz"
 
 # Each group is weighed as a whole; a language belongs to at most one.
 # Czech typed without diacritics ("zkusime to nastavit") is often called Croatian or Slovene
@@ -77,14 +76,6 @@ LOCALE_PRIOR = 1.0
 # A word-score lead (log10 units) past which Lingua is not asked: on the tuning lines 3, 5 and 8
 # gave the same accuracy as always asking, and 3 spares Lingua for most sentences.
 WORDS_DECISIVE = 3.0
-# Words no member lists are scored by their spelling, for this group only: character 4-gram
-# models of each member's word list (``data/language_ngrams.npz``, built by
-# scripts/nlp_build_language_ngrams.py). Their natural-log likelihoods (relative to the best
-# member) count NGRAM_WEIGHT / ln 10 in word-score units. On the tuning lines of no/da/sv
-# (fragments, word pairs, sentences: 4,500 texts) 0.3, 0.5 and 1.0 gave +13, +12 and +6 right
-# answers, 3-5-gram mixes and frequency-weighted counts the same or less.
-NGRAM_GROUP: tuple[str, ...] = ("no", "da", "sv")
-NGRAM_WEIGHT = 0.5
 # Lingua's thread pool pays only for batches of at least this many texts.
 PARALLEL_MIN = 16
 _WORD = re.compile(r"[^\W\d_]+")
@@ -101,8 +92,6 @@ class _WordTable:
     groups: dict[tuple[str, ...], npt.NDArray[np.float32]]
     # Per group: does the row tell the members apart (some member has it, not all equally)?
     informative: dict[tuple[str, ...], npt.NDArray[np.bool_]]
-    # Per group: does some member list the row's word at all?
-    known: dict[tuple[str, ...], npt.NDArray[np.bool_]]
 
 
 @lru_cache(maxsize=1)
@@ -115,59 +104,15 @@ def _word_table() -> _WordTable:
         folded_rows = data["folded_rows"]
     groups = {}
     informative = {}
-    known = {}
     for group in GROUPS:
         codes = freq[:, [languages.index(code) for code in group]]
         present = codes > 0
         values = np.where(present, (1.0 - codes.astype(np.float32)) / 20.0, np.float32(FLOOR)).astype(np.float32)
         groups[group] = values
-        known[group] = present.any(axis=1)
-        informative[group] = known[group] & (values.max(axis=1) - values.min(axis=1) > 0.01)
+        informative[group] = present.any(axis=1) & (values.max(axis=1) - values.min(axis=1) > 0.01)
     rows = dict(zip(words, range(len(words)), strict=True))
     folded = dict(zip(folded_words, folded_rows.tolist(), strict=True))
-    return _WordTable(rows=rows, folded=folded, groups=groups, informative=informative, known=known)
-
-
-@dataclass(frozen=True)
-class _GramModel:
-    """gram -> row of ``logp`` (NGRAM_GROUP's members' natural-log probabilities)."""
-
-    rows: dict[str, int]
-    logp: npt.NDArray[np.float32]
-    unseen: npt.NDArray[np.float32]
-
-
-@lru_cache(maxsize=1)
-def _gram_model() -> _GramModel:
-    with np.load(NGRAMS) as data:
-        languages = tuple(str(code) for code in data["languages"])
-        grams = data["grams"].tobytes().decode("utf-8").split("\n")
-        logp = data["logp"].astype(np.float32)
-        unseen = data["unseen"].astype(np.float32)
-    if languages != NGRAM_GROUP:
-        raise ValueError(f"{NGRAMS.name} holds {languages}, expected {NGRAM_GROUP}: rebuild it")
-    return _GramModel(rows=dict(zip(grams, range(len(grams)), strict=True)), logp=logp, unseen=unseen)
-
-
-def _grams(word: str) -> list[str]:
-    """Character 4-grams of ``word`` with its ends marked (as scripts/nlp_build_language_ngrams.py)."""
-    marked = f"<{word}>"
-    return [marked[i : i + 4] for i in range(len(marked) - 3)] if len(marked) >= 4 else [marked]
-
-
-def _spelling_scores(words: list[str], model: _GramModel) -> list[float]:
-    """Sum over ``words`` of each member's log10-scaled spelling likelihood, relative to the best."""
-    total = np.zeros(len(NGRAM_GROUP), dtype=np.float32)
-    for word in words:
-        score = np.zeros(len(NGRAM_GROUP), dtype=np.float32)
-        for gram in _grams(word):
-            row = model.rows.get(gram)
-            score += model.unseen if row is None else model.logp[row]
-        total += score - score.max()
-    return [float(v) * NGRAM_WEIGHT / _LN10 for v in total]
-
-
-_LN10 = math.log(10.0)
+    return _WordTable(rows=rows, folded=folded, groups=groups, informative=informative)
 
 
 @lru_cache(maxsize=1)
@@ -182,9 +127,8 @@ def _lingua_detectors() -> dict[tuple[str, ...], tuple[Any, dict[Any, str]]]:
 
 
 def warm_up() -> None:
-    """Load the word tables, the spelling models and Lingua's models of every group member."""
+    """Load the word tables and Lingua's models of every group member."""
     _word_table()
-    _gram_model()
     for group, (detector, _) in _lingua_detectors().items():
         # One text per member so Lingua loads each member's n-gram models now.
         detector.compute_language_confidence_values_in_parallel([_SAMPLES[code] for code in group] * 8)
@@ -210,22 +154,16 @@ _SAMPLES = {
 
 def _word_scores(text: str, group: tuple[str, ...], table: _WordTable) -> list[float]:
     rows, folded = table.rows, table.folded
-    known = table.known[group]
-    found: list[int] = []
-    unlisted: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        row = rows.get(word, folded.get(word) if word.isascii() else None)
-        if row is not None and known[row]:
-            found.append(row)
-        else:
-            unlisted.append(word)
+    found = [
+        row
+        for word in _WORD.findall(text.lower())
+        if (row := rows.get(word, folded.get(word) if word.isascii() else None)) is not None
+    ]
     informative = table.informative[group]
     found = [row for row in found if informative[row]]
-    scores = [float(v) for v in table.groups[group][found].sum(axis=0)] if found else [0.0] * len(group)
-    if unlisted and group == NGRAM_GROUP:
-        # A word no member lists ("leseplass"): its spelling speaks instead of its frequency.
-        scores = [a + b for a, b in zip(scores, _spelling_scores(unlisted, _gram_model()), strict=True)]
-    return scores
+    if not found:
+        return [0.0] * len(group)
+    return [float(v) for v in table.groups[group][found].sum(axis=0)]
 
 
 def decide_within_groups(

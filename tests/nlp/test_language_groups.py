@@ -6,7 +6,6 @@ Texts are written here; the first block are ones the first pass alone answered w
 import pytest
 from celery.signals import worker_process_init
 
-from apps.nlp import language_groups
 from apps.nlp.language import detect_languages, locale_language
 from apps.nlp.warmup import warm_up
 from config.celery import warm_up_nlp
@@ -58,43 +57,6 @@ def test_close_languages_the_first_pass_confused(text: str, expected: str) -> No
 )
 def test_each_member_of_a_group_keeps_its_language(texts: list[str], expected: list[str]) -> None:
     assert detect_languages(texts) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # A compound no member's word list has: the words alone said Swedish or Danish.
-        ("nyhetsbrevabonnementet", "no"),
-        ("kvitteringsutskriften", "no"),
-        ("en gebyrfritak", "no"),
-    ],
-)
-def test_unlisted_words_are_weighed_by_their_spelling(text: str, expected: str) -> None:
-    assert detect_languages([text]) == [expected]
-
-
-@pytest.mark.parametrize(
-    ("word", "best"),
-    [
-        ("sikkerhetsoppdateringen", "no"),  # -het, -pp-: Norwegian
-        ("sikkerhedsopdateringen", "da"),  # -hed, single p: Danish
-        ("gebyrfritagelse", "da"),
-        ("gebyrfritak", "no"),
-        ("betalningspåminnelsen", "sv"),
-    ],
-)
-def test_spelling_scores_favour_the_member_whose_words_are_spelt_so(word: str, best: str) -> None:
-    scores = language_groups._spelling_scores([word], language_groups._gram_model())
-    group = language_groups.NGRAM_GROUP
-    assert group[scores.index(max(scores))] == best
-    assert max(scores) == 0.0  # relative to the best member: only the others lose
-    assert sorted(scores)[-2] < -0.5  # and by a margin, not a rounding error
-
-
-def test_spelling_model_matches_the_group() -> None:
-    model = language_groups._gram_model()
-    assert model.logp.shape[1] == len(language_groups.NGRAM_GROUP)
-    assert len(model.rows) == model.logp.shape[0] > 10_000
 
 
 def test_locale_settles_a_near_tie_within_the_group_only() -> None:
