@@ -3,6 +3,7 @@ builders, and the scan of every stored column for planted originals."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -101,6 +102,28 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
                 return
         time.sleep(0.1)
     raise TimeoutError(f"nothing listening on port {port} after {timeout}s")
+
+
+def wait_for_http(port: int, host: str, path: str = "/accounts/login/", timeout: float = 180.0) -> None:
+    """Wait until the server on ``port`` answers ``path`` for ``host``.
+
+    The port opens when gunicorn's master binds it, before its worker has loaded Django; on a
+    busy 2-core machine that first load took longer than a browser's 30 s navigation timeout.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=max(1.0, deadline - time.monotonic()))
+        try:
+            conn.request("GET", path, headers={"Host": f"{host}:{port}"})
+            if conn.getresponse().status < 500:
+                return
+        except OSError:
+            pass
+        finally:
+            conn.close()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no answer from {host}:{port}{path} after {timeout}s")
+        time.sleep(0.2)
 
 
 def _spawn(cmd: list[str], env: dict[str, str]) -> subprocess.Popen:

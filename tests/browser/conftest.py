@@ -34,7 +34,7 @@ from apps.demo.services import (
 from apps.ingestion.services import events_ingest
 from apps.ingestion.validation import Limits
 from apps.tenants.models import Organization
-from tests.helpers import free_port, process_env, start_server, stop, wait_for_port
+from tests.helpers import free_port, process_env, start_server, stop, wait_for_http, wait_for_port
 
 GAMMA = {"slug": "gamma", "name": "Gamma Browser Co", "domain": "gamma.localhost", "admin_email": DEMO_LOGINS[0].email}
 SEED_DAYS = 45
@@ -86,6 +86,7 @@ def site(organizations, django_db_blocker) -> Iterator[Site]:
             server = start_server(port, process_env())
             try:
                 wait_for_port(port, timeout=60)
+                wait_for_http(port, GAMMA["domain"])
                 yield Site(
                     base=f"http://{GAMMA['domain']}:{port}",
                     logins={role: login.email for login in DEMO_LOGINS for role in login.roles},
@@ -120,6 +121,9 @@ def as_role(site: Site, browser: Browser) -> Iterator[Any]:
         page = context.new_page()
         page.errors = []  # type: ignore[attr-defined]
         page.on("pageerror", lambda exc: page.errors.append(str(exc)))  # type: ignore[attr-defined]
+        # The first pages a fresh server worker renders (templates compiled, caches empty) took
+        # over Playwright's 30 s on a busy 2-core machine; later navigations are quick.
+        page.set_default_timeout(90_000)
         page.goto(f"{site.base}/accounts/login/")
         page.fill("input[name=username]", site.logins[role])
         page.fill("input[name=password]", site.password)

@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, Page, expect
 from apps.registry.models import Assistant, Department
 from tests.conftest import ADMIN_PASSWORD, ALPHA
 from tests.factories import AssistantFactory, DepartmentFactory, issue_key
-from tests.helpers import free_port, process_env, start_server, stop, wait_for_port
+from tests.helpers import free_port, process_env, start_server, stop, wait_for_http, wait_for_port
 
 SDK_ROOT = Path(__file__).resolve().parents[2] / "clients" / "python"
 # curl and Chromium resolve *.localhost to loopback themselves; Python asks the system resolver,
@@ -95,6 +95,7 @@ def connect(organizations, django_db_blocker, tmp_path_factory) -> Iterator[Conn
         script_env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site_dir), str(SDK_ROOT)])}
         try:
             wait_for_port(port, timeout=60)
+            wait_for_http(port, ALPHA["domain"])
             yield Connect(base=f"http://{ALPHA['domain']}:{port}", assistants=assistants, keys=keys, env=script_env)
         finally:
             log = stop(server)
@@ -109,6 +110,9 @@ def _admin(browser: Browser, base: str) -> Page:
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))  # type: ignore[attr-defined]
+    # The first pages a fresh server worker renders (templates compiled, caches empty) took
+    # over Playwright's 30 s on a busy 2-core machine; later navigations are quick.
+    page.set_default_timeout(90_000)
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", ALPHA["admin_email"])
     page.fill("input[name=password]", ADMIN_PASSWORD)
