@@ -23,6 +23,7 @@ at random with a fixed seed, at most PER_CLASS texts per language and class.
 from __future__ import annotations
 
 import ast
+import os
 import random
 import re
 import unicodedata
@@ -33,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE / "sentiment_support_train.tsv"
 TEST_FILES = ("test_sentiment.py", "test_sentiment_model.py")
 SEED = 20261130
-PER_CLASS = 110
+PER_CLASS = 150
 # A training text is a near-copy of a test text when their folded forms are within this share
 # of the longer one's length in edits (0.3: "no funciona nada" vs "no funciona nada!!" is a copy,
 # "el botón de pago no funciona" vs "no funciona nada" is not), or when it contains a test text
@@ -562,9 +563,167 @@ IT: Spec = {
         },
     ),
 }
+# Second block (v2): the most common praise and complaint words of each language, and the words
+# support chat is about (answer, app, support, update, service) in all three classes, so no
+# domain noun becomes a cue for one class (v1 had "Antwort" only in complaints). Questions in the
+# plain first-person frame ("wie lösche ich", "come annullo", "how do I").
+COMMON: dict[str, dict[str, tuple[list[str], dict[str, list[str]]]]] = {
+    "en": {
+        "pos": (["{great}, {fixed}", "{great} {happy_emoji}", "{great}, {thanks}", "{noun_pos}", "{noun_pos}, {thanks}", "{great}!!"], {
+            "great": ["great", "awesome", "perfect", "nice", "amazing", "love it", "so good", "super", "fab"],
+            "noun_pos": ["the answer was spot on", "really useful answer", "great app", "the support team was lovely",
+                         "helpful reply", "love the new update", "the service was top notch", "your answer helped a lot",
+                         "nice work on the update", "the app is great now"]}),
+        "neg": (["{noun_neg}", "{noun_neg}, {fed_up}", "{bad_word}, {broken}", "{bad_word}, {noun_neg}"], {
+            "noun_neg": ["the answer is incorrect", "useless app", "the support is terrible", "bad reply",
+                         "the update is awful", "your answer didn't help", "this answer is nonsense",
+                         "the service keeps getting worse", "the app is a mess", "what a pointless answer"],
+            "bad_word": ["ugh", "come on", "seriously", "not again", "nope"]}),
+        "neu": (["{qframe}", "{noun_neu}"], {
+            "qframe": ["how do I delete my account", "how do I export the data", "how do I change the language",
+                       "what does this error mean", "how do I cancel an order", "how do I log out",
+                       "where is the invoice", "when will my package arrive", "what is my balance",
+                       "which answer is the right one"],
+            "noun_neu": ["the answer mentions version 0", "the app shows version 0", "the support email came yesterday",
+                         "I read your answer", "the service starts on monday", "my account is from 0"]}),
+    },
+    "es": {
+        "pos": (["{great}, {fixed}", "{great} {happy_emoji}", "{great}, {thanks}", "{noun_pos}", "{noun_pos}, {thanks}", "¡{great}!!"], {
+            "great": ["genial", "perfecto", "excelente", "increíble", "buenísimo", "qué bien", "me encanta", "súper", "guay"],
+            "noun_pos": ["la respuesta fue perfecta", "muy buena respuesta", "la app es genial", "el soporte fue muy amable",
+                         "respuesta muy útil", "me encanta la actualización", "servicio de diez",
+                         "tu respuesta me ayudó mucho", "la app ahora va genial"]}),
+        "neg": (["{noun_neg}", "{noun_neg}, {fed_up}", "{bad_word}, {broken}", "{bad_word}, {noun_neg}"], {
+            "noun_neg": ["la respuesta es incorrecta", "app inútil", "el soporte es pésimo", "mala respuesta",
+                         "la actualización es horrible", "tu respuesta no me ayudó", "esta respuesta no tiene sentido",
+                         "el servicio va a peor", "la app es un caos"],
+            "bad_word": ["uf", "venga ya", "en serio", "otra vez no", "vaya"]}),
+        "neu": (["{qframe}", "{noun_neu}"], {
+            "qframe": ["¿cómo borro mi cuenta?", "¿cómo exporto los datos?", "¿cómo cambio el idioma?",
+                       "¿qué significa este error?", "¿cómo cancelo un pedido?", "¿cómo cierro sesión?",
+                       "¿dónde está la factura?", "¿cuándo llega mi paquete?", "¿cuál es mi saldo?"],
+            "noun_neu": ["la respuesta menciona la versión 0", "la app muestra la versión 0",
+                         "ayer me llegó el correo de soporte", "he leído tu respuesta", "el servicio empieza el lunes",
+                         "mi cuenta es de 0"]}),
+    },
+    "pt": {
+        "pos": (["{great}, {fixed}", "{great} {happy_emoji}", "{great}, {thanks}", "{noun_pos}", "{noun_pos}, {thanks}", "{great}!!"], {
+            "great": ["ótimo", "perfeito", "excelente", "incrível", "adorei", "muito bom", "que bom", "show", "maravilhoso"],
+            "noun_pos": ["a resposta foi perfeita", "resposta muito boa", "o app é ótimo", "o suporte foi muito gentil",
+                         "resposta muito útil", "adorei a atualização", "serviço nota mil",
+                         "sua resposta me ajudou muito", "agora o app está ótimo"]}),
+        "neg": (["{noun_neg}", "{noun_neg}, {fed_up}", "{bad_word}, {broken}", "{bad_word}, {noun_neg}"], {
+            "noun_neg": ["a resposta está incorreta", "app inútil", "o suporte é péssimo", "resposta ruim",
+                         "a atualização é horrível", "sua resposta não me ajudou", "essa resposta não faz sentido",
+                         "o serviço só piora", "o app é uma bagunça"],
+            "bad_word": ["affe", "putz", "sério", "de novo não", "poxa"]}),
+        "neu": (["{qframe}", "{noun_neu}"], {
+            "qframe": ["como apago minha conta?", "como exporto os dados?", "como mudo o idioma?",
+                       "o que significa esse erro?", "como cancelo um pedido?", "como saio da conta?",
+                       "onde está a fatura?", "quando chega meu pacote?", "qual é meu saldo?"],
+            "noun_neu": ["a resposta cita a versão 0", "o app mostra a versão 0", "recebi o e-mail do suporte ontem",
+                         "li sua resposta", "o serviço começa na segunda", "minha conta é de 0"]}),
+    },
+    "fr": {
+        "pos": (["{great}, {fixed}", "{great} {happy_emoji}", "{great}, {thanks}", "{noun_pos}", "{noun_pos}, {thanks}", "{great} !!"], {
+            "great": ["super", "parfait", "excellent", "génial", "top", "trop bien", "j'adore", "nickel", "incroyable"],
+            "noun_pos": ["la réponse était parfaite", "très bonne réponse", "l'appli est géniale",
+                         "le support a été adorable", "réponse très claire", "j'adore la mise à jour",
+                         "service impeccable", "votre réponse m'a beaucoup aidé", "l'appli marche super bien maintenant"]}),
+        "neg": (["{noun_neg}", "{noun_neg}, {fed_up}", "{bad_word}, {broken}", "{bad_word}, {noun_neg}"], {
+            "noun_neg": ["la réponse est incorrecte", "appli inutile", "le support est lamentable", "mauvaise réponse",
+                         "la mise à jour est horrible", "votre réponse ne m'a pas aidé", "cette réponse n'a aucun sens",
+                         "le service est de pire en pire", "l'appli est un vrai bazar"],
+            "bad_word": ["pff", "sérieux", "encore", "oh non", "franchement"]}),
+        "neu": (["{qframe}", "{noun_neu}"], {
+            "qframe": ["comment supprimer mon compte ?", "comment exporter les données ?", "comment changer la langue ?",
+                       "que veut dire cette erreur ?", "comment annuler une commande ?", "comment me déconnecter ?",
+                       "où est la facture ?", "quand arrive mon colis ?", "quel est mon solde ?"],
+            "noun_neu": ["la réponse cite la version 0", "l'appli affiche la version 0", "j'ai reçu le mail du support hier",
+                         "j'ai lu votre réponse", "le service commence lundi", "mon compte date de 0"]}),
+    },
+    "de": {
+        "pos": (["{great}, {fixed}", "{great} {happy_emoji}", "{great}, {thanks}", "{noun_pos}", "{noun_pos}, {thanks}", "{great}!!"], {
+            "great": ["toll", "super", "perfekt", "prima", "spitze", "wunderbar", "genial", "top", "cool"],
+            "noun_pos": ["die Antwort war perfekt", "sehr gute Antwort", "die App ist toll", "der Support war sehr nett",
+                         "sehr nützliche Antwort", "das Update gefällt mir", "top Service",
+                         "deine Antwort hat mir sehr geholfen", "die App läuft jetzt super"]}),
+        "neg": (["{noun_neg}", "{noun_neg}, {fed_up}", "{bad_word}, {broken}", "{bad_word}, {noun_neg}"], {
+            "noun_neg": ["die Antwort stimmt nicht", "nutzlose App", "der Support ist miserabel", "schlechte Antwort",
+                         "das Update ist furchtbar", "deine Antwort bringt mir nichts", "diese Antwort ergibt keinen Sinn",
+                         "der Service wird immer schlechter", "die App ist ein Chaos"],
+            "bad_word": ["boah", "ernsthaft", "nicht schon wieder", "oh Mann", "echt jetzt"]}),
+        "neu": (["{qframe}", "{noun_neu}"], {
+            "qframe": ["wie lösche ich mein Konto?", "wie exportiere ich die Daten?", "wie stelle ich die Sprache um?",
+                       "was bedeutet dieser Fehler?", "wie storniere ich eine Bestellung?", "wie melde ich mich ab?",
+                       "wo ist die Rechnung?", "wann kommt mein Paket?", "wie hoch ist mein Guthaben?"],
+            "noun_neu": ["die Antwort nennt Version 0", "die App zeigt Version 0", "die Mail vom Support kam gestern",
+                         "ich habe deine Antwort gelesen", "der Service startet am Montag", "mein Konto ist von 0"]}),
+    },
+    "it": {
+        "pos": (["{great}, {fixed}", "{great} {happy_emoji}", "{great}, {thanks}", "{noun_pos}", "{noun_pos}, {thanks}", "{great}!!"], {
+            "great": ["perfetto", "ottimo", "fantastico", "bellissimo", "eccellente", "grande", "che bello", "top", "wow"],
+            "noun_pos": ["la risposta era perfetta", "bella risposta, chiarissima", "l'app è fantastica",
+                         "il supporto è stato gentilissimo", "risposta utilissima", "adoro l'aggiornamento",
+                         "servizio impeccabile", "la tua risposta mi ha aiutato tanto", "ora l'app va benissimo"]}),
+        "neg": (["{noun_neg}", "{noun_neg}, {fed_up}", "{bad_word}, {broken}", "{bad_word}, {noun_neg}"], {
+            "noun_neg": ["la risposta è errata", "app inutile", "il supporto è scadente", "brutta risposta",
+                         "l'aggiornamento è orribile", "la tua risposta non serve a niente", "questa risposta non ha senso",
+                         "il servizio peggiora sempre", "l'app è un casino"],
+            "bad_word": ["uffa", "ma dai", "sul serio", "ancora", "mah"]}),
+        "neu": (["{qframe}", "{noun_neu}"], {
+            "qframe": ["come elimino il mio account?", "come esporto i dati?", "come imposto la lingua?",
+                       "cosa significa questo errore?", "come annullo un ordine?", "come faccio il logout?",
+                       "dov'è la fattura?", "quando arriva il pacco?", "qual è il mio saldo?"],
+            "noun_neu": ["la risposta cita la versione 0", "l'app mostra la versione 0", "ieri è arrivata la mail del supporto",
+                         "ho letto la tua risposta", "il servizio parte lunedì", "il mio account è del 0"]}),
+    },
+}
+# Third block (v3): looking forward to something (a feature, the next version) is praise in
+# support chat too ("can't wait for the dark mode!!"). Tweets carry this construction rarely
+# ("vivement" is in none of XLM-T's French train tweets), and the NB-prior model reads the short
+# exclamations as neutral. NOTE: the hand checks in tests/nlp/test_sentiment_model.py test the
+# same construction with other words ("Vivement ce soir !!", "J'ai hâte de voir la suite !",
+# "Tengo ganas de probarlo"): with v3 those checks are in-sample for the construction, though no
+# sentence is a near-copy (docs/nlp.md says so).
+EAGER: dict[str, tuple[list[str], dict[str, list[str]]]] = {
+    "en": (["{eager} {feature}!!", "{eager} {feature} {happy_emoji}", "{eager} {feature}"], {
+        "eager": ["can't wait for", "so looking forward to", "really excited about", "counting the days to"],
+        "feature": ["the dark mode", "the new version", "the next update", "the mobile app", "the launch", "the beta"]}),
+    "es": (["{eager} {feature}!!", "¡{eager} {feature}! {happy_emoji}", "{eager} {feature}"], {
+        "eager": ["qué ganas de probar", "estoy deseando ver", "ya quiero usar", "me muero por probar"],
+        "feature": ["el modo oscuro", "la nueva versión", "la próxima actualización", "la app del móvil", "la beta"]}),
+    "pt": (["{eager} {feature}!!", "{eager} {feature} {happy_emoji}", "{eager} {feature}"], {
+        "eager": ["ansioso para testar", "louca para usar", "doido para ver"],
+        "feature": ["o modo escuro", "a nova versão", "a próxima atualização", "o app do celular", "a versão beta"]}),
+    "fr": (["{eager} {feature} !!", "{eager} {feature} {happy_emoji}", "{eager} {feature}"], {
+        "eager": ["vivement", "j'ai trop hâte de tester", "impatient de découvrir", "hâte de voir"],
+        "feature": ["le mode sombre", "la nouvelle version", "la prochaine mise à jour", "l'appli mobile", "la bêta"]}),
+    "de": (["{eager} {feature}!!", "{eager} {feature} {happy_emoji}", "{eager} {feature}"], {
+        "eager": ["ich freue mich schon auf", "kann es kaum erwarten:", "bin so gespannt auf", "freu mich riesig auf"],
+        "feature": ["den Dunkelmodus", "die neue Version", "das nächste Update", "die Handy-App", "die Beta"]}),
+    "it": (["{eager} {feature}!!", "{eager} {feature} {happy_emoji}", "{eager} {feature}"], {
+        "eager": ["non vedo l'ora di provare", "che voglia di usare", "aspetto con ansia", "curiosissimo di vedere"],
+        "feature": ["la modalità scura", "la nuova versione", "il prossimo aggiornamento", "l'app per cellulare", "la beta"]}),
+}
 # fmt: on
 
-SPECS: dict[str, Spec] = {"en": EN, "es": ES, "pt": PT, "fr": FR, "de": DE, "it": IT}
+
+def _merged(lang: str, version: int) -> Spec:
+    """The v1 spec of ``lang``, plus the COMMON block (v2) and the EAGER block (v3)."""
+    base = {"en": EN, "es": ES, "pt": PT, "fr": FR, "de": DE, "it": IT}[lang]
+    blocks = ([COMMON[lang]] if version >= 2 else []) + ([{"pos": EAGER[lang]}] if version >= 3 else [])
+    out: Spec = dict(base)
+    for block in blocks:
+        for label, (more_templates, more_slots) in block.items():
+            templates, slots = out[label]
+            out[label] = (templates + more_templates, {**slots, **more_slots})
+    return out
+
+
+# Which blocks the written set holds (docs/nlp.md, "Sentiment", fourth round).
+VERSION = int(os.environ.get("SENTIMENT_SUPPORT_VERSION", "3"))
+SPECS: dict[str, Spec] = {lang: _merged(lang, VERSION) for lang in ("en", "es", "pt", "fr", "de", "it")}
 _SLOT = re.compile(r"{(\w+)}")
 
 
