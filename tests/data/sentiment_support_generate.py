@@ -706,13 +706,38 @@ EAGER: dict[str, tuple[list[str], dict[str, list[str]]]] = {
         "eager": ["non vedo l'ora di provare", "che voglia di usare", "aspetto con ansia", "curiosissimo di vedere"],
         "feature": ["la modalità scura", "la nuova versione", "il prossimo aggiornamento", "l'app per cellulare", "la beta"]}),
 }
+# Fourth block (v4): the features v3 looks forward to, asked about (neutral) and complained about
+# (negative) too — with v3 alone "the new version" or "el modo oscuro" scored +0.3…+0.5 on their own.
+FEATURE_USE: dict[str, dict[str, list[str]]] = {
+    "en": {"neu": ["is {feature} available yet?", "when does {feature} come out?", "how do I turn on {feature}?",
+                   "does {feature} cost extra?"],
+           "neg": ["{feature} is broken", "{feature} keeps crashing", "{feature} is a letdown"]},
+    "es": {"neu": ["¿ya está disponible {feature}?", "¿cuándo sale {feature}?", "¿cómo activo {feature}?",
+                   "¿{feature} se paga aparte?"],
+           "neg": ["{feature} no va", "{feature} se cuelga todo el rato", "{feature} es una decepción"]},
+    "pt": {"neu": ["{feature} já está disponível?", "quando sai {feature}?", "como ativo {feature}?",
+                   "{feature} é pago à parte?"],
+           "neg": ["{feature} não funciona direito", "{feature} trava toda hora", "{feature} é uma decepção"]},
+    "fr": {"neu": ["{feature} est déjà disponible ?", "quand sort {feature} ?", "comment activer {feature} ?",
+                   "{feature}, c'est payant ?"],
+           "neg": ["{feature} plante tout le temps", "{feature}, quelle déception", "{feature} ne marche pas du tout"]},
+    "de": {"neu": ["wie aktiviere ich {feature}?", "wo finde ich {feature}?", "bekomme ich {feature} auch im Gratis-Tarif?",
+                   "wann kommt {feature} raus?"],
+           "neg": ["ich finde {feature} furchtbar", "ich kann {feature} nicht ausstehen", "wer hat {feature} so verbockt?"]},
+    "it": {"neu": ["{feature} è già disponibile?", "quando esce {feature}?", "come attivo {feature}?",
+                   "{feature} si paga a parte?"],
+           "neg": ["{feature} non va", "{feature} si blocca sempre", "{feature} è una delusione"]},
+}
 # fmt: on
 
 
 def _merged(lang: str, version: int) -> Spec:
-    """The v1 spec of ``lang``, plus the COMMON block (v2) and the EAGER block (v3)."""
+    """The v1 spec of ``lang``, plus the COMMON block (v2), EAGER (v3) and FEATURE_USE (v4)."""
     base = {"en": EN, "es": ES, "pt": PT, "fr": FR, "de": DE, "it": IT}[lang]
     blocks = ([COMMON[lang]] if version >= 2 else []) + ([{"pos": EAGER[lang]}] if version >= 3 else [])
+    if version >= 4:
+        features = {"feature": EAGER[lang][1]["feature"]}
+        blocks.append({label: (templates, features) for label, templates in FEATURE_USE[lang].items()})
     out: Spec = dict(base)
     for block in blocks:
         for label, (more_templates, more_slots) in block.items():
@@ -722,7 +747,7 @@ def _merged(lang: str, version: int) -> Spec:
 
 
 # Which blocks the written set holds (docs/nlp.md, "Sentiment", fourth round).
-VERSION = int(os.environ.get("SENTIMENT_SUPPORT_VERSION", "3"))
+VERSION = int(os.environ.get("SENTIMENT_SUPPORT_VERSION", "4"))
 SPECS: dict[str, Spec] = {lang: _merged(lang, VERSION) for lang in ("en", "es", "pt", "fr", "de", "it")}
 _SLOT = re.compile(r"{(\w+)}")
 
