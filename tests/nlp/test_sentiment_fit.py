@@ -48,3 +48,16 @@ def test_semeval_bias_column_marks_only_semeval_rows() -> None:
     marked = fitting.with_semeval_bias(x, examples)
     assert marked.shape == (4, D + 5)
     assert marked[:, -1].toarray().ravel().tolist() == [0.0, 1.0, 0.0, 1.0]
+
+
+def test_support_texts_weigh_the_given_number_of_tweets_in_all(tmp_path: Path) -> None:
+    tsv = tmp_path / "support.tsv"
+    tsv.write_text("lang\tlabel\ttext\nen\tpos\tlovely, thanks\nes\tneg\tqué desastre\nde\tneu\two ist das\n")
+    support = fitting.support_texts(str(tsv))
+    assert [(e.label, e.lang) for e in support] == [(2, "support"), (0, "support"), (1, "support")]
+    examples = [fitting.Example("tweet", 1, "en"), fitting.Example("request", 1, "requests"), *support]
+    w = fitting.sample_weights(examples, support_weight=600.0)
+    assert w[0] == 1.0
+    assert w[1] == fitting.REQUEST_WEIGHT
+    assert np.allclose(w[2:], 200.0)
+    assert np.allclose(fitting.sample_weights(examples, support_weight=0.0)[2:], 0.0)
