@@ -17,11 +17,12 @@ tests/nlp/test_sentiment_support_data.py checks the written file against the sam
 later edit of the templates cannot leak a test sentence into training.
 
 Templates: each language has its own vocabulary (not translations of one list), slots combined
-at random with a fixed seed, at most PER_CLASS texts per language and class. Four blocks, added
+at random with a fixed seed, at most PER_CLASS texts per language and class. Five blocks, added
 in turn (docs/nlp.md, "Sentiment", fourth round): v1 praise / complaints / requests, v2 common
 words and domain nouns in every class, v3 looking forward to a feature, v4 the same features
-asked about and complained about. The written file (and the shipped model) is v4;
-SENTIMENT_SUPPORT_VERSION=1..3 regenerates an earlier one. v2 and v3 were written after seeing
+asked about and complained about, v5 plain statements of fact about updates and the app (neutral).
+The written file (and the shipped model) is v5; SENTIMENT_SUPPORT_VERSION=1..4 regenerates an
+earlier one. v2 and v3 were written after seeing
 what the earlier model missed on sentiment_short_texts.tsv and in the hand checks: no sentence is
 a near-copy, but the vocabulary was steered by them, so those figures are optimistic.
 """
@@ -734,16 +735,50 @@ FEATURE_USE: dict[str, dict[str, list[str]]] = {
                    "{feature} si paga a parte?"],
            "neg": ["{feature} non va", "{feature} si blocca sempre", "{feature} è una delusione"]},
 }
+# Fifth block (v5, the lead, 2026-11-30): plain statements of fact about the product — updates
+# installed, the app in use, invoices and plans. With v4 the complaints about updates made the
+# words themselves negative: "the update is installed" -0.45, "das Update ist installiert" -0.55,
+# "la actualización ya está instalada" -0.60 (probes written by the lead, not any scored set).
+STATEMENTS: dict[str, list[str]] = {
+    "en": ["I installed {thing} {when}", "{thing} is on my laptop now", "I use {thing} at work",
+           "I opened {thing} {when}", "{thing} came with the new plan", "my team uses {thing} too"],
+    "es": ["instalé {thing} {when}", "tengo {thing} en el portátil", "uso {thing} en el trabajo",
+           "abrí {thing} {when}", "{thing} viene con el plan nuevo", "mi equipo también usa {thing}"],
+    "pt": ["instalei {thing} {when}", "tenho {thing} no notebook", "uso {thing} no trabalho",
+           "abri {thing} {when}", "{thing} veio com o plano novo", "minha equipe também usa {thing}"],
+    "fr": ["j'ai installé {thing} {when}", "j'ai {thing} sur mon portable", "j'utilise {thing} au travail",
+           "j'ai ouvert {thing} {when}", "{thing} est inclus dans la nouvelle offre", "mon équipe utilise aussi {thing}"],
+    "de": ["ich habe {thing} {when} installiert", "ich habe {thing} auf dem Laptop", "ich nutze {thing} bei der Arbeit",
+           "ich habe {thing} {when} geöffnet", "{thing} ist im neuen Tarif dabei", "mein Team nutzt {thing} auch"],
+    "it": ["ho installato {thing} {when}", "ho {thing} sul portatile", "uso {thing} al lavoro",
+           "ho aperto {thing} {when}", "{thing} è incluso nel nuovo piano", "anche il mio team usa {thing}"],
+}
+STATEMENT_SLOTS: dict[str, dict[str, list[str]]] = {
+    "en": {"thing": ["the update", "the app", "the new version", "version 0", "the desktop app", "the plugin"],
+           "when": ["yesterday", "this morning", "last week", "on monday", "today"]},
+    "es": {"thing": ["la actualización", "la app", "la nueva versión", "la versión 0", "la app de escritorio", "el plugin"],
+           "when": ["ayer", "esta mañana", "la semana pasada", "el lunes", "hoy"]},
+    "pt": {"thing": ["a atualização", "o app", "a nova versão", "a versão 0", "o aplicativo de desktop", "o plugin"],
+           "when": ["ontem", "hoje de manhã", "semana passada", "na segunda", "hoje"]},
+    "fr": {"thing": ["la mise à jour", "l'appli", "la nouvelle version", "la version 0", "l'application de bureau", "le plugin"],
+           "when": ["hier", "ce matin", "la semaine dernière", "lundi", "aujourd'hui"]},
+    "de": {"thing": ["das Update", "die App", "die neue Version", "Version 0", "die Desktop-App", "das Plugin"],
+           "when": ["gestern", "heute morgen", "letzte Woche", "am Montag", "heute"]},
+    "it": {"thing": ["l'aggiornamento", "l'app", "la nuova versione", "la versione 0", "l'app desktop", "il plugin"],
+           "when": ["ieri", "stamattina", "la settimana scorsa", "lunedì", "oggi"]},
+}
 # fmt: on
 
 
 def _merged(lang: str, version: int) -> Spec:
-    """The v1 spec of ``lang``, plus the COMMON block (v2), EAGER (v3) and FEATURE_USE (v4)."""
+    """The v1 spec of ``lang``, plus COMMON (v2), EAGER (v3), FEATURE_USE (v4) and STATEMENTS (v5)."""
     base = {"en": EN, "es": ES, "pt": PT, "fr": FR, "de": DE, "it": IT}[lang]
     blocks = ([COMMON[lang]] if version >= 2 else []) + ([{"pos": EAGER[lang]}] if version >= 3 else [])
     if version >= 4:
         features = {"feature": EAGER[lang][1]["feature"]}
         blocks.append({label: (templates, features) for label, templates in FEATURE_USE[lang].items()})
+    if version >= 5:
+        blocks.append({"neu": (STATEMENTS[lang], STATEMENT_SLOTS[lang])})
     out: Spec = dict(base)
     for block in blocks:
         for label, (more_templates, more_slots) in block.items():
@@ -753,7 +788,7 @@ def _merged(lang: str, version: int) -> Spec:
 
 
 # Which blocks the written set holds (docs/nlp.md, "Sentiment", fourth round).
-VERSION = int(os.environ.get("SENTIMENT_SUPPORT_VERSION", "4"))
+VERSION = int(os.environ.get("SENTIMENT_SUPPORT_VERSION", "5"))
 SPECS: dict[str, Spec] = {lang: _merged(lang, VERSION) for lang in ("en", "es", "pt", "fr", "de", "it")}
 _SLOT = re.compile(r"{(\w+)}")
 
