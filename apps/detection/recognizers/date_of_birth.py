@@ -7,7 +7,6 @@ from datetime import date
 
 from apps.detection.context import make_context
 from apps.detection.findings import DATE_OF_BIRTH, Finding
-from apps.detection.recognizers.base import DIGIT_RE
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
@@ -61,6 +60,12 @@ _DATE_RE = re.compile(
     rf")(?![\w]|[./-]\d)",
     re.IGNORECASE,
 )
+# What every match of ``_DATE_RE`` contains: a numeric date's "d.m." / "m/d/" part with the next
+# digit, or a year 19xx/20xx (the other three forms). The big case-insensitive regex costs
+# ~100 µs on a chat message with digits; this one finds nothing in most of them ("5-7 business
+# days", "$388.00", "ORD-455326") and then the regex does not run.
+# Written to start with \d so the engine skips to digits (no per-position branch).
+_DATE_QUICK_RE = re.compile(r"\d(?:[./-]\d\d?[./-]\d|(?<=1)9\d\d|(?<=2)0\d\d)")
 _DOB_CONTEXT = make_context(
     positive=(
         "born",
@@ -132,7 +137,7 @@ def _plausible_birth_date(m: re.Match[str]) -> bool:
 
 
 def recognize_date_of_birth(text: str) -> list[Finding]:
-    if not DIGIT_RE.search(text):
+    if not _DATE_QUICK_RE.search(text):
         return []
     found = []
     for m in _DATE_RE.finditer(text):

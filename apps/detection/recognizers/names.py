@@ -23,8 +23,15 @@ import spacy
 from spacy.lang.en.stop_words import STOP_WORDS as EN
 
 from apps.detection.findings import PERSON, Finding
-from apps.detection.recognizers.base import lower_words
-from apps.detection.recognizers.gazetteers import NOT_NAMES, NameList, capitalised_runs, first_names, name_list
+from apps.detection.recognizers.base import lower_words, lowered
+from apps.detection.recognizers.gazetteers import (
+    NOT_NAMES,
+    NameList,
+    capitalised_runs,
+    first_names,
+    name_list,
+    run_words,
+)
 
 CUE_SCORE = 0.85  # as NER's: on the same span the longer one wins (resolve_overlaps)
 
@@ -42,6 +49,18 @@ _WORD = r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*"
 _CUE_RE = re.compile(
     rf"(?<![\w'’])(?:(?P<strong>{_STRONG})|(?P<weak>{_WEAK})|(?P<chatty>{_CHATTY}))\s+(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})",
     re.IGNORECASE,
+)
+# Every cue as written above, lowercased, then the whitespace ``_CUE_RE`` wants after it; searched
+# in ``lowered(text)``, case-sensitively, so the engine skips to the cues' first letters instead of
+# trying thirty case-insensitive alternatives at every position (~20 µs a message).
+_CUE_QUICK_RE = re.compile(
+    "(?:"
+    + "|".join(
+        re.escape(cue)
+        for group in (_STRONG, _WEAK, _CHATTY)
+        for cue in group.replace("ich hei(?:ß|ss)e", "ich heiße|ich heisse").split("|")
+    )
+    + r")\s"
 )
 # After a weak cue the name must end the clause: "i'm maria garcia, ...", "this is jean-luc."
 _CLAUSE_END_RE = re.compile(
@@ -130,6 +149,8 @@ _GREETING_BEFORE_RE = re.compile(
 
 def recognize_cued_name(text: str) -> list[Finding]:
     found: list[Finding] = []
+    if not _CUE_QUICK_RE.search(lowered(text)):
+        return found
     for m in _CUE_RE.finditer(text):
         words = m.group("name").split()
         kept = _name_words(words)
@@ -343,6 +364,8 @@ _PARTICLES = _words("de do da dos das del di du la le van von der den ter")
 def recognize_full_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     firsts = first_names()
+    if firsts.isdisjoint(word.lower() for word in run_words(text)):
+        return found  # a name starts with a known first name; no capitalised word is one
     for parts in capitalised_runs(text):
         i = 0
         while i < len(parts) - 1:

@@ -20,7 +20,7 @@ from stdnum.us import ssn as us_ssn
 
 from apps.detection.context import REFERENCE_WORDS, Context, make_context
 from apps.detection.findings import NATIONAL_ID, SSN, Finding
-from apps.detection.recognizers.base import compact, digits_of
+from apps.detection.recognizers.base import compact, digit_count, digits_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,9 @@ class _IdSpec:
     base: float  # score when written in its typical formatted shape
     bare_base: float  # score for an unformatted digit run (weak: many ids share lengths)
     context: Context
+    # Whether every match has seven digits in a row, at most one space, dot or dash between two
+    # of them (``_ID_DIGIT_RUN_RE``): all but the NINO (six), the codice fiscale and VAT numbers.
+    digit_run: bool = True
 
 
 def _ok(validator: Callable[[str], str]) -> Callable[[str], bool]:
@@ -90,6 +93,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
         0.7,
         0.7,
         make_context(positive=("national insurance", "ni number", "nino", "ni no", "ni")),
+        digit_run=False,
     ),
     _IdSpec(
         "es_dni",
@@ -126,6 +130,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
         0.9,
         0.9,
         make_context(positive=("codice fiscale", "cf", "fiscale")),
+        digit_run=False,
     ),
     _IdSpec(
         "br_cpf",
@@ -197,21 +202,28 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
         make_context(
             positive=("vat", "ust-idnr", "ust-id", "umsatzsteuer", "tva", "iva", "btw", "nif-iva", "partita iva")
         ),
+        digit_run=False,
     ),
 )
 
+_NO_DIGIT_RUN_SPECS = tuple(spec for spec in _ID_SPECS if not spec.digit_run)
 
 MIN_ID_DIGITS = 6
+# Seven digits with at most one separator between two of them: in every SSN, DNI, NIE, NIR, CPF,
+# IdNr, BSN, NIF and PESEL. Without such a run ("ORD-455326", "15 min after 5 tries") nine of the
+# twelve regexes (each tries its lookbehind at every position) are skipped.
+_ID_DIGIT_RUN_RE = re.compile(r"\d(?:[ .\-]?\d){6}")
 
 
 def recognize_ids(text: str) -> list[Finding]:
     """US SSN and national IDs / VAT numbers: format regex, then python-stdnum's checksum."""
     # Every format has at least six digits (NINO "AB 12 34 56 C" the fewest): prices, times and
     # short numbers skip the twelve regexes.
-    if sum(map(str.isdigit, text)) < MIN_ID_DIGITS:
+    if digit_count(text) < MIN_ID_DIGITS:
         return []
     found = []
-    for spec in _ID_SPECS:
+    digit_run = _ID_DIGIT_RUN_RE.search(text) is not None
+    for spec in _ID_SPECS if digit_run else _NO_DIGIT_RUN_SPECS:
         for m in spec.pattern.finditer(text):
             value = m.group()
             if not spec.validate(value):

@@ -7,7 +7,6 @@ import re
 
 from apps.detection.context import make_context
 from apps.detection.findings import IP_ADDRESS, Finding
-from apps.detection.recognizers.base import DIGIT_RE
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4_RE = re.compile(rf"(?<![\w.\-]){_OCTET}(?:\.{_OCTET}){{3}}(?:/\d{{1,2}})?(?![\w\-]|\.\d)")
@@ -66,9 +65,14 @@ _IP_CONTEXT = make_context(
 )
 
 
+# Four dot-separated digit groups, which every IPv4 match has; starts with \d so the engine skips
+# to digits. "3.5", "v1.2.3" and prices stop here.
+_IPV4_QUICK_RE = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
+
+
 def recognize_ip(text: str) -> list[Finding]:
     found = []
-    if "." in text and DIGIT_RE.search(text):
+    if "." in text and _IPV4_QUICK_RE.search(text):
         for m in _IPV4_RE.finditer(text):
             address = m.group().split("/")[0]
             octets = [int(o) for o in address.split(".")]

@@ -1,0 +1,243 @@
+"""Prefilters that let recognizers skip a text must never skip one the full regexes would find.
+
+Each prefilter is a necessary condition of its recognizer's regex. The tests switch it off (a
+pattern that always matches, a length bar of zero) and check that the recognizer then returns
+exactly what it returns with the prefilter on, over texts at the prefilters' edges: upper case,
+the three characters where ``str.lower`` and re.IGNORECASE disagree, the shortest key, a key word
+inside another word, other whitespace after a cue. Rewritten regexes are checked against the
+form they replaced.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+from apps.detection.recognizers import (
+    contact,
+    date_of_birth,
+    financial,
+    names,
+    national_ids,
+    network,
+    recognize_patterns,
+    secrets,
+)
+from apps.detection.recognizers.base import digit_count, longest_word, lower_words, lowered
+from apps.detection.recognizers.gazetteers import _CAP_RUN_RE, capitalised_runs, run_words
+
+ALWAYS = re.compile("")
+
+# Texts where a prefilter's condition only just holds (or only just fails).
+EDGE_TEXTS = [
+    # credentials: case, İ / ı / ſ, key words inside other words
+    "PASSWORD: Sommer2024!",
+    "Contraseña: Hunter2024!",
+    "CONTRASEÑA: Hunter2024!",
+    "my pın is 4821",
+    "PİN: 4821",
+    "paſſword: Sommer2024!",
+    "SECRET=Ab12Cd34",
+    "api_key=AbC123xyz",
+    "API KEY: AbC123xyz",
+    "clé : Xy7!kk99",
+    "CLÉ : Xy7!kk99",
+    "Wachtwoord: Zomer2024!",
+    "the shopping list is 4821",
+    "opinion: 4821",
+    # provider keys: the shortest shape, and a private key whose chunks are all short
+    "token xoxb-9aZ3kQ7pX2 here",
+    "token xoxb-9aZ3kQ7pX here",
+    "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----",
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7\nabc+/=\n-----END RSA PRIVATE KEY-----",
+    "key: aB3dE5fG7hJ9kL1mN2pQ",
+    "key: aB3dE5fG7hJ9kL1mN2p",
+    "api key sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12",
+    # cues: case, curly apostrophes, sharp s, tab and no-break space after the cue
+    "MY NAME IS JOHN APPLESEED",
+    "ich heiße anna schmidt",
+    "ICH HEISSE ANNA SCHMIDT",
+    "Ich heiſſe Anna Schmidt",
+    "İ'm Maria Garcia, from sales",
+    "i’m maria garcia, from sales",
+    "salut c’est Marie Dupont.",
+    "hey its lesley smith again",
+    "the limits lesley smith set",
+    "hoi, met Jan de Vries",
+    "mi nombre es\tJuan Pérez",
+    "call me\u00a0Bob",
+    "je m'appelle jean dupont",
+    # dates of birth: every form of the date regex, and near misses
+    "born 01.02.1980",
+    "born 3/4/85",
+    "DOB 14 March 1985",
+    "geboren am 3. März 1950",
+    "born on the 2nd of February 1970",
+    "Born: 1985-03-14",
+    "DOB: March 14, 1985",
+    "born 14-Mar-1985",
+    "nacido el 12 de mayo de 1980",
+    "born in 1985",
+    "born 5-7 or 1.2",
+    # phones, cards, IDs, IPs, IBANs
+    "call me at +1 415-555-2671",
+    "tel (415) 555 2671",
+    "Telefon 030/1234567",
+    "+4915112345678",
+    "tél 05.20.15.60.49",
+    "phone 415 . 555 . 2671",
+    "card 4111 1111 1111 1111",
+    "card 4111-1111-1111-1111",
+    "card 4111 - 1111 - 1111 - 1111",
+    "maestro card 6759 6498 2643",
+    "SSN 123-45-6789",
+    "my NI number is AB 12 34 56 C",
+    "DNI 12345678Z",
+    "NIE X1234567L",
+    "codice fiscale RSSMRA85T10A562S",
+    "CPF 390.533.447-05",
+    "NIF 501964843",
+    "Steuer-ID 36 574 261 809",
+    "VAT DE136695976",
+    "numéro de sécu 2 69 05 49 588 157 80",
+    "numéro de sécu 1 85 05 2A 123 456 78",
+    "order 12 34 56 78",
+    "server 10.0.0.1",
+    "ssh 192.168.1.254/24",
+    "version 1.2.3.4",
+    "IBAN DE89 3704 0044 0532 0130 00",
+    "iban gb82 west 1234 5698 7654 32",
+    "IBAN İT60X0542811101000000123456",
+    # names, places, companies
+    "Lucía Fernández called about Santander.",
+    "Meet Paris Hilton in Paris.",
+    "'Sarah Johnson' wrote to x.Sarah Johnson and @Sarah Johnson",
+    "Thanks,\nRahul Mehta",
+]
+
+
+def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, off: object) -> None:
+    on = [recognizer(text) for text in EDGE_TEXTS]
+    with monkeypatch.context() as patched:
+        patched.setattr(module, attribute, off)
+        without = [recognizer(text) for text in EDGE_TEXTS]
+    assert on == without
+
+
+@pytest.mark.parametrize(
+    ("recognizer", "module", "attribute", "off"),
+    [
+        (secrets.recognize_secrets, secrets, "_CREDENTIAL_QUICK_RE", ALWAYS),
+        (secrets.recognize_secrets, secrets, "_SHORTEST_PROVIDER_KEY", 0),
+        (secrets.recognize_secrets, secrets, "_TOKEN_MIN", 0),
+        (names.recognize_cued_name, names, "_CUE_QUICK_RE", ALWAYS),
+        (date_of_birth.recognize_date_of_birth, date_of_birth, "_DATE_QUICK_RE", ALWAYS),
+        (contact.recognize_phone, contact, "_PHONE_QUICK_RE", ALWAYS),
+        (financial.recognize_credit_card, financial, "_MIN_CARD_DIGITS", 0),
+        (financial.recognize_iban, financial, "_IBAN_QUICK_RE", ALWAYS),
+        (network.recognize_ip, network, "_IPV4_QUICK_RE", ALWAYS),
+        (national_ids.recognize_ids, national_ids, "_ID_DIGIT_RUN_RE", ALWAYS),
+    ],
+)
+def test_prefilter_changes_nothing(recognizer, module, attribute: str, off: object, monkeypatch) -> None:
+    _same(recognizer, monkeypatch, module, attribute, off)
+
+
+def test_edge_texts_are_still_found() -> None:
+    """The texts a prefilter could wrongly skip, that the recognizers do find."""
+    must_find = {
+        "PASSWORD: Sommer2024!": "SECRET",
+        "paſſword: Sommer2024!": "SECRET",
+        "CLÉ : Xy7!kk99": "SECRET",
+        "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----": "SECRET",
+        "MY NAME IS JOHN APPLESEED": "PERSON",
+        "Ich heiſſe Anna Schmidt": "PERSON",
+        "mi nombre es\tJuan Pérez": "PERSON",
+        "born 3/4/85": "DATE_OF_BIRTH",
+        "DOB: March 14, 1985": "DATE_OF_BIRTH",
+        "phone 415 . 555 . 2671": "PHONE",
+        "card 4111 - 1111 - 1111 - 1111": "CREDIT_CARD",
+        "numéro de sécu 2 69 05 49 588 157 80": "NATIONAL_ID",
+        "codice fiscale RSSMRA85T10A562S": "NATIONAL_ID",
+        "VAT DE136695976": "NATIONAL_ID",
+        "server 10.0.0.1": "IP_ADDRESS",
+        "iban gb82 west 1234 5698 7654 32": "IBAN",
+    }
+    for text, kind in must_find.items():
+        assert kind in {f.type for f in recognize_patterns(text)}, text
+
+
+def test_prefilters_skip_ordinary_chat() -> None:
+    """The point of the prefilters: a plain message runs none of these regexes."""
+    text = "I've opened refund request #81478 for order ORD-455326; 5-7 business days, $388.00."
+    assert not secrets._CREDENTIAL_QUICK_RE.search(lowered(text))
+    assert longest_word(text) < secrets._SHORTEST_PROVIDER_KEY
+    assert not names._CUE_QUICK_RE.search(lowered(text))
+    assert not date_of_birth._DATE_QUICK_RE.search(text)
+    assert not contact._PHONE_QUICK_RE.search(text)
+    assert digit_count("3 items for $12.50, 2 left") < financial._MIN_CARD_DIGITS
+    assert not network._IPV4_QUICK_RE.search(text)
+    assert not national_ids._ID_DIGIT_RUN_RE.search(text)
+
+
+def test_cue_prefilter_covers_every_cue() -> None:
+    """Each cue of ``_CUE_RE`` written in capitals is seen by the lower-case prefilter."""
+    cues = [
+        cue
+        for group in (names._STRONG, names._WEAK, names._CHATTY)
+        for cue in group.replace("ich hei(?:ß|ss)e", "ich heiße|ich heisse").split("|")
+    ]
+    assert len(cues) > 30
+    for cue in cues:
+        text = f"well {cue.upper()} Jean-Luc."
+        assert names._CUE_RE.search(text), cue
+        assert names._CUE_QUICK_RE.search(lowered(text)), cue
+
+
+def test_lowered_finds_whatever_ignorecase_matches() -> None:
+    """For every code point that re.IGNORECASE takes for a letter of the prefilters' key words,
+    ``lowered`` yields that letter (U+0130 and U+0131 give "i", U+017F "s", the Kelvin sign "k")."""
+    letters = sorted(set("abcdefghijklmnopqrstuvwxyzéèßñç"))
+    any_letter = re.compile("[" + "".join(letters) + "]", re.IGNORECASE)
+    checked = 0
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        if not any_letter.fullmatch(char):
+            continue
+        for letter in letters:
+            if re.fullmatch(letter, char, re.IGNORECASE):
+                checked += 1
+                assert letter in lowered(char), (hex(code), letter)
+    assert checked > 60
+    assert lowered("PİN ıı ſ") == "pin ii s"
+
+
+def test_shared_helpers() -> None:
+    text = "Hi (Ana), call 0301234567! PIN: x"
+    assert lower_words(text) == frozenset(["hi", "ana", "call", "0301234567", "pin", "x"])
+    assert digit_count(text) == 10
+    assert longest_word(text) == len("0301234567!")
+    assert longest_word("") == 0
+
+
+def test_capital_first_regexes_match_the_lookbehind_first_form() -> None:
+    """``_CAP_RUN_RE`` and ner's ``_CAPITALISED_RE`` put the capital before the lookbehind (so the
+    engine can skip to capitals); at the text's start, after a word character, an apostrophe, an
+    @, a dot, a slash or a dash they match where the lookbehind-first form matched."""
+    from apps.detection.ner import _CAPITALISED_RE
+
+    capital = "[A-ZÀ-ÖØ-ÞĀ-Ž]"
+    before = "(?<![\\w'’@./\\\\-]"
+    old_runs = re.compile(_CAP_RUN_RE.pattern.replace(f"{capital}{before}{capital})", f"{before}){capital}", 1))
+    assert old_runs.pattern != _CAP_RUN_RE.pattern
+    old_caps = re.compile(r"(?<![\w'’@#./\\-])[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’.-]*")
+    edges = ["Anna", "aAnna", "'Anna", "’Anna", "@Anna", ".Anna", "/Anna", "\\Anna", "-Anna", "#Anna", " Éva Ó", "ÀÁ Ž"]
+    for text in [*EDGE_TEXTS, *edges]:
+        assert [m.span() for m in _CAP_RUN_RE.finditer(text)] == [m.span() for m in old_runs.finditer(text)], text
+        assert [m.span() for m in _CAPITALISED_RE.finditer(text)] == [m.span() for m in old_caps.finditer(text)], text
+    assert run_words("Meet Paris Hilton in Paris.") == frozenset(["Meet", "Paris", "Hilton"])
+    assert capitalised_runs("x Ana de la Cruz y") == (((2, 5, "Ana"), (6, 8, "de"), (9, 11, "la"), (12, 16, "Cruz")),)
