@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 from django.db import connection
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.utils import timezone
 from psycopg import sql
 
@@ -57,12 +57,56 @@ def _text(value: Any) -> str:
     return value.strip()[:128] if isinstance(value, str) else ""
 
 
+def _event_vendor(metadata: dict[str, Any]) -> str:
+    return next((_text(metadata.get(k)) for k in VENDOR_METADATA_KEYS if _text(metadata.get(k))), "")[:120]
+
+
+def _any_event_mismatches(batch_id: int) -> bool:
+    """Whether any message event of the batch, taken alone, does not fit its assistant.
+
+    A span takes its provider from one event and its model from another, yet it can only
+    mismatch when one of its events does (``test_a_span_mismatches_only_if_one_of_its_events_does``):
+    a model that is not the registered one is so on the event that carries it, and a provider
+    that is neither the registered one nor a platform is wrong whatever the model. So a batch
+    whose events all fit, the common case, is settled from its few distinct (assistant,
+    provider keys, model) values instead of every event read and grouped in Python.
+    """
+    keys = {
+        f"vendor_key_{n}": KeyTransform(key, KeyTransform("metadata", "payload"))
+        for n, key in enumerate(VENDOR_METADATA_KEYS)
+    }
+    combos = list(
+        RawEvent.objects.filter(batch_id=batch_id, type="message")
+        .order_by()
+        .annotate(payload_model=KeyTextTransform("model", "payload"), **keys)
+        .values_list("assistant_id", "payload_model", *keys)
+        .distinct()
+    )
+    registered = {
+        pk: (vendor, model)
+        for pk, vendor, model in Assistant.objects.filter(pk__in={c[0] for c in combos}).values_list(
+            "pk", "vendor", "model"
+        )
+    }
+    for assistant_id, payload_model, *vendors in combos:
+        registered_vendor, registered_model = registered[assistant_id]
+        vendor = _event_vendor(dict(zip(VENDOR_METADATA_KEYS, vendors, strict=True)))
+        model = _text(payload_model)
+        if telemetry_matches(
+            vendor=vendor, model=model, registered_vendor=registered_vendor, registered_model=registered_model
+        ):
+            return True
+    return False
+
+
 def unregistered_models_scan(*, batch_id: int, conversation_ids: list[int]) -> int:
     """Count the batch's spans (OTLP) or events (batch API) whose provider or model does not fit
     the assistant's registration. Returns how many (assistant, vendor, model) rows it touched."""
     _scan, created = SignalBatchScan.objects.get_or_create(batch_id=batch_id, defaults={"scanned_at": timezone.now()})
     if not created:
         return 0  # counted by an earlier run of this batch
+    if not _any_event_mismatches(batch_id):
+        return 0
     # One observation per span: OTLP puts the provider on every message of a span and the model
     # on its answer only; batch events are their own unit.
     spans: dict[tuple[int, str], dict[str, Any]] = {}
@@ -74,7 +118,7 @@ def unregistered_models_scan(*, batch_id: int, conversation_ids: list[int]) -> i
         .values_list("assistant_id", "event_id", "conversation_id", "ts", "payload__metadata", "payload_model")
     ):
         metadata = metadata if isinstance(metadata, dict) else {}
-        vendor = next((_text(metadata.get(k)) for k in VENDOR_METADATA_KEYS if _text(metadata.get(k))), "")[:120]
+        vendor = _event_vendor(metadata)
         model = _text(payload_model)
         if not vendor and not model:
             continue

@@ -10,11 +10,13 @@ import orjson
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.compliance.models import ReviewCase
 from apps.conversations.models import Conversation, Message
 from apps.conversations.services import batch_enrich
-from apps.detection.models import AIUsageDaily, ExternalAIMention, UnregisteredModelFinding
+from apps.detection.models import AIUsageDaily, ExternalAIMention, SignalBatchScan, UnregisteredModelFinding
 from apps.detection.shadow.catalog import shared_catalog
 from apps.detection.shadow.signal_selectors import (
     approval_date,
@@ -60,6 +62,56 @@ def test_telemetry_matches(
         )
         == expected
     )
+
+
+_VENDORS = [
+    "",
+    "openai",
+    "OpenAI",
+    "Azure OpenAI",
+    "anthropic",
+    "aws.bedrock",
+    "microsoft",
+    "deepseek",
+    "gcp.vertex_ai",
+]
+_MODELS = [
+    "",
+    "gpt-4o",
+    "gpt-4o-mini",
+    "gpt-4o-2024-08-06",
+    "claude-3-5-sonnet-20240620",
+    "us.anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "deepseek-chat",
+    "gemini-1.5-pro-002",
+]
+_REGISTERED_MODELS = ["", "gpt-4o", "gpt-4o, gpt-4o-mini", "claude-3-5-sonnet", "models/gemini-1.5-pro"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    events=st.lists(st.tuples(st.sampled_from(_VENDORS), st.sampled_from(_MODELS)), min_size=1, max_size=4),
+    registered_vendor=st.sampled_from(["", "OpenAI", "Anthropic", "Google", "Microsoft", "Amazon"]),
+    registered_model=st.sampled_from(_REGISTERED_MODELS),
+)
+def test_a_span_mismatches_only_if_one_of_its_events_does(
+    events: list[tuple[str, str]], registered_vendor: str, registered_model: str
+) -> None:
+    """What lets ``unregistered_models_scan`` settle a batch from its events' distinct values: a
+    span takes its provider and its model from any of its events, and mismatches only if one of
+    them does on its own."""
+
+    def mismatch(vendor: str, model: str) -> bool:
+        return bool(
+            telemetry_matches(
+                vendor=vendor, model=model, registered_vendor=registered_vendor, registered_model=registered_model
+            )
+        )
+
+    span_vendor = next((v for v, _ in events if v), "")
+    span_model = next((m for _, m in events if m), "")
+    if mismatch(span_vendor, span_model):
+        assert any(mismatch(v, m) for v, m in events)
 
 
 def test_models_match_is_symmetric_for_snapshots() -> None:
@@ -151,6 +203,28 @@ def test_batch_events_name_the_model_and_vendor_in_metadata(post_events, assista
         "vendor+model",
         1,
     )
+
+
+def test_a_batch_whose_events_all_fit_is_scanned_and_counts_nothing(post_events, assistant) -> None:
+    # The fixture's assistant is registered as openai / gpt-4o-mini: a dated snapshot, the
+    # provider under any of its keys, and events naming neither all fit.
+    stamp = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    base = {"type": "message", "timestamp": stamp, "conversation_id": "f1", "user_id": "u1", "role": "assistant"}
+    events = [
+        {**base, "id": "f-1", "message_id": "m1", "role": "user", "content": "hello"},
+        {**base, "id": "f-2", "message_id": "m2", "content": "hi", "model": "gpt-4o-mini-2024-07-18"},
+        {**base, "id": "f-3", "message_id": "m3", "content": "hi", "metadata": {"gen_ai.provider.name": "openai"}},
+        {**base, "id": "f-4", "message_id": "m4", "content": "hi", "metadata": {"provider": 7, "vendor": " OpenAI "}},
+    ]
+    assert post_events(events).status_code == 200
+    assert SignalBatchScan.objects.filter(batch__assistant=assistant).count() == 1
+    assert not UnregisteredModelFinding.objects.filter(assistant=assistant).exists()
+    # One event that does not fit, among fitting ones, is counted alone.
+    assert (
+        post_events([*events[1:], {**base, "id": "f-5", "message_id": "m5", "content": "x", "model": "o3"}]).status_code
+        == 200
+    )
+    assert list(UnregisteredModelFinding.objects.values_list("model", "reason", "count")) == [("o3", "model", 1)]
 
 
 def test_re_running_a_batch_counts_nothing_twice(post_events, assistant) -> None:
