@@ -82,29 +82,47 @@ def estimate(merged: np.ndarray) -> float:
     return _ALPHA_INF * M * M / z
 
 
-# Fills ``sketch`` of the DailyPeople rows of the refreshed pairs (``analytics_pairs``), or of every
+# Fills ``sketch`` of the DailyPeople rows of the refreshed pairs (``analytics_pairs``), of the rows
+# whose key is in a ``changed`` table (a batch: the keys whose users went or came), or of every
 # row (``everything``: the migration that added the column), from their ``ActiveUser`` rows. Raw
-# SQL over table names so that the migration can run it against the schema as it was then.
+# SQL over table names so that the migration can run it against the schema as it was then. Each
+# row's users are read by its key (the ``ActiveUser`` unique index): a join of the few changed
+# keys to the tables let the planner, expecting one user per key, scan every DailyPeople row.
 _PEOPLE_USERS = """
-SELECT dp.id, array_agg(a.user_key) FROM {people} dp {pairs}
-JOIN {active} a ON a.day = dp.day AND a.assistant_id = dp.assistant_id AND a.variant = dp.variant
-    AND a.feature = dp.feature AND a.language = dp.language AND a.department = dp.department
-    AND a.dim1 = dp.dim1 AND a.dim2 = dp.dim2 AND a.dim3 = dp.dim3
-GROUP BY dp.id
+SELECT dp.id, ARRAY(
+    SELECT a.user_key FROM {active} a
+    WHERE a.day = dp.day AND a.assistant_id = dp.assistant_id AND a.variant = dp.variant
+      AND a.feature = dp.feature AND a.language = dp.language AND a.department = dp.department
+      AND a.dim1 = dp.dim1 AND a.dim2 = dp.dim2 AND a.dim3 = dp.dim3
+) FROM {people} dp {rows}
 """
 _PAIRS = "JOIN analytics_pairs p ON p.assistant_id = dp.assistant_id AND p.day = dp.day"
+_CHANGED = """JOIN (SELECT DISTINCT day, assistant_id, variant, feature, language, department, dim1, dim2, dim3
+      FROM {changed}) c
+    ON c.day = dp.day AND c.assistant_id = dp.assistant_id AND c.variant = dp.variant AND c.feature = dp.feature
+    AND c.language = dp.language AND c.department = dp.department AND c.dim1 = dp.dim1 AND c.dim2 = dp.dim2
+    AND c.dim3 = dp.dim3"""
 _UPDATE = (
     "UPDATE {people} dp SET sketch = v.sketch FROM unnest(%s::bigint[], %s::bytea[]) v(id, sketch) WHERE dp.id = v.id"
 )
 
 
-def sketches_fill(cursor: CursorWrapper, *, people: str, active: str, everything: bool = False) -> int:
+def sketches_fill(
+    cursor: CursorWrapper, *, people: str, active: str, everything: bool = False, changed: str | None = None
+) -> int:
     names = {"people": sql.Identifier(people), "active": sql.Identifier(active)}
-    cursor.execute(sql.SQL(_PEOPLE_USERS).format(pairs=sql.SQL("" if everything else _PAIRS), **names))
+    if everything:
+        rows: sql.Composable = sql.SQL("")
+    elif changed is not None:
+        rows = sql.SQL(_CHANGED).format(changed=sql.Identifier(changed))
+    else:
+        rows = sql.SQL(_PAIRS)
+    cursor.execute(sql.SQL(_PEOPLE_USERS).format(rows=rows, **names))
     ids, sketches = [], []
     for row_id, keys in cursor.fetchall():
-        ids.append(row_id)
-        sketches.append(registers(keys))
+        if keys:  # every row counts at least one user; the pairs' rows are recounted from them
+            ids.append(row_id)
+            sketches.append(registers(keys))
     if ids:
         cursor.execute(sql.SQL(_UPDATE).format(**names), [ids, sketches])
     return len(ids)
