@@ -14,10 +14,11 @@ into the ``INSERT … SELECT`` statements that store them.
 
 from __future__ import annotations
 
+import functools
 import uuid
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -373,8 +374,9 @@ def _merge(
 
 # ``ActiveUser`` rows are replaced by difference: the rows the users' messages give now
 # (``analytics_active_new``) against those stored for the same pairs and users. Only the rows that
-# went or came are written, and each is noted with its weight in ``analytics_people_delta``: the
-# change of its key's ``DailyPeople`` count, and the keys whose sketch must be recomputed.
+# went or came are written, and each is noted with its weight in ``analytics_active_delta``: the
+# change of its key's ``DailyPeople`` count, the keys whose sketch must be recomputed, and (the
+# rows that came) the only days that can move a first day earlier.
 _USERS = """
 INSERT INTO analytics_active_new ({keys}, user_key)
 SELECT DISTINCT {f_keys}, {user_key}
@@ -386,21 +388,21 @@ WITH gone AS (
     DELETE FROM {table} t USING analytics_pairs p
     WHERE t.assistant_id = p.assistant_id AND t.day = p.day {only}
       AND NOT EXISTS (SELECT FROM analytics_active_new n WHERE {same} AND n.user_key = t.user_key)
-    RETURNING {t_keys}
+    RETURNING {t_keys}, t.user_key
 )
-INSERT INTO analytics_people_delta ({keys}, users) SELECT gone.*, -1 FROM gone
+INSERT INTO analytics_active_delta ({keys}, user_key, w) SELECT gone.*, -1 FROM gone
 """
 
 _USERS_CAME = """
 WITH came AS (
     INSERT INTO {table} ({keys}, user_key) SELECT {keys}, user_key FROM analytics_active_new
     ON CONFLICT DO NOTHING
-    RETURNING {keys}
+    RETURNING {keys}, user_key
 )
-INSERT INTO analytics_people_delta ({keys}, users) SELECT came.*, 1 FROM came
+INSERT INTO analytics_active_delta ({keys}, user_key, w) SELECT came.*, 1 FROM came
 """
 
-_PEOPLE_DELTA = "SELECT {keys}, users FROM analytics_people_delta"
+_PEOPLE_DELTA = "SELECT {keys}, w AS users FROM analytics_active_delta"
 
 _PEOPLE = """
 INSERT INTO {table} ({keys}, users, sketch)
@@ -414,8 +416,8 @@ GROUP BY a.day, a.assistant_id, a.variant, a.feature, a.language, a.department, 
 # the refresh every first day is the minimum over the user's ``ActiveUser`` days. A user whose
 # first day is a refreshed pair may have lost that row: recount them over their whole history
 # (the ``analytics_activeuser_user`` index; mostly this batch's new users). Every other user's
-# first-day row is untouched, so their new first day is the earlier of it and their days in the
-# refreshed pairs: an upsert keeping the minimum. A user without a first day had no row at all.
+# first-day row is untouched, so their new first day is the earlier of it and the days of their
+# rows that came: an upsert keeping the minimum. A user without a first day had no row at all.
 _AFFECTED_USERS = """
 INSERT INTO analytics_affected_users (assistant_id, user_key)
 SELECT s.assistant_id, s.user_key FROM {first_seen} s
@@ -437,8 +439,7 @@ LATERAL (SELECT a.day FROM {table} a WHERE a.assistant_id = u.assistant_id AND a
 
 _FIRST_SEEN_MERGE = """
 INSERT INTO {first_seen} (assistant_id, user_key, first_day)
-SELECT a.assistant_id, a.user_key, min(a.day) FROM {table} a
-JOIN analytics_pairs p ON p.assistant_id = a.assistant_id AND p.day = a.day {only}
+SELECT a.assistant_id, a.user_key, min(a.day) FROM analytics_active_delta a WHERE a.w = 1
 GROUP BY a.assistant_id, a.user_key
 ON CONFLICT (assistant_id, user_key) DO UPDATE SET first_day = EXCLUDED.first_day
 WHERE {first_seen}.first_day > EXCLUDED.first_day
@@ -489,7 +490,7 @@ _TEMP_TABLES = (
     ),
     f"CREATE TEMP TABLE IF NOT EXISTS analytics_active_new ({_ROLLUP_KEY_TYPES}, user_key bigint) "
     "ON COMMIT DELETE ROWS",
-    f"CREATE TEMP TABLE IF NOT EXISTS analytics_people_delta ({_ROLLUP_KEY_TYPES}, users integer) "
+    f"CREATE TEMP TABLE IF NOT EXISTS analytics_active_delta ({_ROLLUP_KEY_TYPES}, user_key bigint, w integer) "
     "ON COMMIT DELETE ROWS",
     "DELETE FROM analytics_pairs",
     "DELETE FROM analytics_affected_users",
@@ -497,7 +498,7 @@ _TEMP_TABLES = (
     "DELETE FROM analytics_convfact_delta",
     "DELETE FROM analytics_outputfact_delta",
     "DELETE FROM analytics_active_new",
-    "DELETE FROM analytics_people_delta",
+    "DELETE FROM analytics_active_delta",
 )
 
 
@@ -586,6 +587,41 @@ def _fact_columns(model: type[models.Model]) -> sql.Composable:
     return sql.SQL(", ").join(columns)
 
 
+# Batch mode compiles the same two fact queries for every batch but for the conversation ids and
+# "now" (building and compiling the querysets cost more CPU than PostgreSQL spends running them).
+# They are compiled once per time zone and idle time, with stand-ins for both that are swapped for
+# the batch's values: the ids' array literal, and every datetime parameter (all derived from now)
+# shifted by now's distance from the stand-in.
+_STAND_IN_IDS = "{-1}"  # what ``__any=[-1]`` compiles to
+_STAND_IN_NOW = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@functools.lru_cache(maxsize=16)
+def _batch_facts_compiled(tz: str, ended: Q) -> tuple[tuple[str, tuple], ...]:
+    compiled = (
+        _conversation_facts(Q(pk__any=[-1]), _STAND_IN_NOW).query.sql_with_params(),
+        _output_facts(Q(conversation_id__any=[-1])).query.sql_with_params(),
+    )
+    for _, params in compiled:
+        if [p for p in params if isinstance(p, str) and p.startswith("{")] != [_STAND_IN_IDS]:
+            raise RuntimeError("a batch's fact query must take its ids as its one array parameter")
+    return compiled
+
+
+def _batch_facts(batch: Sequence[int], now: datetime) -> tuple[sql.Composable, sql.Composable]:
+    """The compiled fact queries (conversations, outputs) of the batch's conversations."""
+    compiled = _batch_facts_compiled(tenant_tz().key, ended_q(now=_STAND_IN_NOW))
+    ids = "{" + ",".join(str(int(i)) for i in batch) + "}"
+    shift = now - _STAND_IN_NOW
+
+    def swapped(text: str, params: tuple) -> sql.Composable:
+        values = [ids if p == _STAND_IN_IDS else p + shift if isinstance(p, datetime) else p for p in params]
+        return sql.SQL(text.replace("%s", "{}")).format(*(sql.Literal(v) for v in values))
+
+    conversations, outputs = (swapped(text, params) for text, params in compiled)
+    return conversations, outputs
+
+
 def _facts_replace(cursor: CursorWrapper, *, wanted: list[Pair], batch: Sequence[int] | None, now: datetime) -> None:
     """Recompute the stored facts: of the batch's conversations (batch mode: the old facts are
     copied into the delta tables, weighed -1), else of every conversation started in the pairs
@@ -599,23 +635,22 @@ def _facts_replace(cursor: CursorWrapper, *, wanted: list[Pair], batch: Sequence
             )
         for rollup in (ConversationRollup, OutputRollup, HistogramRollup):
             cursor.execute(_statement(_DELETE_PAIRS, table=rollup))
+        facts = (_compiled(_conversation_facts(conversations, now)), _compiled(_output_facts(outputs)))
     else:
         # A batch's conversation may have left its old start day: its old rows go by id.
-        conversations, outputs = Q(pk__any=batch), Q(conversation_id__any=batch)
         for fact, delta in _DELTA_TABLES.items():
             cursor.execute(
                 sql.SQL(_FACTS_DELETE_CONVERSATIONS).format(table=_table(fact), delta=sql.Identifier(delta)),
                 {"batch": list(batch)},
             )
-    for model, facts in (
-        (ConversationFact, _conversation_facts(conversations, now)),
-        (OutputFact, _output_facts(outputs)),
-    ):
+        facts = _batch_facts(batch, now)
+    # ``facts`` are the conversations' and the outputs', the order of ``_DELTA_TABLES``.
+    for (fact, delta), compiled in zip(_DELTA_TABLES.items(), facts, strict=True):
         statement = sql.SQL(_FACTS_INSERT).format(
-            table=_table(model),
-            columns=_fact_columns(model),
-            facts=_compiled(facts),
-            delta=sql.Identifier(_DELTA_TABLES[model]),
+            table=_table(fact),
+            columns=_fact_columns(fact),
+            facts=compiled,
+            delta=sql.Identifier(delta),
         )
         cursor.execute(statement)
 
@@ -625,9 +660,8 @@ def _rollups_merge(cursor: CursorWrapper) -> None:
     rollups."""
     conversations = sql.Identifier(_DELTA_TABLES[ConversationFact])
     outputs = sql.Identifier(_DELTA_TABLES[OutputFact])
-    for delta in (conversations, outputs):
-        # Statistics for the planner: a few hundred rows merged by index, not the whole table.
-        cursor.execute(sql.SQL("ANALYZE {}").format(delta))
+    # Statistics for the planner: a batch's few hundred rows merged by index, not the whole table.
+    cursor.execute(sql.SQL("ANALYZE {}, {}").format(conversations, outputs))
     c_keys = sql.SQL(_F_KEYS.format(assistant="f.assistant_id"))
     o_keys = sql.SQL(_F_KEYS.format(assistant="f.r_assistant"))
     parameters: dict[str, str | int] = {
@@ -692,8 +726,8 @@ def rollups_refresh(
         # reads and writes; the lock is held until the enclosing transaction ends.
         for assistant_id in assistant_ids:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('analytics.rollups'), %s)", [assistant_id])
-        for statement in _TEMP_TABLES:
-            cursor.execute(statement)
+        # One round trip: the statements take no parameters.
+        cursor.execute(";\n".join(_TEMP_TABLES))
         cursor.execute(
             "INSERT INTO analytics_pairs (assistant_id, day) SELECT unnest(%s::bigint[]), unnest(%s::date[])",
             [[a for a, _ in wanted], days],
@@ -707,8 +741,7 @@ def rollups_refresh(
             )
         # Statistics for the temporary tables: without them the planner expects thousands of pairs
         # and reads every day's facts of an assistant in a merge join instead of the few touched.
-        cursor.execute("ANALYZE analytics_pairs")
-        cursor.execute("ANALYZE analytics_batch_users")
+        cursor.execute("ANALYZE analytics_pairs, analytics_batch_users")
         cursor.execute(_statement(_AFFECTED_USERS, first_seen=UserFirstSeen, only=only("s")))
         _facts_replace(cursor, wanted=wanted, batch=batch, now=now)
         _rollups_merge(cursor)
@@ -716,7 +749,7 @@ def rollups_refresh(
             _active_users_replace(cursor, user_spans=user_spans, batch_users=users is not None)
             cursor.execute(_statement(_FIRST_SEEN_DELETE, first_seen=UserFirstSeen))
             cursor.execute(_statement(_FIRST_SEEN_RECOUNT, table=ActiveUser, first_seen=UserFirstSeen))
-            cursor.execute(_statement(_FIRST_SEEN_MERGE, table=ActiveUser, first_seen=UserFirstSeen, only=only("a")))
+            cursor.execute(_statement(_FIRST_SEEN_MERGE, first_seen=UserFirstSeen))
         cursor.execute("RESET jit")
         rollups_version_bump()
     return len(wanted)
@@ -736,10 +769,10 @@ def _active_users_replace(cursor: CursorWrapper, *, user_spans: Q, batch_users: 
     cursor.execute(_statement(_USERS_CAME, table=ActiveUser))
     people, active = DailyPeople._meta.db_table, ActiveUser._meta.db_table
     if batch_users:
-        cursor.execute("ANALYZE analytics_people_delta")
+        cursor.execute("ANALYZE analytics_active_delta")
         rows = _statement(_PEOPLE_DELTA)
         cursor.execute(_merge(DailyPeople, rows, keys=_KEY_COLUMNS, presence="users", extra={"sketch": "''::bytea"}))
-        sketches_fill(cursor, people=people, active=active, changed="analytics_people_delta")
+        sketches_fill(cursor, people=people, active=active, changed="analytics_active_delta")
     else:
         cursor.execute(_statement(_DELETE_PAIRS, table=DailyPeople))
         cursor.execute(_statement(_PEOPLE, table=DailyPeople, active=ActiveUser))
