@@ -3,8 +3,9 @@ METRICS.md is computed from, so dashboards and the API never scan events per req
 
 Every rollup row is keyed by a day in the tenant's time zone, an assistant and the dimensions of
 the filter bar. Key columns hold ``''`` (or ``0`` for an intent) for "none" rather than NULL, so the
-unique constraint covers every row. Rows are only ever replaced whole per (assistant, day) by
-``apps.analytics.services`` (delete + re-aggregate), which is what makes the maintenance idempotent.
+unique constraint covers every row. Only ``apps.analytics.services`` writes them: per (assistant, day),
+deleted and re-aggregated, or, for a batch, merged with the difference its conversations' facts
+make (the unique keys are the merge's keys); either way the rows a rebuild gives.
 """
 
 from __future__ import annotations

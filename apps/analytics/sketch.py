@@ -13,7 +13,8 @@ beyond our sizes, standard error 1.04 / sqrt(4096) = 1.6%.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 from django.db.backends.utils import CursorWrapper
@@ -28,14 +29,22 @@ _ALPHA_INF = 1 / (2 * math.log(2))
 
 def registers(user_keys: Iterable[int]) -> bytes:
     """The sketch of a set of 64-bit user keys (signed, as PostgreSQL's bigint stores them)."""
-    keys = np.fromiter(user_keys, dtype=np.int64).view(np.uint64)
-    out = np.zeros(M, dtype=np.uint8)
-    if keys.size:
+    return registers_each([list(user_keys)])[0]
+
+
+def registers_each(key_sets: Sequence[Sequence[int]]) -> list[bytes]:
+    """The sketch of each set of user keys, computed together (one numpy pass for a refresh's
+    rows instead of one per row)."""
+    sizes = [len(keys) for keys in key_sets]
+    out = np.zeros((len(key_sets), M), dtype=np.uint8)
+    if sum(sizes):
+        keys = np.fromiter(chain.from_iterable(key_sets), dtype=np.int64, count=sum(sizes)).view(np.uint64)
+        rows = np.repeat(np.arange(len(key_sets), dtype=np.intp), sizes)
         index = (keys & np.uint64(M - 1)).astype(np.intp)
         rest = keys >> np.uint64(P)  # < 2^52: exact in a double, so frexp's exponent is its bit length
         _, bit_length = np.frexp(rest.astype(np.float64))
-        np.maximum.at(out, index, (Q + 1 - bit_length).astype(np.uint8))
-    return out.tobytes()
+        np.maximum.at(out, (rows, index), (Q + 1 - bit_length).astype(np.uint8))
+    return [row.tobytes() for row in out]
 
 
 def merge(sketches: Iterable[bytes | memoryview]) -> np.ndarray:
@@ -82,29 +91,47 @@ def estimate(merged: np.ndarray) -> float:
     return _ALPHA_INF * M * M / z
 
 
-# Fills ``sketch`` of the DailyPeople rows of the refreshed pairs (``analytics_pairs``), or of every
+# Fills ``sketch`` of the DailyPeople rows of the refreshed pairs (``analytics_pairs``), of the rows
+# whose key is in a ``changed`` table (a batch: the keys whose users went or came), or of every
 # row (``everything``: the migration that added the column), from their ``ActiveUser`` rows. Raw
-# SQL over table names so that the migration can run it against the schema as it was then.
+# SQL over table names so that the migration can run it against the schema as it was then. Each
+# row's users are read by its key (the ``ActiveUser`` unique index): a join of the few changed
+# keys to the tables let the planner, expecting one user per key, scan every DailyPeople row.
 _PEOPLE_USERS = """
-SELECT dp.id, array_agg(a.user_key) FROM {people} dp {pairs}
-JOIN {active} a ON a.day = dp.day AND a.assistant_id = dp.assistant_id AND a.variant = dp.variant
-    AND a.feature = dp.feature AND a.language = dp.language AND a.department = dp.department
-    AND a.dim1 = dp.dim1 AND a.dim2 = dp.dim2 AND a.dim3 = dp.dim3
-GROUP BY dp.id
+SELECT dp.id, ARRAY(
+    SELECT a.user_key FROM {active} a
+    WHERE a.day = dp.day AND a.assistant_id = dp.assistant_id AND a.variant = dp.variant
+      AND a.feature = dp.feature AND a.language = dp.language AND a.department = dp.department
+      AND a.dim1 = dp.dim1 AND a.dim2 = dp.dim2 AND a.dim3 = dp.dim3
+) FROM {people} dp {rows}
 """
 _PAIRS = "JOIN analytics_pairs p ON p.assistant_id = dp.assistant_id AND p.day = dp.day"
+_CHANGED = """JOIN (SELECT DISTINCT day, assistant_id, variant, feature, language, department, dim1, dim2, dim3
+      FROM {changed}) c
+    ON c.day = dp.day AND c.assistant_id = dp.assistant_id AND c.variant = dp.variant AND c.feature = dp.feature
+    AND c.language = dp.language AND c.department = dp.department AND c.dim1 = dp.dim1 AND c.dim2 = dp.dim2
+    AND c.dim3 = dp.dim3"""
+_CHUNK = 2000  # rows per UPDATE: their sketches are computed together (2000 x 4 KiB)
 _UPDATE = (
     "UPDATE {people} dp SET sketch = v.sketch FROM unnest(%s::bigint[], %s::bytea[]) v(id, sketch) WHERE dp.id = v.id"
 )
 
 
-def sketches_fill(cursor: CursorWrapper, *, people: str, active: str, everything: bool = False) -> int:
+def sketches_fill(
+    cursor: CursorWrapper, *, people: str, active: str, everything: bool = False, changed: str | None = None
+) -> int:
     names = {"people": sql.Identifier(people), "active": sql.Identifier(active)}
-    cursor.execute(sql.SQL(_PEOPLE_USERS).format(pairs=sql.SQL("" if everything else _PAIRS), **names))
-    ids, sketches = [], []
-    for row_id, keys in cursor.fetchall():
-        ids.append(row_id)
-        sketches.append(registers(keys))
-    if ids:
-        cursor.execute(sql.SQL(_UPDATE).format(**names), [ids, sketches])
-    return len(ids)
+    if everything:
+        scope: sql.Composable = sql.SQL("")
+    elif changed is not None:
+        scope = sql.SQL(_CHANGED).format(changed=sql.Identifier(changed))
+    else:
+        scope = sql.SQL(_PAIRS)
+    cursor.execute(sql.SQL(_PEOPLE_USERS).format(rows=scope, **names))
+    # Every row counts at least one user (the pairs' rows are recounted from them).
+    rows = [(row_id, keys) for row_id, keys in cursor.fetchall() if keys]
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        sketches = registers_each([keys for _, keys in chunk])
+        cursor.execute(sql.SQL(_UPDATE).format(**names), [[row_id for row_id, _ in chunk], sketches])
+    return len(rows)
