@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.analytics.engine import metric_query
@@ -20,7 +21,15 @@ from apps.analytics.models import (
     OutputRollup,
     UserFirstSeen,
 )
-from apps.analytics.services import rollups_rebuild, rollups_refresh_ended, tenant_today
+from apps.analytics.services import (
+    _batch_facts,
+    _compiled,
+    _conversation_facts,
+    _output_facts,
+    rollups_rebuild,
+    rollups_refresh_ended,
+    tenant_today,
+)
 from apps.compliance.retention import end_user_erase, retention_apply
 from apps.conversations.models import Conversation, Message
 from apps.conversations.services import batch_enrich, conversations_delete
@@ -312,3 +321,25 @@ def test_random_batches_merged_equal_a_rebuild(post_events, assistant, seed) -> 
         assert _rebuilt() == snapshot(), f"batch {n}"
     assert ConversationRollup.objects.count() > 1
     assert ActiveUser.objects.values("day").distinct().count() > 1
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_a_batchs_fact_queries_are_those_compiled_for_it(alpha, settings, zone) -> None:
+    """The batch step reuses fact queries compiled once, with the batch's ids and "now" swapped
+    in: the SQL must be what compiling them for the batch gives, whatever the ids, the time zone
+    and the moment."""
+    settings.TIME_ZONE = zone
+    rng = random.Random(zone)
+    with connection.cursor() as cursor:
+        for _ in range(5):
+            batch = sorted(rng.sample(range(1, 10**9), rng.randint(1, 40)))
+            now = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(
+                seconds=rng.randint(0, 10**8), microseconds=rng.randint(0, 999_999)
+            )
+            conversations, outputs = _batch_facts(batch, now)
+            assert conversations.as_string(cursor.connection) == _compiled(
+                _conversation_facts(Q(pk__any=batch), now)
+            ).as_string(cursor.connection)
+            assert outputs.as_string(cursor.connection) == _compiled(
+                _output_facts(Q(conversation_id__any=batch))
+            ).as_string(cursor.connection)
