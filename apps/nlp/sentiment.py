@@ -87,6 +87,8 @@ _FALSE_FRIENDS = ("die", "con", "pain", "fine", "gift", "son", "chance", "lame",
 
 def _fold(text: str) -> str:
     """Lower-case and strip accents: informal writers drop them ("nao", "pessimo")."""
+    if text.isascii():  # nothing to decompose: most tokens, at C speed
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -117,10 +119,18 @@ def _lexicons() -> tuple[dict[str, float], dict[tuple[str, ...], float]]:
     return words, phrases
 
 
+@lru_cache(maxsize=1)
+def _phrase_starts() -> frozenset[str]:
+    """First words of the multi-word lexicon entries: only tokens among them can start a phrase."""
+    return frozenset(key[0] for key in _lexicons()[1])
+
+
 def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], float]) -> float:
     text = text[:MAX_CHARS]
     raw_tokens = _TOKEN.findall(text)
-    tokens = [_fold(t) for t in raw_tokens]
+    ascii_text = text.isascii()
+    tokens = [t.lower() for t in raw_tokens] if ascii_text else [_fold(t) for t in raw_tokens]
+    phrase_starts = _phrase_starts()
     letters = [t for t in raw_tokens if t.isalpha()]
     # Caps emphasis only counts when the message is not shouted throughout (VADER's rule).
     mixed_case = any(t.isupper() and len(t) > 1 for t in letters) and not all(t.isupper() for t in letters)
@@ -131,12 +141,13 @@ def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], fl
         token = tokens[i]
         value = 0.0
         width = 1
-        for n in (4, 3, 2):
-            if i + n <= len(tokens) and tuple(tokens[i : i + n]) in phrases:
-                value = phrases[tuple(tokens[i : i + n])]
-                width = n
-                break
-        else:
+        if token in phrase_starts:
+            for n in (4, 3, 2):
+                if i + n <= len(tokens) and (key := tuple(tokens[i : i + n])) in phrases:
+                    value = phrases[key]
+                    width = n
+                    break
+        if width == 1:
             value = words.get(token, 0.0)
             if not value and len(token) > 5:
                 for suffix in _SUFFIXES:
@@ -161,7 +172,9 @@ def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], fl
         i += width
     if contrast_at >= 0:
         sentiments = [v * (0.5 if k < contrast_at else 1.5) for k, v in enumerate(sentiments)]
-    total = sum(sentiments) + sum(EMOJI.get(c, 0.0) for c in text if ord(c) > 0x2000)
+    total = sum(sentiments)
+    if not ascii_text:  # emoji are never ASCII
+        total += sum(EMOJI.get(c, 0.0) for c in text if ord(c) > 0x2000)
     if total:
         total += math.copysign(min(text.count("!"), 4) * 0.292, total)
     return total / math.sqrt(total * total + ALPHA) if total else 0.0
@@ -377,6 +390,8 @@ def _model_language(text: str) -> bool:
     The model knows en/es/pt/fr/de/it; Cyrillic, Arabic, CJK... keep the lexicon path, which
     says 0.0 unless the text carries emoji or English words.
     """
+    if text.isascii():  # every ASCII letter is a Latin one
+        return True
     letters = len(_LETTER.findall(text))
     return letters == 0 or len(_LATIN_LETTER.findall(text)) * 2 >= letters
 
