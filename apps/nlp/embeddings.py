@@ -39,7 +39,9 @@ def _table() -> tuple[Any, np.ndarray]:
 
 def token_ids(texts: list[str]) -> list[list[int]]:
     tokenizer, _ = _table()
-    encodings = tokenizer.encode_batch([(t or "")[:MAX_CHARS] for t in texts], add_special_tokens=False)
+    # The same ids without character offsets, which nothing here reads (~10 % cheaper).
+    encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+    encodings = encode([(t or "")[:MAX_CHARS] for t in texts], add_special_tokens=False)
     return [e.ids for e in encodings]
 
 

@@ -342,6 +342,11 @@ def _alignment_block(ids_a: np.ndarray, ids_b: np.ndarray) -> tuple[np.ndarray, 
     return align, missing
 
 
+def _jaccard(a: frozenset[object], b: frozenset[object]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
 def _order(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Share of pairs of common words that keep their relative order (1.0 with < 2 in common)."""
     pos_b: dict[str, int] = {}
@@ -395,20 +400,22 @@ def features(pairs: list[tuple[str, str]]) -> np.ndarray:
     out[:, col["emb_cos"]] = (emb_a * emb_b).sum(1)
     out[:, col["proj_cos"]] = (np.stack([t.projected for t in left]) * np.stack([t.projected for t in right])).sum(1)
     out[:, col["align"]], out[:, col["missing"]] = _alignment(left, right)
-    for k, (a, b) in enumerate(zip(left, right, strict=True)):
-        union = len(a.word_set | b.word_set)
-        out[k, col["word_jaccard"]] = len(a.word_set & b.word_set) / union if union else 0.0
-        union2 = len(a.bigrams | b.bigrams)
-        out[k, col["bigram_jaccard"]] = len(a.bigrams & b.bigrams) / union2 if union2 else 0.0
-        union3 = len(a.trigrams | b.trigrams)
-        out[k, col["trigram_jaccard"]] = len(a.trigrams & b.trigrams) / union3 if union3 else 0.0
-        out[k, col["order"]] = _order(a.words, b.words)
-        out[k, col["common_run"]] = _common_run(a.words, b.words)
-        longer = max(a.n_chars, b.n_chars)
-        out[k, col["len_ratio"]] = min(a.n_chars, b.n_chars) / longer if longer else 0.0
-        out[k, col["number_mismatch"]] = float(bool(a.numbers) and bool(b.numbers) and a.numbers != b.numbers)
-        out[k, col["number_one_side"]] = float(bool(a.numbers) != bool(b.numbers))
-        out[k, col["exact"]] = float(bool(a.normalized) and a.normalized == b.normalized)
+    # Per pair in Python, gathered in lists and written a column at a time (setting one numpy
+    # element is slower than the figure's own arithmetic).
+    pairs_ab = list(zip(left, right, strict=True))
+    out[:, col["word_jaccard"]] = [_jaccard(a.word_set, b.word_set) for a, b in pairs_ab]
+    out[:, col["bigram_jaccard"]] = [_jaccard(a.bigrams, b.bigrams) for a, b in pairs_ab]
+    out[:, col["trigram_jaccard"]] = [_jaccard(a.trigrams, b.trigrams) for a, b in pairs_ab]
+    out[:, col["order"]] = [_order(a.words, b.words) for a, b in pairs_ab]
+    out[:, col["common_run"]] = [_common_run(a.words, b.words) for a, b in pairs_ab]
+    out[:, col["len_ratio"]] = [
+        min(a.n_chars, b.n_chars) / longer if (longer := max(a.n_chars, b.n_chars)) else 0.0 for a, b in pairs_ab
+    ]
+    out[:, col["number_mismatch"]] = [
+        float(bool(a.numbers) and bool(b.numbers) and a.numbers != b.numbers) for a, b in pairs_ab
+    ]
+    out[:, col["number_one_side"]] = [float(bool(a.numbers) != bool(b.numbers)) for a, b in pairs_ab]
+    out[:, col["exact"]] = [float(bool(a.normalized) and a.normalized == b.normalized) for a, b in pairs_ab]
     return out
 
 

@@ -303,22 +303,48 @@ def lexicon_features(lex: Sequence[float]) -> np.ndarray:
 
 
 def hashed_counts(texts: Sequence[str]) -> sparse.csr_matrix:
-    """Raw hashed n-gram counts, one row per text."""
+    """Raw hashed n-gram counts, one row per text (canonical CSR: sorted, no duplicates)."""
     normalised = [normalise(t) for t in texts]
     row, col = hashed_features(normalised)
-    counts = sparse.csr_matrix((np.ones(len(row), np.float64), (row, col)), shape=(len(normalised), 1 << HASH_BITS))
-    counts.sum_duplicates()
-    return counts
+    # What csr_matrix((ones, (row, col))).sum_duplicates() builds, from one sort of the
+    # (row, column) keys: the counts are exact integers either way.
+    keys, counts = np.unique(row * (1 << HASH_BITS) + col, return_counts=True)
+    indptr = np.searchsorted(keys, np.arange(len(normalised) + 1, dtype=np.int64) * (1 << HASH_BITS))
+    return sparse.csr_matrix(
+        (counts.astype(np.float64), keys & ((1 << HASH_BITS) - 1), indptr), shape=(len(normalised), 1 << HASH_BITS)
+    )
 
 
-def feature_matrix(texts: Sequence[str], lex: Sequence[float], idf: np.ndarray | None = None) -> sparse.csr_matrix:
-    """Sublinear TF x IDF of the hashed n-grams, L2-normalised, followed by the lexicon features."""
+def _weighted_counts(texts: Sequence[str], idf: np.ndarray | None) -> sparse.csr_matrix:
+    """Sublinear TF x IDF of the hashed n-grams, L2-normalised: ``feature_matrix`` without the
+    lexicon columns.
+
+    Scaling row i by 1/norm_i was ``diags(1 / norms) @ counts``; this builds the very matrix
+    that product did (scipy's sparse product lists each row's columns in reverse and drops
+    zeros), element for element, without the product: every later sum over a row then adds
+    the same numbers in the same order, so the scores do not move in the last bit.
+    """
     counts = hashed_counts(texts)
     counts.data = np.log1p(counts.data)
     if idf is not None:
         counts.data *= idf[counts.indices]
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-    counts = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ counts
+    indptr = counts.indptr
+    lengths = np.diff(indptr)
+    scaled = counts.data * np.repeat(1.0 / np.maximum(norms, 1e-12), lengths)
+    # Position p of row [start, end) takes element start + end - 1 - p: each row reversed.
+    reverse = np.repeat(indptr[:-1] + indptr[1:] - 1, lengths) - np.arange(len(scaled))
+    data, indices = scaled[reverse], counts.indices[reverse]
+    keep = data != 0
+    if not keep.all():
+        data, indices = data[keep], indices[keep]
+        indptr = np.concatenate(([0], np.cumsum(np.add.reduceat(keep, indptr[:-1]) * (lengths > 0))))
+    return sparse.csr_matrix((data, indices, indptr), shape=counts.shape)
+
+
+def feature_matrix(texts: Sequence[str], lex: Sequence[float], idf: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Sublinear TF x IDF of the hashed n-grams, L2-normalised, followed by the lexicon features."""
+    counts = _weighted_counts(texts, idf)
     return sparse.hstack([counts, sparse.csr_matrix(lexicon_features(lex))], format="csr")
 
 
@@ -335,7 +361,12 @@ def feature_fingerprint() -> int:
 
 @lru_cache(maxsize=1)
 def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(weights [features, 3] float32, bias [3], IDF or None) de-quantised from the int8 file."""
+    """(weights [features, 3], bias [3], IDF or None) de-quantised from the int8 file.
+
+    The weights are float32 values held in float64: the sparse product computes in float64
+    anyway, and given float32 it converted all 2^20 x 3 of them on every call (most of
+    ``class_probabilities``' cost).
+    """
     with np.load(MODEL_FILE) as data:
         if int(data["fingerprint"]) != feature_fingerprint():
             raise RuntimeError(f"{MODEL_FILE.name} was trained with other features: rerun scripts/nlp_fit_sentiment.py")
@@ -343,13 +374,20 @@ def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         dense = data["dense"].astype(np.float32)
         bias = data["bias"].astype(np.float32)
         idf = data["idf"].astype(np.float64) * IDF_STEP if "idf" in data else None
-    return np.vstack([weights, dense]), bias, idf
+    return np.vstack([weights, dense]).astype(np.float64), bias, idf
 
 
 def class_probabilities(texts: Sequence[str], lex: Sequence[float]) -> np.ndarray:
     """P(negative), P(neutral), P(positive) per text."""
     weights, bias, idf = _model()
-    logits = np.asarray(feature_matrix(texts, lex, idf) @ weights) + bias
+    hashed = 1 << HASH_BITS
+    # feature_matrix(texts, lex, idf) @ weights, without stacking the matrix: the product adds
+    # each row's lexicon terms after its n-gram terms, in column order, skipping zeros; so here.
+    logits = np.asarray(_weighted_counts(texts, idf) @ weights[:hashed])
+    for column, values in enumerate(lexicon_features(lex).T):
+        nonzero = values != 0
+        logits[nonzero] += values[nonzero, None] * weights[hashed + column]
+    logits += bias
     logits -= logits.max(axis=1, keepdims=True)
     p = np.exp(logits)
     return p / p.sum(axis=1, keepdims=True)
