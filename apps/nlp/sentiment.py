@@ -14,6 +14,7 @@ use emoji, emoticons or English words (see docs/nlp.md).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
@@ -435,8 +436,32 @@ def _model_language(text: str) -> bool:
 
 
 def score_sentiment(texts: list[str]) -> list[float]:
-    """Polarity per text in [-1, 1]: > 0.05 positive, < -0.05 negative, else neutral."""
+    """Polarity per text in [-1, 1]: > 0.05 positive, < -0.05 negative, else neutral.
+
+    A text's score depends on that text alone (every feature row and product is per text), so
+    texts an earlier call of this process scored are not scored again: chat repeats itself
+    across batches ("ok thanks", canned openers; a sixth of the demo traffic's messages). The
+    cache holds a digest of each text and its score, never the text.
+    """
     clean = [t or "" for t in texts]
+    keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in clean]
+    out = [_SCORED.get(key) for key in keys]
+    todo = list({key: k for k, key in enumerate(keys) if out[k] is None}.values())
+    if todo:
+        scores = _score_texts([clean[k] for k in todo])
+        if len(_SCORED) + len(todo) > SCORE_CACHE_SIZE:
+            _SCORED.clear()  # crude, but bounded; the next batches refill it with what recurs
+        for k, score in zip(todo, scores, strict=True):
+            _SCORED[keys[k]] = score
+    return [score if score is not None else _SCORED[key] for score, key in zip(out, keys, strict=True)]
+
+
+# blake2b-128 digest of a text -> its score, for texts scored by earlier calls (~100 B each).
+_SCORED: dict[bytes, float] = {}
+SCORE_CACHE_SIZE = 50_000
+
+
+def _score_texts(clean: list[str]) -> list[float]:
     lex = lexicon_scores(clean)
     out = list(lex)
     idx = [k for k, t in enumerate(clean) if t.strip() and _model_language(t[:MODEL_MAX_CHARS])]

@@ -197,3 +197,23 @@ def test_the_intent_projection_ranks_a_reworded_request_above_another_intent(
     same, other = features([(anchor, reworded), (anchor, other_intent)])
     assert same[FEATURES.index("emb_cos")] < other[FEATURES.index("emb_cos")]
     assert same[FEATURES.index("proj_cos")] > other[FEATURES.index("proj_cos")] + 0.05
+
+
+def test_shared_token_vectors_equal_each_texts_own() -> None:
+    # The alignment reads token vectors from one shared array; each row must be what a text's
+    # own computation (norm, unit vector, float16 storage) gives.
+    import numpy as np
+
+    from apps.nlp import embeddings
+
+    units, weights = embeddings.unit_vectors()
+    _, table = embeddings._table()
+    for ids in embeddings.token_ids(["how do I reset my password?", "meu pedido ainda não chegou 😡", "x"]):
+        vectors = table[ids]
+        norms = np.linalg.norm(vectors, axis=1)
+        own = (vectors / np.maximum(norms, 1e-6)[:, None]).astype(np.float16).astype(np.float32)
+        assert np.array_equal(units[ids], own)
+        assert np.array_equal(weights[ids], norms.astype(np.float32))
+    pad = embeddings.pad_id()
+    assert not units[pad].any()
+    assert weights[pad] == 0
