@@ -71,10 +71,10 @@ _Written = dict[int, dict[str, object]]
 
 def messages_annotate(*, conversation_ids: Sequence[int]) -> int:
     """Language, sentiment and rephrase flags for user messages not yet annotated."""
-    return len(_messages_annotate(_user_messages(conversation_ids), conversation_ids))
+    return len(_messages_annotate(_user_messages(conversation_ids)))
 
 
-def _messages_annotate(by_conversation: dict[int, list[_UserMessage]], conversation_ids: Sequence[int]) -> _Written:
+def _messages_annotate(by_conversation: dict[int, list[_UserMessage]]) -> _Written:
     """``messages_annotate`` of messages already read; returns what it wrote, per message."""
     targets: list[_UserMessage] = []
     pairs: list[tuple[str, str]] = []
@@ -92,10 +92,13 @@ def _messages_annotate(by_conversation: dict[int, list[_UserMessage]], conversat
         return {}
     texts = [m.content for m in targets]
     # The user's locale (sent with events as user.locale) settles near ties between close
-    # languages (Norwegian/Danish, Czech/Slovak); it never overrules the text.
-    locale_of = dict(
-        Conversation.objects.filter(id__any={m.conversation_id for m in targets}).values_list("id", "user_locale")
-    )
+    # languages (Norwegian/Danish, Czech/Slovak); it never overrules the text. The assistant
+    # is for _intents_assign.
+    conversations = Conversation.objects.filter(id__any={m.conversation_id for m in targets})
+    locale_of: dict[int, str | None] = {}
+    assistant_of: dict[int, int] = {}
+    for cid, locale, assistant_id in conversations.values_list("id", "user_locale", "assistant_id"):
+        locale_of[cid], assistant_of[cid] = locale, assistant_id
     languages = detect_languages(texts, locales=[locale_of.get(m.conversation_id) for m in targets])
     # Chat repeats itself ("ok thanks", canned openers): each distinct text and pair is scored once.
     sentiments = _each_distinct(score_sentiment, texts)
@@ -123,7 +126,7 @@ def _messages_annotate(by_conversation: dict[int, list[_UserMessage]], conversat
         )
     conversations_services.messages_annotate(columns=columns, rows=rows)
     written: _Written = {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
-    for message_id, intent_id in _intents_assign(targets, conversation_ids):
+    for message_id, intent_id in _intents_assign(targets, assistant_of):
         written[message_id]["intent_id"] = intent_id
     return written
 
@@ -140,12 +143,11 @@ def _each_distinct(score: Callable[[list[_Item]], list[float]], items: list[_Ite
     return [by_item[item] for item in items]
 
 
-def _intents_assign(targets: list[_UserMessage], conversation_ids: Sequence[int]) -> list[tuple[int, int | None]]:
+def _intents_assign(targets: list[_UserMessage], assistant_of: dict[int, int]) -> list[tuple[int, int | None]]:
     """Place new messages in their assistant's existing intents (between re-clusterings); returns
     the (message id, intent id) rows written."""
     message_ids = [m.id for m in targets]
     texts = [m.content for m in targets]
-    assistant_of = dict(Conversation.objects.filter(id__any=conversation_ids).values_list("id", "assistant_id"))
     grouped: dict[int, list[int]] = defaultdict(list)
     for position, message in enumerate(targets):
         grouped[assistant_of[message.conversation_id]].append(position)
@@ -238,7 +240,7 @@ def nlp_enrich_step(*, batch_id: int, conversation_ids: list[int]) -> None:
     if not conversation_ids:
         return
     by_conversation = _user_messages(conversation_ids)
-    written = _messages_annotate(by_conversation, conversation_ids)
+    written = _messages_annotate(by_conversation)
     _conversations_score(conversation_ids, _as_annotated(by_conversation, written))
 
 
