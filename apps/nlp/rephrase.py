@@ -40,6 +40,7 @@ import numpy as np
 from scipy import sparse
 
 from apps.nlp import embeddings
+from apps.nlp.sparse_rows import counts_matrix, row_scaled
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "rephrase_model.npz"
 FEATURES = (
@@ -180,15 +181,13 @@ def _char_grams(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear-TF x IDF rows, L2-normalised; duplicates of (row, col) are summed first."""
-    matrix = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_rows, len(idf)), dtype=np.float32
-    )
-    matrix.sum_duplicates()
+    """Sublinear-TF x IDF rows, L2-normalised; duplicates of (row, col) are summed first (the
+    matrices scipy's COO -> CSR and ``diags(1 / norms) @ matrix`` built, see ``sparse_rows``)."""
+    matrix = counts_matrix(rows, cols, (n_rows, len(idf)), np.float32)
     matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    return row_scaled(matrix, 1.0 / norms)
 
 
 def _word_bucket(word: str) -> int:

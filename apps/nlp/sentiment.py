@@ -27,6 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from apps.nlp.lexicon import NEGATIONS
+from apps.nlp.sparse_rows import counts_matrix, row_scaled
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CHARS = 2000  # sentiment of a 50 kB paste is that of its opening, and costs no more
@@ -307,40 +308,18 @@ def hashed_counts(texts: Sequence[str]) -> sparse.csr_matrix:
     """Raw hashed n-gram counts, one row per text (canonical CSR: sorted, no duplicates)."""
     normalised = [normalise(t) for t in texts]
     row, col = hashed_features(normalised)
-    # What csr_matrix((ones, (row, col))).sum_duplicates() builds, from one sort of the
-    # (row, column) keys: the counts are exact integers either way.
-    keys, counts = np.unique(row * (1 << HASH_BITS) + col, return_counts=True)
-    indptr = np.searchsorted(keys, np.arange(len(normalised) + 1, dtype=np.int64) * (1 << HASH_BITS))
-    return sparse.csr_matrix(
-        (counts.astype(np.float64), keys & ((1 << HASH_BITS) - 1), indptr), shape=(len(normalised), 1 << HASH_BITS)
-    )
+    return counts_matrix(row, col, (len(normalised), 1 << HASH_BITS), np.float64)
 
 
 def _weighted_counts(texts: Sequence[str], idf: np.ndarray | None) -> sparse.csr_matrix:
     """Sublinear TF x IDF of the hashed n-grams, L2-normalised: ``feature_matrix`` without the
-    lexicon columns.
-
-    Scaling row i by 1/norm_i was ``diags(1 / norms) @ counts``; this builds the very matrix
-    that product did (scipy's sparse product lists each row's columns in reverse and drops
-    zeros), element for element, without the product: every later sum over a row then adds
-    the same numbers in the same order, so the scores do not move in the last bit.
-    """
+    lexicon columns (rows scaled as ``diags(1 / norms) @ counts`` did, see ``sparse_rows``)."""
     counts = hashed_counts(texts)
     counts.data = np.log1p(counts.data)
     if idf is not None:
         counts.data *= idf[counts.indices]
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-    indptr = counts.indptr
-    lengths = np.diff(indptr)
-    scaled = counts.data * np.repeat(1.0 / np.maximum(norms, 1e-12), lengths)
-    # Position p of row [start, end) takes element start + end - 1 - p: each row reversed.
-    reverse = np.repeat(indptr[:-1] + indptr[1:] - 1, lengths) - np.arange(len(scaled))
-    data, indices = scaled[reverse], counts.indices[reverse]
-    keep = data != 0
-    if not keep.all():
-        data, indices = data[keep], indices[keep]
-        indptr = np.concatenate(([0], np.cumsum(np.add.reduceat(keep, indptr[:-1]) * (lengths > 0))))
-    return sparse.csr_matrix((data, indices, indptr), shape=counts.shape)
+    return row_scaled(counts, 1.0 / np.maximum(norms, 1e-12))
 
 
 def feature_matrix(texts: Sequence[str], lex: Sequence[float], idf: np.ndarray | None = None) -> sparse.csr_matrix:
