@@ -7,7 +7,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 import numpy as np
 from django.db import transaction
@@ -36,8 +36,10 @@ MAX_MESSAGES_TO_CLUSTER = 6000
 KEEP_ID_MIN_COSINE = 0.8
 
 
-@dataclass(frozen=True)
-class _UserMessage:
+class _UserMessage(NamedTuple):
+    """A user message as the step reads it (a named tuple: one per message, 3x cheaper to make
+    than a frozen dataclass)."""
+
     id: int
     conversation_id: int
     content: str
