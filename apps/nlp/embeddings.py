@@ -39,8 +39,36 @@ def _table() -> tuple[Any, np.ndarray]:
 
 def token_ids(texts: list[str]) -> list[list[int]]:
     tokenizer, _ = _table()
-    encodings = tokenizer.encode_batch([(t or "")[:MAX_CHARS] for t in texts], add_special_tokens=False)
+    # The same ids without character offsets, which nothing here reads (~10 % cheaper).
+    encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+    encodings = encode([(t or "")[:MAX_CHARS] for t in texts], add_special_tokens=False)
     return [e.ids for e in encodings]
+
+
+_unit: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (table it was made from, units, norms)
+
+
+def unit_vectors() -> tuple[np.ndarray, np.ndarray]:
+    """Every token's unit vector as float16 would store it (in a float32 array) and its norm
+    (the Zipf weight), one more all-zero row of weight 0 at the end for padding: ``pad_id()``.
+
+    Made once per table (~30 MB) rather than per text: a text's token vectors are then rows of
+    it, gathered where a computation needs them. Computed row by row exactly as for one text's
+    tokens, so a row is the same whether it comes from here or from ``token_vectors``.
+    """
+    global _unit
+    _, vectors = _table()
+    if _unit is None or _unit[0] is not vectors:
+        norms = np.linalg.norm(vectors, axis=1)
+        units = (vectors / np.maximum(norms, 1e-6)[:, None]).astype(np.float16).astype(np.float32)
+        zero = np.zeros((1, vectors.shape[1]), dtype=np.float32)
+        _unit = (vectors, np.vstack([units, zero]), np.concatenate([norms, [0.0]]).astype(np.float32))
+    return _unit[1], _unit[2]
+
+
+def pad_id() -> int:
+    """The row of ``unit_vectors`` that pads: a zero vector of weight 0."""
+    return int(_table()[1].shape[0])
 
 
 def token_vectors(ids: list[int]) -> np.ndarray:

@@ -40,6 +40,7 @@ import numpy as np
 from scipy import sparse
 
 from apps.nlp import embeddings
+from apps.nlp.sparse_rows import counts_matrix, row_scaled
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "rephrase_model.npz"
 FEATURES = (
@@ -81,6 +82,10 @@ WORDLESS_SCORE = 0.0
 NUMBER_MISMATCH_LOGIT = -3.0
 
 _WORD = re.compile(r"\w+")
+# A letter or digit: str.isalnum() is exactly "\w but not _" (both are Unicode's alnum).
+_ALNUM = re.compile(r"[^\W_]")
+_ASCII_DIGIT = re.compile(r"[0-9]")
+_NO_NUMBERS: frozenset[str] = frozenset()
 _PRIME = np.uint64(1_000_003)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 
@@ -113,8 +118,9 @@ class _Text:
     word_val: np.ndarray
     embedding: np.ndarray
     projected: np.ndarray  # (k,) unit vector of the embedding in the intent projection
-    tokens: np.ndarray  # (k, dim) unit token vectors (float16), k <= ALIGN_TOKENS
-    token_weights: np.ndarray  # (k,) Zipf weights (the table's norms)
+    # Its first ALIGN_TOKENS WordPiece ids: their unit vectors (float16 precision) and Zipf
+    # weights are rows of ``embeddings.unit_vectors()``, shared by every text.
+    token_ids: tuple[int, ...]
 
 
 _cache: dict[str, _Text] = {}
@@ -140,8 +146,10 @@ def _model() -> _Model:
 
 def normalize(text: str) -> str:
     """Lower case without accents, "n't" spelt out: "Não!" and "nao" compare equal."""
-    text = unicodedata.normalize("NFKD", text[: embeddings.MAX_CHARS].lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text[: embeddings.MAX_CHARS].lower()
+    if not text.isascii():  # ASCII has nothing to decompose: most chat, at C speed
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return text.replace("n't", " not").replace("n’t", " not")
 
 
@@ -173,15 +181,13 @@ def _char_grams(strings: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear-TF x IDF rows, L2-normalised; duplicates of (row, col) are summed first."""
-    matrix = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_rows, len(idf)), dtype=np.float32
-    )
-    matrix.sum_duplicates()
+    """Sublinear-TF x IDF rows, L2-normalised; duplicates of (row, col) are summed first (the
+    matrices scipy's COO -> CSR and ``diags(1 / norms) @ matrix`` built, see ``sparse_rows``)."""
+    matrix = counts_matrix(rows, cols, (n_rows, len(idf)), np.float32)
     matrix.data = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+    return row_scaled(matrix, 1.0 / norms)
 
 
 def _word_bucket(word: str) -> int:
@@ -201,7 +207,6 @@ def _analyse(texts: list[str]) -> list[_Text]:
     word_matrix = _tfidf_rows(word_rows, word_cols, len(texts), model.word_idf)
 
     ids = embeddings.token_ids(texts)
-    _, table = embeddings._table()
     sentence = embeddings.embed_token_ids(ids)
     # float64: in float32 the BLAS kernel (so the last bits) depends on the batch's shape, and a
     # cached text must score exactly as in a cold call.
@@ -211,21 +216,18 @@ def _analyse(texts: list[str]) -> list[_Text]:
     out = []
     for k, text in enumerate(texts):
         w = words[k]
-        token_ids = ids[k][:ALIGN_TOKENS]
-        vectors = table[token_ids] if token_ids else np.zeros((0, table.shape[1]), dtype=np.float32)
-        weights = np.linalg.norm(vectors, axis=1) if token_ids else np.zeros(0, dtype=np.float32)
-        unit = vectors / np.maximum(weights, 1e-6)[:, None]
+        joined = " ".join(w)
         start, end = chars.indptr[k], chars.indptr[k + 1]
         wstart, wend = word_matrix.indptr[k], word_matrix.indptr[k + 1]
         out.append(
             _Text(
-                has_words=any(c.isalnum() for c in text[:200]),
-                normalized=" ".join(w),
+                has_words=_ALNUM.search(text[:200]) is not None,
+                normalized=joined,
                 words=w,
                 word_set=frozenset(w),
                 bigrams=frozenset(itertools.pairwise(w)),
                 trigrams=frozenset(zip(w, w[1:], w[2:], strict=False)),
-                numbers=frozenset(x for x in w if any(c.isdigit() for c in x)),
+                numbers=frozenset(x for x in w if any(c.isdigit() for c in x)) if _has_digit(joined) else _NO_NUMBERS,
                 n_chars=len(text),
                 char_idx=chars.indices[start:end].copy(),
                 char_val=chars.data[start:end].copy(),
@@ -233,11 +235,17 @@ def _analyse(texts: list[str]) -> list[_Text]:
                 word_val=word_matrix.data[wstart:wend].copy(),
                 embedding=sentence[k],
                 projected=projected[k],
-                tokens=unit.astype(np.float16),
-                token_weights=weights.astype(np.float32),
+                token_ids=tuple(ids[k][:ALIGN_TOKENS]),
             )
         )
     return out
+
+
+def _has_digit(text: str) -> bool:
+    """Whether any character is a digit (``str.isdigit``: superscripts and other scripts' too)."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(map(str.isdigit, text))
 
 
 def _texts(texts: list[str]) -> list[_Text]:
@@ -288,32 +296,40 @@ def _alignment(left: list[_Text], right: list[_Text]) -> tuple[np.ndarray, np.nd
     n = len(left)
     align = np.zeros(n)
     missing = np.zeros(n)
-    order = sorted(range(n), key=lambda k: (len(left[k].tokens), len(right[k].tokens)))
+    ids_a, len_a = _padded_token_ids(left)
+    ids_b, len_b = _padded_token_ids(right)
+    order = np.lexsort((len_b, len_a))  # stable: by left length, then right length
     for start in range(0, n, ALIGN_BLOCK):
         block = order[start : start + ALIGN_BLOCK]
-        align[block], missing[block] = _alignment_block([left[k] for k in block], [right[k] for k in block])
+        la = max(1, int(len_a[block].max()))
+        lb = max(1, int(len_b[block].max()))
+        align[block], missing[block] = _alignment_block(ids_a[block, :la], ids_b[block, :lb])
     return align, missing
 
 
-def _alignment_block(left: list[_Text], right: list[_Text]) -> tuple[np.ndarray, np.ndarray]:
-    n = len(left)
-    dim = embeddings.dim()
-    la = max(1, max(len(t.tokens) for t in left))
-    lb = max(1, max(len(t.tokens) for t in right))
-    va = np.zeros((n, la, dim), dtype=np.float32)
-    vb = np.zeros((n, lb, dim), dtype=np.float32)
-    wa = np.zeros((n, la), dtype=np.float32)
-    wb = np.zeros((n, lb), dtype=np.float32)
-    for k, (a, b) in enumerate(zip(left, right, strict=True)):
-        va[k, : len(a.tokens)] = a.tokens
-        vb[k, : len(b.tokens)] = b.tokens
-        wa[k, : len(a.tokens)] = a.token_weights
-        wb[k, : len(b.tokens)] = b.token_weights
+def _padded_token_ids(items: list[_Text]) -> tuple[np.ndarray, np.ndarray]:
+    """(n, longest) token ids, padded with ``embeddings.pad_id()``, and each text's length."""
+    lengths = np.fromiter((len(t.token_ids) for t in items), dtype=np.int64, count=len(items))
+    width = max(1, int(lengths.max(initial=0)))
+    padded = np.full((len(items), width), embeddings.pad_id(), dtype=np.int64)
+    flat = np.fromiter(itertools.chain.from_iterable(t.token_ids for t in items), dtype=np.int64)
+    padded[np.arange(width) < lengths[:, None]] = flat  # row-major: each text's ids in order
+    return padded, lengths
+
+
+def _alignment_block(ids_a: np.ndarray, ids_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    units, weights = embeddings.unit_vectors()
+    va, vb = units[ids_a], units[ids_b]
+    wa, wb = weights[ids_a], weights[ids_b]
     sims = np.matmul(va, vb.transpose(0, 2, 1))
-    # Padding must never be the best match.
-    sims[np.broadcast_to(wb[:, None, :] == 0, sims.shape)] = -1.0
+    # Padding must never be the best match: its similarities (exactly 0, a zero vector) become
+    # -1. Added rather than assigned through a mask (5x cheaper; x + 0.0 == x): a padding row
+    # meets a padding column at -2, where either weight is 0 and the figure is never used.
+    pad_a = np.where(wa == 0, np.float32(-1.0), np.float32(0.0))
+    pad_b = np.where(wb == 0, np.float32(-1.0), np.float32(0.0))
+    sims += pad_b[:, None, :]
     best_a = sims.max(axis=2)
-    sims[np.broadcast_to(wa[:, :, None] == 0, sims.shape)] = -1.0
+    sims += pad_a[:, :, None]
     best_b = sims.max(axis=1)
     sa = wa.sum(1)
     sb = wb.sum(1)
@@ -323,6 +339,11 @@ def _alignment_block(left: list[_Text], right: list[_Text]) -> tuple[np.ndarray,
     align = np.where(ok, 2 * recall * precision / np.maximum(recall + precision, 1e-6), 0.0)
     missing = np.where(ok, np.maximum(((1 - best_a) * wa).max(1), ((1 - best_b) * wb).max(1)), 0.0)
     return align, missing
+
+
+def _jaccard(a: frozenset[object], b: frozenset[object]) -> float:
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
 
 
 def _order(a: tuple[str, ...], b: tuple[str, ...]) -> float:
@@ -378,20 +399,22 @@ def features(pairs: list[tuple[str, str]]) -> np.ndarray:
     out[:, col["emb_cos"]] = (emb_a * emb_b).sum(1)
     out[:, col["proj_cos"]] = (np.stack([t.projected for t in left]) * np.stack([t.projected for t in right])).sum(1)
     out[:, col["align"]], out[:, col["missing"]] = _alignment(left, right)
-    for k, (a, b) in enumerate(zip(left, right, strict=True)):
-        union = len(a.word_set | b.word_set)
-        out[k, col["word_jaccard"]] = len(a.word_set & b.word_set) / union if union else 0.0
-        union2 = len(a.bigrams | b.bigrams)
-        out[k, col["bigram_jaccard"]] = len(a.bigrams & b.bigrams) / union2 if union2 else 0.0
-        union3 = len(a.trigrams | b.trigrams)
-        out[k, col["trigram_jaccard"]] = len(a.trigrams & b.trigrams) / union3 if union3 else 0.0
-        out[k, col["order"]] = _order(a.words, b.words)
-        out[k, col["common_run"]] = _common_run(a.words, b.words)
-        longer = max(a.n_chars, b.n_chars)
-        out[k, col["len_ratio"]] = min(a.n_chars, b.n_chars) / longer if longer else 0.0
-        out[k, col["number_mismatch"]] = float(bool(a.numbers) and bool(b.numbers) and a.numbers != b.numbers)
-        out[k, col["number_one_side"]] = float(bool(a.numbers) != bool(b.numbers))
-        out[k, col["exact"]] = float(bool(a.normalized) and a.normalized == b.normalized)
+    # Per pair in Python, gathered in lists and written a column at a time (setting one numpy
+    # element is slower than the figure's own arithmetic).
+    pairs_ab = list(zip(left, right, strict=True))
+    out[:, col["word_jaccard"]] = [_jaccard(a.word_set, b.word_set) for a, b in pairs_ab]
+    out[:, col["bigram_jaccard"]] = [_jaccard(a.bigrams, b.bigrams) for a, b in pairs_ab]
+    out[:, col["trigram_jaccard"]] = [_jaccard(a.trigrams, b.trigrams) for a, b in pairs_ab]
+    out[:, col["order"]] = [_order(a.words, b.words) for a, b in pairs_ab]
+    out[:, col["common_run"]] = [_common_run(a.words, b.words) for a, b in pairs_ab]
+    out[:, col["len_ratio"]] = [
+        min(a.n_chars, b.n_chars) / longer if (longer := max(a.n_chars, b.n_chars)) else 0.0 for a, b in pairs_ab
+    ]
+    out[:, col["number_mismatch"]] = [
+        float(bool(a.numbers) and bool(b.numbers) and a.numbers != b.numbers) for a, b in pairs_ab
+    ]
+    out[:, col["number_one_side"]] = [float(bool(a.numbers) != bool(b.numbers)) for a, b in pairs_ab]
+    out[:, col["exact"]] = [float(bool(a.normalized) and a.normalized == b.normalized) for a, b in pairs_ab]
     return out
 
 

@@ -14,6 +14,7 @@ use emoji, emoticons or English words (see docs/nlp.md).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
@@ -26,6 +27,7 @@ import numpy as np
 from scipy import sparse
 
 from apps.nlp.lexicon import NEGATIONS
+from apps.nlp.sparse_rows import counts_matrix, row_scaled
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MAX_CHARS = 2000  # sentiment of a 50 kB paste is that of its opening, and costs no more
@@ -87,6 +89,8 @@ _FALSE_FRIENDS = ("die", "con", "pain", "fine", "gift", "son", "chance", "lame",
 
 def _fold(text: str) -> str:
     """Lower-case and strip accents: informal writers drop them ("nao", "pessimo")."""
+    if text.isascii():  # nothing to decompose: most tokens, at C speed
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -117,10 +121,18 @@ def _lexicons() -> tuple[dict[str, float], dict[tuple[str, ...], float]]:
     return words, phrases
 
 
+@lru_cache(maxsize=1)
+def _phrase_starts() -> frozenset[str]:
+    """First words of the multi-word lexicon entries: only tokens among them can start a phrase."""
+    return frozenset(key[0] for key in _lexicons()[1])
+
+
 def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], float]) -> float:
     text = text[:MAX_CHARS]
     raw_tokens = _TOKEN.findall(text)
-    tokens = [_fold(t) for t in raw_tokens]
+    ascii_text = text.isascii()
+    tokens = [t.lower() for t in raw_tokens] if ascii_text else [_fold(t) for t in raw_tokens]
+    phrase_starts = _phrase_starts()
     letters = [t for t in raw_tokens if t.isalpha()]
     # Caps emphasis only counts when the message is not shouted throughout (VADER's rule).
     mixed_case = any(t.isupper() and len(t) > 1 for t in letters) and not all(t.isupper() for t in letters)
@@ -131,12 +143,13 @@ def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], fl
         token = tokens[i]
         value = 0.0
         width = 1
-        for n in (4, 3, 2):
-            if i + n <= len(tokens) and tuple(tokens[i : i + n]) in phrases:
-                value = phrases[tuple(tokens[i : i + n])]
-                width = n
-                break
-        else:
+        if token in phrase_starts:
+            for n in (4, 3, 2):
+                if i + n <= len(tokens) and (key := tuple(tokens[i : i + n])) in phrases:
+                    value = phrases[key]
+                    width = n
+                    break
+        if width == 1:
             value = words.get(token, 0.0)
             if not value and len(token) > 5:
                 for suffix in _SUFFIXES:
@@ -161,7 +174,9 @@ def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], fl
         i += width
     if contrast_at >= 0:
         sentiments = [v * (0.5 if k < contrast_at else 1.5) for k, v in enumerate(sentiments)]
-    total = sum(sentiments) + sum(EMOJI.get(c, 0.0) for c in text if ord(c) > 0x2000)
+    total = sum(sentiments)
+    if not ascii_text:  # emoji are never ASCII
+        total += sum(EMOJI.get(c, 0.0) for c in text if ord(c) > 0x2000)
     if total:
         total += math.copysign(min(text.count("!"), 4) * 0.292, total)
     return total / math.sqrt(total * total + ALPHA) if total else 0.0
@@ -290,22 +305,26 @@ def lexicon_features(lex: Sequence[float]) -> np.ndarray:
 
 
 def hashed_counts(texts: Sequence[str]) -> sparse.csr_matrix:
-    """Raw hashed n-gram counts, one row per text."""
+    """Raw hashed n-gram counts, one row per text (canonical CSR: sorted, no duplicates)."""
     normalised = [normalise(t) for t in texts]
     row, col = hashed_features(normalised)
-    counts = sparse.csr_matrix((np.ones(len(row), np.float64), (row, col)), shape=(len(normalised), 1 << HASH_BITS))
-    counts.sum_duplicates()
-    return counts
+    return counts_matrix(row, col, (len(normalised), 1 << HASH_BITS), np.float64)
 
 
-def feature_matrix(texts: Sequence[str], lex: Sequence[float], idf: np.ndarray | None = None) -> sparse.csr_matrix:
-    """Sublinear TF x IDF of the hashed n-grams, L2-normalised, followed by the lexicon features."""
+def _weighted_counts(texts: Sequence[str], idf: np.ndarray | None) -> sparse.csr_matrix:
+    """Sublinear TF x IDF of the hashed n-grams, L2-normalised: ``feature_matrix`` without the
+    lexicon columns (rows scaled as ``diags(1 / norms) @ counts`` did, see ``sparse_rows``)."""
     counts = hashed_counts(texts)
     counts.data = np.log1p(counts.data)
     if idf is not None:
         counts.data *= idf[counts.indices]
     norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-    counts = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ counts
+    return row_scaled(counts, 1.0 / np.maximum(norms, 1e-12))
+
+
+def feature_matrix(texts: Sequence[str], lex: Sequence[float], idf: np.ndarray | None = None) -> sparse.csr_matrix:
+    """Sublinear TF x IDF of the hashed n-grams, L2-normalised, followed by the lexicon features."""
+    counts = _weighted_counts(texts, idf)
     return sparse.hstack([counts, sparse.csr_matrix(lexicon_features(lex))], format="csr")
 
 
@@ -322,7 +341,12 @@ def feature_fingerprint() -> int:
 
 @lru_cache(maxsize=1)
 def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(weights [features, 3] float32, bias [3], IDF or None) de-quantised from the int8 file."""
+    """(weights [features, 3], bias [3], IDF or None) de-quantised from the int8 file.
+
+    The weights are float32 values held in float64: the sparse product computes in float64
+    anyway, and given float32 it converted all 2^20 x 3 of them on every call (most of
+    ``class_probabilities``' cost).
+    """
     with np.load(MODEL_FILE) as data:
         if int(data["fingerprint"]) != feature_fingerprint():
             raise RuntimeError(f"{MODEL_FILE.name} was trained with other features: rerun scripts/nlp_fit_sentiment.py")
@@ -330,13 +354,20 @@ def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         dense = data["dense"].astype(np.float32)
         bias = data["bias"].astype(np.float32)
         idf = data["idf"].astype(np.float64) * IDF_STEP if "idf" in data else None
-    return np.vstack([weights, dense]), bias, idf
+    return np.vstack([weights, dense]).astype(np.float64), bias, idf
 
 
 def class_probabilities(texts: Sequence[str], lex: Sequence[float]) -> np.ndarray:
     """P(negative), P(neutral), P(positive) per text."""
     weights, bias, idf = _model()
-    logits = np.asarray(feature_matrix(texts, lex, idf) @ weights) + bias
+    hashed = 1 << HASH_BITS
+    # feature_matrix(texts, lex, idf) @ weights, without stacking the matrix: the product adds
+    # each row's lexicon terms after its n-gram terms, in column order, skipping zeros; so here.
+    logits = np.asarray(_weighted_counts(texts, idf) @ weights[:hashed])
+    for column, values in enumerate(lexicon_features(lex).T):
+        nonzero = values != 0
+        logits[nonzero] += values[nonzero, None] * weights[hashed + column]
+    logits += bias
     logits -= logits.max(axis=1, keepdims=True)
     p = np.exp(logits)
     return p / p.sum(axis=1, keepdims=True)
@@ -377,13 +408,39 @@ def _model_language(text: str) -> bool:
     The model knows en/es/pt/fr/de/it; Cyrillic, Arabic, CJK... keep the lexicon path, which
     says 0.0 unless the text carries emoji or English words.
     """
+    if text.isascii():  # every ASCII letter is a Latin one
+        return True
     letters = len(_LETTER.findall(text))
     return letters == 0 or len(_LATIN_LETTER.findall(text)) * 2 >= letters
 
 
 def score_sentiment(texts: list[str]) -> list[float]:
-    """Polarity per text in [-1, 1]: > 0.05 positive, < -0.05 negative, else neutral."""
+    """Polarity per text in [-1, 1]: > 0.05 positive, < -0.05 negative, else neutral.
+
+    A text's score depends on that text alone (every feature row and product is per text), so
+    texts an earlier call of this process scored are not scored again: chat repeats itself
+    across batches ("ok thanks", canned openers; a sixth of the demo traffic's messages). The
+    cache holds a digest of each text and its score, never the text.
+    """
     clean = [t or "" for t in texts]
+    keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in clean]
+    out = [_SCORED.get(key) for key in keys]
+    todo = list({key: k for k, key in enumerate(keys) if out[k] is None}.values())
+    if todo:
+        scores = _score_texts([clean[k] for k in todo])
+        if len(_SCORED) + len(todo) > SCORE_CACHE_SIZE:
+            _SCORED.clear()  # crude, but bounded; the next batches refill it with what recurs
+        for k, score in zip(todo, scores, strict=True):
+            _SCORED[keys[k]] = score
+    return [score if score is not None else _SCORED[key] for score, key in zip(out, keys, strict=True)]
+
+
+# blake2b-128 digest of a text -> its score, for texts scored by earlier calls (~100 B each).
+_SCORED: dict[bytes, float] = {}
+SCORE_CACHE_SIZE = 50_000
+
+
+def _score_texts(clean: list[str]) -> list[float]:
     lex = lexicon_scores(clean)
     out = list(lex)
     idx = [k for k, t in enumerate(clean) if t.strip() and _model_language(t[:MODEL_MAX_CHARS])]

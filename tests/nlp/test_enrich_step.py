@@ -128,6 +128,27 @@ def test_enrichment_step_is_idempotent(post_events) -> None:
     assert list(Conversation.objects.values_list("language", "frustration", "frustrated")) == conv_before
 
 
+def test_the_step_scores_conversations_as_reading_its_annotations_back_would(post_events) -> None:
+    # nlp_enrich_step scores conversations from the annotations it has just written, in memory;
+    # conversations_score reads them from the database: both must agree exactly.
+    from apps.nlp.services import conversations_score
+
+    post_events(
+        [
+            _user("back", 1, "How do I export my invoices to CSV?"),
+            _user("back", 2, "That's wrong. How can I export invoices as a CSV file?"),
+            _user("back", 3, "THIS IS USELESS!!! I want to talk to a human"),
+            _user("back2", 1, "ok"),
+            _user("back2", 2, "merci, ça marche très bien"),
+        ]
+    )
+    columns = ("external_id", "language", "frustration", "frustrated", "intent_id")
+    written = sorted(Conversation.objects.values_list(*columns))
+    conversations_score(conversation_ids=list(Conversation.objects.values_list("id", flat=True)))
+    assert sorted(Conversation.objects.values_list(*columns)) == written
+    assert Conversation.objects.get(external_id="back").frustrated is True
+
+
 def test_rephrase_across_batches_compares_with_earlier_messages(post_events) -> None:
     post_events([_user("split", 1, "how do I reset my password")])
     post_events([_user("split", 2, "password reset steps?")])

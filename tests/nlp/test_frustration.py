@@ -86,3 +86,26 @@ def test_empty_and_huge_conversations() -> None:
     assert score_frustration([]).score == 0.0
     result = score_frustration([M(""), M("😀"), M("a" * 50_000)])
     assert 0.0 <= result.score < FRUSTRATED_AT
+
+
+def test_phrase_lists_match_the_same_texts_without_capturing_groups() -> None:
+    import re
+
+    from apps.nlp import frustration
+
+    assert frustration._PHRASE_RE.groups == 0
+    assert frustration._HUMAN_RE.groups == 0
+    capturing = re.compile("|".join(f"(?:{p})" for p in frustration._FRUSTRATION_PHRASES))
+    texts = [
+        "that's not what i asked",
+        "you don't understand",
+        "ca ne marche toujours pas",
+        "questo e sbagliato",
+        "thanks, all good",
+        "i already told you",
+        "stupid bot",
+        "omg",
+        "omgosh",
+    ]
+    for text in texts:
+        assert (frustration._PHRASE_RE.search(text) is None) == (capturing.search(text) is None), text

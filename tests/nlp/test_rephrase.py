@@ -197,3 +197,47 @@ def test_the_intent_projection_ranks_a_reworded_request_above_another_intent(
     same, other = features([(anchor, reworded), (anchor, other_intent)])
     assert same[FEATURES.index("emb_cos")] < other[FEATURES.index("emb_cos")]
     assert same[FEATURES.index("proj_cos")] > other[FEATURES.index("proj_cos")] + 0.05
+
+
+def test_shared_token_vectors_equal_each_texts_own() -> None:
+    # The alignment reads token vectors from one shared array; each row must be what a text's
+    # own computation (norm, unit vector, float16 storage) gives.
+    import numpy as np
+
+    from apps.nlp import embeddings
+
+    units, weights = embeddings.unit_vectors()
+    _, table = embeddings._table()
+    for ids in embeddings.token_ids(["how do I reset my password?", "meu pedido ainda não chegou 😡", "x"]):
+        vectors = table[ids]
+        norms = np.linalg.norm(vectors, axis=1)
+        own = (vectors / np.maximum(norms, 1e-6)[:, None]).astype(np.float16).astype(np.float32)
+        assert np.array_equal(units[ids], own)
+        assert np.array_equal(weights[ids], norms.astype(np.float32))
+    pad = embeddings.pad_id()
+    assert not units[pad].any()
+    assert weights[pad] == 0
+
+
+def test_tfidf_rows_are_element_for_element_the_scipy_construction() -> None:
+    import numpy as np
+    from scipy import sparse
+
+    from apps.nlp import rephrase
+
+    texts = ["how do i reset my password", "", "meu pedido ainda nao chegou", "ok ok ok", "!!!"]
+    rows, cols = rephrase._char_grams([f" {t} " if t else "" for t in texts])
+    for idf in (rephrase._model().char_idf, np.zeros(1 << rephrase.CHAR_BITS, dtype=np.float32)):
+        expected = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(texts), len(idf)), dtype=np.float32
+        )
+        expected.sum_duplicates()
+        expected.data = (1.0 + np.log(expected.data)) * idf[expected.indices]
+        norms = np.sqrt(np.asarray(expected.multiply(expected).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        expected = sparse.csr_matrix(sparse.diags(1.0 / norms) @ expected)
+        ours = rephrase._tfidf_rows(rows, cols, len(texts), idf)
+        assert np.array_equal(ours.indptr, expected.indptr)
+        assert np.array_equal(ours.indices, expected.indices)
+        assert np.array_equal(ours.data, expected.data)
+        assert ours.data.dtype == expected.data.dtype

@@ -3,6 +3,7 @@
 import itertools
 
 import numpy as np
+from scipy import sparse
 
 from apps.nlp import sentiment
 from apps.nlp.sentiment import lexicon_scores, score_sentiment
@@ -183,3 +184,45 @@ def test_lexicon_overrides_a_neutral_model_sooner_for_complaints_than_for_praise
     assert mild_complaint <= -0.3  # support chat: "that doesn't work" must not go unnoticed
     assert clear_praise >= 0.3
     assert abs(faint_complaint) < 0.05
+
+
+def _scaled_by_scipy(texts: list[str], lex: list[float], idf: np.ndarray | None) -> sparse.csr_matrix:
+    """feature_matrix as scipy's products build it (the construction the model was trained on)."""
+    row, col = sentiment.hashed_features([sentiment.normalise(t) for t in texts])
+    counts = sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=(len(texts), 1 << sentiment.HASH_BITS))
+    counts.sum_duplicates()
+    counts.data = np.log1p(counts.data)
+    if idf is not None:
+        counts.data *= idf[counts.indices]
+    norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+    counts = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ counts
+    return sparse.hstack([counts, sparse.csr_matrix(sentiment.lexicon_features(lex))], format="csr")
+
+
+def test_feature_matrix_is_element_for_element_the_scipy_product() -> None:
+    # Same values in the same order within each row: sums over a row stay bit-identical.
+    idf = sentiment._model()[2]
+    lex = lexicon_scores(TEXTS)
+    for weights in (idf, None, np.zeros(1 << sentiment.HASH_BITS)):  # zero IDF: zeros are dropped
+        ours, theirs = sentiment.feature_matrix(TEXTS, lex, weights), _scaled_by_scipy(TEXTS, lex, weights)
+        assert np.array_equal(ours.indptr, theirs.indptr)
+        assert np.array_equal(ours.indices, theirs.indices)
+        assert np.array_equal(ours.data, theirs.data)
+
+
+def test_class_probabilities_equal_the_stacked_product_bit_for_bit() -> None:
+    weights, bias, idf = sentiment._model()
+    lex = lexicon_scores(TEXTS)
+    logits = np.asarray(_scaled_by_scipy(TEXTS, lex, idf) @ weights.astype(np.float32)) + bias
+    logits -= logits.max(axis=1, keepdims=True)
+    expected = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    assert np.array_equal(sentiment.class_probabilities(TEXTS, lex), expected)
+
+
+def test_scores_remembered_across_calls_equal_fresh_ones() -> None:
+    texts = [*TEXTS, "thanks, that worked!", "no funciona", "thanks, that worked!"]
+    sentiment._SCORED.clear()
+    fresh = [score_sentiment([t])[0] for t in texts]
+    remembered = score_sentiment(list(reversed(texts)))[::-1]
+    sentiment._SCORED.clear()
+    assert remembered == fresh == score_sentiment(texts)
