@@ -27,7 +27,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,20 +56,10 @@ def nlp_sets() -> Iterator[tuple[str, list[str]]]:
 
 
 def demo_texts(events: int = 20_000) -> list[str]:
-    from apps.demo.generator import Plan, demo_batches
+    from tests.benchmarks.fixed_demo import fixed_demo_batches
 
-    today = date(2026, 11, 30)
-    plan = Plan(
-        seed=20261130,
-        today=today,
-        now=datetime(2026, 11, 30, 12, tzinfo=UTC),
-        anchor=today,
-        days=90,
-        events=events,
-        batch_size=2000,
-    )
     texts: list[str] = []
-    for batch in demo_batches(plan):
+    for batch in fixed_demo_batches(events):
         for event in batch.events:
             for key in ("content", "comment"):
                 if isinstance(event.get(key), str) and event[key]:

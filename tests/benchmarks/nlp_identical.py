@@ -38,7 +38,7 @@ import sys
 import time
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,21 +74,11 @@ def tsv_pairs() -> list[tuple[str, str]]:
 def demo_conversations(events: int) -> tuple[list[list[str]], list[str]]:
     """User message texts of each demo conversation in order (feedback comments as one-message
     conversations), and the assistants' answers (long texts)."""
-    from apps.demo.generator import Plan, demo_batches
+    from tests.benchmarks.fixed_demo import fixed_demo_batches
 
-    today = date(2026, 11, 30)
-    plan = Plan(
-        seed=20261130,
-        today=today,
-        now=datetime(2026, 11, 30, 12, tzinfo=UTC),
-        anchor=today,
-        days=90,
-        events=events,
-        batch_size=2000,
-    )
     conversations: dict[str, list[str]] = {}
     answers: list[str] = []
-    for batch in demo_batches(plan):
+    for batch in fixed_demo_batches(events):
         for event in batch.events:
             content = event.get("content")
             if event.get("type") == "message" and isinstance(content, str):
