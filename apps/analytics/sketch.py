@@ -8,6 +8,12 @@ maximum over its rows, whatever the days and cuts — the same value whether the
 incrementally or by a rebuild. The count is Ertl's improved raw estimator ("New cardinality
 estimation algorithms for HyperLogLog sketches", 2017): no bias table, unbiased from 0 to far
 beyond our sizes, standard error 1.04 / sqrt(4096) = 1.6%.
+
+A row of few users (most rows: a day and a finest cut hold one to a handful) stores the users'
+keys themselves instead, sorted, 8 bytes each (at most ``SPARSE_MAX``): the registers are a
+function of the keys, computed when merged, so every count is the one the registers would give.
+Writing 4 KiB of registers per row cost ten times the rest of the row (TOAST) on every batch that
+changed it. The keys are the ``ActiveUser`` rows' own, refreshed and erased with them.
 """
 
 from __future__ import annotations
@@ -27,31 +33,62 @@ RELATIVE_ERROR = 1.04 / math.sqrt(M)
 _ALPHA_INF = 1 / (2 * math.log(2))
 
 
+# Rows of at most this many users store their keys (2 KiB at most, never ``M`` bytes long, so the
+# two forms are told apart by length; PostgreSQL keeps values under ~2 KiB inside the row).
+SPARSE_MAX = 256
+_KEY = np.dtype("<i8")
+
+
 def registers(user_keys: Iterable[int]) -> bytes:
-    """The sketch of a set of 64-bit user keys (signed, as PostgreSQL's bigint stores them)."""
-    return registers_each([list(user_keys)])[0]
+    """The registers of a set of 64-bit user keys (signed, as PostgreSQL's bigint stores them)."""
+    return _registers_each([list(user_keys)])[0].tobytes()
 
 
-def registers_each(key_sets: Sequence[Sequence[int]]) -> list[bytes]:
-    """The sketch of each set of user keys, computed together (one numpy pass for a refresh's
-    rows instead of one per row)."""
+def _registers_each(key_sets: Sequence[Sequence[int]]) -> np.ndarray:
+    """The registers of each set of user keys, computed together (one numpy pass for a refresh's
+    rows instead of one per row), one row each."""
     sizes = [len(keys) for keys in key_sets]
     out = np.zeros((len(key_sets), M), dtype=np.uint8)
-    if sum(sizes):
-        keys = np.fromiter(chain.from_iterable(key_sets), dtype=np.int64, count=sum(sizes)).view(np.uint64)
-        rows = np.repeat(np.arange(len(key_sets), dtype=np.intp), sizes)
-        index = (keys & np.uint64(M - 1)).astype(np.intp)
-        rest = keys >> np.uint64(P)  # < 2^52: exact in a double, so frexp's exponent is its bit length
-        _, bit_length = np.frexp(rest.astype(np.float64))
-        np.maximum.at(out, (rows, index), (Q + 1 - bit_length).astype(np.uint8))
-    return [row.tobytes() for row in out]
+    keys = np.fromiter(chain.from_iterable(key_sets), dtype=np.int64, count=sum(sizes))
+    _raise(out, np.repeat(np.arange(len(key_sets), dtype=np.intp), sizes), keys)
+    return out
+
+
+def _raise(out: np.ndarray, rows: np.ndarray, signed_keys: np.ndarray) -> None:
+    """Raise ``out[rows[i]]``'s registers to what key ``i`` sets them to."""
+    if not signed_keys.size:
+        return
+    keys = signed_keys.astype(np.int64, copy=False).view(np.uint64)
+    index = (keys & np.uint64(M - 1)).astype(np.intp)
+    rest = keys >> np.uint64(P)  # < 2^52: exact in a double, so frexp's exponent is its bit length
+    _, bit_length = np.frexp(rest.astype(np.float64))
+    np.maximum.at(out, (rows, index), (Q + 1 - bit_length).astype(np.uint8))
+
+
+def sketches_each(key_sets: Sequence[Sequence[int]]) -> list[bytes]:
+    """What a row stores for each set of distinct user keys: the sorted keys of a set of at most
+    ``SPARSE_MAX``, else its registers. Either form depends on the set only, not its order."""
+    dense = [n for n, keys in enumerate(key_sets) if len(keys) > SPARSE_MAX]
+    stored: list[bytes] = [np.sort(np.asarray(keys, dtype=_KEY)).tobytes() for keys in key_sets]
+    for n, row in zip(dense, _registers_each([key_sets[n] for n in dense]), strict=True):
+        stored[n] = row.tobytes()
+    return stored
 
 
 def merge(sketches: Iterable[bytes | memoryview]) -> np.ndarray:
-    """Register-wise maximum of sketches: the sketch of the union of their sets."""
+    """Register-wise maximum of sketches: the registers of the union of their sets."""
     out = np.zeros(M, dtype=np.uint8)
+    sparse: list[np.ndarray] = []
     for sketch in sketches:
-        np.maximum(out, np.frombuffer(sketch, dtype=np.uint8), out=out)
+        if len(sketch) == M:
+            np.maximum(out, np.frombuffer(sketch, dtype=np.uint8), out=out)
+        elif len(sketch):
+            sparse.append(np.frombuffer(sketch, dtype=_KEY))
+    if sparse:
+        # A key in several rows sets the same register to the same value: no need to dedupe.
+        keys = np.concatenate(sparse)
+        registers = out.reshape(1, M)
+        _raise(registers, np.zeros(keys.size, dtype=np.intp), keys)
     return out
 
 
@@ -111,7 +148,7 @@ _CHANGED = """JOIN (SELECT DISTINCT day, assistant_id, variant, feature, languag
     ON c.day = dp.day AND c.assistant_id = dp.assistant_id AND c.variant = dp.variant AND c.feature = dp.feature
     AND c.language = dp.language AND c.department = dp.department AND c.dim1 = dp.dim1 AND c.dim2 = dp.dim2
     AND c.dim3 = dp.dim3"""
-_CHUNK = 2000  # rows per UPDATE: their sketches are computed together (2000 x 4 KiB)
+_CHUNK = 2000  # rows per UPDATE: their sketches are computed together (2000 x 4 KiB at most)
 _UPDATE = (
     "UPDATE {people} dp SET sketch = v.sketch FROM unnest(%s::bigint[], %s::bytea[]) v(id, sketch) WHERE dp.id = v.id"
 )
@@ -132,6 +169,6 @@ def sketches_fill(
     rows = [(row_id, keys) for row_id, keys in cursor.fetchall() if keys]
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        sketches = registers_each([keys for _, keys in chunk])
+        sketches = sketches_each([keys for _, keys in chunk])
         cursor.execute(sql.SQL(_UPDATE).format(**names), [[row_id for row_id, _ in chunk], sketches])
     return len(rows)

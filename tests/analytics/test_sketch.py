@@ -33,6 +33,26 @@ def test_estimates_are_within_three_standard_errors(n: int) -> None:
     assert abs(estimate - n) <= max(0.5, 3 * sketch.RELATIVE_ERROR * n)
 
 
+@pytest.mark.parametrize("n", [1, 7, sketch.SPARSE_MAX, sketch.SPARSE_MAX + 1, 3_000])
+def test_a_row_stores_its_keys_when_few_and_counts_as_its_registers(n: int) -> None:
+    keys = _keys(n, n).tolist()
+    stored = sketch.sketches_each([keys])[0]
+    assert len(stored) == (8 * n if n <= sketch.SPARSE_MAX else sketch.M)
+    # The same set in any order is stored alike: an incremental refresh and a rebuild agree.
+    assert sketch.sketches_each([list(reversed(keys))])[0] == stored
+    assert sketch.merge([stored]).tobytes() == sketch.registers(keys)
+
+
+def test_rows_of_both_forms_merge_to_the_registers_of_the_union() -> None:
+    few, many, overlap = _keys(40, 1).tolist(), _keys(5_000, 2).tolist(), _keys(40, 1).tolist()[:5]
+    stored = sketch.sketches_each([few, many, overlap, _keys(3, 3).tolist()])
+    assert [len(s) for s in stored] == [320, sketch.M, 40, 24]
+    union = few + many + _keys(3, 3).tolist()
+    assert sketch.merge(stored).tobytes() == sketch.registers(union)
+    assert sketch.merge([memoryview(s) for s in stored]).tobytes() == sketch.registers(union)
+    assert abs(sketch.estimate(sketch.merge(stored)) - len(set(union))) <= 3 * sketch.RELATIVE_ERROR * len(union)
+
+
 # --- Through the engine -------------------------------------------------------------------------
 
 START = date(2026, 6, 1)  # a Monday
@@ -100,7 +120,9 @@ def test_a_day_interval_and_a_missing_sketch_stay_exact(alpha, settings) -> None
 def test_the_migration_fill_writes_the_sketches_a_refresh_writes(alpha) -> None:
     _world()
     written = sorted((r.day, r.variant, bytes(r.sketch)) for r in DailyPeople.objects.all())
-    assert all(len(s) == sketch.M for _, _, s in written)
+    # Each row holds a few users: their keys, 8 bytes each.
+    users = {(r.day, r.variant): r.users for r in DailyPeople.objects.all()}
+    assert all(len(s) == 8 * users[day, variant] for day, variant, s in written)
     DailyPeople.objects.update(sketch=b"")
     with connection.cursor() as cursor:
         filled = sketches_fill(
