@@ -225,6 +225,10 @@ def test_a_batch_whose_events_all_fit_is_scanned_and_counts_nothing(post_events,
         == 200
     )
     assert list(UnregisteredModelFinding.objects.values_list("model", "reason", "count")) == [("o3", "model", 1)]
+    # A provider named only under a dotted OpenTelemetry key is read as well.
+    other = {**base, "id": "f-6", "message_id": "m6", "content": "x", "metadata": {"gen_ai.system": "anthropic"}}
+    assert post_events([other]).status_code == 200
+    assert UnregisteredModelFinding.objects.filter(vendor="anthropic", model="", reason="vendor").exists()
 
 
 def test_re_running_a_batch_counts_nothing_twice(post_events, assistant) -> None:
