@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from collections.abc import Iterable, MutableMapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from apps.core.digests import LRUCache, text_digest
 from apps.detection.findings import ENTITY_TYPES, Finding
 from apps.detection.ner import GERMAN_NAME_CUE, NER_SCORE, entity_findings, ner_windows
 from apps.detection.pipeline import findings_for_text, install
@@ -52,8 +51,7 @@ WindowEntities = tuple[Finding, ...]
 WindowCache = MutableMapping[bytes, WindowEntities]
 
 
-def _window_key(window: str) -> bytes:
-    return hashlib.blake2b(window.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+_window_key = text_digest
 
 
 def detect_cached(texts: list[str], *, results: WindowCache, windows: WindowCache | None = None) -> list[list[Finding]]:
@@ -81,24 +79,12 @@ def detect_cached(texts: list[str], *, results: WindowCache, windows: WindowCach
     return [list(found[key]) for key in keys]
 
 
-class LRUWindowCache(OrderedDict[bytes, WindowEntities]):
+class LRUWindowCache(LRUCache[WindowEntities]):
     """A bounded ``WindowCache`` for a long-running worker: repeated windows (a canned answer,
     a template with the same name) skip NER across batches, and memory stays flat."""
 
     def __init__(self, maxsize: int = 20_000) -> None:
-        super().__init__()
-        self.maxsize = maxsize
-
-    def __getitem__(self, key: bytes) -> WindowEntities:
-        value = super().__getitem__(key)
-        self.move_to_end(key)
-        return value
-
-    def __setitem__(self, key: bytes, value: WindowEntities) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.maxsize:
-            self.popitem(last=False)
+        super().__init__(maxsize)
 
 
 def detect(texts: list[str], *, cache: WindowCache | None = None) -> list[list[Finding]]:

@@ -14,7 +14,6 @@ use emoji, emoticons or English words (see docs/nlp.md).
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import unicodedata
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from apps.core.digests import LRUCache, text_digest
 from apps.nlp.lexicon import NEGATIONS
 from apps.nlp.sparse_rows import counts_matrix, row_scaled
 
@@ -423,21 +423,17 @@ def score_sentiment(texts: list[str]) -> list[float]:
     cache holds a digest of each text and its score, never the text.
     """
     clean = [t or "" for t in texts]
-    keys = [hashlib.blake2b(t.encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in clean]
+    keys = [text_digest(t) for t in clean]
     out = [_SCORED.get(key) for key in keys]
     todo = list({key: k for k, key in enumerate(keys) if out[k] is None}.values())
-    if todo:
-        scores = _score_texts([clean[k] for k in todo])
-        if len(_SCORED) + len(todo) > SCORE_CACHE_SIZE:
-            _SCORED.clear()  # crude, but bounded; the next batches refill it with what recurs
-        for k, score in zip(todo, scores, strict=True):
-            _SCORED[keys[k]] = score
-    return [score if score is not None else _SCORED[key] for score, key in zip(out, keys, strict=True)]
+    scored = dict(zip((keys[k] for k in todo), _score_texts([clean[k] for k in todo]) if todo else [], strict=True))
+    _SCORED.update(scored)
+    return [score if score is not None else scored[key] for score, key in zip(out, keys, strict=True)]
 
 
-# blake2b-128 digest of a text -> its score, for texts scored by earlier calls (~100 B each).
-_SCORED: dict[bytes, float] = {}
+# Digest of a text -> its score, for texts scored by earlier calls (~100 B each).
 SCORE_CACHE_SIZE = 50_000
+_SCORED: LRUCache[float] = LRUCache(SCORE_CACHE_SIZE)
 
 
 def _score_texts(clean: list[str]) -> list[float]:
