@@ -183,9 +183,11 @@ DIM_VALUE_MAX = 128  # like the other dimension columns
 
 # Per conversation of the batch and declared key, the value of the earliest event whose metadata
 # holds a non-empty string or number under that key; a value kept by an earlier batch stays
-# (``new || old``: the right operand wins), like variant and feature.
+# (``new || old``: the right operand wins), like variant and feature. The keys come first
+# (MATERIALIZED): when no assistant declares any, the batch's events are not read at all, where
+# the planner had joined them to each assistant before finding no key (7 ms a batch).
 _DIMS = """
-WITH keys AS (
+WITH keys AS MATERIALIZED (
     SELECT a.id AS assistant_id, k.key
     FROM {assistant} a CROSS JOIN LATERAL jsonb_array_elements_text(a.metric_dimensions) AS k(key)
     WHERE jsonb_typeof(a.metric_dimensions) = 'array'
