@@ -538,6 +538,12 @@ def _statement(
     return sql.SQL(template).format(**composed)
 
 
+# The fact queries' estimated costs pass jit_above_cost: compiling them cost 0.1-0.4 s per
+# statement (10M events) for plans that run in less. Batch mode also pins the join method (see
+# ``rollups_refresh``).
+_PLAN_PINNED = "SET LOCAL jit = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+_PLAN_RESET = "RESET jit; RESET enable_hashjoin; RESET enable_mergejoin"
+
 _VERSION_KEY = "analytics:rollups-version"
 
 
@@ -655,13 +661,13 @@ def _facts_replace(cursor: CursorWrapper, *, wanted: list[Pair], batch: Sequence
         cursor.execute(statement)
 
 
-def _rollups_merge(cursor: CursorWrapper) -> None:
+def _rollups_merge(cursor: CursorWrapper, *, analyze: bool) -> None:
     """Merge the weighed facts of the delta tables into the conversation, output and histogram
     rollups."""
     conversations = sql.Identifier(_DELTA_TABLES[ConversationFact])
     outputs = sql.Identifier(_DELTA_TABLES[OutputFact])
-    # Statistics for the planner: a batch's few hundred rows merged by index, not the whole table.
-    cursor.execute(sql.SQL("ANALYZE {}, {}").format(conversations, outputs))
+    if analyze:  # statistics for the planner: the delta's rows merged by index, not the whole table
+        cursor.execute(sql.SQL("ANALYZE {}, {}").format(conversations, outputs))
     c_keys = sql.SQL(_F_KEYS.format(assistant="f.assistant_id"))
     o_keys = sql.SQL(_F_KEYS.format(assistant="f.r_assistant"))
     parameters: dict[str, str | int] = {
@@ -719,9 +725,12 @@ def rollups_refresh(
         return sql.SQL(_ONLY_BATCH_USERS.format(alias=alias) if users is not None else "")
 
     with transaction.atomic(), connection.cursor() as cursor:
-        # The fact queries' estimated costs pass jit_above_cost: compiling them cost 0.1-0.4 s per
-        # statement (10M events) for plans that run in less.
-        cursor.execute("SET LOCAL jit = off")
+        # A batch joins its few hundred rows to the tables by nested loops through their unique
+        # key indexes. Left to itself, the planner hash-joined every rollup row of the assistant
+        # (11,000 histogram rows at 20k events) to find a batch's keys; and with the join method
+        # fixed, the delta tables, read once each as the outer side, need no ANALYZE.
+        pinned = batch is not None
+        cursor.execute(_PLAN_PINNED if pinned else "SET LOCAL jit = off")
         # Two refreshes of the same assistant (concurrent batches) must not interleave their
         # reads and writes; the lock is held until the enclosing transaction ends.
         for assistant_id in assistant_ids:
@@ -740,28 +749,30 @@ def rollups_refresh(
                 [list(users)],
             )
         # Statistics for the temporary tables: without them the planner expects thousands of pairs
-        # and reads every day's facts of an assistant in a merge join instead of the few touched.
+        # and reads every day's facts of an assistant in a merge join instead of the few touched;
+        # or, joins pinned, one pair, and loops over the pairs outermost (10x slower at 40k events).
         cursor.execute("ANALYZE analytics_pairs, analytics_batch_users")
         cursor.execute(_statement(_AFFECTED_USERS, first_seen=UserFirstSeen, only=only("s")))
         _facts_replace(cursor, wanted=wanted, batch=batch, now=now)
-        _rollups_merge(cursor)
+        _rollups_merge(cursor, analyze=not pinned)
         if wanted:  # a batch without user messages changes no user's activity
-            _active_users_replace(cursor, user_spans=user_spans, batch_users=users is not None)
+            _active_users_replace(cursor, user_spans=user_spans, batch_users=users is not None, analyze=not pinned)
             cursor.execute(_statement(_FIRST_SEEN_DELETE, first_seen=UserFirstSeen))
             cursor.execute(_statement(_FIRST_SEEN_RECOUNT, table=ActiveUser, first_seen=UserFirstSeen))
             cursor.execute(_statement(_FIRST_SEEN_MERGE, first_seen=UserFirstSeen))
-        cursor.execute("RESET jit")
+        cursor.execute(_PLAN_RESET if pinned else "RESET jit")
         rollups_version_bump()
     return len(wanted)
 
 
-def _active_users_replace(cursor: CursorWrapper, *, user_spans: Q, batch_users: bool) -> None:
+def _active_users_replace(cursor: CursorWrapper, *, user_spans: Q, batch_users: bool, analyze: bool) -> None:
     """Replace the ``ActiveUser`` rows of the pairs (of the batch's users only, in batch mode) by
     difference, then ``DailyPeople``: in batch mode its counts change by the rows that went and
     came, and only the sketches of those keys are recomputed; otherwise the pairs' rows are
     counted anew from ``ActiveUser``."""
     cursor.execute(_statement(_USERS, facts=_user_facts(user_spans), assistant="f.r_assistant"))
-    cursor.execute("ANALYZE analytics_active_new")
+    if analyze:
+        cursor.execute("ANALYZE analytics_active_new")
     same = sql.SQL(" AND ").join(sql.SQL("n.{c} = t.{c}").format(c=sql.Identifier(c)) for c in _KEY_COLUMNS)
     t_keys = sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in _KEY_COLUMNS)
     only = sql.SQL(_ONLY_BATCH_USERS_DELETE if batch_users else "")
@@ -769,7 +780,8 @@ def _active_users_replace(cursor: CursorWrapper, *, user_spans: Q, batch_users: 
     cursor.execute(_statement(_USERS_CAME, table=ActiveUser))
     people, active = DailyPeople._meta.db_table, ActiveUser._meta.db_table
     if batch_users:
-        cursor.execute("ANALYZE analytics_active_delta")
+        if analyze:
+            cursor.execute("ANALYZE analytics_active_delta")
         rows = _statement(_PEOPLE_DELTA)
         cursor.execute(_merge(DailyPeople, rows, keys=_KEY_COLUMNS, presence="users", extra={"sketch": "''::bytea"}))
         sketches_fill(cursor, people=people, active=active, changed="analytics_active_delta")

@@ -3,12 +3,18 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.conversations.models import Action, Conversation, Feedback, Message
-from apps.conversations.services import batch_enrich, conversations_annotate, messages_annotate
+from apps.conversations.services import (
+    batch_enrich,
+    conversations_annotate,
+    conversations_build,
+    messages_annotate,
+)
 from apps.conversations.tasks import enrich_batch
 from apps.ingestion.models import IngestBatch
 from apps.ingestion.services import ENRICH_BATCH_TASK, stale_batches_requeue
@@ -121,13 +127,55 @@ def test_steps_may_write_annotation_columns_only(post_events) -> None:
     assert Conversation.objects.get().outcome == "resolved"
 
 
-def test_touched_conversations_are_analysed_for_the_planner(post_events) -> None:
-    # Autovacuum never analyses temporary tables: unanalysed, enrich_touched was planned as
-    # ~2,000 rows and every message of the tenant was hash-joined against it, per batch.
-    post_events(make_conversation("c1") + make_conversation("c2", user="u2"))
+def test_new_conversations_are_written_once_with_their_counts_and_outcome(post_events) -> None:
+    # A batch's new conversations take their message counts and outcome in their INSERT: no
+    # UPDATE rewrites the rows just written. A message id sent twice is stored (and counted) as
+    # its earliest event says; the latest outcome wins.
+    base = {"conversation_id": "once", "user_id": "u1"}
+    said = {**base, "type": "message", "content": "Hi"}
+    events = [
+        {**said, "id": "e1", "timestamp": iso(), "message_id": "m1", "role": "user"},
+        {**said, "id": "e2", "timestamp": iso(timedelta(seconds=1)), "message_id": "m1",
+         "role": "assistant"},
+        {**said, "id": "e3", "timestamp": iso(timedelta(seconds=2)), "message_id": "m2",
+         "role": "assistant"},
+        {**said, "id": "e4", "timestamp": iso(timedelta(seconds=3)), "message_id": "m3",
+         "role": "assistant"},
+        {**base, "id": "e5", "type": "outcome", "timestamp": iso(timedelta(seconds=5)), "outcome": "escalated"},
+        {**base, "id": "e6", "type": "outcome", "timestamp": iso(timedelta(seconds=4)), "outcome": "resolved"},
+    ]  # fmt: skip
+    post_events(events)
     batch = IngestBatch.objects.get()
-    IngestBatch.objects.filter(pk=batch.pk).update(enriched_at=None)
-    batch_enrich(batch_id=batch.pk)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'enrich_touched' AND relpersistence = 't'")
-        assert cursor.fetchone()[0] == 2
+    Conversation.objects.all().delete()  # rebuilt from the raw events below
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        conversations_build(batch_id=batch.pk)
+    updates = [q["sql"] for q in queries.captured_queries if "UPDATE conversations_conversation" in q["sql"]]
+    assert updates == []
+    conversation = Conversation.objects.get(external_id="once")
+    assert (conversation.user_messages, conversation.assistant_messages) == (1, 2)
+    assert conversation.outcome == "escalated"
+    assert conversation.outcome_at is not None
+    assert conversation.outcome_at.isoformat() == events[4]["timestamp"]
+    assert list(Message.objects.order_by("external_id").values_list("external_id", "role")) == [
+        ("m1", "user"),
+        ("m2", "assistant"),
+        ("m3", "assistant"),
+    ]
+
+
+def test_a_conversation_that_existed_is_recounted_and_keeps_a_later_outcome(post_events) -> None:
+    base = {"conversation_id": "again", "user_id": "u1"}
+    post_events(make_conversation("again")[:2])
+    post_events(
+        [{**base, "id": "late", "type": "outcome", "timestamp": iso(timedelta(minutes=5)), "outcome": "escalated"}]
+    )
+    post_events(
+        [
+            {**base, "id": "m3", "type": "message", "content": "And?", "timestamp": iso(timedelta(minutes=1)), "message_id": "m3",
+             "role": "user"},
+            {**base, "id": "early", "type": "outcome", "timestamp": iso(timedelta(minutes=2)), "outcome": "resolved"},
+        ]
+    )  # fmt: skip
+    conversation = Conversation.objects.get(external_id="again")
+    assert (conversation.user_messages, conversation.assistant_messages) == (2, 1)
+    assert conversation.outcome == "escalated"
