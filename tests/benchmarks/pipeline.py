@@ -156,10 +156,11 @@ def main() -> None:
                 # Django's foreign keys are checked when the transaction commits (DEFERRABLE
                 # INITIALLY DEFERRED), one trigger call per inserted row, and the commit flushes
                 # the WAL.
-                t, c, d = time.perf_counter(), time.process_time(), _cpu_s(backend)
+                t, c, q, d = time.perf_counter(), time.process_time(), counter.n, _cpu_s(backend)
                 IngestBatch.objects.filter(pk=batch_id).update(enriched_at=datetime.now(UTC))
+            # (The COMMIT itself is not a statement the counter sees.)
             stage["commit"], stage_cpu["commit"] = time.perf_counter() - t, time.process_time() - c
-            stage_queries["commit"], stage_db["commit"] = 1, _cpu_s(backend) - d
+            stage_queries["commit"], stage_db["commit"] = counter.n - q, _cpu_s(backend) - d
             if profiler is not None:
                 profiler.disable()
             if n == 0:
