@@ -72,6 +72,19 @@ _KEYWORDS_ANYWHERE = _words(
 )
 
 
+# Words that name a plan, a job title or a department, never a person, place or company on
+# their own: "for the Family plan", "pour l'offre Premium", "für den Tarif Basic", "Hannah Smith,
+# VP Operations". As triggers they only sent plan and signature lines to NER, which tagged the
+# plan as a person ("l'offre Business" → PERSON). A company or place they are part of ("Harvard
+# Business School", "Standard Chartered") still opens a window through its other words.
+_ROLE_AND_PLAN_WORDS = _words(
+    """
+    basic plus premium business family pro enterprise starter standard free unlimited
+    vp svp evp avp ceo cto cfo coo cmo cio ciso cpo
+    operations sales marketing finance engineering legal procurement
+    """
+)
+
 _PLACE_PREFIXES = frozenset(
     [
         "New",
@@ -100,6 +113,7 @@ _PLACE_PREFIXES = frozenset(
 )
 
 _NEXT_WORD_RE = re.compile(r"[\s,]*([^\s,]+)")
+_POSSESSIVE_RE = re.compile(r"['’]s\Z")
 _ELISION_RE = re.compile(r"\A(?:l|d|j|qu|n|s|c|m|t)['’]", re.IGNORECASE)
 
 
@@ -154,7 +168,13 @@ def _triggers(text: str) -> list[tuple[int, int]]:
         # UI labels ("choose Reset", "click Submit") and product names ("in Postgres") are
         # dropped by entity_rules anyway; not sending them to NER saves its cost on how-to
         # questions about an interface or a tool.
-        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE or word in UI_WORDS or word in PRODUCT_WORDS:
+        if (
+            (len(word) < 2 and word != "i")
+            or word in _KEYWORDS_ANYWHERE
+            or word in UI_WORDS
+            or word in PRODUCT_WORDS
+            or word in _ROLE_AND_PLAN_WORDS
+        ):
             continue
         if (token.isupper() and word in _SQL_KEYWORDS) or _CODE_IDENTIFIER_RE.fullmatch(token.rstrip(".'’-")):
             continue
@@ -166,7 +186,10 @@ def _triggers(text: str) -> list[tuple[int, int]]:
             # ORD-365528 is…" is not "Sarah Johnson called").
             if following is None or not following.group(1)[:1].isupper() or _has_digit(following.group(1)):
                 continue
-        spans.append((m.start(), m.end()))
+        # The span is the word itself, without a possessive or trailing punctuation ("Walker's",
+        # "Reed."): a pattern finding for the name ("Ryan Walker") then covers it, and NER,
+        # which would only find the same name again, does not run for it.
+        spans.append((m.start(), m.start() + len(_POSSESSIVE_RE.sub("", token.rstrip(".'’-")))))
     return spans
 
 
@@ -181,11 +204,24 @@ def _german_keeps(text: str, start: int, end: int) -> bool:
         return False  # the polite "Sie", "Ihre", "Ihnen" are capitalised mid-sentence
     before = _CAPITALISED_NEIGHBOUR_BEFORE_RE.search(text[max(0, start - 40) : start])
     after = _CAPITALISED_NEIGHBOUR_AFTER_RE.match(text, end)
-    # A capitalised pronoun or article ("Ihre Bestellung", "Unser Support-Team") is no first name.
     return bool(
-        (before is not None and before.group(1).lower() not in _NON_ENTITY_WORDS)
-        or (after is not None and after.group(1).rstrip(".,;:!?").lower() not in _NON_ENTITY_WORDS)
+        (before is not None and _could_be_name_part(before.group(1)))
+        or (after is not None and _could_be_name_part(after.group(1).rstrip(".,;:!?")))
         or GERMAN_NAME_CUE.search(text[max(0, start - 30) : start])
+    )
+
+
+def _could_be_name_part(word: str) -> bool:
+    """Whether a capitalised neighbour could be the other half of a two-word name. A pronoun or
+    article ("Ihre Bestellung", "Unser Support-Team"), an id ("Bestellung ORD-248762"), a
+    product or plan ("Tarif Basic") or a UI label is not."""
+    low = word.rstrip(".'’-").lower()
+    return not (
+        low in _NON_ENTITY_WORDS
+        or low in UI_WORDS
+        or low in PRODUCT_WORDS
+        or low in _ROLE_AND_PLAN_WORDS
+        or _has_digit(word)
     )
 
 

@@ -85,6 +85,34 @@ def test_ner_gating():
     assert not needs_ner("Hola, ¿me ayudas? Gracias.")
     assert not needs_ner("what's my IBAN format, and is SSN needed?")
     assert not needs_ner("")
+    # Plans, job titles and departments are never names on their own.
+    assert not needs_ner("There are two payments on my statement for the Premium plan.")
+    assert not needs_ner("Je vois un double prélèvement de 90.99 € pour l'offre Business.")
+    assert not needs_ner("Main contact: VP Operations, renewal in June")
+
+
+def test_a_name_a_pattern_found_opens_no_ner_window_in_any_form():
+    # "Walker's" and "Reed." are the full name's last word: the pattern finding covers them.
+    for text in ("Add Ryan Walker's details to the form.", "Write to Ryan Walker. Then call."):
+        start = text.index("Ryan")
+        assert ner_windows(text, covered=[(start, start + len("Ryan Walker"))]) == []
+        assert ner_windows(text) != []
+
+
+def test_german_neighbours_that_are_ids_or_plans_keep_no_window():
+    # A lone German noun next to an order id or a plan name is still a lone noun.
+    assert ner_windows("Ihre Bestellung ORD-248762 ist unterwegs und wird morgen geliefert.", german=True) == []
+    assert ner_windows("Ich sehe eine doppelte Abbuchung für den Tarif Family.", german=True) == []
+    # A two-word name keeps its window.
+    assert ner_windows("Bitte rufen Sie Klaus Müller morgen an.", german=True) != []
+
+
+def test_plan_names_are_not_people():
+    texts = [
+        "Je vois un double prélèvement de 90.99 € pour l'offre Business.",
+        "There are two payments of $84.50 on my statement for the Premium plan. Why?",
+    ]
+    assert detect(texts) == [[], []]
 
 
 def test_findings_do_not_overlap():
@@ -214,6 +242,8 @@ def test_window_cache_gives_the_same_findings_and_holds_no_text() -> None:
         "Please send the contract to Sarah Johnson at Goldman Sachs in London.",
         "Hi! Please send the contract to Sarah Johnson at Goldman Sachs in London.",
         "My email is john.smith@example.com",
+        # Names no pattern knows: NER's windows.
+        "The contract goes to Okonkwo-Reyes at Quillfeather Partners, who met Thandiwe yesterday.",
     ]
     cache = LRUWindowCache(maxsize=100)
     first = detect(texts, cache=cache)
