@@ -178,10 +178,18 @@ def _raw_events_to_mask(
         .annotate(content=_CONTENT)
         .values_list("id", "assistant_id", "event_id", "content")
     )
-    scanned = set(
-        Message.objects.filter(
-            conversation_id__any=conversation_ids, scan__isnull=False, event_id__any=[r[2] for r in batch_rows]
-        ).values_list("conversation__assistant_id", "event_id")
+    # A raw event builds one message: an event whose message is among the unscanned ones cannot
+    # also have a scanned one. Only the others (a re-run, a repeated message id) are looked up,
+    # so a first run (every event's message unscanned) asks the database nothing here.
+    others = [r[2] for r in batch_rows if (r[1], r[2]) not in unscanned]
+    scanned = (
+        set(
+            Message.objects.filter(
+                conversation_id__any=conversation_ids, scan__isnull=False, event_id__any=others
+            ).values_list("conversation__assistant_id", "event_id")
+        )
+        if others
+        else set()
     )
     rows = {r[0]: r for r in batch_rows if (r[1], r[2]) not in scanned}
     # Unscanned messages built from an earlier batch (rare: a batch that failed after the

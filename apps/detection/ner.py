@@ -72,16 +72,18 @@ _KEYWORDS_ANYWHERE = _words(
 )
 
 
-# Words that name a plan, a job title or a department, never a person, place or company on
-# their own: "for the Family plan", "pour l'offre Premium", "für den Tarif Basic", "Hannah Smith,
-# VP Operations". As triggers they only sent plan and signature lines to NER, which tagged the
-# plan as a person ("l'offre Business" → PERSON). A company or place they are part of ("Harvard
-# Business School", "Standard Chartered") still opens a window through its other words.
+# Words that name a plan, a job title, a department or a business acronym, never a person,
+# place or company on their own: "for the Family plan", "pour l'offre Premium", "für den Tarif
+# Basic", "Hannah Smith, VP Operations", "ask HR about PTO". As triggers they only sent plan and
+# signature lines to NER, which tagged the plan as a person ("l'offre Business" → PERSON). A
+# company or place they are part of ("Harvard Business School", "Standard Chartered") still
+# opens a window through its other words.
 _ROLE_AND_PLAN_WORDS = _words(
     """
     basic plus premium business family pro enterprise starter standard free unlimited
     vp svp evp avp ceo cto cfo coo cmo cio ciso cpo
-    operations sales marketing finance engineering legal procurement
+    operations sales marketing finance engineering legal procurement hr it pto iso kpi okr crm erp
+    emea apac latam
     """
 )
 
