@@ -387,10 +387,13 @@ def _common_run(a: tuple[str, ...], b: tuple[str, ...]) -> float:
 
 def features(pairs: list[tuple[str, str]]) -> np.ndarray:
     """Pair features in the order of ``FEATURES``, shape (len(pairs), len(FEATURES))."""
-    out = np.zeros((len(pairs), len(FEATURES)), dtype=np.float64)
     if not pairs:
-        return out
-    left, right = _pair_texts(pairs)
+        return np.zeros((0, len(FEATURES)), dtype=np.float64)
+    return _features(*_pair_texts(pairs))
+
+
+def _features(left: list[_Text], right: list[_Text]) -> np.ndarray:
+    out = np.zeros((len(left), len(FEATURES)), dtype=np.float64)
     col = {name: k for k, name in enumerate(FEATURES)}
     out[:, col["char_cos"]] = _rowwise_cos(_stack(left, "char", 1 << CHAR_BITS), _stack(right, "char", 1 << CHAR_BITS))
     out[:, col["word_cos"]] = _rowwise_cos(_stack(left, "word", 1 << WORD_BITS), _stack(right, "word", 1 << WORD_BITS))
@@ -418,31 +421,34 @@ def features(pairs: list[tuple[str, str]]) -> np.ndarray:
     return out
 
 
-def _wordless(pairs: list[tuple[str, str]]) -> np.ndarray:
+def _logits(pairs: list[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """The model's logits and which pairs are wordless, from one analysis of the texts."""
     left, right = _pair_texts(pairs)
-    return np.fromiter(
+    wordless = np.fromiter(
         (not (a.has_words and b.has_words) for a, b in zip(left, right, strict=True)), dtype=bool, count=len(pairs)
     )
+    model = _model()
+    f = _features(left, right)
+    z = (f - model.mean) / model.scale
+    logit = z @ model.coef + model.intercept + NUMBER_MISMATCH_LOGIT * f[:, FEATURES.index("number_mismatch")]
+    logit[wordless] = -50.0
+    return logit, wordless
 
 
 def raw_scores(pairs: list[tuple[str, str]]) -> np.ndarray:
     """The model's logit (higher = more similar; 0 is the decision threshold)."""
     if not pairs:
         return np.zeros(0, dtype=np.float64)
-    model = _model()
-    f = features(pairs)
-    z = (f - model.mean) / model.scale
-    logit = z @ model.coef + model.intercept + NUMBER_MISMATCH_LOGIT * f[:, FEATURES.index("number_mismatch")]
-    logit[_wordless(pairs)] = -50.0
-    return logit
+    return _logits(pairs)[0]
 
 
 def rephrase_scores(pairs: list[tuple[str, str]]) -> list[float]:
     """Probability-like score in 0..1 that the second text rephrases the first."""
     if not pairs:
         return []
-    scores = 1.0 / (1.0 + np.exp(-raw_scores(pairs)))
-    scores[_wordless(pairs)] = WORDLESS_SCORE
+    logit, wordless = _logits(pairs)
+    scores = 1.0 / (1.0 + np.exp(-logit))
+    scores[wordless] = WORDLESS_SCORE
     return scores.tolist()
 
 
