@@ -312,6 +312,12 @@ ENRICHMENT_STEPS: list[str] = [
     "apps.nlp.services.nlp_enrich_step",
     "apps.analytics.services.rollups_enrich_step",  # last: aggregates everything the steps above wrote
 ]
+# Started before a batch's build and awaited after it (conversations.services.batch_build): each
+# is ``fn(*, batch_id) -> join()`` and computes, on a thread of its own while the build's
+# statements run, what a step will need; it fills per-process caches and writes nothing.
+ENRICHMENT_PREFETCH: list[str] = [
+    "apps.detection.enrichment.sensitive_prefetch",
+]
 
 # Called with the (assistant, time span) pairs of a change to the enriched record made outside an
 # enrichment batch (erasure's deletions, intent re-clustering): conversations.services
