@@ -344,6 +344,54 @@ def _words_decide(
 
 
 _LN10 = math.log(10.0)
+# A confident fastText answer on a short text is checked against its own word list: when the list
+# lacks at least SUSPECT_MISSING of the text's words and at least SUSPECT_SHARE of them, the text
+# is weighed again like an unsure one (words, then Lingua). fastText is sure of a wrong language
+# on a few words more often than its probability says: "Dette skaper et spenningsfelt der den"
+# German 0.74, "Serviceavtalen sikrer at kravene i" English 0.76 (both Norwegian). Only answers
+# below SUSPECT_BELOW are checked: above it fastText is rarely wrong, and checking every short
+# text sent 8 % of the tuning fragments down the slow path for the same gain (on the even lines:
+# 1,123 texts re-weighed for +28 fragments at any probability, 261 for +28 below 0.98; -3 to -8 %
+# texts per CPU-s on the mixed held-out texts instead of -13 %).
+SUSPECT_BELOW = 0.98
+SUSPECT_CHARS = 60
+SUSPECT_MISSING = 2
+SUSPECT_SHARE = 0.5
+
+
+def _suspect(
+    items: list[tuple[int, str, list[tuple[str, float]], float]],
+) -> list[tuple[tuple[int, str, list[str], float], list[tuple[str, float]]]]:
+    """The confident answers (``(i, text, fastText's ranked guesses, probability)``) to weigh again.
+
+    One vectorised lookup per answered language: every word of every such text is hashed
+    (CRC-32, as in the lexicon) and searched in its answer's sorted hashes.
+    """
+    lexicon = _lexicon()
+    by_code: dict[str, list[tuple[tuple[int, str, list[tuple[str, float]], float], int, int]]] = {}
+    hashes: dict[str, list[int]] = {}
+    for item in items:
+        code = item[2][0][0]
+        if code not in lexicon:
+            continue
+        words = _WORD.findall(item[1].lower())
+        if len(words) < SUSPECT_MISSING:
+            continue
+        keys = hashes.setdefault(code, [])
+        start = len(keys)
+        keys.extend(zlib.crc32(word.encode("utf-8")) for word in words)
+        by_code.setdefault(code, []).append((item, start, len(keys)))
+    out = []
+    for code, entries in by_code.items():
+        known, _ = lexicon[code]
+        looked_up = np.array(hashes[code], dtype=np.uint32)
+        at = np.minimum(np.searchsorted(known, looked_up), len(known) - 1)
+        missing = np.concatenate([[0], np.cumsum(known[at] != looked_up)])
+        for (i, text, ranked, prob), start, end in entries:
+            lacks = int(missing[end] - missing[start])
+            if lacks >= SUSPECT_MISSING and lacks >= SUSPECT_SHARE * (end - start):
+                out.append(((i, text, [c for c, _ in ranked[:FASTTEXT_CANDIDATES]], prob), ranked))
+    return out
 
 
 def _lingua_decides(unsure: list[tuple[int, str, list[str], float]], results: list[str | None]) -> None:
@@ -423,6 +471,7 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
     results: list[str | None] = [None] * len(texts)
     unsure: list[tuple[int, str, list[str], float]] = []
     unsure_ranked: list[list[tuple[str, float]]] = []  # fastText's guesses, per unsure text
+    suspects: list[tuple[int, str, list[tuple[str, float]], float]] = []
     cleaned: list[tuple[int, str]] = []
     for i, raw in enumerate(texts):
         raw = raw or ""
@@ -455,6 +504,12 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
         confident = FASTTEXT_CONFIDENT_SHORT if len(text) < SHORT_CONFIDENT_CHARS else FASTTEXT_CONFIDENT
         if prob < confident and len(text) < LONG_TEXT_CHARS:
             unsure.append((i, text, [c for c, _ in ranked[:FASTTEXT_CANDIDATES]], prob))
+            unsure_ranked.append(ranked[:WORD_CANDIDATES])
+        elif prob < SUSPECT_BELOW and len(text) < SUSPECT_CHARS and code is not None:
+            suspects.append((i, text, ranked, prob))
+    if suspects:
+        for item, ranked in _suspect(suspects):
+            unsure.append(item)
             unsure_ranked.append(ranked[:WORD_CANDIDATES])
     if unsure:
         unsure = _words_decide(unsure, unsure_ranked, results)

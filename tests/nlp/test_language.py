@@ -237,3 +237,36 @@ def test_words_that_lost_their_accents_are_still_known_words(monkeypatch: pytest
     texts = ["la descripcin del pedido est mal", "nao consigo acessar minha conta"]
     assert language.detect_languages(texts) == ["es", "pt"]
     assert asked == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # fastText is confident (0.73-0.97) and wrong on each; its answer's word list lacks most
+        # of the words, so words and Lingua weigh the text again.
+        ("Kundeavtalen sikrer at kravene", "no"),  # English 0.73
+        ("Karena itu, maka kami", "id"),  # Swedish 0.97
+        ("Objednavka mi opet neprisla jako vcera", "cs"),  # Polish 0.87
+        ("Ich zdaniem to dobrze", "pl"),  # German 0.95
+        ("Ministrul Popescu are", "ro"),  # English 0.91
+    ],
+)
+def test_confident_answer_whose_own_words_list_lacks_the_words_is_weighed_again(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+def test_only_confident_answers_their_own_list_mostly_lacks_are_suspect() -> None:
+    from apps.nlp import language
+
+    model = language._fasttext()
+    texts = [
+        "Kundeavtalen sikrer at kravene",  # English 0.73: 3 of 4 words not English words
+        "the order was late again",  # every word an English word
+        "ok",  # one word: too little to judge
+    ]
+    items = [(i, text, language._fasttext_ranked(model, text), 0.8) for i, text in enumerate(texts)]
+    assert items[0][2][0][0] == "en"
+    flagged = language._suspect(items)
+    assert [item[0] for item, _ in flagged] == [0]
+    # The flagged text keeps fastText's top guesses as Lingua's candidates.
+    assert flagged[0][0][2][0] == "en"
