@@ -9,7 +9,7 @@ Ingestion's table is read, never written, here; its name comes from its model.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -279,33 +279,36 @@ def batch_enrich(*, batch_id: int) -> int:
         batch = batch_lock(batch_id=batch_id)
         if batch is None or batch.enriched_at is not None:
             return 0
-        touched = batch_build(batch_id=batch_id)
-        for step in enrichment_steps():
-            step(batch_id=batch_id, conversation_ids=touched)
+        with batch_prefetched(batch_id=batch_id):
+            touched = conversations_build(batch_id=batch_id)
+            for step in enrichment_steps():
+                step(batch_id=batch_id, conversation_ids=touched)
         batch_mark_enriched(batch=batch)
     return len(touched)
 
 
-def batch_build(*, batch_id: int) -> list[int]:
-    """``conversations_build``, with every ``settings.ENRICHMENT_PREFETCH`` started before it and
-    awaited after it.
+@contextlib.contextmanager
+def batch_prefetched(*, batch_id: int) -> Iterator[None]:
+    """Every ``settings.ENRICHMENT_PREFETCH`` started on entry and awaited on exit.
 
-    A prefetch computes, off the database, what a later step will need from the batch's raw
-    events (sensitive-data detection of its texts), on a thread of its own while this thread
-    waits for the build's statements: the worker's core is not idle while the database works.
-    It only fills per-process caches, so the steps give the same results whether or not it ran.
+    A prefetch computes, off the database, what a step will need from the batch's raw events
+    (sensitive-data detection of its texts) on a thread of its own, while this thread waits for
+    the build's statements and the step's own reads: the worker's core is not idle while the
+    database works. It only fills per-process caches (the step that needs it waits for it
+    first), so the steps give the same results whether or not it ran. Awaiting it again on exit
+    costs nothing; if the build or a step fails it is still awaited, and its own error, if any,
+    never hides theirs.
     """
     joins = [start(batch_id=batch_id) for start in enrichment_prefetches()]
     try:
-        touched = conversations_build(batch_id=batch_id)
+        yield
     except BaseException:
         for join in joins:
-            with contextlib.suppress(Exception):  # the build's error is the one to report
+            with contextlib.suppress(Exception):
                 join()
         raise
     for join in joins:
         join()
-    return touched
 
 
 def enrichment_steps() -> list[Callable[..., None]]:

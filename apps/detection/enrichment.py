@@ -73,9 +73,11 @@ def _prefetch_executor() -> ThreadPoolExecutor:
 
 def sensitive_prefetch(*, batch_id: int) -> Callable[[], None]:
     """ENRICHMENT_PREFETCH entry point: detect the batch's message texts on a thread while its
-    build runs; returns the join. Detection is a pure function of the text, and this only fills
-    the per-process caches ``messages_scan`` reads (a raw event and the message built from it
-    hold the same text), so the scan finds each text detected and its findings are the same."""
+    build runs and ``sensitive_enrich_step`` reads what it needs; returns the join.
+
+    Detection is a pure function of the text, and this only fills the per-process caches
+    ``messages_scan`` reads (a raw event and the message built from it hold the same text);
+    ``messages_scan`` waits for it before it detects, so its findings are the same."""
     texts = list(
         dict.fromkeys(
             content
@@ -90,14 +92,25 @@ def sensitive_prefetch(*, batch_id: int) -> Callable[[], None]:
     previous = sys.getswitchinterval()
     sys.setswitchinterval(PREFETCH_SWITCH_INTERVAL)
     future = _prefetch_executor().submit(detect_cached, texts, results=_SCANNED_TEXTS, windows=_NER_WINDOWS)
+    done = False
 
     def join() -> None:
+        nonlocal done
+        if done:
+            return
         try:
             future.result()
         finally:
+            done = True
+            _PREFETCHING.pop(batch_id, None)
             sys.setswitchinterval(previous)
 
+    _PREFETCHING[batch_id] = join
     return join
+
+
+# The join of each batch's prefetch still running in this process, for ``messages_scan``.
+_PREFETCHING: dict[int, Callable[[], None]] = {}
 
 
 @dataclass(frozen=True)
@@ -162,6 +175,9 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
         )
     )
     raw = _raw_events_to_mask(batch_id=batch_id, conversation_ids=conversation_ids, messages=messages)
+    prefetch = _PREFETCHING.get(batch_id)
+    if prefetch is not None:
+        prefetch()  # the texts' detection, started before the build (``sensitive_prefetch``)
 
     # Detect once per distinct text: a raw event and the message built from it hold the same text.
     texts = list(dict.fromkeys([m[4] for m in messages if m[4]] + [content for _, content in raw]))

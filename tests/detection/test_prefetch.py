@@ -48,8 +48,11 @@ def test_prefetch_detects_the_batch_texts_on_another_thread(assistant) -> None:
     batch_id = _store(assistant, "pf-1", TEXT)
     interval = sys.getswitchinterval()
     join = sensitive_prefetch(batch_id=batch_id)
+    assert enrichment._PREFETCHING[batch_id] is join  # what messages_scan waits for
     join()
     assert sys.getswitchinterval() == interval  # restored
+    assert batch_id not in enrichment._PREFETCHING  # the sensitive step has nothing left to wait for
+    join()  # awaiting again (batch_prefetched's exit) costs nothing
     key = text_digest(TEXT)
     assert key in enrichment._SCANNED_TEXTS
     assert list(enrichment._SCANNED_TEXTS[key]) == detect([TEXT])[0]
