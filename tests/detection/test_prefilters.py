@@ -10,6 +10,7 @@ form they replaced.
 
 from __future__ import annotations
 
+import random
 import re
 import sys
 
@@ -22,11 +23,12 @@ from apps.detection.recognizers import (
     names,
     national_ids,
     network,
+    places,
     recognize_patterns,
     secrets,
 )
-from apps.detection.recognizers.base import digit_count, longest_word, lower_words, lowered
-from apps.detection.recognizers.gazetteers import _CAP_RUN_RE, capitalised_runs, run_words
+from apps.detection.recognizers.base import digit_count, literal_alternation, longest_word, lower_words, lowered
+from apps.detection.recognizers.gazetteers import _CAP_RUN_RE, _NAME_WORD_RE, capitalised_runs, run_words
 
 ALWAYS = re.compile("")
 
@@ -115,6 +117,14 @@ EDGE_TEXTS = [
     "Meet Paris Hilton in Paris.",
     "'Sarah Johnson' wrote to x.Sarah Johnson and @Sarah Johnson",
     "Thanks,\nRahul Mehta",
+    # sign-offs: blanks before the name, a capital outside ASCII, a lower-case name
+    "Best regards,\n \tÉmile Zola",
+    "Cheers!\n\tŁukasz Nowak\n",
+    "thanks\nrahul mehta",
+    # compound street names, their endings in capitals
+    "Ich wohne in der HAUPTSTRASSE 5, Berlin",
+    "Liekestraat 10, 1234 AB Leiden",
+    "Bryanweg 1",
 ]
 
 
@@ -139,6 +149,7 @@ def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, o
         (financial.recognize_iban, financial, "_IBAN_QUICK_RE", ALWAYS),
         (network.recognize_ip, network, "_IPV4_QUICK_RE", ALWAYS),
         (national_ids.recognize_ids, national_ids, "_ID_DIGIT_RUN_RE", ALWAYS),
+        (names.recognize_addressed_name, names, "_SIGN_OFF_QUICK_RE", ALWAYS),
     ],
 )
 def test_prefilter_changes_nothing(recognizer, module, attribute: str, off: object, monkeypatch) -> None:
@@ -164,6 +175,8 @@ def test_edge_texts_are_still_found() -> None:
         "VAT DE136695976": "NATIONAL_ID",
         "server 10.0.0.1": "IP_ADDRESS",
         "iban gb82 west 1234 5698 7654 32": "IBAN",
+        "Best regards,\n \tÉmile Zola": "PERSON",
+        "Liekestraat 10, 1234 AB Leiden": "LOCATION",
     }
     for text, kind in must_find.items():
         assert kind in {f.type for f in recognize_patterns(text)}, text
@@ -255,3 +268,59 @@ def test_capital_first_regexes_match_the_lookbehind_first_form() -> None:
         assert [m.span() for m in _CAPITALISED_RE.finditer(text)] == [m.span() for m in old_caps.finditer(text)], text
     assert run_words("Meet Paris Hilton in Paris.") == frozenset(["Meet", "Paris", "Hilton"])
     assert capitalised_runs("x Ana de la Cruz y") == (((2, 5, "Ana"), (6, 8, "de"), (9, 11, "la"), (12, 16, "Cruz")),)
+
+
+def test_literal_alternation_matches_exactly_its_words() -> None:
+    """The trie form of a list of literals finds a match wherever the flat alternation does, at the
+    same place, and matches in full exactly the listed words: over random small alphabets, where
+    words are prefixes of each other, and on the regex characters that need escaping."""
+    rng = random.Random(7)
+    for _ in range(2000):
+        alphabet = rng.choice(["ab ", "a.b*", "ab(|)"])
+        words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(rng.randint(1, 6))}
+        trie = re.compile(literal_alternation(words))
+        flat = re.compile("|".join(map(re.escape, words)))
+        for _ in range(20):
+            text = "".join(rng.choice(alphabet + "c") for _ in range(rng.randint(0, 9)))
+            found, expected = trie.search(text), flat.search(text)
+            assert (found is None) == (expected is None), (words, text)
+            assert found is None or expected is None or found.start() == expected.start(), (words, text)
+            assert (trie.fullmatch(text) is not None) == (text in words), (words, text)
+
+
+def test_cue_prefilter_is_the_flat_alternation() -> None:
+    """The cue pre-check (a trie) says yes exactly where the flat alternation of the cues did."""
+    cues = [cue for group in (names._STRONG, names._WEAK, names._CHATTY) for cue in group.split("|")]
+    flat = re.compile("(?:" + "|".join(map(re.escape, cues)) + r")\s")
+    texts = [lowered(t) for t in EDGE_TEXTS] + [f"x {cue}{end}" for cue in cues for end in (" ", "\t", "", "x")]
+    for text in texts:
+        assert (names._CUE_QUICK_RE.search(text) is None) == (flat.search(text) is None), text
+
+
+def test_compound_endings_search_is_the_substring_test() -> None:
+    for text in [*EDGE_TEXTS, *places._COMPOUND_ENDINGS, "weg", "ring", "pad", "kurfürstendamm 12", "Str. 5"]:
+        low = text.lower()
+        assert (places._COMPOUND_ENDINGS_RE.search(low) is not None) == any(e in low for e in places._COMPOUND_ENDINGS)
+
+
+def test_digit_count_on_every_code_point() -> None:
+    """The ASCII shortcut counts what ``str.isdigit`` counts; other texts take the general path."""
+    for code in range(sys.maxunicode + 1):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        assert digit_count.__wrapped__(char + "7") == char.isdigit() + 1, hex(code)
+    assert digit_count.__wrapped__("tel 030 1234567, ²³ ٣") == 10 + 3
+
+
+def test_capitalised_runs_one_word_shortcut() -> None:
+    """A run without a space or a dash is its own single word, as the word regex would split it."""
+    texts = [*EDGE_TEXTS, "Jean-Luc Picard of Stratford-upon-Avon", "Rio de Janeiro", "ÉMILE  Zola", "X"]
+    for text in texts:
+        expected = tuple(
+            tuple(
+                (m.start() + run.start(), m.end() + run.start(), m.group()) for m in _NAME_WORD_RE.finditer(run.group())
+            )
+            for run in _CAP_RUN_RE.finditer(text)
+        )
+        assert capitalised_runs.__wrapped__(text) == expected, text

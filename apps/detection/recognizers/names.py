@@ -23,7 +23,7 @@ import spacy
 from spacy.lang.en.stop_words import STOP_WORDS as EN
 
 from apps.detection.findings import PERSON, Finding
-from apps.detection.recognizers.base import lower_words, lowered
+from apps.detection.recognizers.base import literal_alternation, lower_words, lowered
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     NameList,
@@ -52,9 +52,10 @@ _CUE_RE = re.compile(
 )
 # Every cue as written above (plain words, no regex syntax: they are escaped here), lowercased,
 # then the whitespace ``_CUE_RE`` wants after it; searched in ``lowered(text)``, case-sensitively, so the engine skips to the cues' first letters instead of
-# trying thirty case-insensitive alternatives at every position (~20 µs a message).
+# trying thirty case-insensitive alternatives at every position (~20 µs a message). As a trie
+# (``literal_alternation``): 1.3 instead of 3 µs a message.
 _CUE_QUICK_RE = re.compile(
-    "(?:" + "|".join(re.escape(cue) for group in (_STRONG, _WEAK, _CHATTY) for cue in group.split("|")) + r")\s"
+    "(?:" + literal_alternation(cue for group in (_STRONG, _WEAK, _CHATTY) for cue in group.split("|")) + r")\s"
 )
 # After a weak cue the name must end the clause: "i'm maria garcia, ...", "this is jean-luc."
 _CLAUSE_END_RE = re.compile(
@@ -210,6 +211,11 @@ _ADDRESSEE_RE = re.compile(
     r"|send (?:this|it|the \w+) to|reply to|write to|an email to|a message to|a note to|talk to|speak to)"
     rf"\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})"
 )
+# What every ``_SIGN_OFF_RE`` match holds: a line break, then blanks, then the name's capital. Most
+# multi-line messages with "thanks" or "best" in them (answers with a list, code) have no line that
+# starts with a capital, and then the sign-off regex, which tries all its phrases at every position
+# (~18 µs a message), does not run.
+_SIGN_OFF_QUICK_RE = re.compile(rf"\n[ \t]*[{_UPPER}]")
 _NOT_ADDRESSEES = frozenset(
     ["team", "all", "everyone", "folks", "guys", "there", "support", "sales", "admin", "everybody"]
 )
@@ -302,7 +308,7 @@ def recognize_addressed_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
     greeting = not _GREETING_WORDS.isdisjoint(words)
-    sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words)
+    sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words) and _SIGN_OFF_QUICK_RE.search(text) is not None
     addressee = not _ADDRESSEE_WORDS.isdisjoint(words)
     if not (greeting or sign_off or addressee):
         return found
