@@ -10,6 +10,7 @@ form they replaced.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import sys
@@ -23,6 +24,7 @@ from apps.detection.recognizers import (
     names,
     national_ids,
     network,
+    organizations,
     places,
     recognize_patterns,
     secrets,
@@ -125,6 +127,33 @@ EDGE_TEXTS = [
     "Ich wohne in der HAUPTSTRASSE 5, Berlin",
     "Liekestraat 10, 1234 AB Leiden",
     "Bryanweg 1",
+    # place cues: case, curly apostrophes, "ziehe(n) … nach", other whitespace after the cue
+    "I'M IN Lisbon this week",
+    "J’HABITE À Lyon",
+    "on déménage à Rennes",
+    "wir ziehen nächsten Monat nach Koblenz",
+    "ich ziehe nach Köln",
+    "we verhuizen naar\tLeiden",
+    "moving to\u00a0Porto",
+    "I'm sorry, I'm in a meeting",
+    # legal forms, as a word and inside one
+    "Vertex Robotics AG and Atelier Moreau srl",
+    "AGENDA for the SEASON",
+    "Van den Berg Logistiek N.V.",
+    # IDs whose regexes start with the digit (or letter) now: what stands before it
+    "NINO ab123456c",
+    "ni: AB 12 34 56 C.",
+    "x123-45-6789 -123-45-6789 .123-45-6789 /123-45-6789 é123-45-6789 _123-45-6789",
+    "dni:12345678Z, 12345678-Z; -12345678Z",
+    "NIE y-1234567-l z1234567x",
+    "a185052A123456 78 ;1 85 05 2A 123 456 78",
+    "cf:RSSMRA85T10A562S xRSSMRA85T10A562S",
+    "cpf:390.533.447-05 .390.533.447-05",
+    "BSN 1234.56.782 -1234.56.782",
+    "NIF 501 964 843 a501964843",
+    "PESEL 44051401359 _44051401359",
+    "VAT: DE136695976 xDE136695976 ATU12345678 ,ATU12345678 EL123456789\nFR12345678901",
+    "card:4111111111111111 -4111 1111 1111 1111 /4111111111111111 é4111111111111111",
 ]
 
 
@@ -150,6 +179,20 @@ def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, o
         (network.recognize_ip, network, "_IPV4_QUICK_RE", ALWAYS),
         (national_ids.recognize_ids, national_ids, "_ID_DIGIT_RUN_RE", ALWAYS),
         (names.recognize_addressed_name, names, "_SIGN_OFF_QUICK_RE", ALWAYS),
+        (places.recognize_places, places, "_PLACE_CUE_QUICK_RE", ALWAYS),
+        (organizations.recognize_legal_form_organizations, organizations, "_LEGAL_FORM_QUICK_RE", ALWAYS),
+        (
+            national_ids.recognize_ids,
+            national_ids,
+            "_ID_SPECS",
+            tuple(dataclasses.replace(spec, quick=None) for spec in national_ids._ID_SPECS),
+        ),
+        (
+            national_ids.recognize_ids,
+            national_ids,
+            "_NO_DIGIT_RUN_SPECS",
+            tuple(dataclasses.replace(spec, quick=None) for spec in national_ids._NO_DIGIT_RUN_SPECS),
+        ),
     ],
 )
 def test_prefilter_changes_nothing(recognizer, module, attribute: str, off: object, monkeypatch) -> None:
@@ -177,6 +220,12 @@ def test_edge_texts_are_still_found() -> None:
         "iban gb82 west 1234 5698 7654 32": "IBAN",
         "Best regards,\n \tÉmile Zola": "PERSON",
         "Liekestraat 10, 1234 AB Leiden": "LOCATION",
+        "J’HABITE À Lyon": "LOCATION",
+        "wir ziehen nächsten Monat nach Koblenz": "LOCATION",
+        "Vertex Robotics AG and Atelier Moreau srl": "ORGANIZATION",
+        "ni: AB 12 34 56 C.": "NATIONAL_ID",
+        "cf:RSSMRA85T10A562S xRSSMRA85T10A562S": "NATIONAL_ID",
+        "VAT: DE136695976 xDE136695976 ATU12345678 ,ATU12345678 EL123456789\nFR12345678901": "NATIONAL_ID",
     }
     for text, kind in must_find.items():
         assert kind in {f.type for f in recognize_patterns(text)}, text
@@ -226,7 +275,7 @@ def test_credential_prefilter_covers_every_key_word() -> None:
 def test_lowered_finds_whatever_ignorecase_matches() -> None:
     """For every code point that re.IGNORECASE takes for a letter of the prefilters' key words,
     ``lowered`` yields that letter (U+0130 and U+0131 give "i", U+017F "s", the Kelvin sign "k")."""
-    letters = sorted(set("abcdefghijklmnopqrstuvwxyzéèßñç"))
+    letters = sorted(set("abcdefghijklmnopqrstuvwxyzéèßñçàü"))
     any_letter = re.compile("[" + "".join(letters) + "]", re.IGNORECASE)
     checked = 0
     for code in range(sys.maxunicode + 1):
@@ -324,3 +373,48 @@ def test_capitalised_runs_one_word_shortcut() -> None:
             for run in _CAP_RUN_RE.finditer(text)
         )
         assert capitalised_runs.__wrapped__(text) == expected, text
+
+
+def test_place_cue_prefilter_covers_every_cue() -> None:
+    """Each cue of ``_PLACE_CUE_RE`` written in capitals before a place is seen by the pre-check."""
+    assert len(places._PLACE_CUES) > 50
+    for cue in places._PLACE_CUES:
+        written = cue.replace("(?:n)?(?: \\w+){0,2}", "n nächsten Monat")
+        assert not re.search(r"[()\\{}?]", written), cue
+        text = f"well {written.upper()} Coimbra"
+        assert places._PLACE_CUE_RE.search(text), cue
+        assert places._PLACE_CUE_QUICK_RE.search(lowered(text)), cue
+
+
+# The ID and card regexes as they were, with the look back before the first character: the
+# rewritten ones put that character first (so the engine skips to it) and must match the same.
+_LOOKBEHIND_FIRST = {
+    "us_ssn": r"(?<![\w\-.])\d{3}([ \-]?)\d{2}\1\d{4}(?![\w]|[\-.]\d)",
+    "es_dni": r"(?<![\w\-])\d{8}[ \-]?[A-Za-z](?!\w)",
+    "es_nie": r"(?<![\w\-])[XYZxyz][ \-]?\d{7}[ \-]?[A-Za-z](?!\w)",
+    "fr_nir": r"(?<![\w])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}(?!\w)",
+    "br_cpf": r"(?<![\w.\-])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\w]|[.\-]\d)",
+    "de_idnr": r"(?<![\w.\-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)",
+    "nl_bsn": r"(?<![\w.\-])\d{4}\.?\d{2}\.?\d{3}(?![\w]|[.\-]\d)",
+    "pt_nif": r"(?<![\w.\-])\d{3} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)",
+    "pl_pesel": r"(?<![\w.\-])\d{11}(?![\w]|[.\-]\d)",
+    "eu_vat": r"(?<!\w)(?:ATU|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
+    r"[ \-]?[0-9A-Z]{8,12}(?!\w)",
+}
+_OLD_CARD_RE = r"(?<![\w.\-/])\d(?:(?: ?- ?|[ \-])?\d){11,18}(?![\w]|[.\-/]\d)"
+
+
+def test_first_character_regexes_match_the_lookbehind_first_form() -> None:
+    rng = random.Random(11)
+    befores = ["", " ", "a", "A", "_", "-", ".", "/", "é", "1", "\n", ":", "x ", "+"]
+    samples = ["123-45-6789", "12345678Z", "X1234567L", "1 85 05 2A 123 456 78", "390.533.447-05", "36 574 261 809"]
+    samples += ["1234.56.782", "501 964 843", "44051401359", "DE136695976", "ATU12345678", "4111 1111 1111 1111"]
+    texts = [*EDGE_TEXTS, *(b + sample + a for b in befores for sample in samples for a in ("", ".", "-1", "x", " "))]
+    texts += ["".join(rng.choice("0123456789 .-/ATUDEx") for _ in range(rng.randint(5, 40))) for _ in range(3000)]
+    specs = {spec.name: spec.pattern for spec in national_ids._ID_SPECS}
+    pairs = [(specs[name], re.compile(old)) for name, old in _LOOKBEHIND_FIRST.items()]
+    pairs.append((financial._CARD_RE, re.compile(_OLD_CARD_RE)))
+    for new, old in pairs:
+        assert new.pattern != old.pattern
+        for text in texts:
+            assert [m.span() for m in new.finditer(text)] == [m.span() for m in old.finditer(text)], (old.pattern, text)

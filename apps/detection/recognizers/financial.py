@@ -15,7 +15,9 @@ from apps.detection.recognizers.base import compact, digit_count, digits_of
 
 # Separators: one space or dash, or a dash with spaces around it ("4111 - 1111 - …").
 # 12 to 19 digits (Maestro's shortest are 12).
-_CARD_RE = re.compile(r"(?<![\w.\-/])\d(?:(?: ?- ?|[ \-])?\d){11,18}(?![\w]|[.\-/]\d)")
+# The first digit comes before the look back at the character in front of it, so the engine skips
+# to digits instead of trying the look back at every position (same matches, tested).
+_CARD_RE = re.compile(r"\d(?<![\w.\-/]\d)(?:(?: ?- ?|[ \-])?\d){11,18}(?![\w]|[.\-/]\d)")
 _CARD_GROUP_SEP_RE = re.compile(r" ?- ?| ")
 _CARD_CONTEXT = make_context(
     positive=(

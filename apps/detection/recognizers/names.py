@@ -200,22 +200,28 @@ _GREETING_RE = re.compile(
     rf"|liebe|lieber|querido|querida|caro|cara))\s+(?P<name>(?:{_TITLE}\s+)?{_CAP}(?:\s+{_CAP}){{0,2}})"
     rf"(?=\s*(?:[,!:\n]|\Z))"
 )
+_SIGN_OFFS = (
+    "regards|best regards|kind regards|warm regards|best|thanks|thank you|many thanks|cheers|sincerely|yours"
+    "|saludos|un saludo|atentamente|cordialement|bien à vous|grüße|viele grüße|mit freundlichen grüßen|lg"
+    "|atenciosamente|abraços|obrigado|obrigada|gracias|merci|danke"
+)
 _SIGN_OFF_RE = re.compile(
-    r"(?i:regards|best regards|kind regards|warm regards|best|thanks|thank you|many thanks|cheers|sincerely|yours"
-    r"|saludos|un saludo|atentamente|cordialement|bien à vous|grüße|viele grüße|mit freundlichen grüßen|lg"
-    r"|atenciosamente|abraços|obrigado|obrigada|gracias|merci|danke)"
-    rf"[ \t]*[,!.]?[ \t]*\n[ \t]*(?P<name>{_CAP}(?:[ \t]+{_CAP}){{0,2}})[ \t]*(?=\n|\Z)"
+    rf"(?i:{_SIGN_OFFS})[ \t]*[,!.]?[ \t]*\n[ \t]*(?P<name>{_CAP}(?:[ \t]+{_CAP}){{0,2}})[ \t]*(?=\n|\Z)"
 )
 _ADDRESSEE_RE = re.compile(
     r"(?<![\w'’])(?i:contact|ask|tell|remind|ping|email|e-mail|cc|call|invite|thank|forward (?:this|it) to"
     r"|send (?:this|it|the \w+) to|reply to|write to|an email to|a message to|a note to|talk to|speak to)"
     rf"\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})"
 )
-# What every ``_SIGN_OFF_RE`` match holds: a line break, then blanks, then the name's capital. Most
-# multi-line messages with "thanks" or "best" in them (answers with a list, code) have no line that
-# starts with a capital, and then the sign-off regex, which tries all its phrases at every position
-# (~18 µs a message), does not run.
-_SIGN_OFF_QUICK_RE = re.compile(rf"\n[ \t]*[{_UPPER}]")
+# What every ``_SIGN_OFF_RE`` match starts with, up to the name's first capital, written backwards
+# and searched in the reversed text: there it starts with the capital, so the engine skips to
+# capitals and stops at the first one not at a line's start, where the sign-off regex tries its
+# thirty case-insensitive phrases at every position (~46 µs on a multi-line demo answer that says
+# "thanks" or "best", against ~2). Reversing a regular expression without look-arounds keeps what
+# it can match, reversed.
+_SIGN_OFF_QUICK_RE = re.compile(
+    rf"[{_UPPER}][ \t]*\n[ \t]*[,!.]?[ \t]*(?i:{'|'.join(phrase[::-1] for phrase in _SIGN_OFFS.split('|'))})"
+)
 _NOT_ADDRESSEES = frozenset(
     ["team", "all", "everyone", "folks", "guys", "there", "support", "sales", "admin", "everybody"]
 )
@@ -308,7 +314,9 @@ def recognize_addressed_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
     greeting = not _GREETING_WORDS.isdisjoint(words)
-    sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words) and _SIGN_OFF_QUICK_RE.search(text) is not None
+    sign_off = (
+        "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words) and _SIGN_OFF_QUICK_RE.search(text[::-1]) is not None
+    )
     addressee = not _ADDRESSEE_WORDS.isdisjoint(words)
     if not (greeting or sign_off or addressee):
         return found

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from apps.detection.findings import LOCATION, Finding
-from apps.detection.recognizers.base import literal_alternation, lower_words
+from apps.detection.recognizers.base import literal_alternation, lower_words, lowered
 from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
 
 ADDRESS_SCORE = 0.9  # above NER's 0.85, so the whole address beats NER's fragments of it
@@ -174,6 +174,18 @@ _PLACE_CUE_RE = re.compile(
     rf"|verhuis naar|verhuizen naar|vado a|abito a|vivo a|mi trasferisco a|ci trasferiamo a)"
     rf"\s+(?P<place>{_CAP}(?:[ -](?:(?:de|do|da|dos|das|del|di|am|an|la|le|sur|upon|on)[ -])?{_CAP}){{0,3}})"
 )
+# The cues of ``_PLACE_CUE_RE`` as written there; a plain phrase must be followed by whitespace,
+# "ziehe(?:n)?(?: \w+){0,2} nach" needs at least "ziehe". Searched case-sensitively in ``lowered(text)``
+# as one trie: most messages with a cue word ("i'm", "move") hold no cue phrase ("I'm sorry"), and
+# then the case-insensitive cue regex, which tries sixty phrases at every position, does not run.
+_PLACE_CUES = _PLACE_CUE_RE.pattern.split("(?i:", 1)[1].split(r")\s+(?P<place>", 1)[0].split("|")
+_REGEX_SYNTAX = re.compile(r"[()\[\]{}?*+.\\]")
+_PLACE_CUE_QUICK_RE = re.compile(
+    "(?:"
+    + literal_alternation(cue for cue in _PLACE_CUES if not _REGEX_SYNTAX.search(cue))
+    + r")\s|"
+    + literal_alternation(_REGEX_SYNTAX.split(cue, maxsplit=1)[0] for cue in _PLACE_CUES if _REGEX_SYNTAX.search(cue))
+)
 _FROM_TO_RE = re.compile(rf"(?<![\w])(?i:from)\s+(?P<a>{_CAP}(?: {_CAP})?)\s+(?i:to)\s+(?P<b>{_CAP}(?: {_CAP})?)")
 
 
@@ -208,7 +220,8 @@ def recognize_places(text: str) -> list[Finding]:
             while text[end - 1] in ".,":
                 end -= 1
             found.append(Finding(LOCATION, m.start(), end, ADDRESS_SCORE, "street_address"))
-    for m in _PLACE_CUE_RE.finditer(text) if not _PLACE_CUE_WORDS.isdisjoint(words) else ():
+    cued = not _PLACE_CUE_WORDS.isdisjoint(words) and _PLACE_CUE_QUICK_RE.search(lowered(text)) is not None
+    for m in _PLACE_CUE_RE.finditer(text) if cued else ():
         if _place_like(m.group("place")):
             found.append(Finding(LOCATION, m.start("place"), m.end("place"), CUED_PLACE_SCORE, "cued_place"))
     for m in _FROM_TO_RE.finditer(text) if "from" in words else ():
