@@ -127,6 +127,15 @@ EDGE_TEXTS = [
     "Ich wohne in der HAUPTSTRASSE 5, Berlin",
     "Liekestraat 10, 1234 AB Leiden",
     "Bryanweg 1",
+    # digits at the edges of the digit-count checks: a two-digit IBAN start, a date with three
+    # digits, an IPv4 with four, Arabic-Indic digits
+    "GB82",
+    "born 1.2.3",
+    "born ١٩٨٥",
+    "1.2.3.4",
+    "ip ١٠.٠.٠.١",
+    "I WORK AT Quantix Labs",
+    "werk bij Kessler Maschinenbau, trabajo en Halcyon Foods",
     # addressees: case, other whitespace, a capital outside ASCII, verbs inside other words
     "please CONTACT Maria Lopez today",
     "forward it to\u00a0Ana",
@@ -187,6 +196,12 @@ def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, o
         (national_ids.recognize_ids, national_ids, "_ID_DIGIT_RUN_RE", ALWAYS),
         (names.recognize_addressed_name, names, "_SIGN_OFF_QUICK_RE", ALWAYS),
         (names.recognize_addressed_name, names, "_ADDRESSEE_QUICK_RE", ALWAYS),
+        # the digit counts before the digit-led pre-checks: a count that is always enough
+        (date_of_birth.recognize_date_of_birth, date_of_birth, "digit_count", lambda text: 99),
+        (financial.recognize_iban, financial, "digit_count", lambda text: 99),
+        (network.recognize_ip, network, "digit_count", lambda text: 99),
+        (places.recognize_places, places, "digit_count", lambda text: 99),
+        (organizations.recognize_employer, organizations, "_EMPLOYER_QUICK_RE", ALWAYS),
         (places.recognize_places, places, "_PLACE_CUE_QUICK_RE", ALWAYS),
         (organizations.recognize_legal_form_organizations, organizations, "_LEGAL_FORM_QUICK_RE", ALWAYS),
         (
@@ -370,6 +385,9 @@ def test_digit_count_on_every_code_point() -> None:
         char = chr(code)
         assert digit_count.__wrapped__(char + "7") == char.isdigit() + 1, hex(code)
     assert digit_count.__wrapped__("tel 030 1234567, ²³ ٣") == 10 + 3
+    # Recognizers skip a \\d-led pre-check when the text has fewer digits than it needs: every
+    # character \\d matches must be one that str.isdigit counts.
+    assert all(chr(code).isdigit() for code in range(sys.maxunicode + 1) if re.match(r"\d", chr(code)))
 
 
 def test_capitalised_runs_one_word_shortcut() -> None:

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from apps.detection.findings import LOCATION, Finding
-from apps.detection.recognizers.base import literal_alternation, lower_words, lowered
+from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered
 from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
 
 ADDRESS_SCORE = 0.9  # above NER's 0.85, so the whole address beats NER's fragments of it
@@ -212,8 +212,10 @@ def _gazetteer_places(text: str) -> list[Finding]:
 def recognize_places(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
-    if _ADDRESS_QUICK_RE.search(text) and (
-        not _STREET_WORDS.isdisjoint(words) or _COMPOUND_ENDINGS_RE.search(text.lower()) is not None
+    if (
+        digit_count(text)  # shared and cached: over half of all messages have no digit, and stop here
+        and _ADDRESS_QUICK_RE.search(text)
+        and (not _STREET_WORDS.isdisjoint(words) or _COMPOUND_ENDINGS_RE.search(text.lower()) is not None)
     ):
         for m in _ADDRESS_RE.finditer(text):
             end = m.end()
