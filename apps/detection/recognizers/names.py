@@ -218,9 +218,11 @@ _ADDRESSEE_RE = re.compile(
 # capitals and stops at the first one not at a line's start, where the sign-off regex tries its
 # thirty case-insensitive phrases at every position (~46 µs on a multi-line demo answer that says
 # "thanks" or "best", against ~2). Reversing a regular expression without look-arounds keeps what
-# it can match, reversed.
+# it can match, reversed. The blanks around the optional comma are written "[ \t]*(?:[,!.][ \t]*)?"
+# (the same strings as "[ \t]*[,!.]?[ \t]*"): two stars in a row would try every split of a long
+# run of blanks before a line break, seconds on 5,000 spaces.
 _SIGN_OFF_QUICK_RE = re.compile(
-    rf"[{_UPPER}][ \t]*\n[ \t]*[,!.]?[ \t]*(?i:{'|'.join(phrase[::-1] for phrase in _SIGN_OFFS.split('|'))})"
+    rf"[{_UPPER}][ \t]*\n[ \t]*(?:[,!.][ \t]*)?(?i:{'|'.join(phrase[::-1] for phrase in _SIGN_OFFS.split('|'))})"
 )
 # The same for ``_ADDRESSEE_RE``: each of its cues ends with one of these words ("forward this to"
 # with "to"), then whitespace and the name's capital. On the demo answers that say "call", "e-mail"
