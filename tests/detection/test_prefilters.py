@@ -128,6 +128,10 @@ EDGE_TEXTS = [
     "Ich wohne in der HAUPTSTRASSE 5, Berlin",
     "Liekestraat 10, 1234 AB Leiden",
     "Bryanweg 1",
+    # e-mail: the shortest domain label, a 63-character one, a hyphen, a mention, a dotless host
+    "mail a@b.co or x@1.io",
+    "write to ana.lopez+tag@" + "a" * 63 + ".example.com",
+    "ana@my-host.co.uk, @ana thanks!, root@localhost, ana@-x.com, ana@x-.com",
     # digits at the edges of the digit-count checks: a two-digit IBAN start, a date with three
     # digits, an IPv4 with four, Arabic-Indic digits
     "GB82",
@@ -203,6 +207,7 @@ def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, o
         (network.recognize_ip, network, "digit_count", lambda text: 99),
         (places.recognize_places, places, "digit_count", lambda text: 99),
         (organizations.recognize_employer, organizations, "_EMPLOYER_QUICK_RE", ALWAYS),
+        (contact.recognize_email, contact, "_EMAIL_QUICK_RE", ALWAYS),
         (places.recognize_places, places, "_PLACE_CUE_QUICK_RE", ALWAYS),
         (organizations.recognize_legal_form_organizations, organizations, "_LEGAL_FORM_QUICK_RE", ALWAYS),
         (
@@ -247,6 +252,7 @@ def test_edge_texts_are_still_found() -> None:
         "J’HABITE À Lyon": "LOCATION",
         "forward it to\u00a0Ana": "PERSON",
         "send the file to\tÉmile": "PERSON",
+        "mail a@b.co or x@1.io": "EMAIL",
         "wir ziehen nächsten Monat nach Koblenz": "LOCATION",
         "Vertex Robotics AG and Atelier Moreau srl": "ORGANIZATION",
         "ni: AB 12 34 56 C.": "NATIONAL_ID",
