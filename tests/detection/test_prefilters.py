@@ -128,6 +128,15 @@ EDGE_TEXTS = [
     "Ich wohne in der HAUPTSTRASSE 5, Berlin",
     "Liekestraat 10, 1234 AB Leiden",
     "Bryanweg 1",
+    # addresses: each family, case, the optional letters of a street type, near misses
+    "Ship it to 42 Elm Street, Springfield",
+    "Flat 15B, 7 Brooks Manors, Leeds",
+    "4 Lock Rd. and 9 Harbor View, 12 Harbours",
+    "CALLE MAYOR 5, c/ Mayor, 5 and R. Augusta 1500",
+    "Travesía del Mar 3, Praça da Sé 1, Via Roma 10",
+    "12 RUE DE LA PAIX, 75002 Paris; 3 allée des Pins",
+    "Hauptstraſſe 5, Elise-Hamann-Gasse 92, Kurfürstendamm\t12",
+    "accounts lock for 15 minutes, then the point is 5 tracks",
     # e-mail: the shortest domain label, a 63-character one, a hyphen, a mention, a dotless host
     "mail a@b.co or x@1.io",
     "write to ana.lopez+tag@" + "a" * 63 + ".example.com",
@@ -208,6 +217,8 @@ def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, o
         (places.recognize_places, places, "digit_count", lambda text: 99),
         (organizations.recognize_employer, organizations, "_EMPLOYER_QUICK_RE", ALWAYS),
         (contact.recognize_email, contact, "_EMAIL_QUICK_RE", ALWAYS),
+        (places.recognize_places, places, "_ENGLISH_STREET_QUICK_RE", ALWAYS),
+        (places.recognize_places, places, "_OTHER_STREET_QUICK_RE", ALWAYS),
         (places.recognize_places, places, "_PLACE_CUE_QUICK_RE", ALWAYS),
         (organizations.recognize_legal_form_organizations, organizations, "_LEGAL_FORM_QUICK_RE", ALWAYS),
         (
@@ -307,7 +318,7 @@ def test_credential_prefilter_covers_every_key_word() -> None:
 def test_lowered_finds_whatever_ignorecase_matches() -> None:
     """For every code point that re.IGNORECASE takes for a letter of the prefilters' key words,
     ``lowered`` yields that letter (U+0130 and U+0131 give "i", U+017F "s", the Kelvin sign "k")."""
-    letters = sorted(set("abcdefghijklmnopqrstuvwxyzéèßñçàü"))
+    letters = sorted(set("abcdefghijklmnopqrstuvwxyzéèßñçàüí"))
     any_letter = re.compile("[" + "".join(letters) + "]", re.IGNORECASE)
     checked = 0
     for code in range(sys.maxunicode + 1):
@@ -490,3 +501,29 @@ def test_pre_checks_stay_linear_on_long_runs() -> None:
         start = time.process_time()
         recognize_patterns(text)
         assert time.process_time() - start < 1.0, text[:40]
+
+
+def _expansions(alternative: str) -> list[str]:
+    """One street-list alternative written out: with every optional letter, and with none."""
+    plain = alternative.replace("\\.", ".")
+    return [re.sub(r"(.)\?", r"\1", plain), re.sub(r".\?", "", plain)]
+
+
+def test_street_prefilters_cover_every_street_word() -> None:
+    """Every street type of the address regex, as an address: the regex finds it and one of the two
+    street pre-checks lets it through (English types as written, the others in capitals too)."""
+    english = [word for alt in places._alternatives(places._STREET) for word in _expansions(alt)]
+    romance = [word for alt in places._alternatives(places._ROMANCE_STREET) for word in _expansions(alt)]
+    french = [word for alt in places._alternatives(places._FRENCH_STREET) for word in _expansions(alt)]
+    compound = [word for alt in places._alternatives(places._COMPOUND_STREET) for word in _expansions(alt)]
+    assert len(english) > 200
+    assert len(romance) > 60
+    assert len(french) > 20
+    assert len(compound) > 40
+    texts = [f"12 Elm {word}, Leeds" for word in english]
+    texts += [f"{case(word)} Mayor 5" for word in romance for case in (str.upper, str.lower)]
+    texts += [f"12 {case(word)} Paix" for word in french for case in (str.upper, str.lower)]
+    texts += [f"Haupt{case(word)} 5" for word in compound for case in (str.upper, str.lower)]
+    for text in texts:
+        assert places._ADDRESS_RE.search(text), text
+        assert places._ENGLISH_STREET_QUICK_RE.search(text) or places._OTHER_STREET_QUICK_RE.search(lowered(text)), text
