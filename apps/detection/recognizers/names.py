@@ -394,7 +394,7 @@ _PARTICLES = _words("de do da dos das del di du la le van von der den ter")
 def recognize_full_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     firsts = first_names()
-    if firsts.isdisjoint(word.lower() for word in run_words(text)):
+    if firsts.isdisjoint(map(str.lower, run_words(text))):
         return found  # a name starts with a known first name; no capitalised word is one
     for parts in capitalised_runs(text):
         i = 0
