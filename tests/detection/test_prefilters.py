@@ -215,7 +215,6 @@ def _same(recognizer, monkeypatch: pytest.MonkeyPatch, module, attribute: str, o
         (financial.recognize_iban, financial, "digit_count", lambda text: 99),
         (network.recognize_ip, network, "digit_count", lambda text: 99),
         (places.recognize_places, places, "digit_count", lambda text: 99),
-        (organizations.recognize_employer, organizations, "_EMPLOYER_QUICK_RE", ALWAYS),
         (contact.recognize_email, contact, "_EMAIL_QUICK_RE", ALWAYS),
         (places.recognize_places, places, "_ENGLISH_STREET_QUICK_RE", ALWAYS),
         (places.recognize_places, places, "_OTHER_STREET_QUICK_RE", ALWAYS),
