@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from apps.detection.findings import Finding
@@ -13,6 +13,7 @@ MIN_SCORE = 0.5
 Recognizer = Callable[[str], list[Finding]]
 
 DIGIT_RE = re.compile(r"\d")
+_ASCII_DIGIT_RE = re.compile("[0-9]")
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 
 
@@ -64,6 +65,8 @@ def lowered(text: str) -> str:
 @lru_cache(maxsize=_TEXT_CACHE)
 def digit_count(text: str) -> int:
     """Characters of ``text`` for which ``str.isdigit`` holds: at least as many as ``\\d`` matches."""
+    if text.isascii():  # then str.isdigit and \d both mean 0-9, and the engine counts them faster
+        return len(_ASCII_DIGIT_RE.findall(text))
     return sum(map(str.isdigit, text))
 
 
@@ -72,3 +75,32 @@ def longest_word(text: str) -> int:
     """Length of the longest whitespace-separated chunk: a token of N characters drawn from a class
     without whitespace (keys, tokens, digit runs) needs a chunk at least N long."""
     return max(map(len, text.split()), default=0)
+
+
+_Trie = dict[str, "_Trie"]
+
+
+def literal_alternation(words: Iterable[str]) -> str:
+    """A regex matching exactly the strings ``words`` (each escaped), as a trie: "call me|cc" becomes
+    "c(?:all\\ me|c)". A flat alternation of N literals tries all N at every position where one of
+    their first letters stands; the trie tries one branch per letter, so a search for any of forty
+    cue phrases costs ~1.3 instead of ~3 µs on a chat message. For ``search`` as a yes/no pre-check
+    only: alternatives come in sorted order, not in the order given, so where one word is a prefix of
+    another the match may differ in length from the flat alternation's (its position does not)."""
+    trie: _Trie = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: _Trie) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = "|".join(branches)
+        if "" in node:  # a word ends here and longer ones go on
+            return f"(?:{body})?"
+        return body if len(branches) == 1 else f"(?:{body})"
+
+    return build(trie)

@@ -149,12 +149,14 @@ _NAME_WORD_RE = re.compile(r"[^ -]+")
 def capitalised_runs(text: str) -> tuple[tuple[tuple[int, int, str], ...], ...]:
     """Each run's words as ``(start, end, word)``; cached for the next reader of the same text
     (the name, place and company recognizers run one after the other on every message)."""
-    runs = []
+    runs: list[tuple[tuple[int, int, str], ...]] = []
     for run in _CAP_RUN_RE.finditer(text):
+        value = run.group()
         offset = run.start()
-        runs.append(
-            tuple((m.start() + offset, m.end() + offset, m.group()) for m in _NAME_WORD_RE.finditer(run.group()))
-        )
+        if " " not in value and "-" not in value:  # one word, most runs: the words regex would return it whole
+            runs.append(((offset, run.end(), value),))
+            continue
+        runs.append(tuple((m.start() + offset, m.end() + offset, m.group()) for m in _NAME_WORD_RE.finditer(value)))
     return tuple(runs)
 
 

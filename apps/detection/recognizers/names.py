@@ -23,7 +23,7 @@ import spacy
 from spacy.lang.en.stop_words import STOP_WORDS as EN
 
 from apps.detection.findings import PERSON, Finding
-from apps.detection.recognizers.base import lower_words, lowered
+from apps.detection.recognizers.base import literal_alternation, lower_words, lowered
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     NameList,
@@ -52,9 +52,10 @@ _CUE_RE = re.compile(
 )
 # Every cue as written above (plain words, no regex syntax: they are escaped here), lowercased,
 # then the whitespace ``_CUE_RE`` wants after it; searched in ``lowered(text)``, case-sensitively, so the engine skips to the cues' first letters instead of
-# trying thirty case-insensitive alternatives at every position (~20 µs a message).
+# trying thirty case-insensitive alternatives at every position (~20 µs a message). As a trie
+# (``literal_alternation``): 1.3 instead of 3 µs a message.
 _CUE_QUICK_RE = re.compile(
-    "(?:" + "|".join(re.escape(cue) for group in (_STRONG, _WEAK, _CHATTY) for cue in group.split("|")) + r")\s"
+    "(?:" + literal_alternation(cue for group in (_STRONG, _WEAK, _CHATTY) for cue in group.split("|")) + r")\s"
 )
 # After a weak cue the name must end the clause: "i'm maria garcia, ...", "this is jean-luc."
 _CLAUSE_END_RE = re.compile(
@@ -199,17 +200,48 @@ _GREETING_RE = re.compile(
     rf"|liebe|lieber|querido|querida|caro|cara))\s+(?P<name>(?:{_TITLE}\s+)?{_CAP}(?:\s+{_CAP}){{0,2}})"
     rf"(?=\s*(?:[,!:\n]|\Z))"
 )
+_SIGN_OFFS = (
+    "regards|best regards|kind regards|warm regards|best|thanks|thank you|many thanks|cheers|sincerely|yours"
+    "|saludos|un saludo|atentamente|cordialement|bien à vous|grüße|viele grüße|mit freundlichen grüßen|lg"
+    "|atenciosamente|abraços|obrigado|obrigada|gracias|merci|danke"
+)
 _SIGN_OFF_RE = re.compile(
-    r"(?i:regards|best regards|kind regards|warm regards|best|thanks|thank you|many thanks|cheers|sincerely|yours"
-    r"|saludos|un saludo|atentamente|cordialement|bien à vous|grüße|viele grüße|mit freundlichen grüßen|lg"
-    r"|atenciosamente|abraços|obrigado|obrigada|gracias|merci|danke)"
-    rf"[ \t]*[,!.]?[ \t]*\n[ \t]*(?P<name>{_CAP}(?:[ \t]+{_CAP}){{0,2}})[ \t]*(?=\n|\Z)"
+    rf"(?i:{_SIGN_OFFS})[ \t]*[,!.]?[ \t]*\n[ \t]*(?P<name>{_CAP}(?:[ \t]+{_CAP}){{0,2}})[ \t]*(?=\n|\Z)"
 )
 _ADDRESSEE_RE = re.compile(
     r"(?<![\w'’])(?i:contact|ask|tell|remind|ping|email|e-mail|cc|call|invite|thank|forward (?:this|it) to"
     r"|send (?:this|it|the \w+) to|reply to|write to|an email to|a message to|a note to|talk to|speak to)"
     rf"\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})"
 )
+# What every ``_SIGN_OFF_RE`` match starts with, up to the name's first capital, written backwards
+# and searched in the reversed text: there it starts with the capital, so the engine skips to
+# capitals and stops at the first one not at a line's start, where the sign-off regex tries its
+# thirty case-insensitive phrases at every position (~46 µs on a multi-line demo answer that says
+# "thanks" or "best", against ~2). Reversing a regular expression without look-arounds keeps what
+# it can match, reversed. The blanks around the optional comma are written "[ \t]*(?:[,!.][ \t]*)?"
+# (the same strings as "[ \t]*[,!.]?[ \t]*"): two stars in a row would try every split of a long
+# run of blanks before a line break, seconds on 5,000 spaces.
+_SIGN_OFF_QUICK_RE = re.compile(
+    rf"[{_UPPER}][ \t]*\n[ \t]*(?:[,!.][ \t]*)?(?i:{'|'.join(phrase[::-1] for phrase in _SIGN_OFFS.split('|'))})"
+)
+# The same for ``_ADDRESSEE_RE``: each of its cues ends with one of these words ("forward this to"
+# with "to"), then whitespace and the name's capital. On the demo answers that say "call", "e-mail"
+# or "ask" (one in six) the pre-check costs ~1 µs where the regex costs ~8, and lets a quarter through.
+_ADDRESSEE_LAST_WORDS = (
+    "contact",
+    "ask",
+    "tell",
+    "remind",
+    "ping",
+    "email",
+    "e-mail",
+    "cc",
+    "call",
+    "invite",
+    "thank",
+    "to",
+)
+_ADDRESSEE_QUICK_RE = re.compile(rf"[{_UPPER}]\s+(?i:{'|'.join(word[::-1] for word in _ADDRESSEE_LAST_WORDS)})")
 _NOT_ADDRESSEES = frozenset(
     ["team", "all", "everyone", "folks", "guys", "there", "support", "sales", "admin", "everybody"]
 )
@@ -304,6 +336,10 @@ def recognize_addressed_name(text: str) -> list[Finding]:
     greeting = not _GREETING_WORDS.isdisjoint(words)
     sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words)
     addressee = not _ADDRESSEE_WORDS.isdisjoint(words)
+    if sign_off or addressee:
+        backwards = text[::-1]  # both pre-checks read the text from its end (see _SIGN_OFF_QUICK_RE)
+        sign_off = sign_off and _SIGN_OFF_QUICK_RE.search(backwards) is not None
+        addressee = addressee and _ADDRESSEE_QUICK_RE.search(backwards) is not None
     if not (greeting or sign_off or addressee):
         return found
     for m in _GREETING_RE.finditer(text) if greeting else ():
@@ -358,7 +394,7 @@ _PARTICLES = _words("de do da dos das del di du la le van von der den ter")
 def recognize_full_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     firsts = first_names()
-    if firsts.isdisjoint(word.lower() for word in run_words(text)):
+    if firsts.isdisjoint(map(str.lower, run_words(text))):
         return found  # a name starts with a known first name; no capitalised word is one
     for parts in capitalised_runs(text):
         i = 0

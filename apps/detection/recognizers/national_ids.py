@@ -37,6 +37,9 @@ class _IdSpec:
     # Whether every match has seven digits in a row, at most one space, dot or dash between two
     # of them (``_ID_DIGIT_RUN_RE``): all but the NINO (six), the codice fiscale and VAT numbers.
     digit_run: bool = True
+    # A cheaper regex that every match contains, tried first (a digit-led one lets the engine skip
+    # to digits where the pattern itself, case-insensitive or letter-led, tries every position).
+    quick: re.Pattern[str] | None = None
 
 
 def _ok(validator: Callable[[str], str]) -> Callable[[str], bool]:
@@ -72,11 +75,13 @@ def _ssn_valid(value: str) -> bool:
 
 _ID_REFERENCE_NEGATIVE = (*REFERENCE_WORDS, "phone", "tel", "account", "routing", "zip", "amount")
 
+_VAT_COUNTRIES = "ATU|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK"
+
 _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "us_ssn",
         SSN,
-        re.compile(r"(?<![\w\-.])\d{3}([ \-]?)\d{2}\1\d{4}(?![\w]|[\-.]\d)"),
+        re.compile(r"\d(?<![\w\-.]\d)\d{2}([ \-]?)\d{2}\1\d{4}(?![\w]|[\-.]\d)"),
         _ssn_valid,
         0.65,
         0.3,
@@ -94,11 +99,12 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
         0.7,
         make_context(positive=("national insurance", "ni number", "nino", "ni no", "ni")),
         digit_run=False,
+        quick=re.compile(r"\d\d ?\d\d ?\d\d"),
     ),
     _IdSpec(
         "es_dni",
         NATIONAL_ID,
-        re.compile(r"(?<![\w\-])\d{8}[ \-]?[A-Za-z](?!\w)"),
+        re.compile(r"\d(?<![\w\-]\d)\d{7}[ \-]?[A-Za-z](?!\w)"),
         _ok(dni.validate),
         0.75,
         0.75,
@@ -107,7 +113,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "es_nie",
         NATIONAL_ID,
-        re.compile(r"(?<![\w\-])[XYZxyz][ \-]?\d{7}[ \-]?[A-Za-z](?!\w)"),
+        re.compile(r"[XYZxyz](?<![\w\-][XYZxyz])[ \-]?\d{7}[ \-]?[A-Za-z](?!\w)"),
         _ok(nie.validate),
         0.8,
         0.8,
@@ -116,7 +122,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "fr_nir",
         NATIONAL_ID,
-        re.compile(r"(?<![\w])[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}(?!\w)"),
+        re.compile(r"[12](?<![\w][12]) ?\d{2} ?\d{2} ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}(?!\w)"),
         _ok(nir.validate),
         0.7,
         0.5,
@@ -131,11 +137,12 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
         0.9,
         make_context(positive=("codice fiscale", "cf", "fiscale")),
         digit_run=False,
+        quick=re.compile(r"\d\d[A-Za-z]\d\d[A-Za-z]\d\d\d"),
     ),
     _IdSpec(
         "br_cpf",
         NATIONAL_ID,
-        re.compile(r"(?<![\w.\-])\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?![\w]|[.\-]\d)"),
+        re.compile(r"\d(?<![\w.\-]\d)\d{2}\.?\d{3}\.?\d{3}-?\d{2}(?![\w]|[.\-]\d)"),
         _ok(cpf.validate),
         0.8,
         0.3,
@@ -144,7 +151,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "de_idnr",
         NATIONAL_ID,
-        re.compile(r"(?<![\w.\-])\d{2} ?\d{3} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)"),
+        re.compile(r"\d(?<![\w.\-]\d)\d ?\d{3} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)"),
         _ok(idnr.validate),
         0.3,
         0.3,
@@ -163,7 +170,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "nl_bsn",
         NATIONAL_ID,
-        re.compile(r"(?<![\w.\-])\d{4}\.?\d{2}\.?\d{3}(?![\w]|[.\-]\d)"),
+        re.compile(r"\d(?<![\w.\-]\d)\d{3}\.?\d{2}\.?\d{3}(?![\w]|[.\-]\d)"),
         _ok(bsn.validate),
         0.3,
         0.2,
@@ -172,7 +179,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "pt_nif",
         NATIONAL_ID,
-        re.compile(r"(?<![\w.\-])\d{3} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)"),
+        re.compile(r"\d(?<![\w.\-]\d)\d{2} ?\d{3} ?\d{3}(?![\w]|[.\-]\d)"),
         _ok(nif.validate),
         0.2,
         0.2,
@@ -183,7 +190,7 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
     _IdSpec(
         "pl_pesel",
         NATIONAL_ID,
-        re.compile(r"(?<![\w.\-])\d{11}(?![\w]|[.\-]\d)"),
+        re.compile(r"\d(?<![\w.\-]\d)\d{10}(?![\w]|[.\-]\d)"),
         _ok(pesel.validate),
         0.2,
         0.2,
@@ -193,8 +200,10 @@ _ID_SPECS: tuple[_IdSpec, ...] = (
         "eu_vat",
         NATIONAL_ID,
         re.compile(
-            r"(?<!\w)(?:ATU|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
-            r"[ \-]?[0-9A-Z]{8,12}(?!\w)"
+            "(?:"
+            # each country code first, then the look back at the character before it
+            + "|".join(f"{code}(?<!\\w{'.' * len(code)})" for code in _VAT_COUNTRIES.split("|"))
+            + r")[ \-]?[0-9A-Z]{8,12}(?!\w)"
         ),
         _ok(vat.validate),
         0.85,
@@ -211,7 +220,10 @@ _NO_DIGIT_RUN_SPECS = tuple(spec for spec in _ID_SPECS if not spec.digit_run)
 MIN_ID_DIGITS = 6
 # Seven digits with at most one separator between two of them: in every SSN, DNI, NIE, NIR, CPF,
 # IdNr, BSN, NIF and PESEL. Without such a run ("ORD-455326", "15 min after 5 tries") nine of the
-# twelve regexes (each tries its lookbehind at every position) are skipped.
+# twelve regexes are skipped. Those that start with a digit (or "X/Y/Z", "1/2", a VAT country code)
+# put it before the look back at the character in front of it: a leading look back is tried at
+# every position, a leading character lets the engine skip to where it stands (same matches,
+# tests/detection/test_prefilters.py; 2.3 -> 1.5 µs a regex on a demo message with six digits).
 _ID_DIGIT_RUN_RE = re.compile(r"\d(?:[ .\-]?\d){6}")
 
 
@@ -224,6 +236,8 @@ def recognize_ids(text: str) -> list[Finding]:
     found = []
     digit_run = _ID_DIGIT_RUN_RE.search(text) is not None
     for spec in _ID_SPECS if digit_run else _NO_DIGIT_RUN_SPECS:
+        if spec.quick is not None and spec.quick.search(text) is None:
+            continue
         for m in spec.pattern.finditer(text):
             value = m.group()
             if not spec.validate(value):

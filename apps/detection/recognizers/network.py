@@ -7,6 +7,7 @@ import re
 
 from apps.detection.context import make_context
 from apps.detection.findings import IP_ADDRESS, Finding
+from apps.detection.recognizers.base import digit_count
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4_RE = re.compile(rf"(?<![\w.\-]){_OCTET}(?:\.{_OCTET}){{3}}(?:/\d{{1,2}})?(?![\w\-]|\.\d)")
@@ -72,7 +73,8 @@ _IPV4_QUICK_RE = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
 
 def recognize_ip(text: str) -> list[Finding]:
     found = []
-    if "." in text and _IPV4_QUICK_RE.search(text):
+    # An IPv4 address has four digits (``digit_count``, shared and cached, counts every \d).
+    if "." in text and digit_count(text) >= 4 and _IPV4_QUICK_RE.search(text):
         for m in _IPV4_RE.finditer(text):
             address = m.group().split("/")[0]
             octets = [int(o) for o in address.split(".")]

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from apps.detection.findings import ORGANIZATION, Finding
+from apps.detection.recognizers.base import literal_alternation
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     PRODUCT_AFTER_RE,
@@ -67,7 +68,14 @@ _LEGAL_FORMS_WRITTEN = """
 _LEGAL_FORM_WORDS = frozenset(_LEGAL_FORMS_WRITTEN.split())
 
 
+# A legal form standing as a word is also a substring of the text: one trie search (~0.75 µs a
+# message) rules out almost every message before the split into words (~1.5 µs).
+_LEGAL_FORM_QUICK_RE = re.compile(literal_alternation(_LEGAL_FORM_WORDS))
+
+
 def _has_legal_form(text: str) -> bool:
+    if _LEGAL_FORM_QUICK_RE.search(text) is None:
+        return False
     return any(word.strip(",;:()\"'") in _LEGAL_FORM_WORDS for word in text.split())
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from apps.detection.context import REFERENCE_WORDS, make_context
 from apps.detection.findings import SECRET, Finding, resolve_overlaps
-from apps.detection.recognizers.base import MIN_SCORE, longest_word, lowered
+from apps.detection.recognizers.base import MIN_SCORE, literal_alternation, longest_word, lowered
 
 
 def _words(spaced: str) -> frozenset[str]:
@@ -185,10 +185,15 @@ _CREDENTIAL_RE = re.compile(
 )
 # A piece of every key word of ``_CREDENTIAL_RE`` ("contras" of contraseña/contrasena, "pass" of
 # passwort and mot de passe, "pin" of code pin), searched in ``lowered(text)``: the
-# case-insensitive regex costs ~20 µs a message and most messages name no credential.
+# case-insensitive regex costs ~20 µs a message and most messages name no credential. As a trie
+# (``literal_alternation``): 0.8 instead of 1.2 µs a message.
 _CREDENTIAL_QUICK_RE = re.compile(
-    r"pass|pwd|kennwort|contras|clave|senha|mdp|secret|api|access|auth|token|bearer|pin|wachtwoord|chiave|sleutel"
-    r"|chave|clé"
+    literal_alternation(
+        _words(
+            "pass pwd kennwort contras clave senha mdp secret api access auth token bearer pin wachtwoord chiave"
+            " sleutel chave clé"
+        )
+    )
 )
 _CREDENTIAL_STOPWORDS = _words(
     "the a an my your his her our their this that it is was not to for of and or reset change changed expired "
