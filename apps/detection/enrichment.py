@@ -28,6 +28,7 @@ from psycopg import sql
 from apps.conversations.models import Message
 from apps.conversations.services import dimensions_replace, feedback_comments_replace, messages_content_replace
 from apps.core.bulk import rows_insert
+from apps.core.tenancy import current_schema
 from apps.detection.findings import Finding
 from apps.detection.masking import SEVERITY, MaskedSpan, finding_hash_key, mask_text, value_hash
 from apps.detection.models import MaskAction, MessageScan, SensitiveFinding, SuppressionRule, VaultEntry
@@ -93,6 +94,7 @@ def sensitive_prefetch(*, batch_id: int) -> Callable[[], None]:
     sys.setswitchinterval(PREFETCH_SWITCH_INTERVAL)
     future = _prefetch_executor().submit(detect_cached, texts, results=_SCANNED_TEXTS, windows=_NER_WINDOWS)
     done = False
+    key = _prefetch_key(batch_id)
 
     def join() -> None:
         nonlocal done
@@ -102,15 +104,20 @@ def sensitive_prefetch(*, batch_id: int) -> Callable[[], None]:
             future.result()
         finally:
             done = True
-            _PREFETCHING.pop(batch_id, None)
+            _PREFETCHING.pop(key, None)
             sys.setswitchinterval(previous)
 
-    _PREFETCHING[batch_id] = join
+    _PREFETCHING[key] = join
     return join
 
 
-# The join of each batch's prefetch still running in this process, for ``messages_scan``.
-_PREFETCHING: dict[int, Callable[[], None]] = {}
+# The join of each batch's prefetch still running in this process, for ``messages_scan``; by
+# schema too, since every organization numbers its batches from 1.
+_PREFETCHING: dict[tuple[str, int], Callable[[], None]] = {}
+
+
+def _prefetch_key(batch_id: int) -> tuple[str, int]:
+    return current_schema(), batch_id
 
 
 @dataclass(frozen=True)
@@ -175,7 +182,7 @@ def messages_scan(*, batch_id: int, conversation_ids: list[int]) -> ScanResult:
         )
     )
     raw = _raw_events_to_mask(batch_id=batch_id, conversation_ids=conversation_ids, messages=messages)
-    prefetch = _PREFETCHING.get(batch_id)
+    prefetch = _PREFETCHING.get(_prefetch_key(batch_id))
     if prefetch is not None:
         prefetch()  # the texts' detection, started before the build (``sensitive_prefetch``)
 

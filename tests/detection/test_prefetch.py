@@ -12,6 +12,7 @@ from django.test import override_settings
 from apps.conversations.models import Message
 from apps.conversations.services import batch_enrich
 from apps.core.digests import text_digest
+from apps.core.tenancy import current_schema
 from apps.detection import enrichment
 from apps.detection.enrichment import sensitive_prefetch
 from apps.detection.models import SensitiveFinding
@@ -48,10 +49,10 @@ def test_prefetch_detects_the_batch_texts_on_another_thread(assistant) -> None:
     batch_id = _store(assistant, "pf-1", TEXT)
     interval = sys.getswitchinterval()
     join = sensitive_prefetch(batch_id=batch_id)
-    assert enrichment._PREFETCHING[batch_id] is join  # what messages_scan waits for
+    assert enrichment._PREFETCHING[(current_schema(), batch_id)] is join  # what messages_scan waits for
     join()
     assert sys.getswitchinterval() == interval  # restored
-    assert batch_id not in enrichment._PREFETCHING  # the sensitive step has nothing left to wait for
+    assert not enrichment._PREFETCHING  # the sensitive step has nothing left to wait for
     join()  # awaiting again (batch_prefetched's exit) costs nothing
     key = text_digest(TEXT)
     assert key in enrichment._SCANNED_TEXTS
