@@ -11,6 +11,7 @@ API) imports detection's services and selectors, never this module, and so never
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -65,11 +66,22 @@ _prefetcher: ThreadPoolExecutor | None = None
 
 
 def _prefetch_executor() -> ThreadPoolExecutor:
-    """One thread per process, made on first use: after a prefork worker's fork, never before."""
+    """One thread per process, made on first use (in a prefork worker: after the fork)."""
     global _prefetcher
     if _prefetcher is None:
         _prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tessera-detect")
     return _prefetcher
+
+
+def _forget_prefetcher() -> None:
+    # A forked child has no copy of its parent's threads: an executor made before the fork would
+    # queue work no thread runs, and the join would wait for ever. The child makes its own.
+    global _prefetcher
+    _prefetcher = None
+    _PREFETCHING.clear()
+
+
+os.register_at_fork(after_in_child=_forget_prefetcher)
 
 
 def sensitive_prefetch(*, batch_id: int) -> Callable[[], None]:

@@ -312,9 +312,10 @@ ENRICHMENT_STEPS: list[str] = [
     "apps.nlp.services.nlp_enrich_step",
     "apps.analytics.services.rollups_enrich_step",  # last: aggregates everything the steps above wrote
 ]
-# Started before a batch's build and awaited after it (conversations.services.batch_build): each
-# is ``fn(*, batch_id) -> join()`` and computes, on a thread of its own while the build's
-# statements run, what a step will need; it fills per-process caches and writes nothing.
+# Started before a batch's build and awaited after its steps (conversations.services.
+# batch_prefetched): each is ``fn(*, batch_id) -> join()`` and computes, on a thread of its own
+# while the database works, what a step will need (the step waits for it); it fills
+# per-process caches and writes nothing.
 ENRICHMENT_PREFETCH: list[str] = [
     "apps.detection.enrichment.sensitive_prefetch",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -100,3 +101,15 @@ def test_a_failing_prefetch_fails_the_batch_which_stays_unenriched(assistant) ->
         batch_enrich(batch_id=batch_id)
     assert IngestBatch.objects.get(pk=batch_id).enriched_at is None
     assert not Message.objects.filter(external_id="pf-fail-m1").exists()  # the build rolled back
+
+
+def test_a_forked_child_makes_its_own_prefetch_thread() -> None:
+    # The parent's thread does not exist in a forked child (a prefork worker): an executor made
+    # before the fork would take work no thread runs.
+    assert enrichment._prefetch_executor() is enrichment._prefetcher
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave at once, without any cleanup of the parent's state
+        os._exit(0 if enrichment._prefetcher is None and not enrichment._PREFETCHING else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert enrichment._prefetcher is not None  # the parent keeps its own
