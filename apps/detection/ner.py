@@ -86,6 +86,8 @@ _ROLE_AND_PLAN_WORDS = _words(
     emea apac latam
     """
 )
+# Never a name on their own: UI labels, products and the words above (one set, one lookup).
+_NEVER_NAMES_ALONE = UI_WORDS | PRODUCT_WORDS | _ROLE_AND_PLAN_WORDS
 
 _PLACE_PREFIXES = frozenset(
     [
@@ -170,13 +172,7 @@ def _triggers(text: str) -> list[tuple[int, int]]:
         # UI labels ("choose Reset", "click Submit") and product names ("in Postgres") are
         # dropped by entity_rules anyway; not sending them to NER saves its cost on how-to
         # questions about an interface or a tool.
-        if (
-            (len(word) < 2 and word != "i")
-            or word in _KEYWORDS_ANYWHERE
-            or word in UI_WORDS
-            or word in PRODUCT_WORDS
-            or word in _ROLE_AND_PLAN_WORDS
-        ):
+        if (len(word) < 2 and word != "i") or word in _KEYWORDS_ANYWHERE or word in _NEVER_NAMES_ALONE:
             continue
         if (token.isupper() and word in _SQL_KEYWORDS) or _CODE_IDENTIFIER_RE.fullmatch(token.rstrip(".'’-")):
             continue
@@ -218,13 +214,7 @@ def _could_be_name_part(word: str) -> bool:
     article ("Ihre Bestellung", "Unser Support-Team"), an id ("Bestellung ORD-248762"), a
     product or plan ("Tarif Basic") or a UI label is not."""
     low = word.rstrip(".'’-").lower()
-    return not (
-        low in _NON_ENTITY_WORDS
-        or low in UI_WORDS
-        or low in PRODUCT_WORDS
-        or low in _ROLE_AND_PLAN_WORDS
-        or _has_digit(word)
-    )
+    return not (low in _NON_ENTITY_WORDS or low in _NEVER_NAMES_ALONE or _has_digit(word))
 
 
 def needs_ner(text: str) -> bool:
