@@ -359,7 +359,7 @@ _NOT_SURNAMES = _words(
 # First names that, without a cue, are more often a word of a title-case phrase: month
 # abbreviations ("Sep Trek Dinner"), seasons, colours and common nouns or verbs ("Summer Sale",
 # "Rose Gold", "Amber Alert", "Bill Payment", "Mark Complete", "Ray Tracing").
-_NOT_FIRST = _words(
+WORDLIKE_FIRST_NAMES = _words(
     """
     sep sept oct nov dec feb aug apr jun jul summer autumn rose jade amber holly crystal angel dawn joy
     bill mark frank sue guy jack ray sandy dean chase lucky faith hope star sky river storm
@@ -378,7 +378,7 @@ def recognize_full_name(text: str) -> list[Finding]:
         i = 0
         while i < len(parts) - 1:
             word = parts[i][2].lower()
-            if word not in firsts or word in NOT_NAMES or word in _NOT_FIRST:
+            if word not in firsts or word in NOT_NAMES or word in WORDLIKE_FIRST_NAMES:
                 i += 1
                 continue
             # Up to two capitalised surname words, particles between them allowed.
@@ -472,7 +472,9 @@ def recognize_name_list(text: str) -> list[Finding]:
             items = _list_items(text, m.start("items"), m.group("items"))
             if len(items) < 2 or not all(_person_item(words) for _, _, words in items):
                 continue
-            known = sum(words[0].lower() in firsts and words[0].lower() not in _NOT_FIRST for _, _, words in items)
+            known = sum(
+                words[0].lower() in firsts and words[0].lower() not in WORDLIKE_FIRST_NAMES for _, _, words in items
+            )
             if known < (1 if labelled else (len(items) + 1) // 2 + (len(items) == 2)):
                 continue
             found.extend(Finding(PERSON, lo, hi, LIST_NAME_SCORE, "name_list") for lo, hi, _ in items)
@@ -481,7 +483,8 @@ def recognize_name_list(text: str) -> list[Finding]:
 
 # "Stefan says the dashboard is empty", "Asanti Nazari asked me to…", "o Marco falou que…", "Amahle
 # Thole vroeg of…": a name opening a sentence, before a verb that takes a person as its subject.
-# NER skips a lone capitalised sentence opener (ner_windows), and misses names outside English.
+# NER skips a lone capitalised sentence opener unless it is a known first name (ner_windows), and
+# misses names outside English.
 _SAYS = (
     r"says|said|asked|asks|told|tells|wants|wanted|wrote|writes|thinks|mentioned|called|emailed|replied|confirmed"
     r"|dice|dijo|pidió|pide|quiere|escribió|comentó|disse|diz|falou|pediu|quer|escreveu|comentou|dit|a dit|veut"
@@ -506,7 +509,7 @@ def recognize_name_says(text: str) -> list[Finding]:
         words = m.group("name").split()
         if not _person_item(words):
             continue
-        if len(words) == 1 and (words[0].lower() not in first_names() or words[0].lower() in _NOT_FIRST):
+        if len(words) == 1 and (words[0].lower() not in first_names() or words[0].lower() in WORDLIKE_FIRST_NAMES):
             continue
         found.append(Finding(PERSON, m.start("name"), m.end("name"), FULL_NAME_SCORE, "name_says"))
     return found
