@@ -73,6 +73,11 @@ def test_at_before_an_infinitive_is_danish() -> None:
     assert detect_languages(texts) == ["da", "no", "sv"]
 
 
+def test_an_unlisted_compound_counts_its_parts() -> None:
+    # "kildesorteret" is in no word list; "sorteret" (Danish) and "sortert" (Norwegian) are.
+    assert detect_languages(["kildesorteret plast", "kildesortert plast"]) == ["da", "no"]
+
+
 def test_locale_settles_a_near_tie_within_the_group_only() -> None:
     texts = ["det er fint", "det er fint", "det er fint", "prosím", "prosím"]
     locales = [None, "da-DK", "de-DE", "cs_CZ", "sk-SK"]
