@@ -59,6 +59,25 @@ def test_each_member_of_a_group_keeps_its_language(texts: list[str], expected: l
     assert detect_languages(texts) == expected
 
 
+def test_nynorsk_is_norwegian_and_swedish_stays_swedish() -> None:
+    # Swedish before Nynorsk joined Norwegian ("brukar", "kvar" and "desse" are Swedish-looking;
+    # "eg", "dei" were in no word list).
+    texts = ["eg brukar appen kvar dag", "dei brukar appen kvar dag", "kvar av desse"]
+    swedish = ["jag brukar appen varje dag", "de brukar appen varje dag"]
+    assert detect_languages(texts + swedish) == ["no", "no", "no", "sv", "sv"]
+
+
+def test_at_before_an_infinitive_is_danish() -> None:
+    # Norwegian marks the infinitive with "å": the same words with "at" were Norwegian before.
+    texts = ["det eneste vi har at holde", "det eneste vi har å holde", "det eneste vi har att hålla"]
+    assert detect_languages(texts) == ["da", "no", "sv"]
+
+
+def test_an_unlisted_compound_counts_its_parts() -> None:
+    # "kildesorteret" is in no word list; "sorteret" (Danish) and "sortert" (Norwegian) are.
+    assert detect_languages(["kildesorteret plast", "kildesortert plast"]) == ["da", "no"]
+
+
 def test_locale_settles_a_near_tie_within_the_group_only() -> None:
     texts = ["det er fint", "det er fint", "det er fint", "prosím", "prosím"]
     locales = [None, "da-DK", "de-DE", "cs_CZ", "sk-SK"]
