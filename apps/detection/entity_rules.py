@@ -56,6 +56,19 @@ def _cut_leading_ui_words(text: str, finding: Finding) -> Finding | None:
     return Finding(finding.type, start, finding.end, finding.score, finding.recognizer)
 
 
+def _country_code(text: str, finding: Finding) -> bool:
+    """A place NER found written in capitals that would otherwise read as a common word ("US
+    officials", "from the US"), outside a shouted sentence ("LET US KNOW")."""
+    if finding.type != LOCATION or not text[finding.start : finding.end].isupper():
+        return False
+    before = _WORD_BEFORE_RE.search(text, 0, finding.start)
+    shouted_before = before is not None and before.group(1).isupper() and len(before.group(1)) > 1
+    return not shouted_before and not SHOUTED_WORD_AFTER_RE.match(text, finding.end)
+
+
+_WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
+
+
 def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
     """NER findings of one text with the rules above applied; other findings pass through."""
     kept: list[Finding] = []
@@ -64,7 +77,9 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
             kept.append(finding)
             continue
         value = text[finding.start : finding.end]
-        if is_ui_phrase(value) or _WALLET_RE.search(value) or PRODUCT_AFTER_RE.match(text, finding.end):
+        if (is_ui_phrase(value) and not _country_code(text, finding)) or _WALLET_RE.search(value):
+            continue
+        if PRODUCT_AFTER_RE.match(text, finding.end):
             continue
         if text[finding.start - 1 : finding.start] in ("#", "@"):
             continue  # a hashtag or a handle: a topic or an account, not a name in the text

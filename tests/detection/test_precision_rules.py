@@ -777,3 +777,14 @@ def test_tweet_shapes_make_no_findings(text: str) -> None:
 def test_places_named_like_everyday_words_stay_out_but_cities_stay_in() -> None:
     for city in ("Napoli", "Amsterdam", "Frankfurt", "Firenze", "Lisboa", "Sevilla"):
         assert ("LOCATION", city) in _found(f"Next week I fly to {city} for a client visit")
+
+
+# ------------------------------------------------------------------------------------ places in capitals
+
+
+def test_a_country_code_is_a_place_but_the_pronoun_in_capitals_is_not() -> None:
+    # "us" is a common word, so the span was dropped as one even when NER called "US" a place.
+    assert ("LOCATION", "US") in _found("I moved from the US to Canada.")
+    assert ("LOCATION", "US") in _found("Can you help us with the US tax form?")
+    for text in ("LET US KNOW", "PLEASE HELP US NOW", "Tell us more about the plan"):
+        assert not [f for f in detect([text])[0] if f.type == "LOCATION"], text
