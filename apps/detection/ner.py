@@ -10,6 +10,7 @@ it is what makes detection several times faster than running NER everywhere.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -67,6 +68,24 @@ _NON_ENTITY_WORDS = _words(
     rt via para lo esse essa isso eso esa gente questo questa sono non
     """
 )
+
+
+def _stop_words(languages: Sequence[str]) -> frozenset[str]:
+    """spaCy's stop words of these languages, less the known first names among them ("Ali",
+    "Sara", "Otto", "Ben"), which stay possible names."""
+    found: set[str] = set()
+    for code in languages:
+        found |= importlib.import_module(f"spacy.lang.{code}.stop_words").STOP_WORDS
+    return frozenset(found) - first_names()
+
+
+# An entity made only of other languages' function words is none: the English model tags
+# sentence openers of Portuguese or Spanish text as names ("Quando", "Mas", "Entretanto", "Ele",
+# "Já", "Yo"). Only whole entities are dropped, never trimmed: "Ed", "Al", "Van", "De" are also
+# parts of names ("Ed Vaizey", "Al Pacino", "De Jong"). On UNER Portuguese-Bosque train, PERSON
+# false positives fell 1,143 → 1,060 with the same true positives; BTC and WNUT-17 train
+# unchanged but for 19 fewer false positives. English stop words are not in it ("US" is a place).
+_FOREIGN_STOP_WORDS = _stop_words(("es", "pt", "fr", "de", "it", "nl"))
 _KEYWORDS_ANYWHERE = _words(
     "i i'm i've i'll i'd iban ssn dob nif nie dni cpf bsn nir pesel vat tva iva cvv cvc pin id api url json sql csv"
     " pdf html http https ip ipv4 ipv6 jwt ssh dns vpn faq asap eta ok pm am ps nb usd eur gbp brl mxn akia bearer e-mail email udp tcp nino steuer steuer-id idnr ust-idnr tel telefon handy dni nie cf"
@@ -318,6 +337,11 @@ def entity_findings(ents: Iterable[Span], offset: int = 0) -> list[Finding]:
         if letters < 2 or letters < len(value) / 2 or not any(c.isupper() for c in value):
             continue
         if value.lower() in _KEYWORDS_ANYWHERE or "@" in value or "://" in value or any(c.isdigit() for c in value):
+            continue
+        # (A country code in capitals stays: "USA" is also Spanish "uses".)
+        if not (ent.label_ == "GPE" and value.isupper()) and all(
+            word.strip(".,;:!?'’").lower() in _FOREIGN_STOP_WORDS for word in value.split()
+        ):
             continue
         found.append(Finding(entity_type, start + offset, end + offset, NER_SCORE, "spacy_ner"))
     return found

@@ -788,3 +788,19 @@ def test_a_country_code_is_a_place_but_the_pronoun_in_capitals_is_not() -> None:
     assert ("LOCATION", "US") in _found("Can you help us with the US tax form?")
     for text in ("LET US KNOW", "PLEASE HELP US NOW", "Tell us more about the plan"):
         assert not [f for f in detect([text])[0] if f.type == "LOCATION"], text
+
+
+# ------------------------------------------------------------------------------------ other languages' function words
+
+
+def test_an_entity_made_of_another_languages_function_words_is_none() -> None:
+    # The English model tags sentence openers of other languages as names or places.
+    for text in ("Mijn collega Elza Vermeylen is ziek vandaag", "Já perguntei: trocar o tamanho GG pelo M"):
+        found = _found(text)
+        assert all(value not in ("Mijn", "Já") for _, value in found), (text, found)
+    assert ("PERSON", "Elza Vermeylen") in _found("Mijn collega Elza Vermeylen is ziek vandaag")
+    assert not _found("hervorragend! tausend Dank")
+    # Parts of names that are also function words elsewhere, and a country code in capitals, stay.
+    assert ("PERSON", "Ed Vaizey") in _found("Ed Vaizey backs the campaign today")
+    assert ("PERSON", "Al Pacino") in _found("We met Al Pacino in Rome")
+    assert ("LOCATION", "USA") in _found("USA var gratispassasjer på FN-skuta")
