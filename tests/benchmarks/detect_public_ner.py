@@ -12,6 +12,10 @@ sentence per text:
   newsgroups, blogs; PER / LOC / ORG), ``github:UniversalNER/UNER_English-EWT`` @ 8ed072d, CC-BY-SA 4.0;
 - Broad Twitter Corpus (``train_dev_test_conll/btc.test``, section F; PER / LOC / ORG),
   ``github:GateNLP/broad_twitter_corpus`` @ 0c45ef7, CC-BY 4.0;
+- Universal NER, Portuguese-Bosque (``pt_bosque-ud-test.iob2``; its train split is the one we
+  tuned Portuguese rules on), ``github:UniversalNER/UNER_Portuguese-Bosque`` @ f2c2ad6, and
+  German-PUD (``de_pud-ud-test.iob2``, test only), ``github:UniversalNER/UNER_German-PUD`` @ 47eb039,
+  both CC-BY-SA 4.0;
 - WNUT-17 emerging entities (``emerging.test.annotated``; person / location / corporation
   scored, group / product / creative-work ignored: a prediction on them counts neither way),
   ``github:leondz/emerging_entities_17`` @ e52a2d2, CC-BY 4.0.
