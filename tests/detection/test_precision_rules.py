@@ -804,3 +804,11 @@ def test_an_entity_made_of_another_languages_function_words_is_none() -> None:
     assert ("PERSON", "Ed Vaizey") in _found("Ed Vaizey backs the campaign today")
     assert ("PERSON", "Al Pacino") in _found("We met Al Pacino in Rome")
     assert ("LOCATION", "USA") in _found("USA var gratispassasjer på FN-skuta")
+
+
+def test_countries_as_our_other_languages_write_them_are_places() -> None:
+    # GeoNames names countries in English only; the English model called "Brasil" a person.
+    assert ("LOCATION", "Österreich") in _found("liefert ihr auch nach Österreich?")
+    assert ("LOCATION", "Brasil") in _found("O pacote saiu do Brasil ontem e o Pedro Alves confirmou.")
+    assert ("LOCATION", "Espanha") in _found("Vocês entregam na Espanha?")
+    assert ("LOCATION", "Germania") in _found("Spedite anche in Germania?")
