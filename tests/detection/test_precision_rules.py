@@ -812,3 +812,11 @@ def test_countries_as_our_other_languages_write_them_are_places() -> None:
     assert ("LOCATION", "Brasil") in _found("O pacote saiu do Brasil ontem e o Pedro Alves confirmou.")
     assert ("LOCATION", "Espanha") in _found("Vocês entregam na Espanha?")
     assert ("LOCATION", "Germania") in _found("Spedite anche in Germania?")
+
+
+def test_months_and_weekdays_of_our_other_languages_are_no_names_or_places() -> None:
+    for text in ("La factura de Marzo está mal", "Fiz a compra em Agosto e nada", "Ho pagato a Maggio ma niente"):
+        assert not _found(text), text
+    # Names that are also months stay names; the place before a month stays a place.
+    assert ("PERSON", "Julio Iglesias") in _found("Julio Iglesias called")
+    assert ("LOCATION", "Lisboa") in _found("Vivo em Lisboa desde Janeiro")

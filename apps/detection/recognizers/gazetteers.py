@@ -94,7 +94,23 @@ PRODUCT_WORDS = _words(
 # most: "top up with Mastercard", "the ATM ate my card", "Apple Pay", "in AUD". None is a
 # person, a place or a company someone works for in those messages; 25k public banking/assistant
 # requests gave 300+ such ORGANIZATION/PERSON/LOCATION findings before.
-NOT_NAMES = UI_WORDS | PRODUCT_WORDS | frozenset(EN_STOP_WORDS)
+# Months and weekdays as es/pt/fr/de/it/nl write them (the Unicode CLDR's wide names, through
+# babel, copied here), less those that are also first names ("Abril", "Domingo", "Julio", "Juni")
+# or English month names ("April", "August"): capitalised in chat ("la factura de Marzo", "em
+# Agosto"), the English model called them people and the place cue ("em", "a") a place.
+MONTHS_AND_DAYS = _words(
+    """
+    agosto août aprile avril dezember dezembro dicembre diciembre dienstag dimanche dinsdag domenica
+    donderdag donnerstag décembre enero febbraio febrero februar februari fevereiro freitag février
+    gennaio giovedì giugno janeiro januar januari janvier jeudi jueves juillet juin julho juli junho
+    junio luglio lundi lunedì lunes maandag maart maggio mai maio mardi mars martedì martes marzo
+    março mayo mei mercoledì mercredi mittwoch miércoles montag märz novembre novembro noviembre
+    octobre octubre oktober ottobre outubro quarta-feira quinta-feira sabato samedi samstag
+    segunda-feira septembre septiembre setembro settembre sexta-feira sonntag sábado terça-feira
+    vendredi venerdì viernes vrijdag woensdag zaterdag zondag
+    """
+)
+NOT_NAMES = UI_WORDS | PRODUCT_WORDS | frozenset(EN_STOP_WORDS) | MONTHS_AND_DAYS
 # After a company's name, its product rather than the company: "Apple Pay", "my Apple Watch",
 # "my Google account".
 PRODUCT_AFTER_RE = re.compile(r"[ \t]+(?:pay|watch|card|cards|wallet|account)\b", re.IGNORECASE)
