@@ -61,7 +61,9 @@ def _country_code(text: str, finding: Finding) -> bool:
     officials", "from the US"), outside a shouted sentence ("LET US KNOW")."""
     if finding.type != LOCATION or not text[finding.start : finding.end].isupper():
         return False
-    before = _WORD_BEFORE_RE.search(text, 0, finding.start)
+    # Only the last few characters: searched over the whole text before the span, the pattern
+    # would backtrack through every long run of letters (quadratic on hostile input).
+    before = _WORD_BEFORE_RE.search(text[max(0, finding.start - _CUE_WINDOW) : finding.start])
     shouted_before = before is not None and before.group(1).isupper() and len(before.group(1)) > 1
     return not shouted_before and not SHOUTED_WORD_AFTER_RE.match(text, finding.end)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from apps.detection.entity_rules import refine_entities
@@ -780,6 +782,15 @@ def test_places_named_like_everyday_words_stay_out_but_cities_stay_in() -> None:
 
 
 # ------------------------------------------------------------------------------------ places in capitals
+
+
+def test_the_country_code_check_stays_linear_on_a_long_run_of_letters() -> None:
+    # The look at the word before the span once searched the whole text: 10 s for 20,000 letters.
+    text = "a" * 200_000 + "- US"
+    start = time.process_time()
+    kept = refine_entities(text, [Finding("LOCATION", len(text) - 2, len(text), 0.85, "spacy_ner")])
+    assert time.process_time() - start < 0.5
+    assert [f.type for f in kept] == ["LOCATION"]
 
 
 def test_a_country_code_is_a_place_but_the_pronoun_in_capitals_is_not() -> None:
