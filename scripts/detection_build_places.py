@@ -19,7 +19,6 @@ the English name. None of the packages is needed at run time: the list is copied
 
 from __future__ import annotations
 
-import importlib
 import re
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ import wordfreq  # noqa: E402
 from babel import Locale  # noqa: E402 — build-time only
 
 from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names  # noqa: E402
+from apps.detection.recognizers.names import spacy_stop_words  # noqa: E402
 
 OUT = ROOT / "apps" / "detection" / "data" / "places.txt"
 MIN_POPULATION = 150_000
@@ -41,9 +41,7 @@ COMMON_ZIPF = 4.5
 # clearly more than English does (an English word such as "Vine" for Vienna is used more, or
 # about as much, in English).
 ALTERNATE_LANGUAGES = ("es", "pt", "fr", "de", "it", "nl")
-_STOP_WORDS = frozenset().union(
-    *(importlib.import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS for lang in ("en", *ALTERNATE_LANGUAGES))
-)
+_STOP_WORDS = frozenset().union(*map(spacy_stop_words, ("en", *ALTERNATE_LANGUAGES)))
 ALTERNATE_MIN_ZIPF = 2.5
 ALTERNATE_MARGIN = 0.5
 # Latin letters (with accents), spaces, hyphens and apostrophes; each word capitalised except

@@ -68,7 +68,7 @@ def _words(spaced: str) -> frozenset[str]:
     return frozenset(spaced.split())
 
 
-def _stop_words(language: str) -> frozenset[str]:
+def spacy_stop_words(language: str) -> frozenset[str]:
     """spaCy's stop words of ``language``, read without importing its language package.
 
     ``import spacy.lang.fr.stop_words`` first runs ``spacy.lang.fr``'s ``__init__``, which
@@ -84,7 +84,7 @@ def _stop_words(language: str) -> frozenset[str]:
     return frozenset(module.STOP_WORDS)
 
 
-DE, ES, FR, PT = (_stop_words(language) for language in ("de", "es", "fr", "pt"))
+DE, ES, FR, PT = (spacy_stop_words(language) for language in ("de", "es", "fr", "pt"))
 
 
 # Words that follow a cue without being a name, plus the function words of the five languages.
