@@ -24,7 +24,7 @@ from apps.analytics.models import ConversationRollup, OutputRollup
 from apps.analytics.services import rollups_rebuild, tenant_today
 from apps.conversations.models import Conversation
 from tests.analytics.test_rollups import snapshot
-from tests.fixtures.events import make_conversation
+from tests.fixtures.events import at, make_conversation
 from tests.helpers import scan_schema_for
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def world(assistant, post_events):
 
 
 def _acceptance(assistant, **kwargs) -> dict[tuple, tuple]:
-    today = tenant_today()
+    today = tenant_today(at())  # the events' day (tests/fixtures/events.py), not the clock's
     rows = metric_query(
         metric="acceptance_rate", assistant_ids=[assistant.pk], date_from=today, date_to=today, **kwargs
     )

@@ -37,7 +37,7 @@ from apps.detection.models import MaskingPolicy
 from apps.ingestion.models import IngestBatch
 from apps.nlp.services import intents_recluster
 from tests.factories import ConversationFactory, MessageFactory
-from tests.fixtures.events import iso, make_conversation
+from tests.fixtures.events import at, iso, make_conversation
 from tests.nlp.test_enrich_step import INTENT_TEXTS
 
 pytestmark = pytest.mark.django_db
@@ -57,12 +57,12 @@ def snapshot() -> dict[str, list[tuple]]:
 
 
 def _late(conv: str, user: str, days: int) -> list[dict]:
-    at = iso(-timedelta(days=days))
+    when = iso(-timedelta(days=days))
     return [
         {
             "id": f"{conv}-late-{days}",
             "type": "message",
-            "timestamp": at,
+            "timestamp": when,
             "conversation_id": conv,
             "user_id": user,
             "message_id": f"{conv}-late-{days}",
@@ -86,10 +86,9 @@ def test_incremental_equals_rebuild(post_events, assistant) -> None:
     batch_enrich(batch_id=batch.pk)
     incremental = snapshot()
 
-    # The fixtures' events are stamped 10 minutes ago (tests/fixtures/events.py ``iso``): their day,
-    # not the clock's, so the test also holds in the first minutes after midnight.
-    today = tenant_today(timezone.now() - timedelta(minutes=10))
-    old = tenant_today(timezone.now() - timedelta(days=29, minutes=10))
+    # The fixtures' events are stamped by tests/fixtures/events.py ``at``: their day, not the clock's.
+    today = tenant_today(at())
+    old = tenant_today(at(-timedelta(days=29)))
     conv_rows = {(r.day, r.feature): r for r in ConversationRollup.objects.all()}
     assert sum(r.conversations for r in conv_rows.values()) == 4
     # c2 started 29 days ago now: its start day moved out of today's row.
@@ -185,7 +184,7 @@ def test_erasure_refreshes_the_rollups_of_the_deleted_conversations(post_events,
     )
     assert post_events(events).status_code == 200
     assert (_counts(assistant, "conversations"), _counts(assistant, "active_users")) == ({(): 3}, {(): 2})
-    old_day = tenant_today(timezone.now() - timedelta(days=gone_days_ago, minutes=10))
+    old_day = tenant_today(at(-timedelta(days=gone_days_ago)))
     assert ActiveUser.objects.filter(day=old_day).count() == 1
     assert UserFirstSeen.objects.count() == 2
 
@@ -216,7 +215,7 @@ def test_deleting_a_users_first_conversation_moves_their_first_day(post_events, 
     # refreshes only the old day: u1's first day (that day) is recounted over their history.
     events = make_conversation("k1", "u1") + make_conversation("k2", "u2") + _late("k0", "u1", 12)
     assert post_events(events).status_code == 200
-    today, old = tenant_today(), tenant_today(timezone.now() - timedelta(days=12, minutes=10))
+    today, old = tenant_today(at()), tenant_today(at(-timedelta(days=12)))
     assert sorted(UserFirstSeen.objects.values_list("first_day", flat=True)) == [old, today]
 
     conversations_delete(
