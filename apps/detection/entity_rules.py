@@ -11,15 +11,29 @@ places after "in" as people. Held-out ORGANIZATION precision was 0.29. So:
   "from", "to", "with", "supplier", "Company:", es/pt "a"/"no", fr "à"); otherwise it is
   dropped (a sentence opener, "the Quarterly Review", "Terms of Service");
 * a PERSON or ORGANIZATION right after a place cue ("in", "based in", "moving to") is a LOCATION.
+
+Once the overlaps are resolved, ``propagate_person_names`` makes a text agree with itself: a
+word of a name found as a PERSON is a PERSON wherever else it stands in the same text, as it is
+written ("My name is Aantje Mourik but everyone calls me Aantje", "directed by Maciej Borkowski
+and starring Borkowski"), and a place or company NER made of such words only becomes a PERSON.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
-from apps.detection.recognizers.gazetteers import PRODUCT_AFTER_RE, SHOUTED_WORD_AFTER_RE, UI_WORDS, is_ui_phrase
+from apps.detection.recognizers.gazetteers import (
+    NOT_NAMES,
+    PRODUCT_AFTER_RE,
+    SHOUTED_WORD_AFTER_RE,
+    UI_WORDS,
+    first_names,
+    is_ui_phrase,
+)
+from apps.detection.recognizers.names import COMMON_WORDS
 
 _ORG_SUFFIXES = (
     r"(?:Inc|Incorporated|Ltd|Limited|LLC|LLP|PLC|plc|Corp|Corporation|Co|GmbH|AG|KG|SE|SA|S\.A|SAS|SARL"
@@ -104,3 +118,66 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
         else:
             kept.append(finding)
     return kept
+
+
+# A word of a name as written: capitalised, at least three letters ("Al", "Jo" and initials
+# repeat as other things too often), apostrophes and hyphens inside ("O'Neil", "Jean-Luc").
+_NAME_WORD_RE = re.compile(r"(?<![\w'’-])[^\W\d_][^\W\d_'’-]{2,}(?:['’-][^\W\d_]+)*(?![\w'’-])")
+
+_NOT_REPEATED = NOT_NAMES | COMMON_WORDS
+
+
+def _name_words(value: str) -> set[str]:
+    return {
+        word
+        for word in _NAME_WORD_RE.findall(value)
+        if word[0].isupper() and not word.isupper() and word.lower() not in _NOT_REPEATED
+    }
+
+
+def propagate_person_names(text: str, findings: list[Finding]) -> list[Finding]:
+    """``findings`` (overlaps resolved) with the PERSON names made consistent over ``text``:
+    each other uncovered occurrence of a word of a PERSON is a PERSON too (at the score of the
+    name it repeats), and a LOCATION / ORGANIZATION from NER whose words all come from PERSON
+    names is relabelled PERSON. Case-sensitive, whole words only: "Mark" repeats "Mark Hall",
+    "mark" does not; a word in capitals ("SMITH") or a common word is never propagated."""
+    scores: dict[str, float] = {}
+    known = first_names()
+    for person in findings:
+        if person.type != PERSON:
+            continue
+        # Only a name of two words or more is sure enough to repeat, and from NER only with a known
+        # first name in it: a lone PERSON or a run of capitalised nouns is as often something NER
+        # misread ("Jobs", "Dorchester Jobs"), and repeating it repeats the mistake. The cue and
+        # list recognizers' names ("my name is Aantje Mourik") stand on their cue.
+        words = _name_words(text[person.start : person.end])
+        if len(words) < 2 or (person.recognizer == "spacy_ner" and not any(word.lower() in known for word in words)):
+            continue
+        for word in words:
+            scores[word] = max(scores.get(word, 0.0), person.score)
+    if not scores:
+        return findings
+    out: list[Finding] = []
+    for finding in findings:
+        if finding.type in (LOCATION, ORGANIZATION) and finding.recognizer == "spacy_ner":
+            parts = _NAME_WORD_RE.findall(text[finding.start : finding.end])
+            if parts and all(part in scores for part in parts):
+                finding = Finding(PERSON, finding.start, finding.end, finding.score, finding.recognizer)
+        out.append(finding)
+    # The findings do not overlap, so sorted by start they are sorted by end too (bisect, as in
+    # ``resolve_overlaps``: a long text with many findings stays n log n).
+    starts = [f.start for f in out]
+    ends = [f.end for f in out]
+    added: list[Finding] = []
+    for match in _NAME_WORD_RE.finditer(text):
+        score = scores.get(match.group())
+        if score is None:
+            continue
+        start, end = match.span()
+        if text[start - 1 : start] in ("#", "@"):
+            continue  # a hashtag or a handle (as in ``refine_entities``)
+        i = bisect.bisect_left(starts, end)
+        if i and ends[i - 1] > start:
+            continue
+        added.append(Finding(PERSON, start, end, score, "name_repeat"))
+    return sorted(out + added, key=lambda f: f.start) if added else out

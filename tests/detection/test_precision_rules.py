@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from apps.detection.entity_rules import refine_entities
+from apps.detection.entity_rules import propagate_person_names, refine_entities
 from apps.detection.findings import Finding
 from apps.detection.ner import needs_ner
 from apps.detection.recognizers import (
@@ -592,6 +592,11 @@ def test_lists_of_other_capitalised_words_are_not_people(text: str) -> None:
         ("hey its jenna morley again, the export still fails", "jenna morley"),
         ("oi, aqui é ian da cruz, preciso de ajuda", "ian da cruz"),
         ("Viele Grüße\nZlatica Tomečeková\nTel. 030 123456", "Zlatica Tomečeková"),
+        # verbs that take any subject: only after a known first name
+        ("Scott is a very sympathetic person.", "Scott"),
+        ("Jacob lives on the corner of my street.", "Jacob"),
+        ("Thanks. Rebecca spent a year in our Lisbon office.", "Rebecca"),
+        ("a Marta trabalha no financeiro", "Marta"),
     ],
 )
 def test_names_opening_a_sentence_before_a_verb_and_after_chat_openers(text: str, name: str) -> None:
@@ -606,6 +611,10 @@ def test_names_opening_a_sentence_before_a_verb_and_after_chat_openers(text: str
         "its default value.",  # "its" only before a known first name
         "it's great work, thanks",
         "sono stanco oggi",
+        "Billing is down again",  # "is" and the like only after a known first name
+        "Customer Service was no help",
+        "Hope is not a plan",  # a first name that is also a word
+        "Bill is attached",
     ],
 )
 def test_says_and_chat_cues_without_a_person(text: str) -> None:
@@ -831,3 +840,43 @@ def test_months_and_weekdays_of_our_other_languages_are_no_names_or_places() -> 
     # Names that are also months stay names; the place before a month stays a place.
     assert ("PERSON", "Julio Iglesias") in _found("Julio Iglesias called")
     assert ("LOCATION", "Lisboa") in _found("Vivo em Lisboa desde Janeiro")
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # a word of a full name found elsewhere is the same person
+        ("My name is Aantje Mourik but everyone calls me Aantje", ["Aantje Mourik", "Aantje"]),
+        ("a film directed by Maciej Borkowski and starring Borkowski", ["Maciej Borkowski", "Borkowski"]),
+        ("Please ask Sarah Lindqvist. Lindqvist knows the contract.", ["Sarah Lindqvist", "Lindqvist"]),
+    ],
+)
+def test_a_word_of_a_found_full_name_is_that_person_elsewhere_in_the_text(text: str, names: list[str]) -> None:
+    assert [v for t, v in _found(text) if t == "PERSON"] == names
+
+
+def test_names_repeat_only_as_written_and_only_from_full_names_with_a_first_name() -> None:
+    # lower case, a hashtag and a handle are not the name again
+    text = "My name is Aantje Mourik. the aantje app, #Mourik and @Mourik are not me"
+    assert [v for t, v in _found(text) if t == "PERSON"] == ["Aantje Mourik"]
+    # a capitalised pair without a known first name repeats nothing ("Dorchester Jobs")
+    findings = [Finding("PERSON", 0, 15, 0.85, "spacy_ner")]
+    text = "Dorchester Jobs: planner wanted in Dorchester"
+    assert propagate_person_names(text, findings) == findings
+
+
+def test_a_place_or_company_made_of_a_found_name_becomes_the_person() -> None:
+    text = "Magnus Poulsen said Magnus would call"
+    findings = [Finding("PERSON", 0, 14, 0.85, "spacy_ner"), Finding("LOCATION", 20, 26, 0.85, "spacy_ner")]
+    assert propagate_person_names(text, findings) == [
+        Finding("PERSON", 0, 14, 0.85, "spacy_ner"),
+        Finding("PERSON", 20, 26, 0.85, "spacy_ner"),
+    ]
+
+
+def test_name_propagation_stays_linear_on_long_texts() -> None:
+    text = "Dear Maria Lopez, " + "Maria and Lopez " * 20_000
+    start = time.perf_counter()
+    findings = propagate_person_names(text, [Finding("PERSON", 5, 16, 0.85, "name_cue")])
+    assert len(findings) == 40_001
+    assert time.perf_counter() - start < 2.0

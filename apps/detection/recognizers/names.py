@@ -492,13 +492,24 @@ _SAYS = (
     r"|hat geschrieben|ha detto|mi ha chiesto|ha chiesto|vuole|chiede|ha scritto|pensa|zegt|vroeg|wil|schreef"
     r"|heeft gezegd|heeft gevraagd"
 )
+# Verbs that take anything as their subject ("Scott is a very patient person", "Jacob lives on
+# Elm Street", "Asya spent a year at…", but also "Billing is down"): after them the name must
+# start with a known first name that is not also a word.
+_IS = (
+    r"is|was|has|had|lives|lived|works|worked|spent|went|got|will|would|can|could|did|does|needs|needed"
+    r"|es|está|era|fue|vive|trabaja|é|foi|mora|trabalha|est|était|habite|travaille|ist|war|wohnt|arbeitet"
+    r"|è|era|lavora|woont|werkt"
+)
 _SAYS_RE = re.compile(
     rf"(?:\A|(?<=[.!?\n])[ \t]*|(?<=\n))(?:(?i:o|a|el|la|il|der|die|le)[ \t]+)?"
-    rf"(?P<name>{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}})[ \t]+(?:(?i:me|mi|m'|m’|mir|mij)[ \t]*)?(?i:{_SAYS})(?![\w'’])"
+    rf"(?P<name>{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}})[ \t]+"
+    rf"(?:(?:(?i:me|mi|m'|m’|mir|mij)[ \t]*)?(?i:{_SAYS})|(?P<is>(?i:{_IS})))(?![\w'’])"
 )
 # The last word of each verb phrase ("dit" of "a dit", "chiesto" of "mi ha chiesto"): a set check
 # before the regex.
-_SAYS_WORDS = frozenset(phrase.split()[-1].replace("m'", "").replace("m’", "") for phrase in _SAYS.split("|"))
+_SAYS_WORDS = frozenset(
+    phrase.split()[-1].replace("m'", "").replace("m’", "") for phrase in f"{_SAYS}|{_IS}".split("|")
+)
 
 
 def recognize_name_says(text: str) -> list[Finding]:
@@ -509,8 +520,11 @@ def recognize_name_says(text: str) -> list[Finding]:
         words = m.group("name").split()
         if not _person_item(words):
             continue
-        if len(words) == 1 and (words[0].lower() not in first_names() or words[0].lower() in WORDLIKE_FIRST_NAMES):
+        first = words[0].lower()
+        if (len(words) == 1 or m.group("is")) and (first not in first_names() or first in WORDLIKE_FIRST_NAMES):
             continue
+        if m.group("is") and words[0].isupper():
+            continue  # a shouted opener ("KATIE is back"), as ``ner_windows`` treats it
         found.append(Finding(PERSON, m.start("name"), m.end("name"), FULL_NAME_SCORE, "name_says"))
     return found
 
