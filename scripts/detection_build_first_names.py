@@ -1,4 +1,4 @@
-"""Writes apps/detection/data/first_names.txt from Faker's first-name lists (MIT licence).
+"""Writes apps/detection/data/first_names.txt and surnames.txt from Faker's person lists (MIT licence).
 
     .venv/bin/python scripts/detection_build_first_names.py
 
@@ -6,7 +6,8 @@ Faker is a dev dependency (factories); the list is copied into the repo so detec
 Faker and nothing is downloaded at run time. Only Latin-script locales of the languages whose
 users we serve or often see. Words that are also common capitalised English words or UI labels
 ("Will", "May", "Save") are left out: the list only ever confirms a name after a cue, and those
-would confirm a false one.
+would confirm a false one. Surnames of the same locales confirm a full name typed in lower case
+("ask maria gonzalez"), where capitals cannot.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ LOCALES = [
     "tr_TR",
 ]
 OUT = ROOT / "apps" / "detection" / "data" / "first_names.txt"
+SURNAMES = ROOT / "apps" / "detection" / "data" / "surnames.txt"
 
 
 def main() -> None:
@@ -58,6 +60,22 @@ def main() -> None:
     header = "# First names from Faker's person providers (MIT licence), " + " ".join(LOCALES) + "\n"
     OUT.write_text(header + "\n".join(kept) + "\n", encoding="utf-8")
     print(f"{OUT}: {len(kept)} names")
+    surnames: set[str] = set()
+    for locale in LOCALES:
+        surnames.update(getattr(importlib.import_module(f"faker.providers.person.{locale}").Provider, "last_names", ()))
+    # One word each ("Van der Berg" and "Garcia Lopez" are two words: the recognizer reads one),
+    # three letters or more, no common word ("Long", "Will").
+    kept = sorted(
+        n
+        for n in surnames
+        if n.replace("-", "").replace("'", "").isalpha()
+        and len(n) >= 3
+        and n[0].isupper()
+        and n.lower() not in NOT_NAMES
+    )
+    header = "# Surnames from Faker's person providers (MIT licence), " + " ".join(LOCALES) + "\n"
+    SURNAMES.write_text(header + "\n".join(kept) + "\n", encoding="utf-8")
+    print(f"{SURNAMES}: {len(kept)} names")
 
 
 if __name__ == "__main__":

@@ -203,4 +203,5 @@ _WARM_TEXTS = (
     "IBAN DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111, SSN 078-05-1120, born 01.02.1980.",
     "Ich bin Klaus Müller und mein Konto ist gesperrt. password: hunter2! from 10.0.0.1",
     "Hola, me llamo María García y vivo en Madrid; je m'appelle Jean Dupont à Paris.",
+    "pls ask maria gonzalez to call me back",  # loads the word frequencies (lower-case names)
 )

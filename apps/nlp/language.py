@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from apps.nlp import language_groups
+from apps.nlp.word_frequencies import frequency_table
+from apps.nlp.word_frequencies import lexicon as _lexicon
 
 # Languages we answer with. Of each group of near-identical languages only the most common one
 # is kept: on a few words they cannot be told apart, and a wrong rare guess is worse than a
@@ -132,7 +133,6 @@ WORD_CANDIDATES = 20
 WORD_FLOOR = -7.0
 # The lists also hold spellings that lost their accents ("tambien", and "descripcin" from broken
 # encodings: most of Lingua's Spanish test lines), one log10 unit below the word itself.
-LEXICON = Path(__file__).parent / "data" / "language_lexicon.npz"
 _WORD = re.compile(r"[^\W\d_]+")
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
@@ -276,19 +276,6 @@ def _fasttext_guess(model: Any, text: str) -> tuple[str | None, float]:
     return ranked[0] if ranked else (None, 0.0)
 
 
-@lru_cache(maxsize=1)
-def _lexicon() -> dict[str, tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32]]]:
-    """code -> (sorted CRC-32 hashes of its words, their log10 frequencies); ~20 ms CPU to load."""
-    with np.load(LEXICON) as data:
-        languages = [str(code) for code in data["languages"]]
-        offsets, hashes, values = data["offsets"], data["hashes"], data["values"]
-        log10 = (1.0 - values.astype(np.float32)) / 20.0
-    return {
-        code: (hashes[offsets[k] : offsets[k + 1]], log10[offsets[k] : offsets[k + 1]])
-        for k, code in enumerate(languages)
-    }
-
-
 def _words_decide(
     unsure: list[tuple[int, str, list[str], float]],
     ranked: list[list[tuple[str, float]]],
@@ -325,12 +312,7 @@ def _words_decide(
     keys = np.array(hashes, dtype=np.uint32)
     columns = sorted({code for _, guesses, _, _ in todo for code, _ in guesses})
     column_of = {code: k for k, code in enumerate(columns)}
-    table = np.full((len(keys), len(columns)), np.nan, dtype=np.float32)
-    for k, code in enumerate(columns):
-        known, log10 = lexicon[code]
-        at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
-        found = known[at] == keys
-        table[found, k] = log10[at[found]]
+    table = frequency_table(keys, columns)
     for item, guesses, start, end in todo:
         sub = table[start:end, [column_of[code] for code, _ in guesses]]
         known_rows = ~np.isnan(sub)

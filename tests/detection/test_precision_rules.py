@@ -13,6 +13,7 @@ from apps.detection.recognizers import (
     recognize_addressed_name,
     recognize_credit_card,
     recognize_date_of_birth,
+    recognize_lowercase_name,
     recognize_places,
     recognize_secrets,
 )
@@ -879,4 +880,47 @@ def test_name_propagation_stays_linear_on_long_texts() -> None:
     start = time.perf_counter()
     findings = propagate_person_names(text, [Finding("PERSON", 5, 16, 0.85, "name_cue")])
     assert len(findings) == 40_001
+    assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("please email john smith about the refund", "john smith"),  # a listed surname
+        ("follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"),  # a rare word
+        ("the account is under olga krylova", "olga krylova"),
+        ("send the invoice to karen o'brien", "karen o'brien"),
+        ("i spoke with benjamin a. desrosiers yesterday", "benjamin a. desrosiers"),  # an initial
+        ("la factura está a nombre de lucía fuentes", "lucía fuentes"),
+        ("pls ask joana de souza", "joana de souza"),  # a particle
+    ],
+)
+def test_full_names_typed_in_lower_case(text: str, name: str) -> None:
+    assert ("PERSON", name) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "maria please help me with this",  # a common word after the first name
+        "the ticket from jordan asap",
+        "is linda home today",
+        "Dan saya mau tanya soal tagihan.",  # Indonesian "tanya" (ask) is also a first name
+        "#MaisVoce linda demaaais",  # Portuguese "linda" (pretty) before a typo
+        "il governo ci invita alla pacatezza",  # Italian "alla"
+        "how are the burgers at carl jr's",  # a possessive: a shop
+        "is it possible to take the bus to the brooklyn bridge",  # a venue word
+        "what is the minimum payment on my eddie bauer card",
+        "ask mark brown",  # "mark" is also a word
+    ],
+)
+def test_lower_case_words_that_only_look_like_names(text: str) -> None:
+    assert [v for t, v in _found(text) if t == "PERSON"] == []
+
+
+def test_lower_case_names_stay_linear_on_long_texts() -> None:
+    text = "ask maria gonzalez and " * 20_000
+    start = time.perf_counter()
+    found = recognize_lowercase_name(text)
+    assert len(found) == 20_000
     assert time.perf_counter() - start < 2.0

@@ -21,6 +21,7 @@ from apps.detection.recognizers.names import (
     recognize_addressed_name,
     recognize_cued_name,
     recognize_full_name,
+    recognize_lowercase_name,
     recognize_name_list,
     recognize_name_says,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "recognize_ip",
     "recognize_known_organizations",
     "recognize_legal_form_organizations",
+    "recognize_lowercase_name",
     "recognize_name_list",
     "recognize_name_says",
     "recognize_patterns",
@@ -72,6 +74,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_full_name,
     recognize_name_list,
     recognize_name_says,
+    recognize_lowercase_name,
     recognize_places,
     recognize_known_organizations,
     recognize_legal_form_organizations,

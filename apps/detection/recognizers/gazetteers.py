@@ -121,7 +121,17 @@ SHOUTED_WORD_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
 
 @cache
 def first_names() -> frozenset[str]:
-    lines = _DATA.read_text(encoding="utf-8").splitlines()
+    return _lowered_lines(_DATA)
+
+
+@cache
+def surnames() -> frozenset[str]:
+    """Faker's surnames of the first names' locales, lower case (``scripts/detection_build_first_names.py``)."""
+    return _lowered_lines(_DATA.with_name("surnames.txt"))
+
+
+def _lowered_lines(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
 
 

@@ -19,6 +19,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import numpy as np
 import spacy
 from spacy.lang.en.stop_words import STOP_WORDS as EN
 
@@ -31,7 +32,9 @@ from apps.detection.recognizers.gazetteers import (
     first_names,
     name_list,
     run_words,
+    surnames,
 )
+from apps.nlp.word_frequencies import word_frequencies, word_languages
 
 CUE_SCORE = 0.85  # as NER's: on the same span the longer one wins (resolve_overlaps)
 
@@ -367,6 +370,7 @@ WORDLIKE_FIRST_NAMES = _words(
 )
 # Lowercase particles inside a surname ("Jan van Dijk", "Ana de la Cruz").
 _PARTICLES = _words("de do da dos das del di du la le van von der den ter")
+_PARTICLE_WORDS = "(?:de|do|da|dos|das|del|di|du|la|le|van|von|der|den|ter)"
 
 
 def recognize_full_name(text: str) -> list[Finding]:
@@ -526,6 +530,91 @@ def recognize_name_says(text: str) -> list[Finding]:
         if m.group("is") and words[0].isupper():
             continue  # a shouted opener ("KATIE is back"), as ``ner_windows`` treats it
         found.append(Finding(PERSON, m.start("name"), m.end("name"), FULL_NAME_SCORE, "name_says"))
+    return found
+
+
+# A full name typed in lower case ("follow up with patricia desrosiers", "ask maria gonzalez"):
+# capitals say nothing, so both words are checked against lists. The first is a known first name
+# of four letters or more that is not also a word, in English (``WORDLIKE_FIRST_NAMES``) or in
+# another of our languages (``_word_like``: "linda", "alla", "hanno", "vide" are words first); the
+# last (after an optional initial with its dot, or a particle) is a listed surname that is not a
+# very common word ("smith" yes, "long" no), or a word rare in every one of our languages'
+# frequency lists ("desrosiers", "krylova"). A name before a venue word is the venue's ("peter
+# luger steakhouse", "edward jones account"), and one with a possessive is a shop ("carl jr's").
+_LOWER_WORD = r"[a-zß-öø-ÿāăąćčďđēėęěğīįıķļľłńņňōőœŕřśşšţťūůűųźżž]"
+_LOWER_FIRST_RE = re.compile(rf"(?<![\w'’@#.-]){_LOWER_WORD}{{4,}}(?![\w'’@-])")
+_LOWER_REST_RE = re.compile(
+    rf"(?:[ \t]+(?:{_LOWER_WORD}\.|{_PARTICLE_WORDS}))?[ \t]+(?P<last>{_LOWER_WORD}+(?:['’-]{_LOWER_WORD}+)?)"
+    rf"(?![\w'’@-])(?:[ \t]+(?P<after>{_LOWER_WORD}+))?"
+)
+_VENUE_WORDS = _words(
+    """
+    airport bridge steakhouse restaurant grill bar cafe pub pizza pizzeria diner bistro kitchen house hotel motel inn
+    street st avenue ave road rd boulevard blvd lane park square national forest lake river mountain beach island
+    hospital clinic university college school academy institute center centre station stadium arena museum library
+    church cathedral mall store shop market bank card account fund funds insurance airlines airways foundation
+    company inc llc ltd corp group
+    """
+)
+LOWER_NAME_SCORE = 0.8
+# Our languages' word lists (wordfreq, via ``apps.nlp.word_frequencies``) and where a word stops being rare
+# (log10 frequency; the lists stop at -6) or starts being too common to be taken as a surname.
+_LEXICON_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")
+RARE_WORD_BELOW = -5.7
+COMMON_WORD_FROM = -3.9
+# A first name is also a word when it is frequent (from ``WORD_FIRST_NAME_FROM``) in some language
+# of the lists and far rarer (``WORD_FIRST_NAME_SPREAD`` log10 units or more) in one of ours: a
+# name is about as common everywhere ("maria" -3.8 to -4.65, "john" -3.6 to -4.15), a word is not
+# ("linda", Portuguese "pretty", -4.0 against French -5.3; "alla" -2.45 in Italian, absent in
+# English; Indonesian "tanya", "ask").
+WORD_FIRST_NAME_FROM = -4.6
+WORD_FIRST_NAME_SPREAD = 1.0
+_UNLISTED = -6.5
+
+
+def recognize_lowercase_name(text: str) -> list[Finding]:
+    firsts = first_names()
+    wanted = frozenset(
+        w
+        for w in lower_words(text)
+        if len(w) >= 4 and w in firsts and w not in WORDLIKE_FIRST_NAMES and w not in _COMMON and w not in NOT_NAMES
+    )
+    if not wanted or not any(w in text for w in wanted):
+        return []
+    candidates: list[tuple[int, int, str, str]] = []
+    for m in _LOWER_FIRST_RE.finditer(text):
+        if m.group() not in wanted:
+            continue
+        rest = _LOWER_REST_RE.match(text, m.end())
+        if rest is None or rest.group("after") in _VENUE_WORDS:
+            continue
+        last = rest.group("last").replace("’", "'")
+        if len(last) < 3 or last.endswith("'s") or last in _COMMON or last in NOT_NAMES or last in _VENUE_WORDS:
+            continue
+        if last in firsts and last not in surnames():
+            continue
+        candidates.append((m.start(), rest.end("last"), m.group(), last))
+    if not candidates:
+        return []
+    # Every word's frequencies in one lookup per language (a long text of names stays linear).
+    words = sorted({word for _, _, first, last in candidates for word in (first, last)})
+    languages = word_languages()
+    table = word_frequencies(words, languages)
+    ours = table[:, [languages.index(code) for code in _LEXICON_LANGUAGES]]
+    highest = np.where(np.isnan(table), -np.inf, table).max(axis=1)
+    highest_ours = np.where(np.isnan(ours), -np.inf, ours).max(axis=1)
+    lowest_ours = np.where(np.isnan(ours), _UNLISTED, ours).min(axis=1)
+    row = {word: k for k, word in enumerate(words)}
+    found: list[Finding] = []
+    for start, end, first, last in candidates:
+        k, f = row[last], row[first]
+        listed = last in surnames() and highest_ours[k] < COMMON_WORD_FROM
+        # not listed: rare in every language of the lists, not only ours ("tanya soal" is Indonesian)
+        if not listed and highest[k] >= RARE_WORD_BELOW:
+            continue
+        if highest[f] >= WORD_FIRST_NAME_FROM and highest[f] - lowest_ours[f] > WORD_FIRST_NAME_SPREAD:
+            continue  # the first name is a word in some language
+        found.append(Finding(PERSON, start, end, LOWER_NAME_SCORE, "lowercase_name"))
     return found
 
 
