@@ -924,3 +924,22 @@ def test_lower_case_names_stay_linear_on_long_texts() -> None:
     found = recognize_lowercase_name(text)
     assert len(found) == 20_000
     assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("It's under my partner's name Shane M Culp", "Shane M Culp"),  # a middle initial without its dot
+        ("have you heard Tamara T. Stanković speak yet?", "Tamara T. Stanković"),
+        ("Her maiden name is Møller", "Møller"),  # someone else's name after a cue
+        ("she was born on 8/5/1989. her maiden name is nyberg", "nyberg"),
+        ("la cuenta está a nombre de mi madre, se llama Rosario Vidal", "Rosario Vidal"),
+    ],
+)
+def test_middle_initials_and_cues_for_someone_elses_name(text: str, name: str) -> None:
+    assert ("PERSON", name) in _found(text)
+
+
+@pytest.mark.parametrize("text", ["the file name is Report", "Add A Reset button", "under the name field"])
+def test_name_cues_without_a_name(text: str) -> None:
+    assert [v for t, v in _found(text) if t == "PERSON"] == []

@@ -38,9 +38,18 @@ from apps.nlp.word_frequencies import word_frequencies, word_languages
 
 CUE_SCORE = 0.85  # as NER's: on the same span the longer one wins (resolve_overlaps)
 
+# Someone else's name ("her maiden name is Møller", "it's under my partner's name Shane Culp"):
+# strong cues, but a name after them in lower case must be a listed first name or surname ("under
+# the name field" is a form).
+_OTHERS = (
+    r"his name is|her name is|their name is|maiden name is|last name is|surname is|under the name"
+    r"|partner's name|partner’s name|se llama|su nombre es|il s'appelle|elle s'appelle|si chiama|se chama"
+)
+_OTHERS_CUES = frozenset(_OTHERS.split("|"))
 _STRONG = (
     r"my name is|my name's|my names is|call me|you can call me|me llamo|mi nombre es|je m'appelle|je m’appelle"
     r"|mon nom est|mon prénom est|ich heiße|ich heisse|mein name ist|o meu nome é|meu nome é|me chamo|chamo-me"
+    r"|" + _OTHERS
 )
 _WEAK = r"i'm|i’m|i am|this is|soy|je suis|ich bin|hier ist|eu sou"
 # Chat openers before a name typed in lower case ("hey its lesley smith again", "oi, aqui é daniel
@@ -157,6 +166,14 @@ def recognize_cued_name(text: str) -> list[Finding]:
         if not kept:
             continue
         if m.group("chatty") is not None and kept[0].lower() not in first_names():
+            continue
+        if (
+            m.group("strong") is not None
+            and m.group("strong").lower() in _OTHERS_CUES
+            and not kept[0][0].isupper()
+            and kept[0].lower() not in first_names()
+            and kept[0].lower() not in surnames()
+        ):
             continue
         # A lower-case name after a weak cue must start with a known first name or follow a
         # greeting: "ich bin echt erschüttert", "yo soy totalmente puntual" are moods; "i'm maria
@@ -391,6 +408,9 @@ def recognize_full_name(text: str) -> list[Finding]:
                 if parts[k][2] in _PARTICLES:
                     k += 1
                     continue
+                if not surnames and k + 1 < len(parts) and _INITIAL_RE.fullmatch(parts[k][2]):
+                    k += 1  # a middle initial, with or without its dot ("Shane M Culp", "Faina D. Yefremova")
+                    continue
                 if not _surname_like(parts[k][2]):
                     break
                 end, surnames, k = k, surnames + 1, k + 1
@@ -401,6 +421,9 @@ def recognize_full_name(text: str) -> list[Finding]:
                 found.append(Finding(PERSON, parts[i][0], stop, FULL_NAME_SCORE, "full_name"))
             i = end + 1
     return found
+
+
+_INITIAL_RE = re.compile(rf"[{_UPPER}]\.?")
 
 
 def _surname_like(word: str) -> bool:
