@@ -527,23 +527,34 @@ _IS = (
     r"|es|está|era|fue|vive|trabaja|é|foi|mora|trabalha|est|était|habite|travaille|ist|war|wohnt|arbeitet"
     r"|è|era|lavora|woont|werkt"
 )
+# Matched at each sentence start only (the text's start, or after . ! ? or a line break, then
+# blanks): searching the whole text tried the sentence-start test at every character.
+_SENTENCE_END_RE = re.compile(r"[.!?\n]")
 _SAYS_RE = re.compile(
-    rf"(?:\A|(?<=[.!?\n])[ \t]*|(?<=\n))(?:(?i:o|a|el|la|il|der|die|le)[ \t]+)?"
+    rf"[ \t]*(?:(?i:o|a|el|la|il|der|die|le)[ \t]+)?"
     rf"(?P<name>{_CAP_WORD}(?:[ \t]+{_CAP_WORD}){{0,2}})[ \t]+"
     rf"(?:(?:(?i:me|mi|m'|m’|mir|mij)[ \t]*)?(?i:{_SAYS})|(?P<is>(?i:{_IS})))(?![\w'’])"
 )
 # The last word of each verb phrase ("dit" of "a dit", "chiesto" of "mi ha chiesto"): a set check
 # before the regex.
-_SAYS_WORDS = frozenset(
-    phrase.split()[-1].replace("m'", "").replace("m’", "") for phrase in f"{_SAYS}|{_IS}".split("|")
-)
+_SAYS_WORDS = frozenset(phrase.split()[-1].replace("m'", "").replace("m’", "") for phrase in _SAYS.split("|"))
+# "is", "was", "has" are in most English texts: after them the regex only runs when a capitalised
+# word of the text is a known first name (the capitalised words are cached per text).
+_IS_WORDS = frozenset(_IS.split("|"))
 
 
 def recognize_name_says(text: str) -> list[Finding]:
     found: list[Finding] = []
-    if _SAYS_WORDS.isdisjoint(lower_words(text)):
+    lowered_words = lower_words(text)
+    if _SAYS_WORDS.isdisjoint(lowered_words) and (
+        _IS_WORDS.isdisjoint(lowered_words) or first_names().isdisjoint(map(str.lower, run_words(text)))
+    ):
         return found
-    for m in _SAYS_RE.finditer(text):
+    starts = [0, *(m.end() for m in _SENTENCE_END_RE.finditer(text))]
+    for start in starts:
+        m = _SAYS_RE.match(text, start)
+        if m is None or (start == 0 and m.start("name") > 0 and text[0] in " \t"):
+            continue
         words = m.group("name").split()
         if not _person_item(words):
             continue
@@ -559,7 +570,7 @@ def recognize_name_says(text: str) -> list[Finding]:
 # A full name typed in lower case ("follow up with patricia desrosiers", "ask maria gonzalez"):
 # capitals say nothing, so both words are checked against lists. The first is a known first name
 # of four letters or more that is not also a word, in English (``WORDLIKE_FIRST_NAMES``) or in
-# another of our languages (``_word_like``: "linda", "alla", "hanno", "vide" are words first); the
+# another language (frequent in one list, far rarer in another: "linda", "alla", "tanya"); the
 # last (after an optional initial with its dot, or a particle) is a listed surname that is not a
 # very common word ("smith" yes, "long" no), or a word rare in every one of our languages'
 # frequency lists ("desrosiers", "krylova"). A name before a venue word is the venue's ("peter
@@ -599,8 +610,8 @@ def recognize_lowercase_name(text: str) -> list[Finding]:
     firsts = first_names()
     wanted = frozenset(
         w
-        for w in lower_words(text)
-        if len(w) >= 4 and w in firsts and w not in WORDLIKE_FIRST_NAMES and w not in _COMMON and w not in NOT_NAMES
+        for w in lower_words(text) & firsts  # a C-level intersection: most texts have no first name
+        if len(w) >= 4 and w not in WORDLIKE_FIRST_NAMES and w not in _COMMON and w not in NOT_NAMES
     )
     if not wanted or not any(w in text for w in wanted):
         return []
