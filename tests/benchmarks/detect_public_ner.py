@@ -25,7 +25,8 @@ sentence per text:
   ORGANIZATION scored, street addresses, dates, titles and the rest ignored),
   ``github:microsoft/presidio-research`` @ 7622dec, MIT. Its templates are split by the parity
   of ``template_id``: ``--half even`` is the half rules may be chosen on, ``--half odd`` (the
-  default) is held out.
+  default) is held out. ``--all-types`` also scores its cards, phones, e-mails, IBANs, SSNs and
+  IP addresses.
 
 Files ending in ``.iob2`` are read with their ``# text =`` lines (original spacing); others are
 CoNLL (token, tab, tag) joined with single spaces. Entity-level precision / recall / F1 per type:
@@ -172,15 +173,31 @@ def _overlaps(a: Entity, b: Entity) -> bool:
     return a[1] < b[2] and b[1] < a[2]
 
 
+# ``--all-types`` (presidio JSON): the pattern types too, on the same scale.
+PATTERN_TYPES = {
+    "CREDIT_CARD": "CARD",
+    "PHONE_NUMBER": "PHONE",
+    "PHONE": "PHONE",
+    "EMAIL_ADDRESS": "EMAIL",
+    "EMAIL": "EMAIL",
+    "IBAN_CODE": "IBAN",
+    "IBAN": "IBAN",
+    "US_SSN": "SSN",
+    "SSN": "SSN",
+    "IP_ADDRESS": "IP",
+}
+
+
 class Score:
-    def __init__(self) -> None:
-        self.exact = {kind: Counter[str]() for kind in TYPES}
-        self.overlap = {kind: Counter[str]() for kind in TYPES}
+    def __init__(self, types: tuple[str, ...] = TYPES) -> None:
+        self.types = types
+        self.exact = {kind: Counter[str]() for kind in types}
+        self.overlap = {kind: Counter[str]() for kind in types}
 
     def add(self, gold: list[Entity], predicted: set[Entity]) -> None:
         ignored = [g for g in gold if g[0] == IGNORED]
         predicted = {p for p in predicted if not any(_overlaps(p, g) for g in ignored)}
-        for kind in TYPES:
+        for kind in self.types:
             g = {e for e in gold if e[0] == kind}
             p = {e for e in predicted if e[0] == kind}
             self.exact[kind].update(tp=len(g & p), fp=len(p - g), fn=len(g - p))
@@ -199,7 +216,7 @@ class Score:
 
     def report(self, name: str) -> None:
         for mode, table in (("exact", self.exact), ("overlap", self.overlap)):
-            for kind in TYPES:
+            for kind in self.types:
                 print(f"  {name} {mode:7s} {kind}: {self._prf(table[kind])}")
             print(f"  {name} {mode:7s} all: {self._prf(sum(table.values(), Counter()))}")
 
@@ -210,19 +227,27 @@ def main() -> None:
     parser.add_argument("--misses", choices=TYPES, help="print sentences where this type was missed or invented")
     parser.add_argument("--spacy", action="store_true", help="also score the bare spaCy pipeline")
     parser.add_argument(
+        "--all-types", action="store_true", help="presidio JSON: score cards, phones, e-mails, IBANs, SSNs, IPs too"
+    )
+    parser.add_argument(
         "--half", choices=("even", "odd"), default="odd", help="presidio JSON: the templates to score (odd: held out)"
     )
     args = parser.parse_args()
+    types, ours_map = TYPES, dict(OURS)
+    if args.all_types:
+        GOLD.update(PATTERN_TYPES)
+        ours_map.update(PATTERN_TYPES)
+        types = (*TYPES, *sorted(set(PATTERN_TYPES.values())))
     for path in args.files:
         if path.suffix == ".json":
             sentences = read_presidio(path, args.half)
         else:
             sentences = read_iob2(path) if path.suffix == ".iob2" else read_conll(path)
         texts = [text for text, _ in sentences]
-        ours, other = Score(), Counter[str]()
+        ours, other = Score(types), Counter[str]()
         for (text, gold), findings in zip(sentences, detect(texts), strict=True):
-            predicted = {(OURS[f.type], f.start, f.end) for f in findings if f.type in OURS}
-            other.update(f.type for f in findings if f.type not in OURS)
+            predicted = {(ours_map[f.type], f.start, f.end) for f in findings if f.type in ours_map}
+            other.update(f.type for f in findings if f.type not in ours_map)
             ours.add(gold, predicted)
             if args.misses:
                 wrong = {e for e in predicted ^ {g for g in gold if g[0] != IGNORED} if e[0] == args.misses}
@@ -238,7 +263,7 @@ def main() -> None:
             from apps.nlp.runtime import DISABLED_COMPONENTS, pipeline_name
 
             nlp = spacy.load(pipeline_name() or "", exclude=list(DISABLED_COMPONENTS))  # without our components
-            bare = Score()
+            bare = Score(types)
             for (_, gold), doc in zip(sentences, nlp.pipe(texts, batch_size=256), strict=True):
                 bare.add(gold, {(SPACY[e.label_], e.start_char, e.end_char) for e in doc.ents if e.label_ in SPACY})
             bare.report("spacy  ")

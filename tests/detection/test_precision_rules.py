@@ -14,6 +14,7 @@ from apps.detection.recognizers import (
     recognize_credit_card,
     recognize_date_of_birth,
     recognize_lowercase_name,
+    recognize_phone,
     recognize_places,
     recognize_secrets,
 )
@@ -943,3 +944,32 @@ def test_middle_initials_and_cues_for_someone_elses_name(text: str, name: str) -
 @pytest.mark.parametrize("text", ["the file name is Report", "Add A Reset button", "under the name field"])
 def test_name_cues_without_a_name(text: str) -> None:
     assert [v for t, v in _found(text) if t == "PERSON"] == []
+
+
+def test_luhn_valid_16_digit_numbers_outside_the_networks_are_cards_only_after_a_card_word() -> None:
+    # 3593… is outside JCB's 3528-3589 (test-data generators use any 35xx); Luhn-valid
+    for text, card in (
+        ("Need to change billing date of my card 3593156708213738", "3593156708213738"),
+        ("for cc 3509 4131 9965 4323 please", "3509 4131 9965 4323"),
+    ):
+        assert _values(text, recognize_credit_card(text)) == [card]
+    for text in ("order 3593156708213738 shipped", "tracking number 3593156708213738", "3593156708213738"):
+        assert _values(text, recognize_credit_card(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Zürich office +41 (0)44 668 18 00", "+41 (0)44 668 18 00"),  # the trunk prefix in brackets
+        ("Fax: 345-899-3560x4587", "345-899-3560x4587"),  # an extension
+        ("call me at +1-903-140-4508 ext. 769", "+1-903-140-4508 ext. 769"),
+        ("My phone is +44 7700 900316 if you need to verify.", "+44 7700 900316"),  # possible, not allocated
+    ],
+)
+def test_phone_extensions_trunk_prefixes_and_unallocated_numbers_after_a_phone_word(text: str, phone: str) -> None:
+    assert _values(text, recognize_phone(text)) == [phone]
+
+
+@pytest.mark.parametrize("text", ["screen 1920x1080", "sku 4455667x2", "ticket +44 7700 900316 closed"])
+def test_numbers_with_an_x_or_unallocated_without_a_phone_word_are_not_phones(text: str) -> None:
+    assert _values(text, recognize_phone(text)) == []

@@ -46,8 +46,12 @@ def recognize_email(text: str) -> list[Finding]:
 # ---------------------------------------------------------------------------------------- phone
 
 _PHONE_CANDIDATE_RE = re.compile(
-    r"(?<![\w+/#@.:=-])(?:\+|00)?\(?\d[\d \u00a0().\-/]{5,22}\d(?![\w/]|[.\-]\d| ?[-–] ?\d)|(?<![\w+])\+\d{7,15}(?!\w)"
+    r"(?<![\w+/#@.:=-])(?:\+|00)?\(?\d[\d \u00a0().\-/]{5,22}\d(?:[ \t]?(?i:x|ext\.?)[ \t]?\d{1,6})?"
+    r"(?![\w/]|[.\-]\d| ?[-–] ?\d)|(?<![\w+])\+\d{7,15}(?!\w)"
 )
+# An extension after the number ("345-899-3560x4587", "+1 903 140 4508 ext. 769"): part of the
+# finding, not of the number the metadata validates.
+_EXTENSION_RE = re.compile(r"[ \t]?(?i:x|ext\.?)[ \t]?\d{1,6}\Z")
 _DATE_LIKE_RE = re.compile(r"\A(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[./-]\d{1,4})\Z")
 _DOTTED_QUAD_RE = re.compile(r"\A\d{1,3}(?:\.\d{1,3}){2,}\Z")
 _DATE_INSIDE_RE = re.compile(
@@ -200,7 +204,7 @@ _SHORT_DATE_INSIDE_RE = re.compile(r"(?<!\d)\d{1,2}([./])\d{1,2}\1\d{2}(?!\d|\1\
 def _phone_score(candidate: str) -> float | None:
     """Validate with libphonenumber's metadata; the base score reflects how phone-like the
     writing is, since almost any 8-11 digit string is a valid number somewhere."""
-    raw = candidate.strip()
+    raw = _EXTENSION_RE.sub("", candidate.strip())
     french_dotted = bool(_FRENCH_DOTTED_RE.match(raw))  # "05.20.15.60.49": five pairs, never a version
     if _DATE_LIKE_RE.match(raw) or (_DOTTED_QUAD_RE.match(raw) and not french_dotted) or _DATE_INSIDE_RE.search(raw):
         return None
@@ -213,11 +217,17 @@ def _phone_score(candidate: str) -> float | None:
         return None
     if raw.startswith(("+", "00")):
         text = "+" + raw[2:] if raw.startswith("00") else raw
+        # "+41 (0)96 471 07 95": the national trunk prefix in brackets is not dialled from abroad
+        text = text.replace("(0)", "")
         try:
             number = phonenumbers.parse(text, None)
         except phonenumbers.NumberParseException:
             return None
-        return 0.85 if phonenumbers.is_valid_number(number) else None
+        if phonenumbers.is_valid_number(number):
+            return 0.85
+        # The right length for its country but outside the allocated ranges (the fictional
+        # "+44 7700 9…", a new range the metadata lacks): a phone only with a phone word nearby.
+        return 0.4 if phonenumbers.is_possible_number(number) else None
     for region in PHONE_REGIONS:
         try:
             number = phonenumbers.parse(raw, region)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from stdnum import iban as std_iban
+from stdnum import luhn
 
 from apps.core.numbers import is_card_number
 from apps.detection.context import CARD_WORDS, REFERENCE_WORDS, make_context
@@ -62,7 +63,10 @@ def recognize_credit_card(text: str) -> list[Finding]:
     for m in _CARD_RE.finditer(text):
         value = m.group()
         digits = digits_of(value)
-        if not is_card_number(digits):
+        known_network = is_card_number(digits)
+        # A 16-digit Luhn-valid number outside the networks' ranges ("my card 3593 1567 0821 3738":
+        # generators and test cards use any 35xx as JCB) stands only with a card word nearby.
+        if not known_network and not (len(digits) == 16 and luhn.is_valid(digits)):
             continue
         groups = _CARD_GROUP_SEP_RE.split(value)
         # Cards are written in groups of 4 (Amex 4-6-5) or as one block; anything else
@@ -72,7 +76,7 @@ def recognize_credit_card(text: str) -> list[Finding]:
         ):
             continue
         base = 0.85 if len(groups) > 1 else 0.7
-        if len(digits) < 13:
+        if len(digits) < 13 or not known_network:
             base = 0.4  # a 12-digit Maestro number looks like any reference: only with card words
         score = _CARD_CONTEXT.score(text, m.start(), m.end(), base)
         found.append(Finding(CREDIT_CARD, m.start(), m.end(), score, "credit_card"))
