@@ -31,7 +31,8 @@ sentence per text:
 Files ending in ``.iob2`` are read with their ``# text =`` lines (original spacing); others are
 CoNLL (token, tab, tag) joined with single spaces. Entity-level precision / recall / F1 per type:
 ``exact`` needs the same type and offsets, ``overlap`` the same type and any shared character.
-Detections of other types (phones, e-mails...) are listed, not scored. ``--spacy`` also scores
+Detections of other types (phones, e-mails...) are listed, not scored. ``--presidio`` scores Presidio's analyzer (``tests/benchmarks/detect.py``'s setup; install it
+as that file's docstring says). ``--spacy`` also scores
 the bare spaCy pipeline (PERSON; GPE, LOC, FAC; ORG) on the same sentences: what NER alone
 finds before our windows and filters. Not a timed test; docs/detection.md has the figures.
 """
@@ -47,6 +48,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 import django  # noqa: E402
@@ -227,6 +229,11 @@ def main() -> None:
     parser.add_argument("--misses", choices=TYPES, help="print sentences where this type was missed or invented")
     parser.add_argument("--spacy", action="store_true", help="also score the bare spaCy pipeline")
     parser.add_argument(
+        "--presidio",
+        action="store_true",
+        help="also score Presidio's analyzer (as tests/benchmarks/detect.py sets it up)",
+    )
+    parser.add_argument(
         "--all-types", action="store_true", help="presidio JSON: score cards, phones, e-mails, IBANs, SSNs, IPs too"
     )
     parser.add_argument(
@@ -267,6 +274,15 @@ def main() -> None:
             for (_, gold), doc in zip(sentences, nlp.pipe(texts, batch_size=256), strict=True):
                 bare.add(gold, {(SPACY[e.label_], e.start_char, e.end_char) for e in doc.ents if e.label_ in SPACY})
             bare.report("spacy  ")
+        if args.presidio:
+            from detect import presidio_engine  # tests/benchmarks/detect.py
+
+            theirs = Score(types)
+            names = {"PERSON": "PER", "LOCATION": "LOC", "ORGANIZATION": "ORG", **PATTERN_TYPES}
+            engine = presidio_engine()
+            for (_, gold), results in zip(sentences, engine.analyze_iterator(texts, language="en"), strict=True):
+                theirs.add(gold, {(names[r.entity_type], r.start, r.end) for r in results if r.entity_type in names})
+            theirs.report("presidio")
 
 
 if __name__ == "__main__":
