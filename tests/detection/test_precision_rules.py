@@ -206,6 +206,10 @@ def test_person_after_a_place_cue_is_a_location() -> None:
         ("I'm based in Gdansk.", ["Gdansk"]),
         ("flying from Nairobi to Accra tomorrow", ["Nairobi", "Accra"]),
         ("we are moving to New Haven", ["New Haven"]),
+        ("I am in TROMSØ for a business trip", ["TROMSØ"]),  # cues added 2026-12-01
+        ("The Princess Royal arrived at Riverlea this morning", ["Riverlea"]),
+        ("I'm Naomi, originally from Kangerlussuaq", ["Kangerlussuaq"]),
+        ("we are visiting Oulu next week", ["Oulu"]),
     ],
 )
 def test_addresses_and_cued_places(text: str, places: list[str]) -> None:
@@ -219,6 +223,9 @@ def test_addresses_and_cued_places(text: str, places: list[str]) -> None:
         "flying from Sarah to Tom",  # first names, not places
         "version 2 Street Fighter",  # no house number before a street word
         "from Monday to Friday",
+        "I'm in Sales",  # everyday English words after the cue: a department, a state
+        "I am in Meetings all day",
+        "we're in Trouble",
     ],
 )
 def test_place_cues_without_a_place(text: str) -> None:

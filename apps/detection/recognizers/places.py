@@ -14,6 +14,7 @@ from pathlib import Path
 from apps.detection.findings import LOCATION, Finding
 from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered
 from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
+from apps.nlp.word_frequencies import word_frequencies
 
 ADDRESS_SCORE = 0.9  # above NER's 0.85, so the whole address beats NER's fragments of it
 # A capitalised word right after a place cue is a place: above NER (0.85), which calls unknown towns
@@ -161,6 +162,16 @@ _PLACE_CUE_WORDS = frozenset(
         "i’m",
         "we're",
         "stationed",
+        "am",
+        "are",
+        "originally",
+        "arrived",
+        "arriving",
+        "came",
+        "come",
+        "comes",
+        "visiting",
+        "trip",
         # es/pt/fr/de/it/nl
         "vivo",
         "vivimos",
@@ -196,6 +207,9 @@ _PLACE_CUE_RE = re.compile(
     rf"(?<![\w])(?i:live in|lives in|living in|lived in|based in|located in|born in|grew up in|moving to|moved to"
     rf"|move to|relocating to|relocated to|flying to|flew to|fly to|travelling to|traveling to|office is in"
     rf"|offices are in|warehouse is in|headquartered in|i'm in|we're in|stationed in"
+    # "I am in Ullaste for a business trip", "originally from Kiel", "arrived at Riverlea this morning"
+    rf"|i am in|we are in|originally from|arrived in|arrived at|arriving in|came from|come from|comes from"
+    rf"|moved here from|moved from|visiting|trip to"
     # "vivo en León", "vou pra Faro", "on déménage à Rennes", "wir ziehen nächsten Monat nach Koblenz",
     # "we verhuizen naar Leiden", "domani vado a Latisana"
     rf"|vivo en|vivimos en|me mudo a|nos mudamos a|viajo a|vivo em|moro em|moramos em|moro no|moro na"
@@ -223,11 +237,20 @@ _FROM_TO_RE = re.compile(rf"(?<![\w])(?i:from)\s+(?P<a>{_CAP}(?: {_CAP})?)\s+(?i
 _NOT_PLACES = frozenset(["hause", "haus", "ausland", "deutschland's"])
 
 
+# An unlisted place made only of everyday English words is a department, a state or an activity
+# after "I'm in" ("I'm in Sales", "we're in Trouble", "I am in Meetings all day"); from this log10
+# frequency a word is everyday ("sales" -4.0; "lisbon" -5.0, "riverlea" unlisted).
+EVERYDAY_WORD_FROM = -4.6
+
+
 def _place_like(value: str) -> bool:
     words = [w.lower() for w in re.split(r"[ -]", value)]
-    return not any(w in NOT_NAMES or w in _NOT_PLACES for w in words) and not (
-        len(words) == 1 and words[0] in first_names()
-    )
+    if any(w in NOT_NAMES or w in _NOT_PLACES for w in words) or (len(words) == 1 and words[0] in first_names()):
+        return False
+    if value in name_list(_PLACES_FILE).names:
+        return True
+    frequencies = word_frequencies(words, ("en",))[:, 0]
+    return not bool((frequencies >= EVERYDAY_WORD_FROM).all())
 
 
 def _gazetteer_places(text: str) -> list[Finding]:
