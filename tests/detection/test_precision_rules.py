@@ -50,6 +50,16 @@ def _values(text: str, findings: list[Finding], min_score: float = 0.5) -> list[
         ("passcode 739215", "739215"),
         ("PIN-Code: 0815", "0815"),
         ("DATABASE_URL=postgres://admin:SuperSecret123@db.internal:5432/prod", "SuperSecret123"),
+        # the key word ending an identifier, and incoming-webhook URLs (2026-12-01)
+        (
+            "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ),
+        ("STRIPE_API_KEY=rk9Tq2Lm8Zp4Xw7Vb3Nc6Hd1", "rk9Tq2Lm8Zp4Xw7Vb3Nc6Hd1"),
+        (
+            "post to https://hooks.slack.com/services/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 please",
+            "https://hooks.slack.com/services/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",
+        ),
     ],
 )
 def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) -> None:
@@ -70,6 +80,8 @@ def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) 
         "my pin is wrong, it keeps locking",
         "pin 12 in the channel",
         "https://example.com:8080/path@v2",
+        "set my_password_field to required",  # a key word inside an identifier, no value after it
+        "https://hooks.slack.com/services/ is where webhooks live",
     ],
 )
 def test_reference_tokens_and_prose_after_password_are_not_secrets(text: str) -> None:

@@ -151,6 +151,16 @@ _SECRET_SPECS: tuple[_SecretSpec, ...] = (
         0.9,
         lambda v: _looks_random(v),
     ),
+    # Incoming-webhook URLs: whoever holds one can post as the integration.
+    _SecretSpec(
+        "webhook_url",
+        re.compile(
+            r"https://(?:hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}"
+            r"|(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d{15,}/[\w-]{50,})(?![\w-])"
+        ),
+        0.9,
+        lambda v: True,
+    ),
     # Azure storage connection strings: the account key after "AccountKey=".
     _SecretSpec(
         "azure_account_key",
@@ -162,6 +172,7 @@ _SECRET_SPECS: tuple[_SecretSpec, ...] = (
 _SECRET_QUICK_RE = re.compile(
     r"PRIVATE KEY|AKIA|ASIA|A[BCGIRN][A-Z]A|eyJ|sk-|gh[pousr]_|github_pat_|glpat-|xox|_live_|_test_|AIza|SG\.|hf_|npm_"
     r"|shp|_v1_|pypi-|sq0|dapi|hv[sb]\.|PMAK-|lin_|secret_|NRAK-|gl(?:sa|c)_|xapp-|key-|SK|AC|ya29\.|:AA|AccountKey="
+    r"|hooks\.slack|/api/webhooks/"
 )
 # The shortest provider shape is a Slack token ("xoxb-" and ten more characters); none of them
 # has whitespace inside, so a message whose longest chunk is shorter holds none (a PEM private
@@ -170,7 +181,8 @@ _SHORTEST_PROVIDER_KEY = 15
 
 # "password: hunter2", "api_key=...", "mi contraseña es ...": the value after the keyword.
 _CREDENTIAL_RE = re.compile(
-    r"(?<!\w)(?P<key>pass(?:word|wd|phrase)?|pwd|passwort|kennwort|contraseña|contrasena|clave|senha|mot de passe|mdp"
+    # An underscore may come first: the key word ends an identifier ("aws_secret_access_key = …").
+    r"(?<![^\W_])(?P<key>pass(?:word|wd|phrase)?|pwd|passwort|kennwort|contraseña|contrasena|clave|senha|mot de passe|mdp"
     r"|secret|client[_ -]?secret|api[_ -]?key|apikey|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token"
     r"|token|bearer|pin|pin[ -]?code|passcode|code pin|código pin|wachtwoord|chiave|sleutel|chave|clé)(?!\w)"
     # "the password for the wifi is …", "la clave del wifi es …", "das Passwort für das WLAN ist …"
