@@ -8,6 +8,7 @@ from celery.signals import worker_process_init
 
 from apps.nlp.language import detect_languages, locale_language
 from apps.nlp.warmup import warm_up
+from apps.nlp.word_frequencies import lexicon as word_frequencies_lexicon
 from config.celery import warm_up_nlp
 
 
@@ -122,3 +123,5 @@ def test_worker_processes_warm_every_detector_at_start() -> None:
     # "detection": registered by apps.detection (AppConfig.ready), which nlp may not import.
     assert set(seconds) == {"language", "sentiment", "embeddings", "detection"}
     assert detect_languages(["jeg har betalt to ganger", "zaplatil som dvakrát", "thanks"]) == ["no", "sk", "en"]
+    # the word frequencies detection reads for lower-case names and cued places are loaded too
+    assert word_frequencies_lexicon.cache_info().currsize == 1
