@@ -148,6 +148,8 @@ def test_refine_leaves_pattern_findings_alone() -> None:
         ("Please contact Ingrid Halvorsen about the renewal.", "Ingrid Halvorsen"),
         ("ask Lucia whether the report is final", "Lucia"),
         ("Tell Mateo the build is green.", "Mateo"),
+        ("Thanks Priya, that worked", "Priya"),  # thanks / thx / cheers before a known first name
+        ("cheers Tomasz, see you", "Tomasz"),
     ],
 )
 def test_names_after_greetings_signoffs_and_addressee_verbs(text: str, name: str) -> None:

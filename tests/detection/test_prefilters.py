@@ -470,13 +470,14 @@ def test_first_character_regexes_match_the_lookbehind_first_form() -> None:
 def test_addressee_prefilter_covers_every_cue() -> None:
     """Every form of ``_ADDRESSEE_RE``'s cues, in capitals, before a name: the backwards pre-check sees it."""
     cues = ["contact", "ask", "tell", "remind", "ping", "email", "e-mail", "cc", "call", "invite", "thank"]
+    cues += ["thanks", "thx", "cheers"]
     cues += ["forward this to", "forward it to", "send this to", "send it to", "send the report to", "reply to"]
     cues += ["write to", "an email to", "a message to", "a note to", "talk to", "speak to"]
     source = names._ADDRESSEE_RE.pattern
     source = source[: source.index(r")\s+(?P<name>")]
-    # twenty cues (so a cue added to the regex fails here until it is added above), plus the bars
-    # inside "(?:this|it)" and "(?:this|it|the \\w+)"
-    assert source.count("|") == 19 + 1 + 2
+    # twenty-three cues (so a cue added to the regex fails here until it is added above), plus the
+    # bars inside "(?:this|it)" and "(?:this|it|the \\w+)"
+    assert source.count("|") == 22 + 1 + 2
     for cue in cues:
         for text in (f"so {cue.upper()} Ana", f"so {cue}\n\tÉmile Zola"):
             assert names._ADDRESSEE_RE.search(text), text

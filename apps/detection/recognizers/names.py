@@ -229,7 +229,8 @@ _SIGN_OFF_RE = re.compile(
     rf"(?i:{_SIGN_OFFS})[ \t]*[,!.]?[ \t]*\n[ \t]*(?P<name>{_CAP}(?:[ \t]+{_CAP}){{0,2}})[ \t]*(?=\n|\Z)"
 )
 _ADDRESSEE_RE = re.compile(
-    r"(?<![\w'’])(?i:contact|ask|tell|remind|ping|email|e-mail|cc|call|invite|thank|forward (?:this|it) to"
+    r"(?<![\w'’])(?i:contact|ask|tell|remind|ping|email|e-mail|cc|call|invite|thank|thanks|thx|cheers"
+    r"|forward (?:this|it) to"
     r"|send (?:this|it|the \w+) to|reply to|write to|an email to|a message to|a note to|talk to|speak to)"
     rf"\s+(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})"
 )
@@ -247,7 +248,22 @@ _SIGN_OFF_QUICK_RE = re.compile(
 # The same for ``_ADDRESSEE_RE``: each of its cues ends with one of these words ("forward this to"
 # with "to"), then whitespace and the name's capital. On the demo answers that say "call", "e-mail"
 # or "ask" (one in six) the pre-check costs ~1 µs where the regex costs ~8, and lets a quarter through.
-_ADDRESSEE_VERBS = ("contact", "ask", "tell", "remind", "ping", "email", "e-mail", "cc", "call", "invite", "thank")
+_ADDRESSEE_VERBS = (
+    "contact",
+    "ask",
+    "tell",
+    "remind",
+    "ping",
+    "email",
+    "e-mail",
+    "cc",
+    "call",
+    "invite",
+    "thank",
+    "thanks",  # "Thanks Priya, that worked"
+    "thx",
+    "cheers",
+)
 _ADDRESSEE_LAST_WORDS = (*_ADDRESSEE_VERBS, "to")
 _ADDRESSEE_QUICK_RE = re.compile(rf"[{_UPPER}]\s+(?i:{'|'.join(word[::-1] for word in _ADDRESSEE_LAST_WORDS)})")
 _NOT_ADDRESSEES = frozenset(
