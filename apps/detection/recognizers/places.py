@@ -9,11 +9,13 @@ unless it is a UI label, a common word or a known first name.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 from apps.detection.findings import LOCATION, Finding
 from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered
-from apps.detection.recognizers.gazetteers import NOT_NAMES, find_names, first_names, name_list
+from apps.detection.recognizers.gazetteers import NOT_NAMES, NameList, find_names, first_names, name_list, name_list_of
+from apps.detection.recognizers.names import COMMON_WORDS
 from apps.nlp.word_frequencies import word_frequencies
 
 ADDRESS_SCORE = 0.9  # above NER's 0.85, so the whole address beats NER's fragments of it
@@ -26,6 +28,7 @@ CUED_PLACE_SCORE = 0.86
 GAZETTEER_PLACE_SCORE = 0.86
 GAZETTEER_PLACE_IN_RUN_SCORE = 0.8
 _PLACES_FILE = Path(__file__).resolve().parents[1] / "data" / "places.txt"
+_COMPANIES_FILE = _PLACES_FILE.with_name("companies.txt")
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][\wß-ÿ'’]+"
 # English street types: the USPS standard suffixes people use, plus British ones ("Mews", "Close").
@@ -262,6 +265,65 @@ def _gazetteer_places(text: str) -> list[Finding]:
     ]
 
 
+# A city written before its country, as in addresses and signatures: "Oulu, Finland", "Apt. 656
+# Brønderslev   Denmark 35018", a line "KOKKOLA" above "Finland". The country must be a listed one
+# (``data/countries.txt``, with and without a leading "The"); between the two a comma, a line break
+# or a run of blanks. The city is one to three capitalised words (or in capitals) that pass
+# ``_place_like`` and are no company ("Acme Corp, Germany").
+CITY_BEFORE_COUNTRY_SCORE = 0.8  # under a full name's 0.86: "Hi Maria Lopez, Spain is…" stays a person
+_COUNTRIES_FILE = _PLACES_FILE.with_name("countries.txt")
+_CITY_WORD = r"[A-ZÀ-ÖØ-Þ][\wß-ÿ'’]*"
+_CITY_BEFORE_RE = re.compile(
+    rf"(?<![\w'’.-])(?P<city>{_CITY_WORD}(?:[ -](?:(?:de|del|di|am|an|la|le|sur|upon|nad|u)[ -])?{_CITY_WORD}){{0,2}})"
+    r"(?:[ \t]*,[ \t]*|[ \t]*\n[ \t\n]*|[ \t]{2,})\Z"
+)
+_NOT_CITY_WORDS = frozenset(
+    [
+        "inc",
+        "ltd",
+        "llc",
+        "gmbh",
+        "corp",
+        "co",
+        "ag",
+        "sa",
+        "srl",
+        "bv",
+        "plc",
+        "bank",
+        "group",
+        "company",
+        "office",
+        "team",
+        "department",
+        "support",
+        "sales",
+    ]
+)
+
+
+@cache
+def _countries() -> NameList:
+    lines = _COUNTRIES_FILE.read_text(encoding="utf-8").splitlines()
+    names = [line for line in lines if line and not line.startswith("#")]
+    return name_list_of(names + [name.removeprefix("The ") for name in names if name.startswith("The ")])
+
+
+def _cities_before_countries(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for start, _, _ in find_names(text, _countries()):
+        m = _CITY_BEFORE_RE.search(text, max(0, start - 80), start)
+        if m is None:
+            continue
+        city = m.group("city")
+        words = [w.lower() for w in re.split(r"[ -]", city)]
+        if any(w in _NOT_CITY_WORDS for w in words) or words[0] in COMMON_WORDS or city in _countries().names:
+            continue  # a company, a greeting ("Hi Maria, Spain is…"), a list of countries
+        if _place_like(city) and city not in name_list(_COMPANIES_FILE).names:
+            found.append(Finding(LOCATION, m.start("city"), m.end("city"), CITY_BEFORE_COUNTRY_SCORE, "city_country"))
+    return found
+
+
 def recognize_places(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
@@ -287,6 +349,7 @@ def recognize_places(text: str) -> list[Finding]:
         if _place_like(m.group("a")) and _place_like(m.group("b")):
             for group in ("a", "b"):
                 found.append(Finding(LOCATION, m.start(group), m.end(group), CUED_PLACE_SCORE, "cued_place"))
+    found.extend(c for c in _cities_before_countries(text) if all(c.end <= f.start or c.start >= f.end for f in found))
     # A known name inside a place found above ("42 Elm Street, Springfield") is part of it.
     found.extend(g for g in _gazetteer_places(text) if all(g.end <= f.start or g.start >= f.end for f in found))
     return found
