@@ -1014,3 +1014,22 @@ def test_a_city_written_before_its_country(text: str, city: str) -> None:
 )
 def test_words_before_a_country_that_are_no_city(text: str) -> None:
     assert [f.recognizer for f in recognize_places(text) if f.recognizer == "city_country"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("I joined Quantix Labs last year", "Quantix Labs"),  # not a listed company: the cue says it
+        ("Nikolaj spent a year at Datamarket as the assistant to Nikolaj Petrussen", "Datamarket"),
+        ("He interned at Orbital Freight", "Orbital Freight"),
+    ],
+)
+def test_employers_after_joined_spent_a_year_at_and_interned_at(text: str, company: str) -> None:
+    assert ("ORGANIZATION", company) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["she joined the team in March", "I joined Maria for lunch", "we spent two months at Lisbon"]
+)
+def test_joined_and_spent_at_without_an_employer(text: str) -> None:
+    assert [v for t, v in _found(text) if t == "ORGANIZATION"] == []

@@ -129,10 +129,26 @@ EMPLOYER_SCORE = 0.87
 _EMPLOYER_RE = re.compile(
     r"(?<![\w'’])(?i:work(?:s|ing|ed)?\s+(?:at|for)|employed\s+(?:at|by)|trabajo\s+(?:en|para)"
     r"|trabajando\s+(?:en|para)|trabalho\s+(?:na|no|em|para)|travaille\s+(?:chez|pour)|bosse\s+(?:chez|pour)"
-    r"|arbeite\s+(?:bei|für)|lavoro\s+(?:presso|per|da|in)|werk\s+(?:bij|voor))\s+(?:(?i:the|la|el|a|o|le|het|de)\s+)?"
+    r"|arbeite\s+(?:bei|für)|lavoro\s+(?:presso|per|da|in)|werk\s+(?:bij|voor)"
+    # "I joined Quantix last year", "she spent two years at Halcyon as the assistant to…",
+    # "interned at Orbital"
+    r"|joined|(?:spent|spend|spends)\s+(?:a|an|one|two|three|four|five|six|\d+|several|many)\s+(?:years?|months?)\s+at"
+    r"|interned\s+at|internship\s+at)\s+(?:(?i:the|la|el|a|o|le|het|de)\s+)?"
     rf"(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,3}})"
 )
-_EMPLOYER_QUICK = ("work", "employed", "trabaj", "travaille", "bosse", "arbeite", "lavoro", "werk ")
+_EMPLOYER_QUICK = (
+    "work",
+    "employed",
+    "trabaj",
+    "travaille",
+    "bosse",
+    "arbeite",
+    "lavoro",
+    "werk ",
+    "joined",
+    "spen",
+    "intern",
+)
 _PLACES_FILE = Path(__file__).resolve().parents[1] / "data" / "places.txt"
 
 
