@@ -588,8 +588,8 @@ def recognize_name_says(text: str) -> list[Finding]:
 # of four letters or more that is not also a word, in English (``WORDLIKE_FIRST_NAMES``) or in
 # another language (frequent in one list, far rarer in another: "linda", "alla", "tanya"); the
 # last (after an optional initial with its dot, or a particle) is a listed surname that is not a
-# very common word ("smith" yes, "long" no), or a word rare in every one of our languages'
-# frequency lists ("desrosiers", "krylova"). A name before a venue word is the venue's ("peter
+# very common word ("smith" yes, "long" no), or a word rare in every language's frequency list
+# ("desrosiers", "krylova"; not Indonesian "soal"). A name before a venue word is the venue's ("peter
 # luger steakhouse", "edward jones account"), and one with a possessive is a shop ("carl jr's").
 _LOWER_WORD = r"[a-zß-öø-ÿāăąćčďđēėęěğīįıķļľłńņňōőœŕřśşšţťūůűųźżž]"
 _LOWER_FIRST_RE = re.compile(rf"(?<![\w'’@#.-]){_LOWER_WORD}{{4,}}(?![\w'’@-])")
@@ -607,8 +607,9 @@ _VENUE_WORDS = _words(
     """
 )
 LOWER_NAME_SCORE = 0.8
-# Our languages' word lists (wordfreq, via ``apps.nlp.word_frequencies``) and where a word stops being rare
-# (log10 frequency; the lists stop at -6) or starts being too common to be taken as a surname.
+# Our languages' word lists (wordfreq, via ``apps.nlp.word_frequencies``), and where a word stops
+# being rare in every list (log10 frequency; the lists stop at -6) or is too common in ours to be
+# taken as a surname.
 _LEXICON_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")
 RARE_WORD_BELOW = -5.7
 COMMON_WORD_FROM = -3.9
