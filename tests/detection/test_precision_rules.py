@@ -1033,3 +1033,16 @@ def test_employers_after_joined_spent_a_year_at_and_interned_at(text: str, compa
 )
 def test_joined_and_spent_at_without_an_employer(text: str) -> None:
     assert [v for t, v in _found(text) if t == "ORGANIZATION"] == []
+
+
+def test_a_run_holding_a_country_gives_the_city_after_it() -> None:
+    text = "Oulu, Finland Kokkola, Finland"
+    assert _values(text, recognize_places(text)) == ["Oulu", "Kokkola", "Finland", "Finland"]
+
+
+def test_places_stay_fast_on_thousands_of_places() -> None:
+    # the overlap check between places was quadratic: 7 s on this text
+    for text in ("Finland " * 20_000, "Oulu, Finland " * 5_000):
+        start = time.perf_counter()
+        assert len(recognize_places(text)) == text.count("Finland") + text.count("Oulu")
+        assert time.perf_counter() - start < 2.0

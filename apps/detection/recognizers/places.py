@@ -8,6 +8,8 @@ unless it is a UI label, a common word or a known first name.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from functools import cache
 from pathlib import Path
@@ -315,12 +317,19 @@ def _cities_before_countries(text: str) -> list[Finding]:
         m = _CITY_BEFORE_RE.search(text, max(0, start - 80), start)
         if m is None:
             continue
-        city = m.group("city")
+        city, city_start = m.group("city"), m.start("city")
+        # A run that holds another country ends after it ("Finland Oulu, Finland" is "Oulu").
+        for word in reversed(list(re.finditer(r"[^ -]+", city))):
+            if word.group() in _countries().names:
+                city, city_start = city[word.end() + 1 :], city_start + word.end() + 1
+                break
+        if not city:
+            continue
         words = [w.lower() for w in re.split(r"[ -]", city)]
         if any(w in _NOT_CITY_WORDS for w in words) or words[0] in COMMON_WORDS or city in _countries().names:
             continue  # a company, a greeting ("Hi Maria, Spain is…"), a list of countries
         if _place_like(city) and city not in name_list(_COMPANIES_FILE).names:
-            found.append(Finding(LOCATION, m.start("city"), m.end("city"), CITY_BEFORE_COUNTRY_SCORE, "city_country"))
+            found.append(Finding(LOCATION, city_start, m.end("city"), CITY_BEFORE_COUNTRY_SCORE, "city_country"))
     return found
 
 
@@ -349,7 +358,24 @@ def recognize_places(text: str) -> list[Finding]:
         if _place_like(m.group("a")) and _place_like(m.group("b")):
             for group in ("a", "b"):
                 found.append(Finding(LOCATION, m.start(group), m.end(group), CUED_PLACE_SCORE, "cued_place"))
-    found.extend(c for c in _cities_before_countries(text) if all(c.end <= f.start or c.start >= f.end for f in found))
+    found.extend(_outside(_cities_before_countries(text), found))
     # A known name inside a place found above ("42 Elm Street, Springfield") is part of it.
-    found.extend(g for g in _gazetteer_places(text) if all(g.end <= f.start or g.start >= f.end for f in found))
+    found.extend(_outside(_gazetteer_places(text), found))
     return found
+
+
+def _outside(candidates: list[Finding], found: list[Finding]) -> list[Finding]:
+    """The ``candidates`` that overlap none of ``found``, in n log n: sorted by start, a candidate
+    overlaps when the furthest end among the findings that start before its end passes its start
+    (comparing each with all of them was quadratic: 7 s on "Finland " repeated 20,000 times)."""
+    if not found or not candidates:
+        return candidates
+    spans = sorted((f.start, f.end) for f in found)
+    starts = [start for start, _ in spans]
+    furthest = list(itertools.accumulate((end for _, end in spans), max))
+    kept = []
+    for c in candidates:
+        i = bisect.bisect_left(starts, c.end)
+        if not i or furthest[i - 1] <= c.start:
+            kept.append(c)
+    return kept
