@@ -597,13 +597,12 @@ _LOWER_REST_RE = re.compile(
     rf"(?:[ \t]+(?:{_LOWER_WORD}\.|{_PARTICLE_WORDS}))?[ \t]+(?P<last>{_LOWER_WORD}+(?:['’-]{_LOWER_WORD}+)?)"
     rf"(?![\w'’@-])(?:[ \t]+(?P<after>{_LOWER_WORD}+))?"
 )
-_VENUE_WORDS = _words(
+# The words that end a capitalised full name (``_NOT_SURNAMES``: streets, buildings, companies)
+# and the venues people book or name after their founders.
+_VENUE_WORDS = _NOT_SURNAMES | _words(
     """
-    airport bridge steakhouse restaurant grill bar cafe pub pizza pizzeria diner bistro kitchen house hotel motel inn
-    street st avenue ave road rd boulevard blvd lane park square national forest lake river mountain beach island
-    hospital clinic university college school academy institute center centre station stadium arena museum library
-    church cathedral mall store shop market bank card account fund funds insurance airlines airways foundation
-    company inc llc ltd corp group
+    steakhouse restaurant grill bar cafe pub pizza pizzeria diner bistro kitchen house inn motel arena stadium
+    library beach island mountain forest national blvd account card fund funds
     """
 )
 LOWER_NAME_SCORE = 0.8
