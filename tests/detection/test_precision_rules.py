@@ -60,6 +60,9 @@ def _values(text: str, findings: list[Finding], min_score: float = 0.5) -> list[
             "post to https://hooks.slack.com/services/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 please",
             "https://hooks.slack.com/services/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",
         ),
+        # "<key word> to <value>" (2026-12-01, ninth session)
+        ("I set the password to Summer2024! for the new hire", "Summer2024!"),
+        ("please change my checking account pin to 4892", "4892"),
     ],
 )
 def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) -> None:
@@ -78,6 +81,9 @@ def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) 
         "my password is weak, how do I make a stronger one",
         "What are the password requirements for the portal?",
         "my pin is wrong, it keeps locking",
+        "I want to change my password to something stronger",
+        "the password to access the portal is on the wiki",
+        "how do I set my pin to something I remember?",
         "pin 12 in the channel",
         "https://example.com:8080/path@v2",
         "set my_password_field to required",  # a key word inside an identifier, no value after it

@@ -71,9 +71,35 @@ def test_card_luhn_valid_grouped_and_plain():
     ]
 
 
-def test_card_luhn_invalid_rejected():
-    text = "card 4111 1111 1111 1112"
+@pytest.mark.parametrize(
+    "text",
+    [
+        "4111 1111 1111 1112",  # no card word: a failed checksum is any number
+        "order 4111 1111 1111 1112",
+        "payment ref 4111 1111 1111 1112",  # "payment" proves a valid card, not an invalid one
+        "order number 4111 1111 1111 1112 for my card",  # a card word after it does not count
+        "card 1111 1111 1111 1111",  # one digit repeated is a placeholder
+        "card 411 111 111 111 1112",  # not a card's grouping
+        "card 4111 1111 1111 112",  # 15 digits in fours: not Amex's 4-6-5
+    ],
+)
+def test_card_luhn_invalid_rejected(text):
     assert recognize_credit_card(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("card 4111 1111 1111 1112", "4111 1111 1111 1112"),
+        ("my credit card 1234 5678 9012 3456 was declined", "1234 5678 9012 3456"),
+        ("card number 4532 7153 3790 1234 expires 11/26", "4532 7153 3790 1234"),
+        ("mi tarjeta es 4532715337901234", "4532715337901234"),
+        ("amex 3782 822463 10006", "3782 822463 10006"),
+    ],
+)
+def test_card_that_fails_luhn_is_a_card_after_a_card_word(text, card):
+    # A mistyped or made-up card number still discloses what a card number looks like to a reader.
+    assert spans(recognize_credit_card(text), text) == [("CREDIT_CARD", card)]
 
 
 def test_order_number_that_passes_luhn_is_not_a_card():

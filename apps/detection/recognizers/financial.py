@@ -10,7 +10,7 @@ from stdnum import luhn
 from apps.core.numbers import is_card_number
 from apps.detection.context import CARD_WORDS, REFERENCE_WORDS, make_context
 from apps.detection.findings import CREDIT_CARD, IBAN, Finding
-from apps.detection.recognizers.base import compact, digit_count, digits_of
+from apps.detection.recognizers.base import MIN_SCORE, compact, digit_count, digits_of
 
 # ----------------------------------------------------------------------------------- card (PAN)
 
@@ -20,6 +20,7 @@ from apps.detection.recognizers.base import compact, digit_count, digits_of
 # to digits instead of trying the look back at every position (same matches, tested).
 _CARD_RE = re.compile(r"\d(?<![\w.\-/]\d)(?:(?: ?- ?|[ \-])?\d){11,18}(?![\w]|[.\-/]\d)")
 _CARD_GROUP_SEP_RE = re.compile(r" ?- ?| ")
+_CARD_CONTEXT_NEGATIVE = (*REFERENCE_WORDS, "imei", "account", "id", "isbn", "ean", "barcode", "phone", "tel")
 _CARD_CONTEXT = make_context(
     positive=(
         *CARD_WORDS,
@@ -35,6 +36,7 @@ _CARD_CONTEXT = make_context(
         "exp",
         "payment",
         "pay",
+        "charge",
         "charged",
         "crédito",
         "débito",
@@ -49,9 +51,21 @@ _CARD_CONTEXT = make_context(
         "diners",
         "carta",
     ),
-    negative=(*REFERENCE_WORDS, "imei", "account", "id", "isbn", "ean", "barcode", "phone", "tel"),
+    negative=_CARD_CONTEXT_NEGATIVE,
 )
 
+
+# A number that fails Luhn is still a card when a card word names it ("my card number 4532 7153
+# 3790 1234 was declined"): a mistyped card discloses most of the real one, and people (and test
+# writers) type numbers that no checksum would pass. Only the card's own words count here, not
+# "pay" or "payment", and only a card's shape: 16 digits in fours or in one block, Amex's 4-6-5.
+_UNCHECKED_CARD_CONTEXT = make_context(
+    positive=(*CARD_WORDS, "credit card", "debit card", "card number", "card no", "cc", "pan", "american express"),
+    negative=_CARD_CONTEXT_NEGATIVE,
+    window_before=32,
+    window_after=0,
+)
+_UNCHECKED_CARD_BASE = 0.2  # context lifts it to the floor, 0.6; without, it stays unreported
 
 _MIN_CARD_DIGITS = 12  # ``_CARD_RE``'s shortest number (Maestro)
 
@@ -64,10 +78,6 @@ def recognize_credit_card(text: str) -> list[Finding]:
         value = m.group()
         digits = digits_of(value)
         known_network = is_card_number(digits)
-        # A 16-digit Luhn-valid number outside the networks' ranges ("my card 3593 1567 0821 3738":
-        # generators and test cards use any 35xx as JCB) stands only with a card word nearby.
-        if not known_network and not (len(digits) == 16 and luhn.is_valid(digits)):
-            continue
         groups = _CARD_GROUP_SEP_RE.split(value)
         # Cards are written in groups of 4 (Amex 4-6-5) or as one block; anything else
         # (3-3-4, 2-digit groups) is a phone or reference number that happens to pass Luhn.
@@ -75,9 +85,19 @@ def recognize_credit_card(text: str) -> list[Finding]:
             all(len(g) == 4 for g in groups[:-1]) or [len(g) for g in groups] in ([4, 6, 5], [4, 6, 4])
         ):
             continue
+        if not known_network and not (len(digits) == 16 and luhn.is_valid(digits)):
+            sizes = [len(g) for g in groups]
+            if sizes in ([16], [4, 4, 4, 4], [4, 6, 5]) and len(set(digits)) > 1:
+                score = _UNCHECKED_CARD_CONTEXT.score(text, m.start(), m.end(), _UNCHECKED_CARD_BASE)
+                if score >= MIN_SCORE:
+                    found.append(Finding(CREDIT_CARD, m.start(), m.end(), score, "credit_card_unchecked"))
+            continue
         base = 0.85 if len(groups) > 1 else 0.7
         if len(digits) < 13 or not known_network:
-            base = 0.4  # a 12-digit Maestro number looks like any reference: only with card words
+            # A 12-digit Maestro number looks like any reference, and a Luhn-valid number
+            # outside the networks' ranges ("my card 3593 1567 0821 3738": generators and test
+            # cards use any 35xx as JCB): only with card words.
+            base = 0.4
         score = _CARD_CONTEXT.score(text, m.start(), m.end(), base)
         found.append(Finding(CREDIT_CARD, m.start(), m.end(), score, "credit_card"))
     return found

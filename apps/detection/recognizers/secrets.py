@@ -191,7 +191,9 @@ _CREDENTIAL_RE = re.compile(
     r"\s+(?!is\b|es\b|est\b|ist\b|è\b|é\b)[\w-]{2,20}(?=\s+(?:is|es|é|è|est|ist|lautet|era|:)\b))?"
     r"(?P<sep>[\"']?\s*(?:=>|:=|[:=])\s*"
     r"|\s+(?:(?:is|was|has been)\s+(?:now\s+)?(?:set|changed|reset)\s+to|(?:set|changed|reset)\s+to|is\s+now"
-    r"|is|was|es|é|è|est|ist|lautet|era|sería|:)\s*[:=]?\s*|\s+)"
+    # "I set the password to Summer2024!", "change my pin to 4821": the value needs a digit or
+    # symbol (below), so "the password to access the portal" stays prose.
+    r"|is|was|es|é|è|est|ist|lautet|era|sería|to|:)\s*[:=]?\s*|\s+)"
     r"[\"'`]?(?P<value>[^\s\"'`,;<>]{4,200})",
     re.IGNORECASE,
 )
