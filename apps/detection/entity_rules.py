@@ -135,6 +135,27 @@ def _name_words(value: str) -> set[str]:
     }
 
 
+# Titles and forms of address before a name: not part of it ("Herr Schneider" → "Schneider"), as
+# every labelled corpus has it. A lone "M." is left alone: it is as often an initial, and "Don",
+# "Dona", "Dom" are as often first names ("Don Meredith").
+_TITLE_RE = re.compile(
+    r"(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr|Dra|Drs|Prof|Prof\.ssa|Sir|Dame|Herr|Herrn|Frau|Fräulein|Madame|Mme|Mmes"
+    r"|Mademoiselle|Mlle|Monsieur|Messieurs|Sr|Sra|Srta|Señor|Señora|Señorita|Doña|Sig|Sig\.ra|Sig\.na"
+    r"|Signor|Signora|Signorina|Dott|Dott\.ssa|Dottor|Dottore|Dottoressa|Avv|Ing|Doutor|Doutora|Mevrouw|Meneer"
+    r"|Dhr|Mevr|Mw)\.?\s+)+(?=[^\W\d_])"
+)
+
+
+def trim_person_titles(text: str, findings: list[Finding]) -> list[Finding]:
+    """``findings`` with a leading title or form of address cut from each PERSON."""
+    out = []
+    for finding in findings:
+        if finding.type == PERSON and (m := _TITLE_RE.match(text, finding.start, finding.end)):
+            finding = Finding(PERSON, m.end(), finding.end, finding.score, finding.recognizer)
+        out.append(finding)
+    return out
+
+
 def propagate_person_names(text: str, findings: list[Finding]) -> list[Finding]:
     """``findings`` (overlaps resolved) with the PERSON names made consistent over ``text``:
     each other uncovered occurrence of a word of a PERSON is a PERSON too (at the score of the

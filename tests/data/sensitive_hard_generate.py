@@ -77,7 +77,7 @@ DEV = [
     # LOCATION positives
     "I live in [[LOCATION|Bristol]] and commute daily.",
     "We are moving from [[LOCATION|Lisbon]] to [[LOCATION|Porto]] next month.",
-    "Ship it to [[LOCATION|42 Elm Street, Springfield]], please.",
+    "Ship it to [[LOCATION|42 Elm Street]], [[LOCATION|Springfield]], please.",
     "She was born in [[LOCATION|Valparaíso]].",
     "Our office is in [[LOCATION|Rotterdam]].",
     # CREDIT_CARD
@@ -124,7 +124,7 @@ HELDOUT = [
     "Hit Send when ready.",
     "Choose Import and browse to the file.",
     # PERSON positives
-    "Dear [[PERSON|Mr. Okafor]], please find attached the quote.",
+    "Dear Mr. [[PERSON|Okafor]], please find attached the quote.",
     "Hi [[PERSON|Sven]], quick question about access.",
     "contact [[PERSON|Priya Natarajan]] for the keys",
     "Cheers,\n[[PERSON|Liam O'Brien]]",
@@ -145,7 +145,7 @@ HELDOUT = [
     # LOCATION
     "I'm based in [[LOCATION|Gdansk]].",
     "flying from [[LOCATION|Nairobi]] to [[LOCATION|Accra]] tomorrow",
-    "deliver to [[LOCATION|17 Baker Road, Cambridge]]",
+    "deliver to [[LOCATION|17 Baker Road]], [[LOCATION|Cambridge]]",
     "The warehouse is in [[LOCATION|Tilburg]].",
     "my sister lives in [[LOCATION|Cork]]",
     # CREDIT_CARD

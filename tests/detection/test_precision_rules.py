@@ -63,6 +63,16 @@ def _values(text: str, findings: list[Finding], min_score: float = 0.5) -> list[
         # "<key word> to <value>" (2026-12-01, ninth session)
         ("I set the password to Summer2024! for the new hire", "Summer2024!"),
         ("please change my checking account pin to 4892", "4892"),
+        # the system named after the key word, several words before "is", more separators
+        ("le mot de passe SMTP c'est Choucroute!89 mais l'envoi échoue", "Choucroute!89"),
+        ("wifi password for the Berlin office guest network is Spree-Gast-2024, thanks", "Spree-Gast-2024"),
+        ("temp pw for the new accounts: Qw!7zLp#92mN , tell them", "Qw!7zLp#92mN"),
+        ("Her temp password will be Welcome2024! - please force change", "Welcome2024!"),
+        ("rotate the Redis password (currently `r3d1s-Pr0d-2291`) before Friday", "r3d1s-Pr0d-2291"),
+        ("mi pin de la tarjeta de empresa es 7391, lo puedes guardar", "7391"),
+        ("my mfa recovery code is 8f3k-2m9q-7x1z, store it", "8f3k-2m9q-7x1z"),
+        ("the GPG passphrase we use is 'correct horse battery staple' — ok?", "correct horse battery staple"),
+        ('env:\n  - name: REDIS_PASSWORD\n    value: "kL8#vQ2!pZ"\n', "kL8#vQ2!pZ"),
     ],
 )
 def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) -> None:
@@ -84,6 +94,15 @@ def test_secrets_after_assignments_and_provider_prefixes(text: str, value: str) 
         "I want to change my password to something stronger",
         "the password to access the portal is on the wiki",
         "how do I set my pin to something I remember?",
+        # placeholders in templates, and quoted messages about passwords
+        "Pon API_KEY=TU_CLAVE_AQUI en el archivo .env",
+        "API_KEY=YOUR_API_KEY",
+        "Metti PASSWORD=la_tua_password nel file di configurazione",
+        "DB_PASSWORD=your-db-password",
+        "Ich finde den Button „Passwort vergessen“ nicht.",
+        'the error says password: "Incorrect password"',
+        "Use this token to call the API: Bearer",
+        "the password reset link is https://example.com/reset?x=1",
         "pin 12 in the channel",
         "https://example.com:8080/path@v2",
         "set my_password_field to required",  # a key word inside an identifier, no value after it
@@ -220,7 +239,12 @@ def test_person_after_a_place_cue_is_a_location() -> None:
 @pytest.mark.parametrize(
     ("text", "places"),
     [
-        ("Ship it to 42 Elm Street, Springfield, please.", ["42 Elm Street, Springfield"]),
+        # the town after the street is a place of its own, the postcode between them neither (ninth session)
+        ("Ship it to 42 Elm Street, Springfield, please.", ["42 Elm Street", "Springfield"]),
+        ("Königsallee 92, 40212 Düsseldorf", ["Königsallee 92", "Düsseldorf"]),
+        ("parcel left at 58 Willow Crescent, Leeds LS6 2AB", ["58 Willow Crescent", "Leeds"]),
+        ("nos locaux du 18 rue de la Paix, Paris.", ["18 rue de la Paix", "Paris"]),
+        ("Send it to Flat 15B, Brooks Manors", ["Flat 15B, Brooks Manors"]),  # a comma inside the street
         ("deliver to 17 Baker Road", ["17 Baker Road"]),
         ("Lieferung an Hauptstraße 5 bitte", ["Hauptstraße 5"]),
         ("I'm based in Gdansk.", ["Gdansk"]),
@@ -653,23 +677,24 @@ def test_says_and_chat_cues_without_a_person(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "address"),
     [
-        ("ship to 507 Robinson Haven Suite 211, Ourense", "507 Robinson Haven Suite 211, Ourense"),
-        ("ship to Flat 15B, Brooks Manors pls", "Flat 15B, Brooks Manors"),
-        ("ship to 206 Diana Shore, BL8 7EF Toronto pls", "206 Diana Shore, BL8 7EF Toronto"),
-        ("envíalo a C. de Cayetano Donoso 90 Apt. 42", "C. de Cayetano Donoso 90 Apt. 42"),
+        ("ship to 507 Robinson Haven Suite 211, Ourense", ["507 Robinson Haven Suite 211", "Ourense"]),
+        ("ship to Flat 15B, Brooks Manors pls", ["Flat 15B, Brooks Manors"]),
+        ("ship to 206 Diana Shore, BL8 7EF Toronto pls", ["206 Diana Shore", "Toronto"]),
+        ("envíalo a C. de Cayetano Donoso 90 Apt. 42", ["C. de Cayetano Donoso 90 Apt. 42"]),
         (
             "a morada é Alameda Maria José Moura, S/N, 3871-380 Tondela",
-            "Alameda Maria José Moura, S/N, 3871-380 Tondela",
+            ["Alameda Maria José Moura, S/N", "Tondela"],
         ),
-        ("spedisci a Canale Balbi, 953", "Canale Balbi, 953"),
-        ("livraison au 17, rue de Perrin, Marseille", "17, rue de Perrin, Marseille"),
-        ("Lieferadresse: Elise-Hamann-Gasse 92", "Elise-Hamann-Gasse 92"),
-        ("stuur het naar Bryanweg 1, 7394EG Brugge", "Bryanweg 1, 7394EG Brugge"),
-        ("stuur het naar Tristandreef 411", "Tristandreef 411"),
+        ("spedisci a Canale Balbi, 953", ["Canale Balbi, 953"]),
+        ("livraison au 17, rue de Perrin, Marseille", ["17, rue de Perrin", "Marseille"]),
+        ("Lieferadresse: Elise-Hamann-Gasse 92", ["Elise-Hamann-Gasse 92"]),
+        ("stuur het naar Bryanweg 1, 7394EG Brugge", ["Bryanweg 1", "Brugge"]),
+        ("stuur het naar Tristandreef 411", ["Tristandreef 411"]),
     ],
 )
-def test_addresses_of_more_countries_are_one_location(text: str, address: str) -> None:
-    assert _found(text) == [("LOCATION", address)]
+def test_addresses_of_more_countries_are_one_location_and_the_town(text: str, address: list[str]) -> None:
+    # The street (with its unit) is one place; the town after a comma another (ninth session).
+    assert _found(text) == [("LOCATION", part) for part in address]
 
 
 @pytest.mark.parametrize(
@@ -1052,3 +1077,22 @@ def test_places_stay_fast_on_thousands_of_places() -> None:
         start = time.perf_counter()
         assert len(recognize_places(text)) == text.count("Finland") + text.count("Oulu")
         assert time.perf_counter() - start < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("Sehr geehrter Herr Schneider,", "Schneider"),
+        ("Bonjour Madame Lefèvre,", "Lefèvre"),
+        ("Gentile Dott.ssa Conti,", "Conti"),
+        ("Dear Mr. Smith, thanks", "Smith"),
+        ("Mme Aïcha Benali, 24 avenue Jean Jaurès", "Aïcha Benali"),
+    ],
+)
+def test_titles_are_no_part_of_a_name(text: str, person: str) -> None:
+    assert [v for t, v in _found(text) if t == "PERSON"] == [person]
+
+
+def test_a_place_name_glued_to_a_secret_is_the_secret() -> None:
+    assert _found("DB_PASS=Sevilla#2024") == [("SECRET", "Sevilla#2024")]
+    assert _found("vamos a Sevilla!") == [("LOCATION", "Sevilla")]

@@ -60,7 +60,22 @@ _CARD_CONTEXT = make_context(
 # writers) type numbers that no checksum would pass. Only the card's own words count here, not
 # "pay" or "payment", and only a card's shape: 16 digits in fours or in one block, Amex's 4-6-5.
 _UNCHECKED_CARD_CONTEXT = make_context(
-    positive=(*CARD_WORDS, "credit card", "debit card", "card number", "card no", "cc", "pan", "american express"),
+    positive=(
+        *CARD_WORDS,
+        "credit card",
+        "debit card",
+        "card number",
+        "card no",
+        "cc",
+        "pan",
+        "american express",
+        "charge it to",
+        "carta",
+        "cartao",
+        "firmenkarte",
+        "kreditkarte",
+        "bankkarte",
+    ),
     negative=_CARD_CONTEXT_NEGATIVE,
     window_before=32,
     window_after=0,

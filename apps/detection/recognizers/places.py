@@ -76,6 +76,14 @@ _ADDRESS_RE = re.compile(
     rf"{_TAIL}"
 )
 _ADDRESS_QUICK_RE = re.compile(r"\d")
+# The town after a comma at the end of an address ("88 Harbor Way, San Diego", "Hauptstraße 5,
+# 69117 Heidelberg", "58 Willow Crescent, Leeds LS6"): a place of its own, as every labelled corpus
+# writes it (street and town are two entities), so the address is reported as two findings. The
+# postcode between them is neither.
+_TOWN_AFTER_STREET_RE = re.compile(
+    rf",\s*(?:[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\s+|\d{{4}}\s?[A-Z]{{2}}\s+|\d{{4,5}}(?:-\d{{3}})?\s+)?"
+    rf"(?P<town>{_CAP}(?:[ -]{_CAP}){{0,2}}?)(?:\s+[A-Z]{{1,2}}\d[A-Z\d]?)?\Z"
+)
 
 
 def _literal_start(alternative: str) -> str:
@@ -258,12 +266,18 @@ def _place_like(value: str) -> bool:
     return not bool((frequencies >= EVERYDAY_WORD_FROM).all())
 
 
+# A place name glued to symbols or digits is part of a token ("DB_PASS=Sevilla#2024", "Paris2024!").
+_GLUED_AFTER = frozenset("#@$%_0123456789")
+_GLUED_BEFORE = frozenset("=_/$")  # not "#": a hashtag place ("#Palermo") is still named
+
+
 def _gazetteer_places(text: str) -> list[Finding]:
     return [
         Finding(
             LOCATION, start, end, GAZETTEER_PLACE_SCORE if alone else GAZETTEER_PLACE_IN_RUN_SCORE, "place_gazetteer"
         )
         for start, end, alone in find_names(text, name_list(_PLACES_FILE))
+        if text[end : end + 1] not in _GLUED_AFTER and text[start - 1 : start] not in _GLUED_BEFORE
     ]
 
 
@@ -349,7 +363,12 @@ def recognize_places(text: str) -> list[Finding]:
             end = m.end()
             while text[end - 1] in ".,":
                 end -= 1
-            found.append(Finding(LOCATION, m.start(), end, ADDRESS_SCORE, "street_address"))
+            town = _TOWN_AFTER_STREET_RE.search(text, m.start(), end)
+            if town is not None and not _STREET_WORDS.isdisjoint(town.group("town").lower().split()):
+                town = None  # "Flat 15B, Brooks Manors": the comma is inside the street
+            found.append(Finding(LOCATION, m.start(), town.start() if town else end, ADDRESS_SCORE, "street_address"))
+            if town is not None:
+                found.append(Finding(LOCATION, town.start("town"), town.end("town"), ADDRESS_SCORE, "street_address"))
     cued = not _PLACE_CUE_WORDS.isdisjoint(words) and _PLACE_CUE_QUICK_RE.search(lowered(text)) is not None
     for m in _PLACE_CUE_RE.finditer(text) if cued else ():
         if _place_like(m.group("place")):

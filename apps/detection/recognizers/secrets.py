@@ -182,21 +182,58 @@ _SHORTEST_PROVIDER_KEY = 15
 # "password: hunter2", "api_key=...", "mi contraseña es ...": the value after the keyword.
 _CREDENTIAL_RE = re.compile(
     # An underscore may come first: the key word ends an identifier ("aws_secret_access_key = …").
-    r"(?<![^\W_])(?P<key>pass(?:word|wd|phrase)?|pwd|passwort|kennwort|contraseña|contrasena|clave|senha|mot de passe|mdp"
-    r"|secret|client[_ -]?secret|api[_ -]?key|apikey|access[_ -]?key|secret[_ -]?key|access[_ -]?token|auth[_ -]?token"
-    r"|token|bearer|pin|pin[ -]?code|passcode|code pin|código pin|wachtwoord|chiave|sleutel|chave|clé)(?!\w)"
-    # "the password for the wifi is …", "la clave del wifi es …", "das Passwort für das WLAN ist …"
+    r"(?<![^\W_])(?P<key>pass(?:word|wd|phrase)?|pwd|pw|passwort|kennwort|contraseña|contrasena|clave|senha"
+    r"|mot de passe|mdp|secret|client[_ -]?secret|api[_ -]?key|apikey|access[_ -]?key|secret[_ -]?key"
+    r"|access[_ -]?token|auth[_ -]?token|token|bearer|pin|pin[ -]?code|passcode|code pin|código pin|wachtwoord"
+    r"|chiave|sleutel|chave|clé|recovery[ -]code|backup[ -]codes?)(?!\w)"
+    # The system it opens, in capitals or named ("mot de passe SMTP c'est …", "the password VPN: …").
+    r"(?:\s+(?:(?-i:[A-Z]{2,6})|wifi|wi-fi|wlan|vpn|smtp|admin|root|router)(?=[\s:=]))?"
+    # "the password for the wifi is …", "la clave del wifi es …", "das Passwort für das WLAN ist …",
+    # "the wifi password for the Berlin office guest network is …", "temp pw for the new accounts: …"
     r"(?:\s+(?:of|for|to|del|de|da|do|du|della|dello|di|van|von|vom|für|voor)"
-    r"(?:\s+(?:the|my|our|la|el|le|il|lo|o|a|das|den|dem|de|het|mi|mio|mia|meu|minha|mon|ma|mein|meine|mijn))?"
-    r"\s+(?!is\b|es\b|est\b|ist\b|è\b|é\b)[\w-]{2,20}(?=\s+(?:is|es|é|è|est|ist|lautet|era|:)\b))?"
+    r"(?:\s+(?!(?:is|es|est|ist|è|é|was|will)\b)[\w-]{1,20}){1,6}?"
+    r"(?=\s*(?:(?:is|es|é|è|est|ist|lautet|era|was|will\s+be|c['’]est)\b|:)))?"
     r"(?P<sep>[\"']?\s*(?:=>|:=|[:=])\s*"
     r"|\s+(?:(?:is|was|has been)\s+(?:now\s+)?(?:set|changed|reset)\s+to|(?:set|changed|reset)\s+to|is\s+now"
     # "I set the password to Summer2024!", "change my pin to 4821": the value needs a digit or
     # symbol (below), so "the password to access the portal" stays prose.
+    r"|(?:is\s+)?currently|\(currently|will\s+be|c['’]est"
     r"|is|was|es|é|è|est|ist|lautet|era|sería|to|:)\s*[:=]?\s*|\s+)"
-    r"[\"'`]?(?P<value>[^\s\"'`,;<>]{4,200})",
+    r"[\"'`“„«‘]?(?P<value>[^\s\"'`,;<>“”„«»‘’]{4,200})",
     re.IGNORECASE,
 )
+# A passphrase in quotes, spaces and all ("the GPG passphrase is 'correct horse battery staple'").
+_QUOTED_PASSPHRASE_RE = re.compile(
+    r"(?<![^\W_])(?:pass(?:word|phrase)|passwort|kennwort|contraseña|senha|mot de passe|wachtwoord)"
+    r"(?:\s+[\w-]{1,20}){0,4}?\s*(?:(?:is|was|es|é|è|est|ist|lautet|c['’]est)\b|[:=])\s*"
+    r"[\"'“„«‘](?P<value>[^\"'“”„«»‘’\n]{4,64})[\"'”“»’]",
+    re.IGNORECASE,
+)
+# Words that make a quoted phrase a message about passwords, not one ("'Incorrect password'").
+_PASSPHRASE_NOT = _words(
+    "password passphrase passwort kennwort contraseña senha mot passe wachtwoord invalid incorrect wrong "
+    "required expired forgot forgotten reset enter your change new"
+)
+# Placeholders in templates and docs, not secrets: an environment variable's name ("YOUR_API_KEY",
+# "TU_CLAVE_AQUI") or a value that addresses the reader ("la_tua_password", "your-db-password").
+_ENV_NAME_RE = re.compile(r"\A[A-Z]+(?:_[A-Z]+)+\Z")
+_PLACEHOLDER_WORDS = _words(
+    "your yours tu tua tuo votre ton dein deine ihr seu sua vostra vostro changeme placeholder example here aqui "
+    "aquí qui ici hier"
+)
+
+
+def _placeholder(value: str) -> bool:
+    return bool(_ENV_NAME_RE.match(value)) or not _PLACEHOLDER_WORDS.isdisjoint(re.split(r"[_\-.]", value.lower()))
+
+
+# Kubernetes / compose environment entries: "- name: REDIS_PASSWORD" then "value: kL8#vQ2!pZ".
+_ENV_ENTRY_RE = re.compile(
+    r"name:\s*[\"']?\w*(?:PASSWORD|PASSWD|PASS|PWD|SECRET|TOKEN|API_?KEY)[\"']?[ \t]*\r?\n[ \t-]*value:[ \t]*"
+    r"[\"']?(?P<value>[^\s\"']{4,200})",
+    re.IGNORECASE,
+)
+
 # A piece of every key word of ``_CREDENTIAL_RE`` ("contras" of contraseña/contrasena, "pass" of
 # passwort and mot de passe, "pin" of code pin), searched in ``lowered(text)``: the
 # case-insensitive regex costs ~20 µs a message and most messages name no credential. As a trie
@@ -204,8 +241,8 @@ _CREDENTIAL_RE = re.compile(
 _CREDENTIAL_QUICK_RE = re.compile(
     literal_alternation(
         _words(
-            "pass pwd kennwort contras clave senha mdp secret api access auth token bearer pin wachtwoord chiave"
-            " sleutel chave clé"
+            "pass pw kennwort contras clave senha mdp secret api access auth token bearer pin wachtwoord chiave"
+            " sleutel chave clé recovery backup"
         )
     )
 )
@@ -213,7 +250,7 @@ _CREDENTIAL_STOPWORDS = _words(
     "the a an my your his her our their this that it is was not to for of and or reset change changed expired "
     "field manager policy requirements required generator strength please null none empty true false undefined "
     "here there below above same again too very el la mi tu su es de que para une un le mon ma est pas das der die "
-    "mein ist nicht o a meu minha não"
+    "mein ist nicht o a meu minha não bearer basic"
 )
 
 # Random-looking tokens next to a credential word; pure hex (git SHAs, UUIDs, checksums) is
@@ -304,7 +341,8 @@ def recognize_secrets(text: str) -> list[Finding]:
                     end -= 1
                 if spec.validate(m.group()):
                     found.append(Finding(SECRET, m.start(), end, spec.score, spec.name))
-    for m in _CREDENTIAL_RE.finditer(text) if _CREDENTIAL_QUICK_RE.search(lowered(text)) else ():
+    quick = _CREDENTIAL_QUICK_RE.search(lowered(text)) is not None
+    for m in _CREDENTIAL_RE.finditer(text) if quick else ():
         value = m.group("value").rstrip(".,:;)")
         # Markdown emphasis around a UI label ("**Mot de passe oublié**") is not part of a value.
         if _MARKUP_EDGES.search(value) and not re.search(r"[\d\W_]", value.strip("*_`~")):
@@ -317,6 +355,8 @@ def recognize_secrets(text: str) -> list[Finding]:
         if text[m.start() - 1 : m.start()] in ("?", "&"):
             value = value.split("&", 1)[0]  # a URL query parameter ends at the next "&"
         if value.lower() in _CREDENTIAL_STOPWORDS or len(value) < 4 or _is_reference(text, m.start("value"), value):
+            continue
+        if _placeholder(value):
             continue
         if _CODE_VALUE_RE.match(value):
             continue
@@ -334,6 +374,15 @@ def recognize_secrets(text: str) -> list[Finding]:
             continue
         score = 0.85 if explicit else 0.7
         found.append(Finding(SECRET, m.start("value"), m.start("value") + len(value), score, "credential_in_context"))
+    if quick:
+        for m in _QUOTED_PASSPHRASE_RE.finditer(text):
+            words = m.group("value").split()
+            if 2 <= len(words) <= 6 and _PASSPHRASE_NOT.isdisjoint(w.lower().strip(".,!?") for w in words):
+                found.append(Finding(SECRET, m.start("value"), m.end("value"), 0.8, "credential_in_context"))
+    if "value:" in text:
+        for m in _ENV_ENTRY_RE.finditer(text):
+            if not _placeholder(m.group("value")) and not _CODE_VALUE_RE.match(m.group("value")):
+                found.append(Finding(SECRET, m.start("value"), m.end("value"), 0.85, "credential_in_context"))
     if "://" in text:
         for m in _URL_PASSWORD_RE.finditer(text):
             found.append(Finding(SECRET, m.start("value"), m.end("value"), 0.95, "url_credentials"))
