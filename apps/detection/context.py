@@ -169,4 +169,17 @@ REFERENCE_WORDS = (
     "suivi",
     "colis",
     "sendung",
+    # insurance policies and claims (ninth session: "policy 77-2231-9" was a phone)
+    "policy",
+    "policy number",
+    "claim",
+    "claim number",
+    "póliza",
+    "apólice",
+    "polizza",
+    "polizze",
+    "sinistro",
+    "siniestro",
+    "schadennummer",
+    "versicherungsnummer",
 )

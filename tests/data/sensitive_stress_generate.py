@@ -17,7 +17,7 @@ Unlike ``sensitive_hard_generate.py`` (hand-written lines, English) and ``sensit
   ES DNI/NIE, PT NIF, FR NIR, DE Steuer-ID, IT codice fiscale, NL BSN, BR CPF, PL PESEL) computed
   with their checksums; cards of every network in their usual groupings; secrets of ~30 providers;
   dates of birth in many formats;
-* hard negatives: order and tracking numbers (some Luhn-valid), versions, IDs and IBANs that fail
+* hard negatives: order and tracking numbers (some Luhn-valid), versions, SSNs and IBANs that fail
   their checksum, dates without a birth word, prices, UI labels, product names, SQL and code.
 
 Faker is needed only to write the files (it is a dev dependency), never at run time. Secrets are
@@ -955,8 +955,11 @@ NEGATIVES: dict[str, Callable[[Gen, str], Value]] = {
     ),
     "bad_card": neg(lambda g, _: _bad_card(g)),
     "bad_iban": neg(_bad_iban),
-    "bad_dni": neg(lambda g, _: _bad_dni(g)),
-    "bad_cpf": neg(lambda g, _: _bad_cpf(g)),
+    # A mistyped id after its document's name is still the person's id (ninth session; these two
+    # were hard negatives before): the detector reports it from the cue, without the checksum.
+    "bad_dni": lambda g, _: (_bad_dni(g), "NATIONAL_ID"),
+    "bad_cpf": lambda g, _: (_bad_cpf(g), "NATIONAL_ID"),
+    "rg_sample": lambda g, _: ("12.345.678-9", "NATIONAL_ID"),
     "bad_ssn": neg(lambda g, _: _bad_ssn(g)),
     "date": neg(lambda g, _: _plain_date(g)),
     "old_date": neg(lambda g, _: _old_date(g)),
@@ -1195,7 +1198,7 @@ IDS = [
     ("nl", "mijn BSN is {bsn}"),
     ("nl", "burgerservicenummer: {bsn}"),
     ("en", "PESEL {pesel}"),
-    ("pt", "CPF {cpf} / RG 12.345.678-9"),
+    ("pt", "CPF {cpf} / RG {rg_sample}"),
 ]
 
 NETWORK_SECRETS = [

@@ -1096,3 +1096,42 @@ def test_titles_are_no_part_of_a_name(text: str, person: str) -> None:
 def test_a_place_name_glued_to_a_secret_is_the_secret() -> None:
     assert _found("DB_PASS=Sevilla#2024") == [("SECRET", "Sevilla#2024")]
     assert _found("vamos a Sevilla!") == [("LOCATION", "Sevilla")]
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Passport no. 533401372 for Charlotte Evans", "533401372"),
+        ("my driver's license is D482-9551-0233 (Illinois)", "D482-9551-0233"),
+        ("ID number: 8310015800086", "8310015800086"),
+        ("Personalausweis L01X00T47, private E-Mail", "L01X00T47"),
+        ("RUT 16.482.397-5, con domicilio en Santiago", "16.482.397-5"),
+        ("Mon numéro de sécu est 2 84 05 75 116 023 45, la mutuelle", "2 84 05 75 116 023 45"),
+        ("social insurance number 046-454-286", "046-454-286"),  # not a phone
+        ("NHS number 943 476 5919", "943 476 5919"),
+        ("el DNI 57029428F da error, está mal la letra?", "57029428F"),  # a mistyped id is still one
+    ],
+)
+def test_ids_right_after_the_name_of_their_document(text: str, value: str) -> None:
+    assert ("NATIONAL_ID", value) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my passport expires on 12/05/2027",
+        "passport photo size 35x45 mm",
+        "the SIN 2024 conference",
+        "sin 20000 euros no puedo",  # Spanish "without": abbreviations count in capitals only
+        "License number 4 for the seat, we have 12345 licenses",
+        "employee ID 48213, ticket 55123",
+        "national id card renewal costs 30 euros",
+        "passport 2 copies needed by 2025-03-01",
+    ],
+)
+def test_document_words_without_an_id(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "NATIONAL_ID"] == []
+
+
+def test_a_policy_number_is_not_a_phone() -> None:
+    assert [t for t, _ in _found("Claim for Lars Nielsen, policy 77-2231-9, born 1970")] == ["PERSON"]

@@ -25,7 +25,7 @@ from apps.detection.recognizers.names import (
     recognize_name_list,
     recognize_name_says,
 )
-from apps.detection.recognizers.national_ids import recognize_ids
+from apps.detection.recognizers.national_ids import recognize_cued_ids, recognize_ids
 from apps.detection.recognizers.network import recognize_ip
 from apps.detection.recognizers.organizations import (
     recognize_employer,
@@ -41,6 +41,7 @@ __all__ = [
     "Recognizer",
     "recognize_addressed_name",
     "recognize_credit_card",
+    "recognize_cued_ids",
     "recognize_cued_name",
     "recognize_date_of_birth",
     "recognize_email",
@@ -66,6 +67,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_credit_card,
     recognize_iban,
     recognize_ids,
+    recognize_cued_ids,
     recognize_ip,
     recognize_secrets,
     recognize_date_of_birth,
