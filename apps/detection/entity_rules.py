@@ -135,6 +135,43 @@ def _name_words(value: str) -> set[str]:
     }
 
 
+# What may end the part of an NER span left before a stronger finding: "Bruno Galli del |Policlinico
+# Gemelli|" keeps "Bruno Galli".
+_TRAILING_LINK_RE = re.compile(r"\s+(?:del|de|di|da|do|of|at|from|von|du|des|chez|bei|presso)\s*\Z", re.IGNORECASE)
+
+
+def trim_names_at_stronger(text: str, findings: list[Finding]) -> list[Finding]:
+    """``findings`` with each PERSON / LOCATION / ORGANIZATION cut before the first stronger finding
+    that starts inside it.
+
+    A name runs on into what follows ("Bruno Galli del Policlinico Gemelli" as one PERSON, from NER
+    or the full-name rule); the institution beats it in ``resolve_overlaps`` and the person would be
+    lost with it. Only where a link word ("del", "of", "at", "from", …) stands between the two and
+    the stronger finding is of another type is the part before it kept: a greeting NER ran into a
+    name ("Saluti\nGianfranco Micca") is no name of its own."""
+    if len(findings) < 2:
+        return findings
+    ordered = sorted(findings, key=lambda f: f.start)
+    starts = [f.start for f in ordered]
+    out = []
+    for finding in findings:
+        if finding.type not in (PERSON, LOCATION, ORGANIZATION):
+            out.append(finding)
+            continue
+        i = bisect.bisect_right(starts, finding.start)
+        while i < len(ordered) and ordered[i].start < finding.end and ordered[i].score <= finding.score:
+            i += 1
+        if i < len(ordered) and ordered[i].start < finding.end and ordered[i].type != finding.type:
+            head = text[finding.start : ordered[i].start]
+            cut = _TRAILING_LINK_RE.search(head)
+            if cut is not None and cut.start() >= 2:
+                finding = Finding(
+                    finding.type, finding.start, finding.start + cut.start(), finding.score, finding.recognizer
+                )
+        out.append(finding)
+    return out
+
+
 # Titles and forms of address before a name: not part of it ("Herr Schneider" → "Schneider"), as
 # every labelled corpus has it. A lone "M." is left alone: it is as often an initial, and "Don",
 # "Dona", "Dom" are as often first names ("Don Meredith").

@@ -12,7 +12,12 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from apps.detection.entity_rules import propagate_person_names, refine_entities, trim_person_titles
+from apps.detection.entity_rules import (
+    propagate_person_names,
+    refine_entities,
+    trim_names_at_stronger,
+    trim_person_titles,
+)
 from apps.detection.findings import Finding, resolve_overlaps
 from apps.detection.ner import entity_findings
 from apps.detection.recognizers import MIN_SCORE, recognize_patterns
@@ -29,7 +34,8 @@ def findings_for_text(text: str, entities: list[Finding], *, patterns: list[Find
     NER findings (after ``refine_entities``), overlaps resolved."""
     findings = recognize_patterns(text, MIN_SCORE) if patterns is None else list(patterns)
     findings.extend(refine_entities(text, entities))
-    return propagate_person_names(text, trim_person_titles(text, resolve_overlaps(findings)))
+    findings = resolve_overlaps(trim_names_at_stronger(text, findings))
+    return propagate_person_names(text, trim_person_titles(text, findings))
 
 
 def findings_for_doc(doc: Doc) -> list[Finding]:

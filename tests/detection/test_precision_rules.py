@@ -1135,3 +1135,44 @@ def test_document_words_without_an_id(text: str) -> None:
 
 def test_a_policy_number_is_not_a_phone() -> None:
     assert [t for t, _ in _found("Claim for Lars Nielsen, policy 77-2231-9, born 1970")] == ["PERSON"]
+
+
+@pytest.mark.parametrize(
+    ("text", "organizations"),
+    [
+        ("sou cliente do Banco Bradesco, e meu cartão foi bloqueado", ["Banco Bradesco"]),
+        ("Virement à l'Université de Strasbourg pour la formation", ["Université de Strasbourg"]),
+        ("está ingresado en el Hospital Clínic de Barcelona desde el lunes", ["Hospital Clínic de Barcelona"]),
+        ("I studied at the University of Toronto", ["University of Toronto"]),
+        (
+            "Draft an NDA between Northwind Analytics Inc. and Caldera Biotech GmbH.",
+            ["Northwind Analytics Inc.", "Caldera Biotech GmbH"],
+        ),
+        ("Invoice from Polska Software Sp. z o.o. — pay now", ["Polska Software Sp. z o.o."]),
+        ("Van den Berg Logistiek GmbH & Co. KG\nTel. 123", ["Van den Berg Logistiek GmbH & Co. KG"]),
+        ("Company: Vantage Robotics. Traveller: Kwame Mensah", ["Vantage Robotics"]),
+        ("Daniel Okafor\nSenior Account Manager | Brightwell Partners\nM: 123", ["Brightwell Partners"]),
+        ("Carmen Ruiz\nDirectora Comercial – Iberdata Consulting\nTel. 91", ["Iberdata Consulting"]),
+        ("spoke w/ Hiroshi Tanaka (VP Procurement, Mitsui Chemicals) – interested", ["Mitsui Chemicals"]),
+    ],
+)
+def test_institutions_legal_forms_and_signature_companies(text: str, organizations: list[str]) -> None:
+    assert [v for t, v in _found(text) if t == "ORGANIZATION"] == organizations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please make a Bank Transfer to the account",
+        "Sales Manager, Sarah Lee",  # a person after the title
+        "Project Lead, Berlin",  # a place
+        "the manager, Finance, approved it",  # a department
+    ],
+)
+def test_no_company_after_a_kind_or_title_word(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "ORGANIZATION"] == []
+
+
+def test_a_name_run_into_an_institution_keeps_the_person() -> None:
+    text = "Il dottor Bruno Galli del Policlinico Gemelli ha firmato"
+    assert _found(text) == [("PERSON", "Bruno Galli"), ("ORGANIZATION", "Policlinico Gemelli")]

@@ -29,7 +29,9 @@ from apps.detection.recognizers.national_ids import recognize_cued_ids, recogniz
 from apps.detection.recognizers.network import recognize_ip
 from apps.detection.recognizers.organizations import (
     recognize_employer,
+    recognize_institutions,
     recognize_known_organizations,
+    recognize_labelled_organizations,
     recognize_legal_form_organizations,
 )
 from apps.detection.recognizers.places import recognize_places
@@ -49,8 +51,10 @@ __all__ = [
     "recognize_full_name",
     "recognize_iban",
     "recognize_ids",
+    "recognize_institutions",
     "recognize_ip",
     "recognize_known_organizations",
+    "recognize_labelled_organizations",
     "recognize_legal_form_organizations",
     "recognize_lowercase_name",
     "recognize_name_list",
@@ -81,6 +85,8 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_known_organizations,
     recognize_legal_form_organizations,
     recognize_employer,
+    recognize_institutions,
+    recognize_labelled_organizations,
 )
 
 

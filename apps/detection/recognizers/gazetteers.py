@@ -63,6 +63,10 @@ UI_WORDS_OTHER_LANGUAGES = _words(
     senior junior buyer purchasing procurement manager director head lead officer assistant analyst
     consultant specialist coordinator responsable gerente diretor directeur directrice leiter leiterin
     direttore responsabile
+    directora diretora direttrice comercial commercial project account accounts grands comptes country
+    finance finanzas finanças financeiro contabilidad contabilidade comptabilité buchhaltung contabilità
+    payroll nómina legal jurídico juridique recht legale marketing procurement operations engineering
+    compliance
     """
 )
 UI_WORDS = UI_WORDS | UI_WORDS_OTHER_LANGUAGES
