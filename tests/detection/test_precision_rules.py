@@ -1176,3 +1176,22 @@ def test_no_company_after_a_kind_or_title_word(text: str) -> None:
 def test_a_name_run_into_an_institution_keeps_the_person() -> None:
     text = "Il dottor Bruno Galli del Policlinico Gemelli ha firmato"
     assert _found(text) == [("PERSON", "Bruno Galli"), ("ORGANIZATION", "Policlinico Gemelli")]
+
+
+@pytest.mark.parametrize(
+    ("value", "everyday"),
+    [
+        ("Hablé", True),  # Spanish only
+        ("Rückmeldung zum Angebot", True),
+        ("Payroll", True),
+        ("Obama", False),  # a name is listed in most languages
+        ("Merkel", False),
+        ("Smith", False),  # a listed surname
+        ("Mario Monti", False),  # a listed first name
+        ("Okafor", False),  # in no word list
+    ],
+)
+def test_ner_people_made_of_one_languages_everyday_words(value: str, everyday: bool) -> None:
+    from apps.detection.entity_rules import _everyday_words
+
+    assert _everyday_words(value) is everyday
