@@ -35,6 +35,7 @@ from apps.detection.recognizers.organizations import (
     recognize_legal_form_organizations,
 )
 from apps.detection.recognizers.places import recognize_places
+from apps.detection.recognizers.records import recognize_records
 from apps.detection.recognizers.secrets import recognize_secrets
 
 __all__ = [
@@ -62,6 +63,7 @@ __all__ = [
     "recognize_patterns",
     "recognize_phone",
     "recognize_places",
+    "recognize_records",
     "recognize_secrets",
 ]
 
@@ -82,6 +84,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_name_says,
     recognize_lowercase_name,
     recognize_places,
+    recognize_records,
     recognize_known_organizations,
     recognize_legal_form_organizations,
     recognize_employer,

@@ -1,0 +1,69 @@
+"""Personal data in pasted records: JSON and form fields, tables under a header row."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.detection.recognizers.records import recognize_records
+from apps.detection.sensitive import detect
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+
+
+def test_json_fields_name_people_and_birth_dates() -> None:
+    text = '{"customer": {"first_name": "Aiko", "last_name": "Yamamoto", "dob": "1988-04-02"}}'
+    assert _found(text) == [("PERSON", "Aiko"), ("PERSON", "Yamamoto"), ("DATE_OF_BIRTH", "1988-04-02")]
+
+
+def test_form_lines() -> None:
+    text = "Name: Thabo Nkosi\nNationality: South African"
+    assert ("PERSON", "Thabo Nkosi") in _found(text)
+
+
+def test_a_csv_export_under_its_header() -> None:
+    text = "emp_id,name,ssn,dob\n1001,Rebecca Stone,401-22-7788,1985-02-14\n1002,Kevin O'Brien,402-33-8899,1990-09-30"
+    found = _found(text)
+    for value in ("Rebecca Stone", "Kevin O'Brien"):
+        assert ("PERSON", value) in found
+    for value in ("1985-02-14", "1990-09-30"):
+        assert ("DATE_OF_BIRTH", value) in found
+
+
+def test_semicolon_table_with_towns() -> None:
+    text = "Nome;Cognome;Città\nMario;Rossi;Torino\nGiulia;Bianchi;Milano"
+    kinds = {(f.type, text[f.start : f.end]) for f in recognize_records(text)}
+    assert kinds == {
+        ("PERSON", "Mario"),
+        ("PERSON", "Rossi"),
+        ("LOCATION", "Torino"),
+        ("PERSON", "Giulia"),
+        ("PERSON", "Bianchi"),
+        ("LOCATION", "Milano"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Name, address and phone please\nwe need them, all of them",  # a sentence is no header
+        "name: your name\nemail: <email>",  # placeholders
+        'the field "name": "string" is required',
+        "Subject: hello\nName: Pricing\nStatus: open",  # an everyday word is no person
+        "dob: unknown",
+        "name,dob\nfoo bar baz qux quux corge,soon",
+    ],
+)
+def test_fields_without_personal_data(text: str) -> None:
+    assert recognize_records(text) == []
+
+
+def test_long_tables_stay_linear() -> None:
+    import time
+
+    text = "name,city\n" + "Ana Lopez,Madrid\n" * 20_000
+    started = time.process_time()
+    found = recognize_records(text)
+    assert len(found) == 40_000
+    assert time.process_time() - started < 3
