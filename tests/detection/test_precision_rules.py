@@ -1195,3 +1195,33 @@ def test_ner_people_made_of_one_languages_everyday_words(value: str, everyday: b
     from apps.detection.entity_rules import _everyday_words
 
     assert _everyday_words(value) is everyday
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("Send it to Valentina Cruz, 15 Calle Luna, San Juan", ["15 Calle Luna", "San Juan"]),
+        ("Envoie le contrat, Rue du Rhône 65, Genève, merci", ["Rue du Rhône 65", "Genève"]),
+        ("nouvelle adresse : 7 cours de l'Intendance. Mets à jour", ["7 cours de l'Intendance"]),
+        ("His new address will be ul. Marszałkowska 84, flat 12.", ["ul. Marszałkowska 84"]),
+    ],
+)
+def test_streets_with_the_number_first_or_after_in_more_countries(text: str, places: list[str]) -> None:
+    assert [v for t, v in _found(text) if t == "LOCATION"] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("hola quiero cambiar el vuelo de barcelona a bogota del viernes", ["barcelona", "bogota"]),
+        ("mi prenoti un volo roma napoli per domani mattina?", ["roma", "napoli"]),
+        ("kannst du einen flug von münchen nach hamburg am montag buchen", ["münchen", "hamburg"]),
+        ("book a flight from lisbon to porto tomorrow", ["lisbon", "porto"]),
+        ("from home to work takes an hour", []),
+        ("from time to time we go", []),
+        ("train dogs to sit", []),
+        ("from reading to writing", []),
+    ],
+)
+def test_towns_in_lower_case_on_a_trip(text: str, places: list[str]) -> None:
+    assert [v for t, v in _found(text) if t == "LOCATION"] == places

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -56,7 +57,7 @@ _TAIL = (
 _ROMANCE_STREET = (
     r"(?i:Calle|C/|C\.|Avenida|Avda\.|Av\.|Paseo|Camino|Ronda|Plaza|Pasaje|Carrer|Travesía|Glorieta|Rua|R\."
     r"|Travessa|Largo|Alameda|Praça|Estrada|Via|Viale|Piazza|Piazzale|Corso|Vicolo|Borgo|Canale|Contrada|Strada"
-    r"|Incrocio|Rotonda|Vico)"
+    r"|Incrocio|Rotonda|Vico|ul\.|Aleja|Aleje)"  # Polish "ul. Marszałkowska 84"
 )
 _FRENCH_STREET = r"(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|impasse|place|quai|route|cours|square)"
 _PARTICLE = r"(?:de|del|de la|da|do|dos|das|la|le|les|des|du|di|della|delle|dei|degli|d'|l')"
@@ -70,8 +71,14 @@ _ADDRESS_RE = re.compile(
     rf"{_TAIL}"
     rf"|(?<![\w]){_ROMANCE_STREET}\s+(?:{_PARTICLE}\s*)?(?:{_CAP}\s*){{1,4}},?\s*(?:\d{{1,4}}[A-Za-z]?|[Ss]/[Nn])(?![\w/])"
     rf"{_TAIL}"
-    rf"|(?<![\w])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+{_FRENCH_STREET}\s+(?:{_PARTICLE}\s*)?{_CAP}(?:[ -]{_CAP}){{0,3}}"
+    rf"|(?<![\w])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+{_FRENCH_STREET}\s+(?:{_PARTICLE}\s*){{0,2}}{_CAP}(?:[ -]{_CAP}){{0,3}}"
     rf"(?:,?\s+(?:\d{{5}}\s+)?{_CAP}(?:[ -]{_CAP}){{0,2}})?"
+    # The number first in es/pt/it ("15 Calle Luna"), after in French-speaking Switzerland and
+    # Belgium ("Rue du Rhône 65, Genève").
+    rf"|(?<![\w])\d{{1,4}},?\s+{_ROMANCE_STREET}\s+(?:{_PARTICLE}\s*)?{_CAP}(?:[ -]{_CAP}){{0,3}}(?![\w])"
+    rf"{_TAIL}"
+    rf"|(?<![\w]){_FRENCH_STREET}\s+(?:{_PARTICLE}\s*){{0,2}}{_CAP}(?:[ -]{_CAP}){{0,3}},?\s+\d{{1,4}}(?:\s?(?:bis|ter))?(?![\w/])"
+    rf"{_TAIL}"
     rf"|(?<![\w])[A-ZÄÖÜ][\wäöüß]{{2,}}(?:-[A-ZÄÖÜ][\wäöüß]+)*-?{_COMPOUND_STREET}\s+\d{{1,4}}[a-zA-Z]?(?![\w])"
     rf"{_TAIL}"
 )
@@ -246,6 +253,82 @@ _PLACE_CUE_QUICK_RE = re.compile(
 _FROM_TO_RE = re.compile(rf"(?<![\w])(?i:from)\s+(?P<a>{_CAP}(?: {_CAP})?)\s+(?i:to)\s+(?P<b>{_CAP}(?: {_CAP})?)")
 
 
+# Towns typed in lower case on a trip: "el vuelo de barcelona a bogota", "un volo roma napoli", "un
+# train paris marseille", "einen flug von münchen nach hamburg", "from lisbon to porto". Both must
+# be listed places (accents optional) and neither a common word ("from home to work").
+_TRIP_WORD = r"[a-zà-öø-ÿ]+(?:[ -][a-zà-öø-ÿ]+)??"
+_TRIP_RE = re.compile(
+    r"(?<![\w])(?:(?:from|de|desde|da|dal|von|du|van)\s+"
+    rf"(?P<a>{_TRIP_WORD})\s+(?:to|a|à|para|al|nach|per|au|bis|naar|pour)\s+(?P<b>{_TRIP_WORD})"
+    r"|(?:flights?|vuelos?|vol[io]?|vols|voos?|flug|flüge|trains?|tren|treno|trem|zug|billets?|biglietto|billete"
+    r"|passagem)\s+(?:(?:from|de|desde|da|dal|von|du|van)\s+)?"
+    rf"(?P<c>{_TRIP_WORD})\s+(?:(?:to|a|à|para|al|nach|per|au|bis|naar|pour)\s+)?(?P<d>{_TRIP_WORD}))(?![\w])"
+)
+_TRIP_QUICK = (
+    "from ",
+    "de ",
+    "desde ",
+    "da ",
+    "dal ",
+    "von ",
+    "du ",
+    "van ",
+    "flight",
+    "vuelo",
+    "vol",
+    "voo",
+    "flug",
+    "train",
+    "tren",
+    "treno",
+    "trem",
+    "zug",
+    "billet",
+    "biglietto",
+    "passagem",
+)
+
+
+def _folded(value: str) -> str:
+    return unicodedata.normalize("NFKD", value.lower()).encode("ascii", "ignore").decode()
+
+
+@cache
+def _lower_places() -> dict[str, int]:
+    """Listed places, lower case without accents, and how many words each has."""
+    return {_folded(name): len(name.split()) for name in name_list(_PLACES_FILE).names}
+
+
+def _listed_lower_place(value: str) -> bool:
+    words = value.split()
+    if any(w in NOT_NAMES or w in COMMON_WORDS for w in words):
+        return False
+    return _folded(value) in _lower_places()
+
+
+def _trip_places(text: str) -> list[Finding]:
+    low = text.lower()
+    if not any(word in low for word in _TRIP_QUICK):
+        return []
+    found = []
+    for m in _TRIP_RE.finditer(text):
+        pair = ("a", "b") if m.group("a") is not None else ("c", "d")
+        spans = []
+        for group in pair:
+            start, end = m.span(group)
+            value = text[start:end]
+            # Two words may be one place ("rio de janeiro") or a place and the next word.
+            if not _listed_lower_place(value) and " " in value:
+                end = start + value.index(" ")
+                value = text[start:end]
+            if not value.islower() or not _listed_lower_place(value):
+                break
+            spans.append((start, end))
+        else:
+            found.extend(Finding(LOCATION, start, end, CUED_PLACE_SCORE, "cued_place") for start, end in spans)
+    return found
+
+
 # Capitalised words after a cue that are not places: German nouns ("wir ziehen nach Hause").
 _NOT_PLACES = frozenset(["hause", "haus", "ausland", "deutschland's"])
 
@@ -377,6 +460,7 @@ def recognize_places(text: str) -> list[Finding]:
         if _place_like(m.group("a")) and _place_like(m.group("b")):
             for group in ("a", "b"):
                 found.append(Finding(LOCATION, m.start(group), m.end(group), CUED_PLACE_SCORE, "cued_place"))
+    found.extend(_outside(_trip_places(text), found))
     found.extend(_outside(_cities_before_countries(text), found))
     # A known name inside a place found above ("42 Elm Street, Springfield") is part of it.
     found.extend(_outside(_gazetteer_places(text), found))
