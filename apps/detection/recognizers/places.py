@@ -310,7 +310,7 @@ def _trip_places(text: str) -> list[Finding]:
     low = text.lower()
     if not any(word in low for word in _TRIP_QUICK):
         return []
-    found = []
+    found: list[Finding] = []
     for m in _TRIP_RE.finditer(text):
         pair = ("a", "b") if m.group("a") is not None else ("c", "d")
         spans = []
