@@ -369,6 +369,9 @@ LABELLED = {
     "PHONE": ("PHONE", phone),
     "CARD": ("CREDIT_CARD", lambda lang: card()),
     "IBAN": ("IBAN", lambda lang: make_iban()),
+    # A mistyped IBAN right after the word is still the account number (ninth session; unlabelled
+    # before). "Is {BADIBAN} a valid IBAN?" stays a look-alike: nothing names it before.
+    "TYPOIBAN": ("IBAN", lambda lang: bad_iban()),
     "SSN": ("SSN", lambda lang: ssn()),
     "NID": ("NATIONAL_ID", national_id),
     "IP": ("IP_ADDRESS", lambda lang: ip()),
@@ -459,7 +462,7 @@ TEMPLATES = {
         "La carte {CARD} a été refusée, pourquoi ?",
         "La commande {ORDER} n'est toujours pas arrivée.",
         "Depuis la mise à jour vers la version {VERSION}, l'appli plante.",
-        "L'IBAN {BADIBAN} est refusé par ma banque, il est faux ?",
+        "L'IBAN {TYPOIBAN} est refusé par ma banque, il est faux ?",
         "mot de passe : {PASSWORD} ne marche plus",
         "Peux-tu résumer cet article sur {LOC} ?",
         "Écris un poème sur la mer.",

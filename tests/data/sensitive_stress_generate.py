@@ -955,6 +955,8 @@ NEGATIVES: dict[str, Callable[[Gen, str], Value]] = {
     ),
     "bad_card": neg(lambda g, _: _bad_card(g)),
     "bad_iban": neg(_bad_iban),
+    # right after the word "IBAN" a mistyped number is still the account (ninth session)
+    "typo_iban": lambda g, lang: (_bad_iban(g, lang), "IBAN"),
     # A mistyped id after its document's name is still the person's id (ninth session; these two
     # were hard negatives before): the detector reports it from the cue, without the checksum.
     "bad_dni": lambda g, _: (_bad_dni(g), "NATIONAL_ID"),
@@ -1268,7 +1270,7 @@ NEGATIVE_LINES = [
     ("en", "upgraded to {version} and now it crashes"),
     ("en", "tracking number {tracking} says delivered, it isn't"),
     ("en", "is {bad_card} a valid card? the form says no"),
-    ("en", "the IBAN {bad_iban} is rejected, typo?"),
+    ("en", "the IBAN {typo_iban} is rejected, typo?"),
     ("en", "ssn field rejects {bad_ssn}, is that format wrong"),
     ("en", "the deadline is {date}, can we move it"),
     ("en", "invoice from {date} for {price} is overdue"),

@@ -121,7 +121,8 @@ def test_iban_valid_spaced_and_compact():
 
 
 def test_iban_wrong_check_digit_rejected():
-    text = "IBAN DE88 3704 0044 0532 0130 00"
+    # Without the word "IBAN" right before it (with it: a mistyped IBAN, see below).
+    text = "konto DE88 3704 0044 0532 0130 00"
     assert recognize_iban(text) == []
 
 
@@ -282,3 +283,16 @@ def test_data_uri_and_url_parameters_are_not_secrets():
     url = "https://example.com/reset?token=abc&session=1"
     assert spans(recognize_secrets(blob), blob) == []
     assert spans(recognize_secrets(url), url) == []
+
+
+def test_iban_whose_country_check_fails_but_mod97_holds() -> None:
+    # The standard's own example fails Belgium's national check: mod-97 and the structure decide.
+    text = "Facture, IBAN BE68 5390 0754 7034, communication"
+    assert spans(recognize_iban(text), text) == [("IBAN", "BE68 5390 0754 7034")]
+
+
+def test_mistyped_iban_right_after_the_word() -> None:
+    text = "sull'IBAN IT02 L123 4512 3451 2345 6789 012 grazie"
+    assert spans(recognize_iban(text), text) == [("IBAN", "IT02 L123 4512 3451 2345 6789 012")]
+    for text in ("ref IT02 L123 4512 3451 2345 6789 012", "Is IT02 L123 4512 3451 2345 6789 012 a valid IBAN?"):
+        assert recognize_iban(text) == []
