@@ -20,7 +20,7 @@ from stdnum.us import ssn as us_ssn
 
 from apps.detection.context import REFERENCE_WORDS, Context, make_context
 from apps.detection.findings import NATIONAL_ID, SSN, Finding
-from apps.detection.recognizers.base import compact, digit_count, digits_of, literal_alternation, lowered
+from apps.detection.recognizers.base import compact, digit_count, digits_of, lower_words
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,56 +279,24 @@ _ID_CUE_RE = re.compile(
     r"(?![\w@]|[.\-/]\w)"
 )
 _ID_CUE_QUICK_RE = re.compile(r"\d{2}")
-# A piece of every cue, searched in ``lowered(text)`` (a trie, as the credential words), and the
-# abbreviations in capitals: the case-insensitive regex costs ~5 µs a message with digits.
-_ID_CUE_WORD_QUICK_RE = re.compile(
-    literal_alternation(
-        (
-            "passport",
-            "passeport",
-            "pasaporte",
-            "passaporto",
-            "reisepass",
-            "paspoort",
-            "ausweis",
-            "identit",
-            "identif",
-            "id card",
-            "id number",
-            "id no",
-            "id nr",
-            "national id",
-            "documento",
-            "cedula",
-            "cédula",
-            "cart",
-            "carn",
-            "driver",
-            "driving",
-            "licen",
-            "permis",
-            "führerschein",
-            "fuhrerschein",
-            "patente",
-            "insurance",
-            "ni number",
-            "sozialversicherung",
-            "sv-nummer",
-            "rentenversicherung",
-            "steuer",
-            "secu",
-            "sécu",
-            "codice",
-            "tessera",
-            "tax",
-            "nhs",
-            "medicare",
-            "aadhaar",
-        )
-    )
-)
-_ID_CUE_CAPS_QUICK_RE = re.compile(
-    r"\b(?:SIN|PAN|RG|RUT|RUN|NIE|NIF|DNI|CPF|CNI|BSN|UTR|TIN|TFN|CURP|RFC|NIR|NINO|PPSN?|AHV|SVNR|NIC|CNP)\b"
+
+
+def _words(spaced: str) -> frozenset[str]:
+    return frozenset(spaced.split())
+
+
+# The first word of every cue as ``lower_words`` splits it (a set intersection, ~1 µs, where the
+# case-insensitive regex costs ~5 µs a message with digits).
+_ID_CUE_FIRST_WORDS = _words(
+    """
+    passport passeport pasaporte passaporto reisepass reisepassnummer paspoort personalausweis
+    personalausweisnummer ausweis ausweisnummer identity id national identification carte carta documento
+    cedula cédula cartão cartao driver's driver’s drivers driver driving license licence permis carné carne
+    carnet carteira führerschein fuhrerschein führerscheinnummer fuhrerscheinnummer patente social ni
+    sozialversicherungsnummer sv-nummer rentenversicherungsnummer steuer-id steuerid steuer-idnr steueridnr
+    steueridentifikationsnummer steuernummer numéro numero sécu secu codice tessera tax nhs medicare aadhaar
+    sin pan rg rut run nie nif dni cpf cni bsn utr tin tfn curp rfc nir nino pps ppsn ahv svnr nic cnp
+    """
 )
 # The value stands right after the cue: surer than a phone read from the same digits ("NHS number
 # 943 476 5919"), under a card or checked id its context raised to 1.0 ("PAN 4111 1111 1111 1111").
@@ -340,7 +308,7 @@ def recognize_cued_ids(text: str) -> list[Finding]:
     """An id-shaped value right after the name of an identity document or number."""
     if digit_count(text) < 4 or _ID_CUE_QUICK_RE.search(text) is None:
         return []
-    if _ID_CUE_WORD_QUICK_RE.search(lowered(text)) is None and _ID_CUE_CAPS_QUICK_RE.search(text) is None:
+    if _ID_CUE_FIRST_WORDS.isdisjoint(lower_words(text)):
         return []
     found = []
     for m in _ID_CUE_RE.finditer(text):

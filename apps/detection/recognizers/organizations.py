@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from apps.detection.findings import ORGANIZATION, Finding
-from apps.detection.recognizers.base import literal_alternation
+from apps.detection.recognizers.base import literal_alternation, lower_words
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     PRODUCT_AFTER_RE,
@@ -221,37 +221,119 @@ def recognize_institutions(text: str) -> list[Finding]:
 # "Head of IT Procurement, Kestrel Energy"): the name up to the end of the line or a bracket.
 LABELLED_ORGANIZATION_SCORE = 0.87
 _ORG_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,3}}"
-_JOB_TITLE = (
-    r"manager|director|directora|directeur|directrice|diretor|diretora|direttore|direttrice|head|lead|leader"
-    r"|responsable|responsabile|gerente|leiter|leiterin|geschäftsführer|geschäftsführerin|ceo|cto|cfo|coo|cio|vp"
-    r"|president|engineer|consultant|consultor|consultora|analyst|specialist|officer|partner|associate|counsel"
-    r"|advisor|adviser|coordinator|coordinador|coordinadora|executive|representative|founder|owner|accountant"
-    r"|recruiter|procurement|comptes|comercial|commercial|ventas|vendas|vertrieb"
+_JOB_TITLE_WORDS = frozenset(
+    [
+        "manager",
+        "director",
+        "directora",
+        "directeur",
+        "directrice",
+        "diretor",
+        "diretora",
+        "direttore",
+        "direttrice",
+        "head",
+        "lead",
+        "leader",
+        "responsable",
+        "responsabile",
+        "gerente",
+        "leiter",
+        "leiterin",
+        "geschäftsführer",
+        "geschäftsführerin",
+        "ceo",
+        "cto",
+        "cfo",
+        "coo",
+        "cio",
+        "vp",
+        "president",
+        "engineer",
+        "consultant",
+        "consultor",
+        "consultora",
+        "analyst",
+        "specialist",
+        "officer",
+        "partner",
+        "associate",
+        "counsel",
+        "advisor",
+        "adviser",
+        "coordinator",
+        "coordinador",
+        "coordinadora",
+        "executive",
+        "representative",
+        "founder",
+        "owner",
+        "accountant",
+        "recruiter",
+        "procurement",
+        "comptes",
+        "comercial",
+        "commercial",
+        "ventas",
+        "vendas",
+        "vertrieb",
+    ]
 )
-_LABELLED_ORG_RE = re.compile(
-    rf"(?:(?<![\w-])(?i:company|empresa|entreprise|société|firma|unternehmen|employer|organi[sz]ation|azienda"
-    rf"|società|compañía|companhia|empregador)[ \t]*:[ \t]*"
-    rf"|(?<![\w-])(?i:{_JOB_TITLE})\b[^\n|–—,()]{{0,40}}?[ \t]*(?:[|–—,]|[ \t]-)[ \t]*)"
-    rf"(?P<name>{_ORG_NAME})[ \t]*(?=\n|\Z|[)|,;.])"
+_LABEL_WORDS = frozenset(
+    [
+        "company",
+        "empresa",
+        "entreprise",
+        "société",
+        "firma",
+        "unternehmen",
+        "employer",
+        "organisation",
+        "organization",
+        "azienda",
+        "società",
+        "compañía",
+        "companhia",
+        "empregador",
+    ]
 )
-_LABELLED_ORG_QUICK_RE = re.compile(r"[:|–—,]")
+_LABEL_RE = re.compile(
+    r"(?<![\w-])(?i:company|empresa|entreprise|société|firma|unternehmen|employer|organi[sz]ation|azienda"
+    rf"|società|compañía|companhia|empregador)[ \t]*:[ \t]*(?P<name>{_ORG_NAME})[ \t]*(?=\n|\Z|[)|,;.])"
+)
+# The company after a separator on a signature's title line; the title is checked in the line's
+# text before the separator (a word set), so the regex starts at the separator, not at every word.
+_AFTER_SEPARATOR_RE = re.compile(rf"(?:[|–—,]|[ \t]-)[ \t]*(?P<name>{_ORG_NAME})[ \t]*(?=\n|\Z|[)|,;.])")
+_TITLE_WINDOW = 60
+
+
+def _names(text: str) -> list[tuple[int, str]]:
+    words = lower_words(text)
+    found: list[tuple[int, str]] = []
+    if not _LABEL_WORDS.isdisjoint(words):
+        found.extend((m.start("name"), m.group("name")) for m in _LABEL_RE.finditer(text))
+    if not _JOB_TITLE_WORDS.isdisjoint(words):
+        for m in _AFTER_SEPARATOR_RE.finditer(text):
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            before = text[max(line_start, m.start() - _TITLE_WINDOW) : m.start()].lower()
+            # The title is the text since the previous separator or bracket ("(VP Procurement, …").
+            before = before[max(before.rfind(mark) for mark in "|–—,()") + 1 :]
+            if not _JOB_TITLE_WORDS.isdisjoint(re.findall(r"[^\W\d_]+", before)):
+                found.append((m.start("name"), m.group("name")))
+    return found
 
 
 def recognize_labelled_organizations(text: str) -> list[Finding]:
-    if _LABELLED_ORG_QUICK_RE.search(text) is None:
-        return []
     found = []
-    for m in _LABELLED_ORG_RE.finditer(text):
-        name = m.group("name").rstrip(".")
+    for start, raw in _names(text):
+        name = raw.rstrip(".")
         words = name.split()
         first = words[0].lower()
         if first in first_names() or first in NOT_NAMES or all(w.lower() in NOT_NAMES for w in words):
             continue
         if name in name_list(_PLACES_FILE).names:
             continue
-        found.append(
-            Finding(ORGANIZATION, m.start("name"), m.start("name") + len(name), LABELLED_ORGANIZATION_SCORE, "labelled")
-        )
+        found.append(Finding(ORGANIZATION, start, start + len(name), LABELLED_ORGANIZATION_SCORE, "labelled"))
     return found
 
 

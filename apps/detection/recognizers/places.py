@@ -264,28 +264,40 @@ _TRIP_RE = re.compile(
     r"|passagem)\s+(?:(?:from|de|desde|da|dal|von|du|van)\s+)?"
     rf"(?P<c>{_TRIP_WORD})\s+(?:(?:to|a|à|para|al|nach|per|au|bis|naar|pour)\s+)?(?P<d>{_TRIP_WORD}))(?![\w])"
 )
-_TRIP_QUICK = (
-    "from ",
-    "de ",
-    "desde ",
-    "da ",
-    "dal ",
-    "von ",
-    "du ",
-    "van ",
-    "flight",
-    "vuelo",
-    "vol",
-    "voo",
-    "flug",
-    "train",
-    "tren",
-    "treno",
-    "trem",
-    "zug",
-    "billet",
-    "biglietto",
-    "passagem",
+_TRIP_CUE_WORDS = frozenset(
+    [
+        "from",
+        "de",
+        "desde",
+        "da",
+        "dal",
+        "von",
+        "du",
+        "van",
+        "flight",
+        "flights",
+        "vuelo",
+        "vuelos",
+        "volo",
+        "voli",
+        "vol",
+        "vols",
+        "voo",
+        "voos",
+        "flug",
+        "flüge",
+        "train",
+        "trains",
+        "tren",
+        "treno",
+        "trem",
+        "zug",
+        "billet",
+        "billets",
+        "biglietto",
+        "billete",
+        "passagem",
+    ]
 )
 
 
@@ -306,9 +318,16 @@ def _listed_lower_place(value: str) -> bool:
     return _folded(value) in _lower_places()
 
 
+@cache
+def _lower_place_words() -> frozenset[str]:
+    """Every word of a listed place, lower case, with and without accents (for ``lower_words``)."""
+    names = name_list(_PLACES_FILE).names
+    return frozenset(w for name in names for w in (*name.lower().split(), *_folded(name).split()))
+
+
 def _trip_places(text: str) -> list[Finding]:
-    low = text.lower()
-    if not any(word in low for word in _TRIP_QUICK):
+    words = lower_words(text)
+    if words.isdisjoint(_TRIP_CUE_WORDS) or words.isdisjoint(_lower_place_words()):
         return []
     found: list[Finding] = []
     for m in _TRIP_RE.finditer(text):

@@ -15,6 +15,7 @@ import re
 import numpy as np
 
 from apps.detection.findings import DATE_OF_BIRTH, LOCATION, PERSON, Finding
+from apps.detection.recognizers.base import lower_words
 from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names, surnames
 from apps.detection.recognizers.names import COMMON_WORDS
 from apps.nlp.word_frequencies import word_frequencies
@@ -155,7 +156,15 @@ def _tables(text: str) -> list[Finding]:
     return found
 
 
+# Every word of every field name, for a set check against ``lower_words`` before any regex runs
+# ("first_name" stays one word there, "Date of birth" is three).
+# Two-letter pieces ("of", "de", "on") always come with a longer one ("birth", "nacimiento", "card").
+_FIELD_WORDS = frozenset(_FIELD_TYPES) | frozenset(w for name in _FIELD_TYPES for w in name.split("_") if len(w) > 2)
+
+
 def recognize_records(text: str) -> list[Finding]:
+    if _FIELD_WORDS.isdisjoint(lower_words(text)):
+        return []
     if _QUICK_RE.search(text) is None and "\n" not in text:
         return []
     found = _fields(text) if ":" in text else []
