@@ -173,7 +173,10 @@ def name_list_of(names: Iterable[str]) -> NameList:
 # pattern that starts with a character class lets the engine skip straight to capitals, where a
 # leading lookbehind is tried at every position (4.6 against 10 µs a message, same matches).
 _CAP_RUN_RE = re.compile(
-    r"[A-ZÀ-ÖØ-ÞĀ-Ž](?<![\w'’@./\\-][A-ZÀ-ÖØ-ÞĀ-Ž])[\w'’]*"
+    # Not inside a word, a handle or a path, but after an elided article ("d'Inès Marchand",
+    # "l'Université de Strasbourg", "dell'Anna").
+    r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:(?<![\w'’@./\\-][A-ZÀ-ÖØ-ÞĀ-Ž])|(?<=(?<!\w)[dDlL]['’][A-ZÀ-ÖØ-ÞĀ-Ž])|(?<=ll['’][A-ZÀ-ÖØ-ÞĀ-Ž]))"
+    r"[\w'’]*"
     r"(?:(?:(?:[ -](?:de|do|da|dos|das|del|di|du|am|an|la|le|el|upon|sur|on|of|van|von|der|den|ter)){1,2}(?=[ -][A-ZÀ-ÖØ-ÞĀ-Ž]))?"
     r"[ -][A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*)*"
 )
