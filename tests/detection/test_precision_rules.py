@@ -1210,6 +1210,10 @@ def test_streets_with_the_number_first_or_after_in_more_countries(text: str, pla
     assert [v for t, v in _found(text) if t == "LOCATION"] == places
 
 
+def test_an_abbreviated_street_word_after_a_number_is_no_street() -> None:
+    assert [t for t, _ in _found("it should be QQ 12 34 65 C. I'm Hannah Pritchard")] == ["PERSON"]
+
+
 @pytest.mark.parametrize(
     ("text", "places"),
     [

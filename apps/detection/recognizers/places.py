@@ -59,6 +59,11 @@ _ROMANCE_STREET = (
     r"|Travessa|Largo|Alameda|Praça|Estrada|Via|Viale|Piazza|Piazzale|Corso|Vicolo|Borgo|Canale|Contrada|Strada"
     r"|Incrocio|Rotonda|Vico|ul\.|Aleja|Aleje)"  # Polish "ul. Marszałkowska 84"
 )
+# Written out, for the number-first form: "65 C. I'm Hannah" is no street.
+_ROMANCE_STREET_WORD = (
+    r"(?i:Calle|Avenida|Paseo|Camino|Ronda|Plaza|Carrer|Rua|Travessa|Largo|Alameda|Praça|Estrada|Via|Viale"
+    r"|Piazza|Corso|Vicolo|Strada)"
+)
 _FRENCH_STREET = r"(?i:rue|avenue|av\.|boulevard|bd|chemin|allée|impasse|place|quai|route|cours|square)"
 _PARTICLE = r"(?:de|del|de la|da|do|dos|das|la|le|les|des|du|di|della|delle|dei|degli|d'|l')"
 # Dutch and German compound street names ("Liekestraat 10", "Bryanweg 1", "Elise-Hamann-Gasse 92").
@@ -75,7 +80,7 @@ _ADDRESS_RE = re.compile(
     rf"(?:,?\s+(?:\d{{5}}\s+)?{_CAP}(?:[ -]{_CAP}){{0,2}})?"
     # The number first in es/pt/it ("15 Calle Luna"), after in French-speaking Switzerland and
     # Belgium ("Rue du Rhône 65, Genève").
-    rf"|(?<![\w])\d{{1,4}},?\s+{_ROMANCE_STREET}\s+(?:{_PARTICLE}\s*)?{_CAP}(?:[ -]{_CAP}){{0,3}}(?![\w])"
+    rf"|(?<![\w])\d{{1,4}},?\s+{_ROMANCE_STREET_WORD}\s+(?:{_PARTICLE}\s*)?{_CAP}(?:[ -]{_CAP}){{0,3}}(?![\w])"
     rf"{_TAIL}"
     rf"|(?<![\w]){_FRENCH_STREET}\s+(?:{_PARTICLE}\s*){{0,2}}{_CAP}(?:[ -]{_CAP}){{0,3}},?\s+\d{{1,4}}(?:\s?(?:bis|ter))?(?![\w/])"
     rf"{_TAIL}"
