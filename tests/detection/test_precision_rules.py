@@ -1110,6 +1110,8 @@ def test_a_place_name_glued_to_a_secret_is_the_secret() -> None:
         ("social insurance number 046-454-286", "046-454-286"),  # not a phone
         ("NHS number 943 476 5919", "943 476 5919"),
         ("el DNI 57029428F da error, está mal la letra?", "57029428F"),  # a mistyped id is still one
+        ("Passeport de Karim Haddad : 19AB12345, expire en 2031", "19AB12345"),  # whose it is, then a colon
+        ("Reisepass von Tim Hoffmann: C4J8K2L9M, gültig bis 2029", "C4J8K2L9M"),
     ],
 )
 def test_ids_right_after_the_name_of_their_document(text: str, value: str) -> None:
@@ -1127,6 +1129,8 @@ def test_ids_right_after_the_name_of_their_document(text: str, value: str) -> No
         "employee ID 48213, ticket 55123",
         "national id card renewal costs 30 euros",
         "passport 2 copies needed by 2025-03-01",
+        "passport of 2 copies: 1234567",
+        "the passport of John Smith expires 2030: renew",
     ],
 )
 def test_document_words_without_an_id(text: str) -> None:

@@ -272,6 +272,9 @@ _ID_CUE_WORDS = (
 _ID_CUE_RE = re.compile(
     rf"(?<![\w-])(?:{_ID_CUE_WORDS})(?![\w-])"
     r"(?:\s*(?i:number|no\.?|nr\.?|n[º°o]\.?|#|num\.?|número|numéro|nummer))?"
+    # Whose it is, then a colon: "Passeport de Karim Haddad : 19AB12345", "Reisepass von Tim
+    # Hoffmann: C4J8K2L9M", "the PAN of consultant Rohit Kulkarni: ABCPK1234F".
+    r"(?:\s+(?i:of|for|de|du|des|del|da|do|di|von)(?:\s+[a-z]{3,12})?(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){1,3}(?=\s*:))?"
     r"(?:\s*(?i:is|es|é|est|ist|lautet|era|was|:|=|-|–))*\s*"
     # Groups of capitals and digits, a space, dot, dash or slash between two; every group has a
     # digit or is one to three capitals ("QQ 12 34 56 C", "65 170839 J 003").
