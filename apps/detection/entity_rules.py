@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from apps.detection.recognizers.gazetteers import (
     UI_WORDS,
     first_names,
     is_ui_phrase,
+    name_list,
     surnames,
 )
 from apps.detection.recognizers.names import COMMON_WORDS
@@ -197,6 +199,52 @@ def trim_names_at_stronger(text: str, findings: list[Finding]) -> list[Finding]:
                 )
         out.append(finding)
     return out
+
+
+# "<person> at / from / of <company>": in CRM notes, signatures and meeting notes the words after a
+# named person and one of these links name their employer ("Sven Lindqvist at Volvo Cars", "Ji-woo
+# Park from Samsung SDS", "Luca Ferrari di Luxottica"), which NER calls a person or a place.
+# Not "with": "compare Rick Perry with Trump", "Maria with Peter" join two people.
+_ORG_WORD = r"[A-ZÀ-ÖØ-Þ](?:[^\W\d_]|['’&-])+"
+_EMPLOYER_AFTER_PERSON_RE = re.compile(
+    r"[ \t]+(?:at|from|of|de|di|da|del|do|chez|bei|von|@)[ \t]+"
+    rf"(?P<org>{_ORG_WORD}(?:[ \t]+(?:&[ \t]+)?{_ORG_WORD}){{0,2}})(?![\w'’-])"
+)
+_PLACES = Path(__file__).resolve().parent / "data" / "places.txt"
+
+
+def companies_after_people(text: str, findings: list[Finding]) -> list[Finding]:
+    """``findings`` (overlaps resolved) with the capitalised words after "<PERSON> at|from|of …" an
+    ORGANIZATION, replacing what NER or the place list made of them; a listed town or country
+    ("Ana from Madrid"), a first name ("Ana with Maria") or everyday words stay as they were."""
+    added: list[Finding] = []
+    replaced: set[int] = set()
+    for person in findings:
+        if person.type != PERSON:
+            continue
+        m = _EMPLOYER_AFTER_PERSON_RE.match(text, person.end)
+        if m is None:
+            continue
+        org = m.group("org")
+        words = org.split()
+        if org in name_list(_PLACES).names or words[0].lower() in first_names():
+            continue
+        if all(w.lower() in _NOT_REPEATED for w in words) or _everyday_words(org):
+            continue
+        start, end = m.span("org")
+        inside = [
+            i
+            for i, f in enumerate(findings)
+            if f.start < end and start < f.end and not (f.recognizer == "spacy_ner" or f.type == ORGANIZATION)
+        ]
+        if inside:
+            continue  # a pattern finding (an e-mail, a cued place, an address) stands there
+        replaced.update(i for i, f in enumerate(findings) if f.start < end and start < f.end)
+        added.append(Finding(ORGANIZATION, start, end, 0.86, "employer_after_person"))
+    if not added:
+        return findings
+    kept = [f for i, f in enumerate(findings) if i not in replaced]
+    return sorted(kept + added, key=lambda f: f.start)
 
 
 # Titles and forms of address before a name: not part of it ("Herr Schneider" → "Schneider"), as

@@ -13,6 +13,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from apps.detection.entity_rules import (
+    companies_after_people,
     propagate_person_names,
     refine_entities,
     trim_names_at_stronger,
@@ -35,7 +36,7 @@ def findings_for_text(text: str, entities: list[Finding], *, patterns: list[Find
     findings = recognize_patterns(text, MIN_SCORE) if patterns is None else list(patterns)
     findings.extend(refine_entities(text, entities))
     findings = resolve_overlaps(trim_names_at_stronger(text, findings))
-    return propagate_person_names(text, trim_person_titles(text, findings))
+    return companies_after_people(text, propagate_person_names(text, trim_person_titles(text, findings)))
 
 
 def findings_for_doc(doc: Doc) -> list[Finding]:

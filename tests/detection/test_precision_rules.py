@@ -1233,3 +1233,31 @@ def test_an_abbreviated_street_word_after_a_number_is_no_street() -> None:
 )
 def test_towns_in_lower_case_on_a_trip(text: str, places: list[str]) -> None:
     assert [v for t, v in _found(text) if t == "LOCATION"] == places
+
+
+@pytest.mark.parametrize(
+    ("text", "organization"),
+    [
+        ("Write a follow-up to Sven Lindqvist at Volvo Cars in Gothenburg", "Volvo Cars"),
+        ("our counsel is Jonathan Reyes at Baker McKenzie.", "Baker McKenzie"),
+        ("Draft an intro email to Ngozi Eze at Flutterwave (Lagos) — we met", "Flutterwave"),
+        ("Can you write a short e-mail to Olivia Reed at Acme Foods thanking them", "Acme Foods"),
+    ],
+)
+def test_the_company_after_a_person_and_at_or_from(text: str, organization: str) -> None:
+    assert ("ORGANIZATION", organization) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ana Lopez from Madrid called",  # a listed place
+        "Maria Garcia with Peter Jones went home",  # "with" joins people
+        "compare Rick Perry with Trump",
+        "Paul Smith of Accounts Payable approved it",  # a department
+        "email Anna Weber at anna@acme.com",
+        "Javier Ybenes de Paz4 de mayo",
+    ],
+)
+def test_no_company_after_a_person_where_a_place_person_or_department_stands(text: str) -> None:
+    assert [t for t, _ in _found(text) if t == "ORGANIZATION"] == []
