@@ -215,10 +215,14 @@ _PLACES = Path(__file__).resolve().parent / "data" / "places.txt"
 
 def companies_after_people(text: str, findings: list[Finding]) -> list[Finding]:
     """``findings`` (overlaps resolved) with the capitalised words after "<PERSON> at|from|of …" an
-    ORGANIZATION, replacing what NER or the place list made of them; a listed town or country
-    ("Ana from Madrid"), a first name ("Ana with Maria") or everyday words stay as they were."""
+    ORGANIZATION, replacing what NER made of them; a listed town or country ("Ana from Madrid"), a
+    first name ("Ana de Maria"), a department or everyday words stay as they were."""
     added: list[Finding] = []
     replaced: set[int] = set()
+    # Resolved findings do not overlap: sorted by start they are sorted by end too, and the ones a
+    # span touches are a slice found by bisect (a scan per person was quadratic on pasted lists).
+    starts = [f.start for f in findings]
+    ends = [f.end for f in findings]
     for person in findings:
         if person.type != PERSON:
             continue
@@ -232,14 +236,10 @@ def companies_after_people(text: str, findings: list[Finding]) -> list[Finding]:
         if all(w.lower() in _NOT_REPEATED for w in words) or _everyday_words(org):
             continue
         start, end = m.span("org")
-        inside = [
-            i
-            for i, f in enumerate(findings)
-            if f.start < end and start < f.end and not (f.recognizer == "spacy_ner" or f.type == ORGANIZATION)
-        ]
-        if inside:
+        touched = range(bisect.bisect_right(ends, start), bisect.bisect_left(starts, end))
+        if any(findings[i].recognizer != "spacy_ner" and findings[i].type != ORGANIZATION for i in touched):
             continue  # a pattern finding (an e-mail, a cued place, an address) stands there
-        replaced.update(i for i, f in enumerate(findings) if f.start < end and start < f.end)
+        replaced.update(touched)
         added.append(Finding(ORGANIZATION, start, end, 0.86, "employer_after_person"))
     if not added:
         return findings

@@ -79,3 +79,13 @@ def test_many_covered_names_keep_the_ner_gate_linear() -> None:
     found = detect([text])[0]
     assert len(found) == 7_500
     assert time.process_time() - started < 3
+
+
+def test_many_people_at_companies_stay_linear() -> None:
+    import time
+
+    text = "Ana Lopez at Acme Foods. " * 2_000  # 50,000 characters: quadratic took minutes
+    started = time.process_time()
+    found = detect([text])[0]
+    assert ("ORGANIZATION", "Acme Foods") in {(f.type, text[f.start : f.end]) for f in found[:4]}
+    assert time.process_time() - started < 5
