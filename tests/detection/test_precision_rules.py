@@ -1261,3 +1261,21 @@ def test_the_company_after_a_person_and_at_or_from(text: str, organization: str)
 )
 def test_no_company_after_a_person_where_a_place_person_or_department_stands(text: str) -> None:
     assert [t for t, _ in _found(text) if t == "ORGANIZATION"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("tu peux reserver un train pour moi et benoit lemaire? merci", "benoit lemaire"),
+        ("ask francois dupont about it", "francois dupont"),
+    ],
+)
+def test_first_names_typed_without_their_accents(text: str, person: str) -> None:
+    assert ("PERSON", person) in _found(text)
+
+
+def test_bare_forms_that_are_english_words_are_no_first_names() -> None:
+    from apps.detection.recognizers.gazetteers import first_names
+
+    assert {"benoit", "francois", "joao"} <= first_names()
+    assert not {"age", "america", "africa"} & first_names()

@@ -10,12 +10,15 @@ cue ("Hi Tomasz,", "ask Lucia whether"); they are never a finding on their own.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
+
+from apps.nlp.word_frequencies import word_frequencies
 
 _DATA = Path(__file__).resolve().parents[1] / "data" / "first_names.txt"
 
@@ -126,7 +129,21 @@ SHOUTED_WORD_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
 
 @cache
 def first_names() -> frozenset[str]:
-    return _lowered_lines(_DATA)
+    """The listed first names, lower case, and each also without its accents: people type
+    "benoit", "francois", "joao" for Benoît, François, João (ninth session)."""
+    names = _lowered_lines(_DATA)
+    bare = sorted({_unaccented(name) for name in names} - names)
+    # Not where the bare form is an everyday English word ("age" of Åge, "america" of América).
+    common = word_frequencies(bare, ("en",))[:, 0] >= _BARE_NAME_COMMON_FROM
+    return names | frozenset(name for name, everyday in zip(bare, common, strict=True) if not everyday)
+
+
+_BARE_NAME_COMMON_FROM = -5.0  # log10 frequency in English
+
+
+def _unaccented(value: str) -> str:
+    # Letters that decompose (é, ã, ç, ü) lose their marks; others (ß, ø, ł) stay as they are.
+    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
 
 
 @cache
