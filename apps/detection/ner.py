@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
+from apps.detection.recognizers.base import word_set
 from apps.detection.recognizers.gazetteers import PRODUCT_WORDS, UI_WORDS, first_names
 from apps.detection.recognizers.names import WORDLIKE_FIRST_NAMES, spacy_stop_words
 
@@ -36,11 +37,8 @@ _SENTENCE_END_RE = re.compile(r"(?:\A|[.!?:;¿¡\"“”«»()\[\]>*\n-]|\d)\s*\
 # Capitalised words that start sentences or are shouted keywords, in the five languages we
 # serve. Only the first word of a sentence is checked against this list; any other capitalised
 # word triggers NER.
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
 
-
-_NON_ENTITY_WORDS = _words(
+_NON_ENTITY_WORDS = word_set(
     """
     i i'm i've i'll i'd im a an the this that these those my your our his her their its it it's is are was were be
     can could would should will shall may might must do does did don't doesn't please pls plz thanks thank hi hello
@@ -79,7 +77,7 @@ _NON_ENTITY_WORDS = _words(
 # unchanged but for 19 fewer false positives. English stop words are not in it ("US" is a place).
 # Less the known first names among them ("Ali", "Sara", "Otto", "Ben"), which stay possible names.
 _FOREIGN_STOP_WORDS = frozenset().union(*map(spacy_stop_words, ("es", "pt", "fr", "de", "it", "nl"))) - first_names()
-_KEYWORDS_ANYWHERE = _words(
+_KEYWORDS_ANYWHERE = word_set(
     "i i'm i've i'll i'd iban ssn dob nif nie dni cpf bsn nir pesel vat tva iva cvv cvc pin id api url json sql csv"
     " pdf html http https ip ipv4 ipv6 jwt ssh dns vpn faq asap eta ok pm am ps nb usd eur gbp brl mxn akia bearer e-mail email udp tcp nino steuer steuer-id idnr ust-idnr tel telefon handy dni nie cf"
 )
@@ -91,7 +89,7 @@ _KEYWORDS_ANYWHERE = _words(
 # signature lines to NER, which tagged the plan as a person ("l'offre Business" → PERSON). A
 # company or place they are part of ("Harvard Business School", "Standard Chartered") still
 # opens a window through its other words.
-_ROLE_AND_PLAN_WORDS = _words(
+_ROLE_AND_PLAN_WORDS = word_set(
     """
     basic plus premium business family pro enterprise starter standard free unlimited
     vp svp evp avp ceo cto cfo coo cmo cio ciso cpo
@@ -149,7 +147,7 @@ OPENER_NAME_MIN_LETTERS = 4
 # and SQL keywords in capitals ("GROUP BY", "ORDER BY"). Chat with coding assistants is full of
 # them, and each opened a NER window for nothing.
 _CODE_IDENTIFIER_RE = re.compile(r"\w+(?:Error|Exception|Warning)")
-_SQL_KEYWORDS = _words(
+_SQL_KEYWORDS = word_set(
     "select from where group by order having limit join inner outer left right on as and or not null insert into"
     " values update set delete create table index distinct union all case when then else end count sum avg min max"
     " asc desc like in is between exists head"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -30,6 +31,17 @@ def compact(value: str) -> str:
 # recognizer reads it back. A few entries are enough; the cache never holds more than the last
 # texts scanned.
 _TEXT_CACHE = 4
+
+
+def word_set(spaced: str) -> frozenset[str]:
+    """The whitespace-separated words of a word list written as one string."""
+    return frozenset(spaced.split())
+
+
+def unaccented(value: str) -> str:
+    """``value`` without combining marks: letters that decompose (é, ã, ç, ü) lose them, others
+    (ß, ø, ł) stay as they are."""
+    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=_TEXT_CACHE)

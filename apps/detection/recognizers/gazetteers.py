@@ -10,7 +10,6 @@ cue ("Hi Tomasz,", "ask Lucia whether"); they are never a finding on their own.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -18,18 +17,15 @@ from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP_WORDS
 
+from apps.detection.recognizers.base import unaccented, word_set
 from apps.nlp.word_frequencies import word_frequencies
 
 _DATA = Path(__file__).resolve().parents[1] / "data" / "first_names.txt"
 
 
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
 # Buttons, menus and the imperatives that introduce them, plus capitalised document and
 # product words that are not proper names ("Quarterly Review", "Terms of Service").
-UI_WORDS = _words(
+UI_WORDS = word_set(
     """
     reset submit save cancel settings setting ok apply close open edit delete remove undo redo next back previous
     finish done continue confirm accept decline reject allow deny login logout log sign signin signup register
@@ -52,7 +48,7 @@ UI_WORDS = _words(
 # The same buttons and imperatives in es/pt/fr/de/it/nl ("Cliquez sur Enregistrer puis Fermer", "Haz
 # clic en Guardar"), and the department and job words of e-mail signatures ("Departamento de
 # Compras", "Senior Buyer"), which NER tags as people.
-UI_WORDS_OTHER_LANGUAGES = _words(
+UI_WORDS_OTHER_LANGUAGES = word_set(
     """
     guardar enviar cancelar aceptar cerrar siguiente anterior abrir borrar eliminar descargar subir buscar
     haz clic pulsa toca selecciona elige configuración ajustes inicio salvar fechar próximo excluir baixar
@@ -78,7 +74,7 @@ UI_WORDS = UI_WORDS | UI_WORDS_OTHER_LANGUAGES
 # NER model tags them as places after "in", as people after "with", as organizations anywhere;
 # none of them identifies a person or a customer. Names that are mostly employers ("Google",
 # "Microsoft", "Salesforce") are left out: "I work at Salesforce" is about someone.
-PRODUCT_WORDS = _words(
+PRODUCT_WORDS = word_set(
     """
     postgres postgresql mysql mariadb sqlite mongodb redis cassandra dynamodb elasticsearch opensearch
     bigquery snowflake redshift databricks clickhouse duckdb oracle db2 kafka rabbitmq airflow dbt spark
@@ -106,7 +102,7 @@ PRODUCT_WORDS = _words(
 # babel, copied here), less those that are also first names ("Abril", "Domingo", "Julio", "Juni")
 # or English month names ("April", "August"): capitalised in chat ("la factura de Marzo", "em
 # Agosto"), the English model called them people and the place cue ("em", "a") a place.
-MONTHS_AND_DAYS = _words(
+MONTHS_AND_DAYS = word_set(
     """
     agosto août aprile avril dezember dezembro dicembre diciembre dienstag dimanche dinsdag domenica
     donderdag donnerstag décembre enero febbraio febrero februar februari fevereiro freitag février
@@ -132,18 +128,13 @@ def first_names() -> frozenset[str]:
     """The listed first names, lower case, and each also without its accents: people type
     "benoit", "francois", "joao" for Benoît, François, João (ninth session)."""
     names = _lowered_lines(_DATA)
-    bare = sorted({_unaccented(name) for name in names} - names)
+    bare = sorted({unaccented(name) for name in names} - names)
     # Not where the bare form is an everyday English word ("age" of Åge, "america" of América).
     common = word_frequencies(bare, ("en",))[:, 0] >= _BARE_NAME_COMMON_FROM
     return names | frozenset(name for name, everyday in zip(bare, common, strict=True) if not everyday)
 
 
 _BARE_NAME_COMMON_FROM = -5.0  # log10 frequency in English
-
-
-def _unaccented(value: str) -> str:
-    # Letters that decompose (é, ã, ç, ü) lose their marks; others (ß, ø, ł) stay as they are.
-    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
 
 
 @cache

@@ -24,7 +24,7 @@ import spacy
 from spacy.lang.en.stop_words import STOP_WORDS as EN
 
 from apps.detection.findings import PERSON, Finding
-from apps.detection.recognizers.base import literal_alternation, lower_words, lowered
+from apps.detection.recognizers.base import literal_alternation, lower_words, lowered, word_set
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     NameList,
@@ -76,10 +76,6 @@ _CLAUSE_END_RE = re.compile(
 )
 
 
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
 def spacy_stop_words(language: str) -> frozenset[str]:
     """spaCy's stop words of ``language``, read without importing its language package.
 
@@ -101,7 +97,7 @@ DE, ES, FR, PT = (spacy_stop_words(language) for language in ("de", "es", "fr", 
 
 # Words that follow a cue without being a name, plus the function words of the five languages.
 _COMMON = (
-    _words(
+    word_set(
         """
     not no nobody someone something sure sorry happy glad trying looking going wondering new here back fine ok
     okay good great bad awesome amazing terrible urgent important interesting weird strange wrong right correct
@@ -381,7 +377,7 @@ def recognize_addressed_name(text: str) -> list[Finding]:
 FULL_NAME_SCORE = 0.86
 # Capitalised words after a first name that make a place, a building or a company of it
 # ("Victoria Station", "Grace Hospital", "Wayne Retail").
-_NOT_SURNAMES = _words(
+_NOT_SURNAMES = word_set(
     """
     street st road rd avenue ave lane boulevard square station river lake park hotel hospital clinic
     university college school academy church cathedral airport bridge tower center centre mall
@@ -395,14 +391,14 @@ _NOT_SURNAMES = _words(
 # First names that, without a cue, are more often a word of a title-case phrase: month
 # abbreviations ("Sep Trek Dinner"), seasons, colours and common nouns or verbs ("Summer Sale",
 # "Rose Gold", "Amber Alert", "Bill Payment", "Mark Complete", "Ray Tracing").
-WORDLIKE_FIRST_NAMES = _words(
+WORDLIKE_FIRST_NAMES = word_set(
     """
     sep sept oct nov dec feb aug apr jun jul summer autumn rose jade amber holly crystal angel dawn joy
     bill mark frank sue guy jack ray sandy dean chase lucky faith hope star sky river storm
     """
 )
 # Lowercase particles inside a surname ("Jan van Dijk", "Ana de la Cruz").
-_PARTICLES = _words("de do da dos das del di du la le van von der den ter")
+_PARTICLES = word_set("de do da dos das del di du la le van von der den ter")
 _PARTICLE_WORDS = "(?:de|do|da|dos|das|del|di|du|la|le|van|von|der|den|ter)"
 
 
@@ -599,7 +595,7 @@ _LOWER_REST_RE = re.compile(
 )
 # The words that end a capitalised full name (``_NOT_SURNAMES``: streets, buildings, companies)
 # and the venues people book or name after their founders.
-_VENUE_WORDS = _NOT_SURNAMES | _words(
+_VENUE_WORDS = _NOT_SURNAMES | word_set(
     """
     steakhouse restaurant grill bar cafe pub pizza pizzeria diner bistro kitchen house inn motel arena stadium
     library beach island mountain forest national blvd account card fund funds

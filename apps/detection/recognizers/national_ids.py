@@ -20,7 +20,7 @@ from stdnum.us import ssn as us_ssn
 
 from apps.detection.context import REFERENCE_WORDS, Context, make_context
 from apps.detection.findings import NATIONAL_ID, SSN, Finding
-from apps.detection.recognizers.base import compact, digit_count, digits_of, lower_words
+from apps.detection.recognizers.base import compact, digit_count, digits_of, lower_words, word_set
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,13 +284,9 @@ _ID_CUE_RE = re.compile(
 _ID_CUE_QUICK_RE = re.compile(r"\d{2}")
 
 
-def _words(spaced: str) -> frozenset[str]:
-    return frozenset(spaced.split())
-
-
 # The first word of every cue as ``lower_words`` splits it (a set intersection, ~1 µs, where the
 # case-insensitive regex costs ~5 µs a message with digits).
-_ID_CUE_FIRST_WORDS = _words(
+_ID_CUE_FIRST_WORDS = word_set(
     """
     passport passeport pasaporte passaporto reisepass reisepassnummer paspoort personalausweis
     personalausweisnummer ausweis ausweisnummer identity id national identification carte carta documento

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from apps.detection.findings import ORGANIZATION, Finding
-from apps.detection.recognizers.base import literal_alternation, lower_words
+from apps.detection.recognizers.base import literal_alternation, lower_words, word_set
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     PRODUCT_AFTER_RE,
@@ -221,81 +221,21 @@ def recognize_institutions(text: str) -> list[Finding]:
 # "Head of IT Procurement, Kestrel Energy"): the name up to the end of the line or a bracket.
 LABELLED_ORGANIZATION_SCORE = 0.87
 _ORG_NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,3}}"
-_JOB_TITLE_WORDS = frozenset(
-    [
-        "manager",
-        "director",
-        "directora",
-        "directeur",
-        "directrice",
-        "diretor",
-        "diretora",
-        "direttore",
-        "direttrice",
-        "head",
-        "lead",
-        "leader",
-        "responsable",
-        "responsabile",
-        "gerente",
-        "leiter",
-        "leiterin",
-        "geschäftsführer",
-        "geschäftsführerin",
-        "ceo",
-        "cto",
-        "cfo",
-        "coo",
-        "cio",
-        "vp",
-        "president",
-        "engineer",
-        "consultant",
-        "consultor",
-        "consultora",
-        "analyst",
-        "specialist",
-        "officer",
-        "partner",
-        "associate",
-        "counsel",
-        "advisor",
-        "adviser",
-        "coordinator",
-        "coordinador",
-        "coordinadora",
-        "executive",
-        "representative",
-        "founder",
-        "owner",
-        "accountant",
-        "recruiter",
-        "procurement",
-        "comptes",
-        "comercial",
-        "commercial",
-        "ventas",
-        "vendas",
-        "vertrieb",
-    ]
+_JOB_TITLE_WORDS = word_set(
+    """
+    manager director directora directeur directrice diretor diretora direttore direttrice head lead
+    leader responsable responsabile gerente leiter leiterin geschäftsführer geschäftsführerin ceo cto
+    cfo coo cio vp president engineer consultant consultor consultora analyst specialist officer
+    partner associate counsel advisor adviser coordinator coordinador coordinadora executive
+    representative founder owner accountant recruiter procurement comptes comercial commercial ventas
+    vendas vertrieb
+    """
 )
-_LABEL_WORDS = frozenset(
-    [
-        "company",
-        "empresa",
-        "entreprise",
-        "société",
-        "firma",
-        "unternehmen",
-        "employer",
-        "organisation",
-        "organization",
-        "azienda",
-        "società",
-        "compañía",
-        "companhia",
-        "empregador",
-    ]
+_LABEL_WORDS = word_set(
+    """
+    company empresa entreprise société firma unternehmen employer organisation organization azienda
+    società compañía companhia empregador
+    """
 )
 _LABEL_RE = re.compile(
     r"(?<![\w-])(?i:company|empresa|entreprise|société|firma|unternehmen|employer|organi[sz]ation|azienda"

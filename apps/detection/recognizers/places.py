@@ -11,12 +11,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import unicodedata
 from functools import cache
 from pathlib import Path
 
 from apps.detection.findings import LOCATION, Finding
-from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered
+from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered, unaccented
 from apps.detection.recognizers.gazetteers import NOT_NAMES, NameList, find_names, first_names, name_list, name_list_of
 from apps.detection.recognizers.names import COMMON_WORDS
 from apps.nlp.word_frequencies import word_frequencies
@@ -307,7 +306,7 @@ _TRIP_CUE_WORDS = frozenset(
 
 
 def _folded(value: str) -> str:
-    return unicodedata.normalize("NFKD", value.lower()).encode("ascii", "ignore").decode()
+    return unaccented(value.lower())
 
 
 @cache
