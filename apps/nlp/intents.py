@@ -45,6 +45,12 @@ from typing import Any
 
 import numpy as np
 
+# At import, not inside the first call: importing scipy.cluster alone takes ~0.2 s, a fifth of
+# clustering 3,000 texts (the worker's warm-up imports this module).
+import scipy.sparse as sp
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
 from apps.nlp import embeddings
 
 PCA_DIMS = 128
@@ -156,8 +162,6 @@ def _project(x: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndar
 
 def _tfidf_cosines(texts: list[str]) -> np.ndarray:
     """Dense (n, n) cosine of binary word TF-IDF vectors fitted on ``texts`` themselves."""
-    import scipy.sparse as sp
-
     vocabulary: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
@@ -173,7 +177,9 @@ def _tfidf_cosines(texts: list[str]) -> np.ndarray:
     m = m @ sp.diags((np.log((1 + n) / (1 + df)) + 1).astype(np.float32))
     norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
     m = sp.diags(1 / np.maximum(norms, 1e-12).astype(np.float32)) @ m
-    return (m @ m.T).toarray()
+    # Sparse times dense: nearly every pair shares a word ("my", "card"), so a sparse product
+    # would fill in anyway, at three times the cost; the sums are the same, in the same order.
+    return np.asarray(m @ m.T.toarray())
 
 
 def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,15 +190,19 @@ def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> 
     ``copies`` is each distinct text's multiplicity: its own repeats are neighbours at 1, so a
     request sent many times with the same words is never isolated.
     """
-    import scipy.sparse as sp
-
-    # In place, float32: at 3,000 texts each (n, n) copy is 36 MB and a few ms.
+    # In place, float32: at 3,000 texts each (n, n) array is 36 MB, and a new one costs more in
+    # page faults (glibc maps and unmaps arrays that large on every call) than the arithmetic.
     sim = z @ z.T
     sim *= 1 - LEXICAL_WEIGHT
-    sim += LEXICAL_WEIGHT * _tfidf_cosines(texts)
+    lexical = _tfidf_cosines(texts)
+    lexical *= LEXICAL_WEIGHT
+    sim += lexical
+    del lexical
     n = len(sim)
     k = min(SNN_NEIGHBOURS, n - 1)
-    neighbours = np.argpartition(-sim, k, axis=1)[:, : k + 1]  # includes the text itself
+    np.negative(sim, out=sim)  # largest first without a negated copy; negating twice is exact
+    neighbours = np.argpartition(sim, k, axis=1)[:, : k + 1]  # includes the text itself
+    np.negative(sim, out=sim)
     nearest = np.take_along_axis(sim, neighbours, 1)
     # The text itself is among its neighbours at similarity ~1: drop the largest value per row.
     width = min(DENSITY_NEIGHBOURS, k)
@@ -205,15 +215,14 @@ def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> 
     weights /= np.maximum(np.linalg.norm(weights, axis=1, keepdims=True), 1e-12)
     graph = sp.csr_matrix((weights.ravel(), neighbours.ravel(), np.arange(0, n * (k + 1) + 1, k + 1)), shape=(n, n))
     sim *= 1 - SNN_WEIGHT
-    sim += SNN_WEIGHT * (graph @ graph.T).toarray()
+    shared = (graph @ graph.T).toarray()
+    shared *= SNN_WEIGHT
+    sim += shared
     return sim, density
 
 
 def _linkage_labels(z: np.ndarray, texts: list[str], copies: np.ndarray, regime: str) -> np.ndarray:
     """Flat clusters numbered from 1; 0 marks an isolated text (out of scope, "other")."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-
     if len(z) == 1:
         return np.ones(1, dtype=np.int64)
     density = None
@@ -223,7 +232,9 @@ def _linkage_labels(z: np.ndarray, texts: list[str], copies: np.ndarray, regime:
         similarity, density = _blended_similarity(z, texts, copies)
         np.fill_diagonal(similarity, 1)
         # squareform reads the upper triangle only, so the (symmetric) matrix is not averaged.
-        condensed = 1 - squareform(similarity, checks=False).astype(np.float64)
+        condensed = squareform(similarity, checks=False).astype(np.float64)
+        del similarity
+        np.subtract(1, condensed, out=condensed)
         np.clip(condensed, 0, None, out=condensed)
         tree = linkage(condensed, method="average")
     labels = fcluster(tree, t=DISTANCE_THRESHOLDS[regime], criterion="distance").astype(np.int64)

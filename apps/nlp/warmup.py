@@ -27,7 +27,7 @@ def register_warm_up(name: str, step: Callable[[], object]) -> None:
 
 def warm_up() -> dict[str, float]:
     """Build and exercise each detector; returns seconds per detector."""
-    from apps.nlp import embeddings, language
+    from apps.nlp import embeddings, intents, language
     from apps.nlp.rephrase import rephrase_scores
     from apps.nlp.sentiment import score_sentiment
 
@@ -38,6 +38,7 @@ def warm_up() -> dict[str, float]:
             embeddings.embed(["warm up"]),
             rephrase_scores([("reset my password", "password reset")]),
         ),
+        "intents": lambda: intents.cluster_intents(["reset my password", "password reset", "where is my card"]),
     }
     steps.update(_registered)
     seconds: dict[str, float] = {}

@@ -121,7 +121,7 @@ def test_worker_processes_warm_every_detector_at_start() -> None:
     assert warm_up_nlp in [receiver() for _, receiver in worker_process_init.receivers]
     seconds = warm_up()
     # "detection": registered by apps.detection (AppConfig.ready), which nlp may not import.
-    assert set(seconds) == {"language", "sentiment", "embeddings", "detection"}
+    assert set(seconds) == {"language", "sentiment", "embeddings", "intents", "detection"}
     assert detect_languages(["jeg har betalt to ganger", "zaplatil som dvakrát", "thanks"]) == ["no", "sk", "en"]
     # the word frequencies detection reads for lower-case names and cued places are loaded too
     assert word_frequencies_lexicon.cache_info().currsize == 1
