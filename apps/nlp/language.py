@@ -313,14 +313,24 @@ def _words_decide(
     columns = sorted({code for _, guesses, _, _ in todo for code, _ in guesses})
     column_of = {code: k for k, code in enumerate(columns)}
     table = frequency_table(keys, columns)
-    for item, guesses, start, end in todo:
-        sub = table[start:end, [column_of[code] for code, _ in guesses]]
-        known_rows = ~np.isnan(sub)
-        if not known_rows.any(axis=1).all():
+    # Vectorised over the whole call (a text's words are consecutive rows): per text, whether each
+    # word is listed by one of its own candidates, and the per-language sums of its rows. A column
+    # sum does not depend on the other columns, so summing every column gives each candidate's
+    # sum exactly as summing the candidates' columns alone did.
+    known = ~np.isnan(table)
+    candidate = np.zeros((len(todo), len(columns)), dtype=bool)
+    for t, (_, guesses, _, _) in enumerate(todo):
+        candidate[t, [column_of[code] for code, _ in guesses]] = True
+    starts = np.fromiter((start for _, _, start, _ in todo), dtype=np.int64, count=len(todo))
+    lengths = np.fromiter((end - start for _, _, start, end in todo), dtype=np.int64, count=len(todo))
+    listed = (known & np.repeat(candidate, lengths, axis=0)).any(axis=1)
+    all_listed = np.logical_and.reduceat(listed, starts).tolist()
+    sums = np.add.reduceat(np.where(known, table, np.float32(WORD_FLOOR)), starts, axis=0).tolist()
+    for (item, guesses, _, _), every_word_listed, row in zip(todo, all_listed, sums, strict=True):
+        if not every_word_listed:
             left.append(item)  # a word no candidate lists: Lingua's n-grams decide
             continue
-        words_score = np.where(known_rows, sub, np.float32(WORD_FLOOR)).sum(axis=0)
-        scores = [math.log(max(p, 1e-9)) + _LN10 * float(w) for (_, p), w in zip(guesses, words_score, strict=True)]
+        scores = [math.log(max(p, 1e-9)) + _LN10 * row[column_of[code]] for code, p in guesses]
         results[item[0]] = guesses[scores.index(max(scores))][0]
     return left
 

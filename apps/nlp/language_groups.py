@@ -209,15 +209,36 @@ _SAMPLES = {
 }
 
 
-def _word_scores(text: str, group: tuple[str, ...], table: _WordTable) -> list[float]:
+def _word_scores(texts: Sequence[str], group: tuple[str, ...], table: _WordTable) -> list[list[float]]:
+    """Per text, the sum over its informative listed words of each member's log10 frequency."""
     rows, folded = table.rows, table.folded
-    words = _WORD.findall(text.lower())
-    found = [row for word in words if (row := rows.get(word, folded.get(word) if word.isascii() else None)) is not None]
     informative = table.informative[group]
-    found = [row for row in found if informative[row]]
-    scores = [float(v) for v in table.groups[group][found].sum(axis=0)] if found else [0.0] * len(group)
+    lowered = [_WORD.findall(text.lower()) for text in texts]
+    owners: list[int] = []
+    found: list[int] = []
+    for k, words in enumerate(lowered):
+        for word in words:
+            row = rows.get(word, folded.get(word) if word.isascii() else None)
+            if row is not None and informative[row]:
+                owners.append(k)
+                found.append(row)
+    # One gather and one unbuffered add for the whole call instead of a fancy index and a sum per
+    # text: the same float32 additions in the same order (a text's words in turn), so the same sums.
+    sums = np.zeros((len(texts), len(group)), dtype=np.float32)
+    if found:
+        np.add.at(sums, np.asarray(owners), table.groups[group][found])
+    scores: list[list[float]] = sums.tolist()
     if group != _NORDIC:
         return scores
+    for words, text_scores in zip(lowered, scores, strict=True):
+        _nordic_extras(words, text_scores, table)
+    return scores
+
+
+def _nordic_extras(words: list[str], scores: list[float], table: _WordTable) -> None:
+    """Danish "at" + a Bokmål infinitive, and unlisted compounds by their listed parts, in place."""
+    rows, folded = table.rows, table.folded
+    informative = table.informative[_NORDIC]
     if "at" in words:
         infinitives = table.infinitives
         marked = sum(1 for first, second in itertools.pairwise(words) if first == "at" and second in infinitives)
@@ -230,9 +251,9 @@ def _word_scores(text: str, group: tuple[str, ...], table: _WordTable) -> list[f
         if informative[row]
     ]
     if parts:
-        extra = table.groups[group][parts].sum(axis=0)
-        scores = [score + COMPOUND_WEIGHT * float(v) for score, v in zip(scores, extra, strict=True)]
-    return scores
+        extra = table.groups[_NORDIC][parts].sum(axis=0)
+        for m, v in enumerate(extra.tolist()):
+            scores[m] += COMPOUND_WEIGHT * v
 
 
 def _compound_rows(word: str, rows: dict[str, int]) -> tuple[int, ...]:
@@ -267,7 +288,7 @@ def decide_within_groups(
     table = _word_table()
     detectors = _lingua_detectors()
     for group, members in by_group.items():
-        words = [_word_scores(text, group, table) for _, text in members]
+        words = _word_scores([text for _, text in members], group, table)
         for (i, _), scores in zip(members, words, strict=True):
             locale = locales[i] if locales is not None else None
             if locale is not None and locale in group:
