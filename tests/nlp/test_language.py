@@ -138,7 +138,9 @@ def test_rare_language_without_a_common_look_alike_needs_no_lingua(monkeypatch: 
     monkeypatch.setattr(language, "_ANSWERED", {})
     # Every unsure text to (a stand-in for) Lingua: the word path is tested below.
     monkeypatch.setattr(language, "_words_decide", lambda unsure, ranked, results: unsure)
-    monkeypatch.setattr(language, "_lingua_decides", lambda unsure, results: asked.extend(t for _, t, _, _ in unsure))
+    monkeypatch.setattr(
+        language, "_lingua_decides", lambda unsure, results, *_: asked.extend(t for _, t, _, _ in unsure)
+    )
     texts = ["என் ஆர்டர் எங்கே இருக்கிறது", "ჩემი შეკვეთა სად არის", "kan du hjelpe meg"]
     # Tamil and Georgian: fastText is sure and no common language is in sight; the prior
     # for common languages must not send them to Lingua. A short Norwegian text still goes.
@@ -151,7 +153,9 @@ def test_unsure_texts_with_known_words_need_no_lingua(monkeypatch: pytest.Monkey
 
     asked: list[str] = []
     monkeypatch.setattr(language, "_ANSWERED", {})
-    monkeypatch.setattr(language, "_lingua_decides", lambda unsure, results: asked.extend(t for _, t, _, _ in unsure))
+    monkeypatch.setattr(
+        language, "_lingua_decides", lambda unsure, results, *_: asked.extend(t for _, t, _, _ in unsure)
+    )
     # Every word in some candidate's word list: words and fastText decide. A made-up name
     # ("Zorvexa") is in no list: Lingua's character n-grams decide that one.
     texts = ["kan du hjelpe meg", "pedido no llegó", "ring Zorvexa nu"]
@@ -230,7 +234,9 @@ def test_words_that_lost_their_accents_are_still_known_words(monkeypatch: pytest
 
     asked: list[str] = []
     monkeypatch.setattr(language, "_ANSWERED", {})
-    monkeypatch.setattr(language, "_lingua_decides", lambda unsure, results: asked.extend(t for _, t, _, _ in unsure))
+    monkeypatch.setattr(
+        language, "_lingua_decides", lambda unsure, results, *_: asked.extend(t for _, t, _, _ in unsure)
+    )
     # A broken encoding drops every non-ASCII letter ("descripción" -> "descripcin"); chat types
     # accents as base letters ("não" -> "nao"). Both spellings are in the word lists, at a lower
     # frequency than the word, so the words decide instead of sending the text to Lingua.
@@ -270,3 +276,26 @@ def test_only_confident_answers_their_own_list_mostly_lacks_are_suspect() -> Non
     assert [item[0] for item, _ in flagged] == [0]
     # The flagged text keeps fastText's top guesses as Lingua's candidates.
     assert flagged[0][0][2][0] == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # fastText's compressed model is sure of English on these; their words are plainly not.
+        ("La population attend toujours le retour", "fr"),
+        ("De acordo com a lei, as 23", "pt"),
+        ("Mas as amigas,", "pt"),
+        # English stays English, with or without words other languages list too.
+        ("can u check my order status pls", "en"),
+        ("The La Liga final is on Sunday", "en"),
+    ],
+)
+def test_confident_english_answers_are_checked_against_the_words(text: str, expected: str) -> None:
+    assert detect_languages([text]) == [expected]
+
+
+def test_lingua_counts_fasttext_where_fasttext_was_only_unsure() -> None:
+    # Lingua alone called this Hindi fragment Marathi; fastText says Hindi at 0.88.
+    assert detect_languages(["इसमें पंचाग्नि - जठराग्नि"]) == ["hi"]
+    # fastText is sure of Dutch here, but its own word list lacks the words: not counted.
+    assert detect_languages(["kdy mi to prijde"]) == ["cs"]
