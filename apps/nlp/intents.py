@@ -50,7 +50,6 @@ import numpy as np
 # clustering 3,000 texts (the worker's warm-up imports this module).
 import scipy.sparse as sp
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.spatial.distance import squareform
 
 from apps.nlp import embeddings
 
@@ -162,8 +161,9 @@ def _project(x: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndar
     return _normalise((x - mean) @ components.T)
 
 
-def _tfidf_cosines(texts: list[str]) -> np.ndarray:
-    """Dense (n, n) cosine of binary word TF-IDF vectors fitted on ``texts`` themselves."""
+def _add_tfidf_cosines(sim: np.ndarray, texts: list[str], weight: float) -> None:
+    """``sim += weight *`` the (n, n) cosine of binary word TF-IDF vectors fitted on ``texts``
+    themselves, in place."""
     vocabulary: dict[str, int] = {}
     rows: list[int] = []
     cols: list[int] = []
@@ -173,15 +173,20 @@ def _tfidf_cosines(texts: list[str]) -> np.ndarray:
             cols.append(vocabulary.setdefault(word, len(vocabulary)))
     n = len(texts)
     if not vocabulary:
-        return np.zeros((n, n), dtype=np.float32)
+        return
     m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, len(vocabulary)))
     df = np.bincount(cols, minlength=len(vocabulary))
     m = m @ sp.diags((np.log((1 + n) / (1 + df)) + 1).astype(np.float32))
     norms = np.sqrt(np.asarray(m.multiply(m).sum(1)).ravel())
     m = sp.diags(1 / np.maximum(norms, 1e-12).astype(np.float32)) @ m
     # Sparse times dense: nearly every pair shares a word ("my", "card"), so a sparse product
-    # would fill in anyway, at three times the cost; the sums are the same, in the same order.
-    return np.asarray(m @ m.T.toarray())
+    # would fill in anyway, at three times the cost. By blocks of rows, so no second (n, n)
+    # array is made; each row's sums are the same, in the same order.
+    dense_t = m.T.toarray(order="C")  # C order: in F order every block product would copy it
+    for start in range(0, n, NEIGHBOUR_BLOCK):
+        block = np.asarray(m[start : start + NEIGHBOUR_BLOCK] @ dense_t)
+        block *= weight
+        sim[start : start + NEIGHBOUR_BLOCK] += block
 
 
 def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,10 +201,7 @@ def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> 
     # page faults (glibc maps and unmaps arrays that large on every call) than the arithmetic.
     sim = z @ z.T
     sim *= 1 - LEXICAL_WEIGHT
-    lexical = _tfidf_cosines(texts)
-    lexical *= LEXICAL_WEIGHT
-    sim += lexical
-    del lexical
+    _add_tfidf_cosines(sim, texts, LEXICAL_WEIGHT)
     n = len(sim)
     k = min(SNN_NEIGHBOURS, n - 1)
     np.negative(sim, out=sim)  # largest first without a negated copy; negating twice is exact
@@ -230,6 +232,18 @@ def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> 
     return sim, density
 
 
+def _condensed(similarity: np.ndarray) -> np.ndarray:
+    """The upper triangle as float64, row after row (``squareform``'s order), without the float32
+    copy ``squareform(...).astype(np.float64)`` made first."""
+    n = len(similarity)
+    out = np.empty(n * (n - 1) // 2, dtype=np.float64)
+    at = 0
+    for i in range(n - 1):
+        out[at : at + n - 1 - i] = similarity[i, i + 1 :]
+        at += n - 1 - i
+    return out
+
+
 def _linkage_labels(z: np.ndarray, texts: list[str], copies: np.ndarray, regime: str) -> np.ndarray:
     """Flat clusters numbered from 1; 0 marks an isolated text (out of scope, "other")."""
     if len(z) == 1:
@@ -240,8 +254,8 @@ def _linkage_labels(z: np.ndarray, texts: list[str], copies: np.ndarray, regime:
     else:
         similarity, density = _blended_similarity(z, texts, copies)
         np.fill_diagonal(similarity, 1)
-        # squareform reads the upper triangle only, so the (symmetric) matrix is not averaged.
-        condensed = squareform(similarity, checks=False).astype(np.float64)
+        # Only the upper triangle is read, so the (symmetric) matrix is not averaged.
+        condensed = _condensed(similarity)
         del similarity
         np.subtract(1, condensed, out=condensed)
         np.clip(condensed, 0, None, out=condensed)
