@@ -323,18 +323,19 @@ def _words_decide(
     keys = np.array(hashes, dtype=np.uint32)
     columns = sorted({code for _, guesses, _, _ in todo for code, _ in guesses})
     column_of = {code: k for k, code in enumerate(columns)}
-    table = frequency_table(keys, columns)
     # Vectorised over the whole call (a text's words are consecutive rows): per text, whether each
-    # word is listed by one of its own candidates, and the per-language sums of its rows. A column
-    # sum does not depend on the other columns, so summing every column gives each candidate's
-    # sum exactly as summing the candidates' columns alone did.
-    known = ~np.isnan(table)
+    # word is listed by one of its own candidates, and the per-language sums of its rows. Only a
+    # text's own candidates are looked up (the other cells stay NaN and are never read); a column
+    # sum does not depend on the other columns, so each candidate's sum is as it was alone.
     candidate = np.zeros((len(todo), len(columns)), dtype=bool)
     for t, (_, guesses, _, _) in enumerate(todo):
         candidate[t, [column_of[code] for code, _ in guesses]] = True
     starts = np.fromiter((start for _, _, start, _ in todo), dtype=np.int64, count=len(todo))
     lengths = np.fromiter((end - start for _, _, start, end in todo), dtype=np.int64, count=len(todo))
-    listed = (known & np.repeat(candidate, lengths, axis=0)).any(axis=1)
+    wanted = np.repeat(candidate, lengths, axis=0)
+    table = frequency_table(keys, columns, wanted)
+    known = ~np.isnan(table)
+    listed = (known & wanted).any(axis=1)
     all_listed = np.logical_and.reduceat(listed, starts).tolist()
     sums = np.add.reduceat(np.where(known, table, np.float32(WORD_FLOOR)), starts, axis=0).tolist()
     for (item, guesses, _, _), every_word_listed, row in zip(todo, all_listed, sums, strict=True):

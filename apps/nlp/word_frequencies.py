@@ -42,17 +42,27 @@ def word_key(word: str) -> int:
     return zlib.crc32(word.encode("utf-8"))
 
 
-def frequency_table(keys: npt.NDArray[np.uint32], languages: Sequence[str]) -> npt.NDArray[np.float32]:
+def frequency_table(
+    keys: npt.NDArray[np.uint32], languages: Sequence[str], wanted: npt.NDArray[np.bool_] | None = None
+) -> npt.NDArray[np.float32]:
     """log10 frequency of each key (``word_key``) in each language: one row per key, one column
     per language, NaN where the language's list lacks the word. One vectorised search per
-    language. A CRC-32 collision can make a rare word look listed, never the other way round."""
+    language. A CRC-32 collision can make a rare word look listed, never the other way round.
+
+    ``wanted`` (same shape as the result) limits the searches to its true cells; the others stay
+    NaN. A mixed batch asks ~30 languages, each text only its own few: searching every word in
+    every list cost most of the time."""
     table = lexicon()
     out = np.full((len(keys), len(languages)), np.nan, dtype=np.float32)
     for k, code in enumerate(languages):
         known, log10 = table[code]
-        at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
-        found = known[at] == keys
-        out[found, k] = log10[at[found]]
+        rows = None if wanted is None else np.flatnonzero(wanted[:, k])
+        sought = keys if rows is None else keys[rows]
+        if not len(sought):
+            continue
+        at = np.minimum(np.searchsorted(known, sought), len(known) - 1)
+        found = known[at] == sought
+        out[found if rows is None else rows[found], k] = log10[at[found]]
     return out
 
 
