@@ -75,7 +75,8 @@ LEXICAL_WEIGHT = 0.4
 # tuned on, gains too (0.819 -> 0.846).
 SNN_WEIGHT = 0.6
 SNN_NEIGHBOURS = 12
-NEIGHBOUR_BLOCK = 256
+# Rows per block where an (n, n) product or partition is made a block at a time (flat memory).
+ROW_BLOCK = 256
 MIN_CLUSTER_SIZE = 3
 # On large batches a 3-4 text cluster is more often a few out-of-scope requests that happen to
 # be alike than an intent; they go to "other".
@@ -183,10 +184,10 @@ def _add_tfidf_cosines(sim: np.ndarray, texts: list[str], weight: float) -> None
     # would fill in anyway, at three times the cost. By blocks of rows, so no second (n, n)
     # array is made; each row's sums are the same, in the same order.
     dense_t = m.T.toarray(order="C")  # C order: in F order every block product would copy it
-    for start in range(0, n, NEIGHBOUR_BLOCK):
-        block = np.asarray(m[start : start + NEIGHBOUR_BLOCK] @ dense_t)
+    for start in range(0, n, ROW_BLOCK):
+        block = np.asarray(m[start : start + ROW_BLOCK] @ dense_t)
         block *= weight
-        sim[start : start + NEIGHBOUR_BLOCK] += block
+        sim[start : start + ROW_BLOCK] += block
 
 
 def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,9 +209,9 @@ def _blended_similarity(z: np.ndarray, texts: list[str], copies: np.ndarray) -> 
     # By blocks of rows: argpartition returns a full (rows, n) int64 index, 72 MB at once for
     # 3,000 texts; each row is partitioned on its own, so the neighbours are the same.
     neighbours = np.empty((n, k + 1), dtype=np.intp)  # each row includes the text itself
-    for start in range(0, n, NEIGHBOUR_BLOCK):
-        block = sim[start : start + NEIGHBOUR_BLOCK]
-        neighbours[start : start + NEIGHBOUR_BLOCK] = np.argpartition(block, k, axis=1)[:, : k + 1]
+    for start in range(0, n, ROW_BLOCK):
+        block = sim[start : start + ROW_BLOCK]
+        neighbours[start : start + ROW_BLOCK] = np.argpartition(block, k, axis=1)[:, : k + 1]
     np.negative(sim, out=sim)
     nearest = np.take_along_axis(sim, neighbours, 1)
     # The text itself is among its neighbours at similarity ~1: drop the largest value per row.

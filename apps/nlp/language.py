@@ -399,9 +399,10 @@ def _suspect(
 
 
 # The confident short answers the check above lets through (below SUSPECT_BELOW, any language),
-# and English answers above it, are checked against the words too: when every word is in the
-# list of some language fastText ranked, and the words path (fastText's probability times the
-# words' frequencies, ``_words_decide``) prefers another of those languages, that one stands.
+# and English answers above it (all shorter than SUSPECT_CHARS), are checked against the words
+# too: when every word is in the list of some language fastText ranked, and the words path
+# (fastText's probability times the words' frequencies, ``_words_decide``) prefers another of
+# those languages, that one stands.
 # fastText's compressed model is sure of English on short texts in other languages that share a
 # few words with it: "La population attend toujours le retour" English 0.84, "De acordo com a
 # lei, as 23" English 0.98, "Mas as amigas," English 0.95; the words read them as French and
@@ -409,8 +410,6 @@ def _suspect(
 # answer (no Lingua pass). On the even (tuning) lines: 3-7-word fragments of the 27 languages
 # +11 (12,659 -> 12,670), word pairs +2, the other 31 languages +6 and +10, none lost; checking
 # every language's answers above SUSPECT_BELOW too adds one fragment for many more lookups.
-WORDS_RECHECK = True
-RECHECK_CHARS = 60
 RECHECK_ONLY = frozenset({"en"})
 
 
@@ -560,19 +559,18 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
             unsure.append((i, text, [c for c, _ in ranked[:FASTTEXT_CANDIDATES]], prob))
             unsure_ranked.append(ranked[:WORD_CANDIDATES])
             ranked_of[i] = ranked
-        elif len(text) < RECHECK_CHARS and code is not None:
-            if prob < SUSPECT_BELOW and len(text) < SUSPECT_CHARS:
+        elif len(text) < SUSPECT_CHARS and code is not None:
+            if prob < SUSPECT_BELOW:
                 suspects.append((i, text, ranked, prob))
-            elif WORDS_RECHECK and code in RECHECK_ONLY:
+            elif code in RECHECK_ONLY:
                 recheck.append((i, text, ranked, prob))
     if suspects:
         suspected = _suspect(suspects)
         for item, ranked in suspected:
             unsure.append(item)
             unsure_ranked.append(ranked[:WORD_CANDIDATES])
-        if WORDS_RECHECK:
-            weighed = {item[0] for item, _ in suspected}
-            recheck.extend(item for item in suspects if item[0] not in weighed)
+        weighed = {item[0] for item, _ in suspected}
+        recheck.extend(item for item in suspects if item[0] not in weighed)
     if recheck:
         _words_recheck(recheck, results)
     if unsure:
