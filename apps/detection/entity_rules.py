@@ -38,7 +38,7 @@ from apps.detection.recognizers.gazetteers import (
     name_list,
     surnames,
 )
-from apps.detection.recognizers.names import COMMON_WORDS
+from apps.detection.recognizers.names import COMMON_WORDS, WORDLIKE_FIRST_NAMES
 from apps.nlp.word_frequencies import word_frequencies
 
 _ORG_SUFFIXES = (
@@ -112,6 +112,31 @@ def _everyday_words(value: str) -> bool:
     return bool(((best >= _EVERYDAY_FROM) & (listed <= 2)).all())
 
 
+# Words before a place that make a listed first name there a place after all ("flew to Victoria",
+# "from Alexandra") — beside the place cues above.
+_PLACE_PREPOSITION_BEFORE_RE = re.compile(r"(?i:to|from|at|of|via|near|around|outside|across)\s+\Z")
+_PLACES_FILE = Path(__file__).resolve().parent / "data" / "places.txt"
+# Places that are first names too ("Israel", "Jordan", "Victoria", "Milan"): left out of places.txt.
+_FIRST_NAME_PLACES_FILE = _PLACES_FILE.with_name("first_name_places.txt")
+
+
+def _first_name_not_place(value: str, before: str) -> bool:
+    """A lone word NER calls a place that is a listed first name and no listed place, with no place
+    cue before it: the small model reads unfamiliar names as places ("Why is Rebecca so impulsive?",
+    "Andrew had given Andrew his address", "Kuba, can I please speak to your boss?")."""
+    lower = value.lower()
+    return (
+        " " not in value
+        and not value.isupper()
+        and lower in first_names()
+        and lower not in WORDLIKE_FIRST_NAMES
+        and value not in name_list(_PLACES_FILE).names
+        and value not in name_list(_FIRST_NAME_PLACES_FILE).names
+        and _PLACE_CUE_BEFORE_RE.search(before) is None
+        and _PLACE_PREPOSITION_BEFORE_RE.search(before) is None
+    )
+
+
 def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
     """NER findings of one text with the rules above applied; other findings pass through."""
     kept: list[Finding] = []
@@ -144,6 +169,8 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
                 kept.append(finding)
         elif finding.type == PERSON and _everyday_words(value):
             continue  # a place after a place cue was kept above: towns are words of one language too
+        elif finding.type == LOCATION and _first_name_not_place(value, before):
+            kept.append(Finding(PERSON, finding.start, finding.end, finding.score, finding.recognizer))
         else:
             kept.append(finding)
     return kept

@@ -292,6 +292,23 @@ def _trim(ent: Span) -> tuple[int, int] | None:
     """
     tokens = list(ent)
     lo, hi = 0, len(tokens)
+    # A name never runs across a line break: in a signature or an address block the model glues
+    # the next line on ("Idris Ibragimov\nOnvia", "Ohrí\n Czech Republic"). The first line's part
+    # that holds a capitalised word is the entity.
+    for k, token in enumerate(tokens):
+        if "\n" in token.text or "\n" in token.whitespace_:
+            cut = k if "\n" in token.text else k + 1
+            if any(t.text[:1].isupper() for t in tokens[lo:cut]):
+                hi = cut
+                break
+            lo = cut + 1 if "\n" in token.text else cut
+    # A person's possessive ends the name: "Terence Vassiliev's Cautionary Tales", "Anna's Bakery
+    # order" are "Terence Vassiliev" and "Anna" (the rest is what they own).
+    if ent.label_ in ("PERSON", "PER"):
+        for k in range(lo + 1, hi):
+            if tokens[k].text in ("'s", "’s", "'", "’") and k + 1 < hi:
+                hi = k
+                break
 
     def ok(token: Token) -> bool:
         text = token.text

@@ -257,7 +257,10 @@ def main() -> None:
             other.update(f.type for f in findings if f.type not in ours_map)
             ours.add(gold, predicted)
             if args.misses:
-                wrong = {e for e in predicted ^ {g for g in gold if g[0] != IGNORED} if e[0] == args.misses}
+                # As scored: a prediction on an ignored span counts neither way.
+                ignored = [g for g in gold if g[0] == IGNORED]
+                scored = {p for p in predicted if not any(_overlaps(p, g) for g in ignored)}
+                wrong = {e for e in scored ^ {g for g in gold if g[0] != IGNORED} if e[0] == args.misses}
                 if wrong:
                     shown = [(e[0], text[e[1] : e[2]], "gold" if e not in predicted else "ours") for e in wrong]
                     print(f"    {text[:160]}\n      {shown}")

@@ -227,7 +227,9 @@ def find_names(text: str, names: NameList) -> list[tuple[int, int, bool]]:
                 for j in range(min(len(parts), i + names.longest), i, -1):
                     start, end = parts[i][0], parts[j - 1][1]
                     if text[start:end] in names.names:
-                        found.append((start, end, i == 0 and j == len(parts)))
+                        # A possessive ends the run before it: "Warren Buffett's Berkshire Hathaway".
+                        first = i == 0 or parts[i - 1][2].endswith(("'s", "’s"))
+                        found.append((start, end, first and j == len(parts)))
                         i = j - 1
                         break
             i += 1

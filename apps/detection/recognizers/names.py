@@ -426,6 +426,8 @@ def recognize_full_name(text: str) -> list[Finding]:
                 if not _surname_like(parts[k][2]):
                     break
                 end, surnames, k = k, surnames + 1, k + 1
+                if parts[end][2].endswith(("'s", "’s")):
+                    break  # "Terence Vassiliev's Cautionary Tales": what follows is what he owns
             if surnames:
                 stop = parts[end][1]
                 if text[stop - 2 : stop] in ("'s", "’s"):  # "Grace Parker's": the name without the possessive
