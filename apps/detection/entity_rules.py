@@ -237,7 +237,6 @@ _EMPLOYER_AFTER_PERSON_RE = re.compile(
     r"[ \t]+(?:at|from|of|de|di|da|del|do|chez|bei|von|@)[ \t]+"
     rf"(?P<org>{_ORG_WORD}(?:[ \t]+(?:&[ \t]+)?{_ORG_WORD}){{0,2}})(?![\w'’-])"
 )
-_PLACES = Path(__file__).resolve().parent / "data" / "places.txt"
 
 
 def companies_after_people(text: str, findings: list[Finding]) -> list[Finding]:
@@ -258,7 +257,7 @@ def companies_after_people(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         org = m.group("org")
         words = org.split()
-        if org in name_list(_PLACES).names or words[0].lower() in first_names():
+        if org in name_list(_PLACES_FILE).names or words[0].lower() in first_names():
             continue
         if all(w.lower() in _NOT_REPEATED for w in words) or _everyday_words(org):
             continue

@@ -26,6 +26,10 @@ def _ner(text: str, label: str) -> list[str]:
     return [text[f.start : f.end] for f in entity_findings([Span(doc, 0, len(doc), label=label)])]
 
 
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+
+
 @pytest.mark.parametrize(
     ("text", "label", "kept"),
     [
@@ -97,10 +101,6 @@ def _refined(text: str, value: str) -> str:
 )
 def test_a_ner_place_that_is_a_first_name_is_a_person(text: str, value: str, expected: str) -> None:
     assert _refined(text, value) == expected
-
-
-def _found(text: str) -> list[tuple[str, str]]:
-    return [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
 
 
 @pytest.mark.parametrize(
