@@ -137,6 +137,11 @@ LONG_TEXT_CHARS = 200
 # enough to pay for reading 50 kB.
 MAX_CHARS = 1000
 MIN_LETTERS = 3
+# A Han character, a kana or a Hangul syllable is a word or a syllable, not a letter: "好" (ok),
+# "네" (yes), "谢谢", "안녕" are whole replies, and were answered ``None`` (so was every
+# two-character Chinese and Japanese word pair of Lingua's test data). Each counts as this many
+# letters towards MIN_LETTERS.
+SYLLABIC_LETTER_WEIGHT = MIN_LETTERS
 # Unsure texts are first weighed with word frequencies (``_words_decide``): fastText's top this
 # many guesses (those with a word list) are the candidates...
 WORD_CANDIDATES = 20
@@ -160,6 +165,14 @@ _CODE_HINTS = re.compile(
 # Every _CODE_HINTS alternative needs one of these: most prose skips the costly search.
 _CODE_TRIGGER = re.compile(r"[{}():=#<>]|import|SELECT")
 _CODE_SYMBOLS = re.compile(r"[{}\[\]();=<>_/\\$]")
+# Hiragana, katakana, CJK ideographs (with extension A and the compatibility block), Hangul syllables.
+_SYLLABIC = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Ideographs with no kana (nor any other letter) are Chinese: written Japanese puts kana beside
+# its kanji but in the shortest compounds ("東京"), and Lingua called 33 of 500 two-character
+# Chinese word pairs Japanese, simplified forms among them ("谅他", "国还", "乐清"). Latin text
+# fails this at its first letter.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_ONLY = re.compile(rf"(?:[\W\d_]|[{_HAN}])*[{_HAN}](?:[\W\d_]|[{_HAN}])*")
 
 
 @lru_cache(maxsize=1)
@@ -206,6 +219,13 @@ def _looks_like_code(text: str, letters: int) -> bool:
     return bool(lines) and sum(1 for line in lines if _CODE_HINTS.search(line)) / len(lines) >= 0.5
 
 
+def _too_few_letters(text: str, letters: int) -> bool:
+    if letters >= MIN_LETTERS:
+        return False
+    # Only a text this short is counted again (the common case pays nothing).
+    return letters + (SYLLABIC_LETTER_WEIGHT - 1) * len(_SYLLABIC.findall(text)) < MIN_LETTERS
+
+
 def _clean(text: str) -> str | None:
     """Prose to identify, or ``None`` when the text has no language (emoji, numbers, code).
 
@@ -214,12 +234,12 @@ def _clean(text: str) -> str | None:
     """
     text = text[:MAX_CHARS]
     letters = sum(map(str.isalpha, text))
-    if letters < MIN_LETTERS or _looks_like_code(text, letters):
+    if _too_few_letters(text, letters) or _looks_like_code(text, letters):
         return None
     if _LINK_HINT.search(text) is not None:
         text = _MENTION.sub(" ", _URL.sub(" ", text))
         letters = sum(map(str.isalpha, text))
-        if letters < MIN_LETTERS:
+        if _too_few_letters(text, letters):
             return None
     text = " ".join(text.split())
     # Shouted messages: both models were trained on mostly lower-case text.
@@ -538,6 +558,9 @@ def detect_languages(texts: list[str], *, locales: Sequence[str | None] | None =
             continue
         text = _clean(raw)
         if text is None:
+            continue
+        if _HAN_ONLY.fullmatch(text):
+            results[i] = "zh"
             continue
         cleaned.append((i, text))
         ranked = _fasttext_ranked(model, text)

@@ -53,6 +53,35 @@ def test_no_language_gives_none(text: str) -> None:
     assert detect_language(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # One or two ideographs, kana or Hangul syllables are whole replies, not "< 3 letters".
+        ("好", "zh"),
+        ("谢谢", "zh"),
+        ("你好！", "zh"),
+        ("네", "ko"),
+        ("안녕", "ko"),
+        ("はい", "ja"),
+        ("ごは", "ja"),
+        # Ideographs without kana are Chinese, simplified forms Lingua took for Japanese too.
+        ("谅他", "zh"),
+        ("国还", "zh"),
+        ("湿度", "zh"),
+        ("我的订单还没到", "zh"),
+        # Kana beside kanji is Japanese.
+        ("東京です", "ja"),
+    ],
+)
+def test_shortest_chinese_japanese_and_korean_replies(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ー", "・・・", "「」", "。"])
+def test_kana_marks_and_cjk_punctuation_alone_have_no_language(text: str) -> None:
+    assert detect_language(text) is None
+
+
 def test_shouting_and_mentions_do_not_change_the_answer() -> None:
     assert detect_languages(["NO FUNCIONA NADA, QUIERO HABLAR CON UNA PERSONA", "@bot #help où est ma commande ?"]) == [
         "es",
