@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ftfy import fix_encoding
+from ftfy.badness import is_bad
 
 from apps.nlp import language_groups
 from apps.nlp.word_frequencies import frequency_table
@@ -219,6 +221,13 @@ def _looks_like_code(text: str, letters: int) -> bool:
     return bool(lines) and sum(1 for line in lines if _CODE_HINTS.search(line)) / len(lines) >= 0.5
 
 
+# UTF-8 read as Latin-1, Windows-1252 or -1250 ("PĹ™Ă­mĂ˝ vstup", "Ã©tÃ©") starts its pairs with
+# one of these: only a text holding one is asked whether it is mojibake (ftfy's badness test,
+# ~9 µs), and only mojibake is decoded again (ftfy): no model knows the broken spellings, and
+# Lingua's Czech fragments of it were read as Romanian, Swahili, Vietnamese.
+_MOJIBAKE_HINT = re.compile("[ÂÃÄÅĂĹÐÑâ]")
+
+
 def _too_few_letters(text: str, letters: int) -> bool:
     if letters >= MIN_LETTERS:
         return False
@@ -233,6 +242,8 @@ def _clean(text: str) -> str | None:
     distinct text, and on chat-length texts it used to cost as much as fastText itself.
     """
     text = text[:MAX_CHARS]
+    if _MOJIBAKE_HINT.search(text) is not None and is_bad(text):
+        text = fix_encoding(text)
     letters = sum(map(str.isalpha, text))
     if _too_few_letters(text, letters) or _looks_like_code(text, letters):
         return None

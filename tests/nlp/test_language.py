@@ -82,6 +82,22 @@ def test_kana_marks_and_cjk_punctuation_alone_have_no_language(text: str) -> Non
     assert detect_language(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # UTF-8 read as Windows-1250 (from Lingua's Czech test lines) and as Windows-1252.
+        ("NejlĂ©pe to vysvÄ›tlĂ\xad nĂˇsledujĂ\xadcĂ\xad pĹ™Ă\xadklad:", "cs"),
+        ("PĹ™Ă\xadmĂ˝ vstup pro vyhledĂˇvĂˇnĂ\xad", "cs"),
+        ("nÃ£o consigo acessar minha conta", "pt"),
+        # Letters the hint looks for, in text that is no mojibake, are left alone.
+        ("Ärger über die Rechnung", "de"),
+        ("Ålborg er en by i Danmark", "da"),
+    ],
+)
+def test_mojibake_is_decoded_again_before_identification(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
 def test_shouting_and_mentions_do_not_change_the_answer() -> None:
     assert detect_languages(["NO FUNCIONA NADA, QUIERO HABLAR CON UNA PERSONA", "@bot #help où est ma commande ?"]) == [
         "es",
