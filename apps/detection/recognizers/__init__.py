@@ -33,6 +33,7 @@ from apps.detection.recognizers.organizations import (
     recognize_known_organizations,
     recognize_labelled_organizations,
     recognize_legal_form_organizations,
+    recognize_partnership_organizations,
 )
 from apps.detection.recognizers.places import recognize_places
 from apps.detection.recognizers.records import recognize_records
@@ -60,6 +61,7 @@ __all__ = [
     "recognize_lowercase_name",
     "recognize_name_list",
     "recognize_name_says",
+    "recognize_partnership_organizations",
     "recognize_patterns",
     "recognize_phone",
     "recognize_places",
@@ -90,6 +92,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_employer,
     recognize_institutions,
     recognize_labelled_organizations,
+    recognize_partnership_organizations,
 )
 
 

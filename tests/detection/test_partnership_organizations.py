@@ -1,0 +1,65 @@
+"""Firms named after their partners: "A, B and C", "A-B", "A and Sons" (how law firms are named and
+how Faker, behind most synthetic PII sets, names companies). The surnames in them were found as
+separate people and places, or not at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from apps.detection.findings import ORGANIZATION
+from apps.detection.recognizers import recognize_partnership_organizations
+from apps.detection.sensitive import detect
+
+
+def _found(text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+
+
+@pytest.mark.parametrize(
+    ("text", "firm"),
+    [
+        ("Quote from Flores, Vang and Snyder attached", "Flores, Vang and Snyder"),
+        ("Is Williams, Gibson and Carter a good employer?", "Williams, Gibson and Carter"),
+        ("I work at Rojas, Ferguson and Perez.", "Rojas, Ferguson and Perez"),
+        ("The Moore, Wilson & King office is closed today.", "Moore, Wilson & King"),
+        ("She left Cox-Clark last year.", "Cox-Clark"),
+        ("Is Smith-Washington a good employer?", "Smith-Washington"),
+        ("Please forward this to Green-Combs legal team.", "Green-Combs"),
+        ("We had a meeting with Stephens and Sons yesterday.", "Stephens and Sons"),
+        ("Invoice from Michael L. Beatty & Associates, PC", "Michael L. Beatty & Associates"),
+        (
+            "Sharon Anderson\nPatent attorney\nMaldonado, Graham and Ramirez\n3267 Michael Fork\nWest Brittany",
+            "Maldonado, Graham and Ramirez",
+        ),
+        ("Jacob Odom\nEnergy manager\nDay-Hall\n5956 Key Turnpike", "Day-Hall"),
+    ],
+)
+def test_a_firm_named_after_its_partners_is_one_organization(text: str, firm: str) -> None:
+    found = _found(text)
+    assert (ORGANIZATION, firm) in found
+    # None of its surnames is left as a person or a place of its own.
+    start = text.index(firm)
+    assert all(
+        value == firm or not (start <= text.find(value) < start + len(firm)) for kind, value in found if kind != "EMAIL"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anna, Maria and John came to the party.",  # first names: people
+        "We visited Paris, Lyon and Nice.",  # places
+        "Catherine Zeta-Jones was there.",  # a double-barrelled surname after a first name
+        "Mrs. Smith-Jones called about her order.",  # after a form of address
+        "Jean-Pierre called this morning.",  # both halves first names: one person
+        "Hewlett-Packard printers are on sale.",  # not surnames (a known company is its own rule)
+        "Word, Excel and PowerPoint keep crashing.",
+        "The Baden-Baden office",
+    ],
+)
+def test_people_places_and_products_are_no_partnership(text: str) -> None:
+    assert recognize_partnership_organizations(text) == []
+
+
+def test_a_surname_first_name_written_after_the_double_surname_is_a_person() -> None:
+    assert recognize_partnership_organizations("Zeta-Jones Catherine signed the form.") == []
