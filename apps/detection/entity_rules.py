@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
+from apps.detection.recognizers.base import word_set
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     PRODUCT_AFTER_RE,
@@ -151,6 +152,8 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
             continue
         if text[finding.start - 1 : finding.start] in ("#", "@"):
             continue  # a hashtag or a handle: a topic or an account, not a name in the text
+        if value.lower().rstrip(".") in _TITLE_WORDS:
+            continue  # "Dott. Irma Mazzini", "Srta. Ana Castro": the model tags the title alone as a place
         if " " in value and value.isupper() and SHOUTED_WORD_AFTER_RE.match(text, finding.end):
             continue  # words of a shouted sentence ("MENTRE LORO SE LA SPASSANO"), not a name
         trimmed = _cut_leading_ui_words(text, finding)
@@ -281,6 +284,18 @@ _TITLE_RE = re.compile(
     r"|Mademoiselle|Mlle|Monsieur|Messieurs|Sr|Sra|Srta|Señor|Señora|Señorita|Doña|Sig|Sig\.ra|Sig\.na"
     r"|Signor|Signora|Signorina|Dott|Dott\.ssa|Dottor|Dottore|Dottoressa|Avv|Ing|Doutor|Doutora|Mevrouw|Meneer"
     r"|Dhr|Mevr|Mw)\.?\s+)+(?=[^\W\d_])"
+)
+
+
+# The titles of _TITLE_RE as words, and academic ones Faker's German names carry ("Univ.Prof. Leyla
+# Bolzmann"): alone, none is a name, a place or a company.
+_TITLE_WORDS = word_set(
+    """
+    mr mrs ms mx miss dr dra drs prof sir dame herr herrn frau fräulein madame mme mmes mademoiselle mlle
+    monsieur messieurs sr sra srta señor señora señorita doña sig sig.ra sig.na signor signora signorina dott
+    dott.ssa dottor dottore dottoressa avv ing doutor doutora mevrouw meneer dhr mevr mw univ univ.prof dipl
+    dipl.-ing mag
+    """
 )
 
 

