@@ -45,6 +45,28 @@ def test_a_firm_named_after_its_partners_is_one_organization(text: str, firm: st
 
 
 @pytest.mark.parametrize(
+    ("text", "firm"),
+    [
+        # Faker's company names of our other languages: legal forms, "e figli", "y asociados".
+        ("Contract with Salvemini, Juvara e Gasperi SPA renewed", "Salvemini, Juvara e Gasperi SPA"),
+        ("I work at Trussardi e figli.", "Trussardi e figli"),
+        ("I work at Falcone-Ligorio Group.", "Falcone-Ligorio Group"),
+        ("I work at Briccialdi, Musatti e Cesaroni s.r.l. now", "Briccialdi, Musatti e Cesaroni s.r.l."),
+        ("I work at Gordillo & Asociados S.L.L. now", "Gordillo & Asociados S.L.L."),
+        ("Distribuciones PIBV S.L.N.E sent me the invoice.", "Distribuciones PIBV S.L.N.E"),
+        ("Soluciones Vendrell y asociados S.Coop. sent me the invoice.", "Soluciones Vendrell y asociados S.Coop."),
+        ("Contract with Macedo Cavalcante S/A renewed", "Macedo Cavalcante S/A"),
+        ("I work at Caldeira - EI.", "Caldeira - EI"),
+        ("I work at Radisch AG & Co. OHG.", "Radisch AG & Co. OHG"),
+        ("Contract with Ruppert Gnatz GbR renewed", "Ruppert Gnatz GbR"),
+        ("Hermans & Bosman sent me the invoice.", "Hermans & Bosman"),
+    ],
+)
+def test_company_names_of_other_locales(text: str, firm: str) -> None:
+    assert (ORGANIZATION, firm) in _found(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Anna, Maria and John came to the party.",  # first names: people
@@ -55,6 +77,9 @@ def test_a_firm_named_after_its_partners_is_one_organization(text: str, firm: st
         "Hewlett-Packard printers are on sale.",  # not surnames (a known company is its own rule)
         "Word, Excel and PowerPoint keep crashing.",
         "The Baden-Baden office",
+        "Tom & Jerry is on again.",  # two first names
+        "Pedro, Juan y María vienen mañana.",
+        "R & D needs a budget, Q&A at five.",
     ],
 )
 def test_people_places_and_products_are_no_partnership(text: str) -> None:

@@ -52,20 +52,31 @@ SUFFIX_ORGANIZATION_SCORE = 0.88
 _NAME_WORD = r"[A-ZÀ-ÖØ-Þ][\w'’&-]*\.?"
 _CONNECTOR = r"(?:&|and|und|y|e|et|en|de|del|da|do|dos|van|den|der|von|di|la|le)"
 _LEGAL_FORM = (
-    r"GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KGaA|KG|e\.\s?V\.|SE|Ltd\.?|Limited|LLC|LLP|PLC|plc|Inc\.?|Corp\.?|Co\."
-    r"|S\.\s?A\.(?:\s?S\.)?|S\.A|SA|SAS|SARL|Sàrl|S\.L\.(?:U\.)?|SLU|SL|S\.r\.l\.?|Srl|srl|SRL|S\.p\.A\.?|SpA"
-    r"|B\.V\.?|BV|N\.V\.?|NV|Lda\.?|Ltda\.?|LTDA|Oy|AB|ASA|A/S|ApS|Pty(?:\s+Ltd\.?)?|Group|Holdings?"
+    r"(?:GmbH|AG|Stiftung)\s*&\s*Co\.?\s*(?:KGaA|KG|OHG)|GmbH|AG|KGaA|KG|OHG|GbR|e\.\s?[VG]\.|SE|Ltd\.?|Limited|LLC|LLP"
+    r"|PLC|plc|Inc\.?|Corp\.?|Co\."
+    r"|S\.\s?A\.(?:\s?S\.|R\.L\.|D\.?|T\.|U\.?)?|S\.A\.?R\.?L\.?|S\.A|SA|SAS|SARL|Sàrl|S\.L\.(?:U\.|L\.|N\.E\.?)?|SLU|SLL|SL"
+    r"|S\.C\.P\.?|S\.\s?Coop\.?|S\.\s?Com\.?|S/A|S\.r\.l\.?|Srl|srl|SRL|s\.r\.l\.?|S\.p\.A\.?|SpA|SPA"
+    r"|B\.V\.?|BV|N\.V\.?|NV|Lda\.?|Ltda\.?|LTDA|EIRELI|Oy|AB|ASA|A/S|ApS|Pty(?:\s+Ltd\.?)?|Group|Holdings?"
     r"|Sp\.\s?z\s?o\.\s?o\.|Pte\.?(?:\s+Ltd\.?)?|Pvt\.?(?:\s+Ltd\.?)?|Sdn\.?\s+Bhd\.?|K\.K\."
 )
+# "y asociados", "e figli", "& Sons" between the partners and the form ("Vendrell y asociados S.Coop.").
+_FAMILY_TAIL = (
+    r"(?:and|&|e|y|et|und|en)[ \t]+(?:Sons|Daughters|Partners|Associates|[Ff]igli|[Ff]ilhos|[Ff]ils|[Hh]ijos"
+    r"|[Aa]sociados|Söhne|[Zz]onen)"
+)
 _SUFFIX_ORG_RE = re.compile(
-    rf"(?<![\w'’&.-])(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,4}})"
-    rf",?[ \t]+(?P<form>{_LEGAL_FORM})(?![\w&])"
+    rf"(?<![\w'’&.-])(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,4}}"
+    rf"(?:[ \t]+{_FAMILY_TAIL})?)"
+    # Brazil's sole traders after a dash ("Caldeira - EI", "Nunes - ME"): only there, "ME" and "EI" are words too.
+    rf"(?:,?[ \t]+(?P<form>{_LEGAL_FORM})|[ \t]+-[ \t]+(?P<dash_form>ME|EI|EPP))(?![\w&/])"
 )
 # Legal forms as written, for a set check on the message's words before the regex runs.
 _LEGAL_FORMS_WRITTEN = """
-    GmbH AG KG KGaA e.V. SE Ltd Ltd. Limited LLC LLP PLC plc Inc Inc. Corp Corp. Co. S.A. S.A SA S.A.S. SAS SARL
-    Sàrl S.L. S.L.U. SL SLU S.r.l. S.r.l Srl srl SRL S.p.A. S.p.A SpA B.V. B.V BV N.V. N.V NV Lda Lda. Ltda Ltda.
-    LTDA Oy AB ASA A/S ApS Pty Group Holding Holdings Sp. Pte Pte. Pvt Pvt. Bhd Bhd. K.K.
+    GmbH AG KG KGaA OHG GbR e.V. e.G. SE Ltd Ltd. Limited LLC LLP PLC plc Inc Inc. Corp Corp. Co. S.A. S.A SA
+    S.A.S. S.A.R.L. S.A.D S.A.D. S.A.T. SAS SARL Sàrl S.L. S.L.U. S.L.L. S.L.N.E S.L.N.E. SL SLU SLL S.C.P S.C.P.
+    S.Coop. S.Coop S.Com. S.Com S.A.U S.A.U. S/A S.r.l. S.r.l Srl srl SRL s.r.l. s.r.l S.p.A. S.p.A SpA SPA B.V. B.V BV N.V. N.V NV Lda Lda.
+    Ltda Ltda. LTDA EIRELI ME EI EPP Oy AB ASA A/S ApS Pty Group Holding Holdings Sp. Pte Pte. Pvt Pvt. Bhd Bhd.
+    K.K.
 """
 _LEGAL_FORM_WORDS = frozenset(_LEGAL_FORMS_WRITTEN.split())
 
@@ -78,7 +89,13 @@ _LEGAL_FORM_QUICK_RE = re.compile(literal_alternation(_LEGAL_FORM_WORDS))
 def _has_legal_form(text: str) -> bool:
     if _LEGAL_FORM_QUICK_RE.search(text) is None:
         return False
-    return any(word.strip(",;:()\"'") in _LEGAL_FORM_WORDS for word in text.split())
+    return any(
+        # A form at a sentence's end carries its full stop too ("… S.L.U..", "… Group.").
+        (bare := word.strip(",;:()\"'")) in _LEGAL_FORM_WORDS
+        or (bare := bare.rstrip(".")) in _LEGAL_FORM_WORDS
+        or bare + "." in _LEGAL_FORM_WORDS
+        for word in text.split()
+    )
 
 
 # Capitalised particles start company names ("Van den Berg Logistiek", "De Vries BV", "La Poste SA").
@@ -105,8 +122,9 @@ def recognize_legal_form_organizations(text: str) -> list[Finding]:
     if not _has_legal_form(text):
         return found
     for m in _SUFFIX_ORG_RE.finditer(text):
-        form = m.group("form")
-        if form.isupper() and len(form) <= 3 and SHOUTED_WORD_AFTER_RE.match(text, m.end("form")):
+        form_group = "form" if m.group("form") is not None else "dash_form"
+        form = m.group(form_group)
+        if form.isupper() and len(form) <= 3 and SHOUTED_WORD_AFTER_RE.match(text, m.end(form_group)):
             continue  # "MENTRE LORO SE LA SPASSANO": Italian "se" in shouted text, not a Societas Europaea
         words = list(re.finditer(r"\S+", m.group("name")))
         # A company name does not run across a sentence end ("… del Don Giovanni. Contoso SE").
@@ -137,7 +155,9 @@ def recognize_legal_form_organizations(text: str) -> list[Finding]:
                 keep = k + 2
                 break
         start = m.start("name") + words[keep].start()
-        found.append(Finding(ORGANIZATION, start, m.end("form"), SUFFIX_ORGANIZATION_SCORE, "legal_form_organization"))
+        found.append(
+            Finding(ORGANIZATION, start, m.end(form_group), SUFFIX_ORGANIZATION_SCORE, "legal_form_organization")
+        )
     return found
 
 
@@ -338,15 +358,26 @@ def recognize_employer(text: str) -> list[Finding]:
 # employer cue's first word (0.87), so the whole firm wins over the surnames in it.
 PARTNERSHIP_SCORE = 0.88
 _PARTNER = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’][A-Za-zß-öø-ÿ]+)?"
+# Surnames with their particles ("van der Sloot & Huijben", "Rijcken & van Egisheim", "da Luz e Filhos").
+_PARTICLES = r"(?:van|von|de|der|den|da|do|dos|das|di|del|la|le|ter|ten)"
+_PARTNER_FULL = rf"(?:{_PARTICLES}[ \t]+){{0,2}}{_PARTNER}"
+_AND = r"(?:and|&|e|y|et|und|en)"
 _PARTNERS_RE = re.compile(
-    rf"(?<![\w'’.-])(?P<name>{_PARTNER}(?:,[ \t]*{_PARTNER}){{1,3}},?[ \t]+(?:and|&)[ \t]+{_PARTNER})(?![\w'’-])"
+    rf"(?<![\w'’.-])(?P<name>{_PARTNER_FULL}(?:,[ \t]*{_PARTNER_FULL}){{1,3}},?[ \t]+{_AND}[ \t]+{_PARTNER_FULL}"
+    # Two partners only with "&" ("Hermans & Bosman"): "Smith and Jones" are as often two people.
+    rf"|{_PARTNER_FULL}[ \t]+&[ \t]+{_PARTNER_FULL})(?![\w'’-])"
 )
 _DOUBLE_RE = re.compile(rf"(?<![\w'’.-])(?P<name>{_PARTNER}-{_PARTNER})(?![\w'’-])")
 _FAMILY_FIRM_RE = re.compile(
-    rf"(?<![\w'’.-])(?P<name>{_PARTNER}[ \t]+(?:(?:and|&)[ \t]+(?:Sons|Daughters|Partners|Associates)|Brothers|Bros\.))"
+    rf"(?<![\w'’.-])(?P<name>{_PARTNER}[ \t]+(?:{_FAMILY_TAIL}|Brothers|Bros\.))"
     r"(?![\w'’-])"
 )
-_PARTNERSHIP_QUICK = re.compile(r"[a-zß-öø-ÿ]-[A-ZÀ-ÖØ-Þ]|,[ \t]*[A-ZÀ-ÖØ-Þ]| Sons\b| Partners\b| Associates\b| Bro")
+_PARTNERSHIP_QUICK = re.compile(
+    r"[a-zß-öø-ÿ]-[A-ZÀ-ÖØ-Þ]|,[ \t]*[A-ZÀ-ÖØ-Þ]| & [A-ZÀ-ÖØ-Þ]| Sons\b| Partners\b| Associates\b| Bro| [Ff]igli\b"
+    r"| [Ff]ilhos\b| [Ff]ils\b| [Hh]ijos\b| [Aa]sociados\b| Söhne\b| [Zz]onen\b"
+)
+# A legal form after the partners belongs to the firm ("Salvemini, Juvara e Gasperi SPA", "Falcone-Ligorio Group").
+_FORM_AFTER_RE = re.compile(rf"(?:[ \t]+{_FAMILY_TAIL})?(?:,?[ \t]+(?:{_LEGAL_FORM})(?![\w&/]))?")
 # A first name or a form of address right before a double-barrelled surname makes it a person's.
 _WORD_BEFORE_RE = re.compile(r"(?P<word>[^\W\d_]+)\.?[ \t]+$")
 _FOUNDER_WORD_BEFORE_RE = re.compile(r"(?<![\w'’.-])(?P<word>[A-ZÀ-ÖØ-Þ][\w'’]*)\.?[ \t]+$")
@@ -370,8 +401,11 @@ def recognize_partnership_organizations(text: str) -> list[Finding]:
     if _PARTNERSHIP_QUICK.search(text) is None:
         return found
     for m in _PARTNERS_RE.finditer(text):
-        if _partners_ok(re.findall(r"[^\s,&]+", m.group("name").replace(" and ", " "))):
-            found.append(Finding(ORGANIZATION, m.start("name"), m.end("name"), PARTNERSHIP_SCORE, "partnership"))
+        partners = [
+            w for w in re.findall(r"[^\s,&]+", m.group("name")) if not re.fullmatch(_AND, w) and w[:1].isupper()
+        ]
+        if _partners_ok(partners):
+            found.append(_partnership(text, m.start("name"), m.end("name")))
     for m in _DOUBLE_RE.finditer(text):
         name = m.group("name")
         if name in name_list(_PLACES_FILE).names or not _partners_ok(name.split("-")):
@@ -385,7 +419,7 @@ def recognize_partnership_organizations(text: str) -> list[Finding]:
         after = re.match(r"[ \t]+([A-ZÀ-ÖØ-Þ][\w'’]*)", text[m.end() : m.end() + 40])
         if after and after.group(1).lower() in first_names():
             continue  # "Zeta-Jones Catherine": a name written surname first
-        found.append(Finding(ORGANIZATION, m.start("name"), m.end("name"), PARTNERSHIP_SCORE, "partnership"))
+        found.append(_partnership(text, m.start("name"), m.end("name")))
     for m in _FAMILY_FIRM_RE.finditer(text):
         if m.group("name").split()[0].lower() in surnames():
             # The founder's first name and initials belong to the firm ("Michael L. Beatty & Associates").
@@ -394,5 +428,11 @@ def recognize_partnership_organizations(text: str) -> list[Finding]:
                 len(before.group("word")) == 1 or before.group("word").lower() in first_names()
             ):
                 start = before.start()
-            found.append(Finding(ORGANIZATION, start, m.end("name"), PARTNERSHIP_SCORE, "partnership"))
+            found.append(_partnership(text, start, m.end("name")))
     return found
+
+
+def _partnership(text: str, start: int, end: int) -> Finding:
+    if (form := _FORM_AFTER_RE.match(text, end)) is not None:
+        end = form.end()
+    return Finding(ORGANIZATION, start, end, PARTNERSHIP_SCORE, "partnership")
