@@ -117,3 +117,17 @@ def test_a_ner_place_that_is_a_first_name_is_a_person(text: str, value: str, exp
 )
 def test_boundaries_and_types_end_to_end(text: str, expected: list[tuple[str, str]]) -> None:
     assert _found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Please call Juana Maura Bastida Alberto tomorrow.", "Juana Maura Bastida Alberto"),
+        ("Humberto José Luis Polo Orozco asked about the refund.", "Humberto José Luis Polo Orozco"),
+        ("Meeting notes from Nazaret Obdulia Cárdenas Morera", "Nazaret Obdulia Cárdenas Morera"),
+        ("John Paul Smith called.", "John Paul Smith"),
+        ("Anna Maria Schmidt hat angerufen.", "Anna Maria Schmidt"),
+    ],
+)
+def test_two_given_names_and_two_surnames_are_one_name(text: str, name: str) -> None:
+    assert ("PERSON", name) in _found(text)

@@ -414,11 +414,23 @@ def recognize_full_name(text: str) -> list[Finding]:
             if word not in firsts or word in NOT_NAMES or word in WORDLIKE_FIRST_NAMES:
                 i += 1
                 continue
-            # Up to two capitalised surname words, particles between them allowed.
-            end, surnames, k = i, 0, i + 1
+            # Up to two capitalised surname words, particles between them allowed, after up to two
+            # more given names ("Juana Maura Bastida Alberto", "Humberto José Luis Polo Orozco": two
+            # given names and two surnames, as Spanish and Portuguese names have them).
+            end, surnames, k, given = i, 0, i + 1, 0
             while k < len(parts) and surnames < 2:
                 if parts[k][2] in _PARTICLES:
                     k += 1
+                    continue
+                if (
+                    not surnames
+                    and given < 2
+                    and k + 2 < len(parts)
+                    and parts[k][2].lower() in firsts
+                    and _surname_like(parts[k + 1][2])
+                    and _surname_like(parts[k + 2][2])
+                ):
+                    given, k = given + 1, k + 1
                     continue
                 if not surnames and k + 1 < len(parts) and _INITIAL_RE.fullmatch(parts[k][2]):
                     k += 1  # a middle initial, with or without its dot ("Shane M Culp", "Faina D. Yefremova")
