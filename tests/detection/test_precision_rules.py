@@ -543,10 +543,46 @@ def test_secrets_of_more_providers_and_languages(text: str, value: str) -> None:
         "secret: settings.API_SECRET",
         "the password for the portal is weak",
         "the key of the problem is timing",
+        "password = $DB_PASSWORD",
+        "password: ${DB_PASSWORD}",
+        "password: $(cat /run/secrets/db)",
+        "password=%(password)s",
+        "password=%DB_PASS%",
+        "token: {token}",
+        "password = get_secret(name)",
+        "password = vault.read(path)",
+        "see password ticket #4521",
     ],
 )
 def test_code_that_reads_a_secret_is_not_one(text: str) -> None:
     assert [t for t, _ in _found(text) if t == "SECRET"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # Generated passwords (Faker's among them) start with the characters variables and
+        # references start with.
+        ("pwd=$+%Dxli4R84*", "$+%Dxli4R84*"),
+        ("my password is $7+JELFlzUKe", "$7+JELFlzUKe"),
+        ("password: %sjHuAw07cSw", "%sjHuAw07cSw"),
+        ("pwd=#SV9#nVea22K", "#SV9#nVea22K"),
+        ("password: Cp72W0e(#kWQ", "Cp72W0e(#kWQ"),
+    ],
+)
+def test_passwords_that_start_like_code_are_secrets(text: str, value: str) -> None:
+    assert ("SECRET", value) in _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "phone"),
+    [
+        ("Appelez-moi au 0533832374", "0533832374"),
+        ("Rappelez-moi au 0240034993 svp", "0240034993"),
+    ],
+)
+def test_a_french_call_verb_is_phone_context(text: str, phone: str) -> None:
+    assert ("PHONE", phone) in _found(text)
 
 
 @pytest.mark.parametrize(

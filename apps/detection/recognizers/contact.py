@@ -93,8 +93,9 @@ _PHONE_CONTEXT = make_context(
         "liga",
         "téléphone",
         "portable",
-        "appeler",
-        "appelle",
+        "appel*",  # appeler, appelle, appelez(-moi)
+        "rappel*",
+        "contactez",
         "joindre",
         "telefon*",
         "handy",

@@ -319,11 +319,26 @@ _REFERENCE_ID_RE = re.compile(
 
 # Code that reads a secret rather than the secret: "password = os.environ['DB_PASSWORD']",
 # "token: ${{ secrets.GITHUB_TOKEN }}", "api_key = getenv(…)", "secret: settings.API_SECRET".
-_CODE_VALUE_RE = re.compile(r"\A(?:[$%{]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*[(\[]|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z)")
+# A variable, a template field or a command substitution ("$DB_PASSWORD", "${TOKEN}", "$(cat …)",
+# "%(password)s", "%API_KEY%", "{password}", "{{ secret }}"), not a value: generated passwords
+# start with "$" or "%" too ("$7+JELFlzUKe", "%Dxli4R84*", "%sjHuAw07cSw"), so only these shapes count.
+_CODE_VALUE_RE = re.compile(
+    r"\A(?:\$\{?[A-Za-z_][\w.]*\}?[\W]*\Z|\$\(|%\([A-Za-z_]\w*\)[sd]\Z|%[sd]\Z|%[A-Za-z_]\w*%|\{"
+    # A call or a subscript as the value stops at its quote: "getenv(", "os.environ[", "get_secret(name)";
+    # "Cp72W0e(#kWQ" is a password.
+    r"|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:[(\[]\Z|\([\w.,: ]*\)?\Z|\[[\w.,: ]*\]?\Z)|[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\Z)"
+)
+
+
+_TAG_RE = re.compile(r"#(?:\d+|[^\W\d_][\w-]*)")
 
 
 def _is_reference(text: str, start: int, value: str) -> bool:
-    return text[start - 1 : start] in ("[", "(", "#") or value[:1] in "[(#" or bool(_REFERENCE_ID_RE.match(value))
+    # "#4521", "#billing": a ticket or a channel; "#SV9#nVea22K" is a generated password.
+    hashed = value[:1] == "#" and _TAG_RE.fullmatch(value) is not None
+    return (
+        text[start - 1 : start] in ("[", "(", "#") or value[:1] in "[(" or hashed or bool(_REFERENCE_ID_RE.match(value))
+    )
 
 
 def recognize_secrets(text: str) -> list[Finding]:
