@@ -1315,3 +1315,36 @@ def test_bare_forms_that_are_english_words_are_no_first_names() -> None:
 
     assert {"benoit", "francois", "joao"} <= first_names()
     assert not {"age", "america", "africa"} & first_names()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("the code is MROWPnEx#6", "MROWPnEx#6"),
+        ("I think my key G*43lJRu leaked", "G*43lJRu"),
+        ("creds: admin:)_L0tI#6eb", ")_L0tI#6eb"),
+        ("Here are the credentials: user admin / !1bAWWV+JHfCwSl7", "!1bAWWV+JHfCwSl7"),
+        ("sent the token ($86&IZES2q&M) to Bob", "$86&IZES2q&M"),
+        ("try logging in with ^9QF@c*Ao0@dIN3V", "^9QF@c*Ao0@dIN3V"),
+    ],
+)
+def test_a_word_shaped_like_a_generated_password_is_a_secret_without_a_cue(text: str, value: str) -> None:
+    assert ("SECRET", value) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Coalizioni: M5S+IDV+SEL+PD+Radicali. Si puo' fare?",  # words joined by symbols
+        "TT ITALIA 01:48 1.#cinemaInChiesa 2.#serviziopubblico 3.#Grillo",  # numbered hashtags
+        "Já, já #CarinhaDeAnjo122😍 #Chiquititas171💙",
+        "Ignition décolle avec l'ISO20121! | @user",  # an elided article
+        "Grazie!!^-^23.il tuo account",
+        '127.0.0.1 - - [12/Mar/2024:10:15:32 +0000] "GET /api/orders?orderId=77812 HTTP/1.1" 500',
+        "at com.example.billing.Main.main(Main.java:12)",
+        'openai.ChatCompletion.create(model="gpt-4", messages=msgs)',
+        "Send it to Ana.Lopez@Example.com or https://Example.com/Path?q=A1!",
+    ],
+)
+def test_logs_code_hashtags_and_joined_words_are_not_password_shaped(text: str) -> None:
+    assert [f for f in recognize_secrets(text) if f.recognizer == "password_shaped"] == []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from apps.detection.context import REFERENCE_WORDS, make_context
 from apps.detection.findings import SECRET, Finding, resolve_overlaps
-from apps.detection.recognizers.base import MIN_SCORE, literal_alternation, longest_word, lowered, word_set
+from apps.detection.recognizers.base import MIN_SCORE, digit_count, literal_alternation, longest_word, lowered, word_set
 
 
 def shannon_entropy(value: str) -> float:
@@ -341,6 +341,59 @@ def _is_reference(text: str, start: int, value: str) -> bool:
     )
 
 
+# A word shaped like a generated password stands for one wherever it is ("the code is MROWPnEx#6",
+# "I think my key G*43lJRu leaked", "creds: admin:)_L0tI#6eb", "sent the token ($86&IZES2q&M)"):
+# 8-64 characters holding a lower-case and an upper-case letter, a digit and one of these symbols.
+# Prose, prices, hashtags, versions, e-mails and links never hold all four; a code expression
+# rarely does and is short.
+PASSWORD_SHAPED_SCORE = 0.6
+_PASSWORD_SYMBOLS = "!#$%^&*()+=?~[]{}|<>"
+_PASSWORD_SYMBOL_RE = re.compile(r"[!#$%^&*()+=?~\[\]{}|<>]")
+_WORD_RE = re.compile(r"\S{8,}")
+# A user name before the password ("admin:)_L0tI#6eb", "jsmith/Pa55#word").
+_USER_PREFIX_RE = re.compile(r"[A-Za-z][\w.-]{0,40}[:/=](?=\S)")
+# Log lines, JSON, paths, tables and calls hold these; the passwords people paste rarely do.
+_NOT_IN_PASSWORD_RE = re.compile(r"[\"'’|/:=,{}\\]|[!?.]{2}|\^-\^|[^\x00-\x7f]")
+# Words joined by symbols ("M5S+IDV+SEL+PD+Radicali") and numbered or bare hashtags ("1.#Grillo").
+_ALPHA_CHUNK_RE = re.compile(r"(?<![^\W_])[^\W\d_]{2,}(?![^\W_])")
+_HASHTAG_IN_RE = re.compile(r"#[^\W\d_]")
+_PAIRS = {"(": ")", "[": "]", "{": "}", '"': '"', "'": "'", "`": "`", "<": ">"}
+
+
+def _password_shaped(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if not digit_count(text) or _PASSWORD_SYMBOL_RE.search(text) is None:
+        return found
+    for m in _WORD_RE.finditer(text):
+        start, end = m.start(), m.end()
+        word = m.group()
+        if "://" in word or word.startswith("www.") or re.search(r"@[\w-]+\.[A-Za-z]{2,}", word):
+            continue  # a link or an e-mail address
+        # A key or a user name before the value ("admin:)_L0tI#6eb", "MAIL_PASSWORD=Lasagna#77").
+        if (user := _USER_PREFIX_RE.match(word)) is not None:
+            start += user.end()
+        # Brackets and quotes around the word, and the sentence's punctuation after it, are not in it.
+        while end - start > 2 and text[start] in _PAIRS and text[end - 1] == _PAIRS[text[start]]:
+            start, end = start + 1, end - 1
+        while end - start > 8 and text[end - 1] in ".,;:":
+            end -= 1
+        value = text[start:end]
+        if not 8 <= len(value) <= 64 or (value[0] == "#" and value[1:].replace("_", "").isalnum()):
+            continue  # a hashtag
+        if _NOT_IN_PASSWORD_RE.search(value) or len(_ALPHA_CHUNK_RE.findall(value)) >= 3:
+            continue
+        if _HASHTAG_IN_RE.search(value) and not any(c in _PASSWORD_SYMBOLS.replace("#", "") for c in value):
+            continue
+        if (
+            any(c.islower() for c in value)
+            and any(c.isupper() for c in value)
+            and any(c.isdigit() for c in value)
+            and any(c in _PASSWORD_SYMBOLS for c in value)
+        ):
+            found.append(Finding(SECRET, start, end, PASSWORD_SHAPED_SCORE, "password_shaped"))
+    return found
+
+
 def recognize_secrets(text: str) -> list[Finding]:
     found: list[Finding] = []
     longest = longest_word(text)
@@ -414,6 +467,7 @@ def recognize_secrets(text: str) -> list[Finding]:
             continue
         score = _TOKEN_CONTEXT.score(text, m.start(), m.end(), base)
         found.append(Finding(SECRET, m.start(), m.end(), score, "high_entropy_token"))
+    found.extend(_password_shaped(text))
     # A provider key is also a high-entropy token and often sits after "key:"; report it once,
     # under the most specific recognizer (ties in score go to the longer span).
     return resolve_overlaps(f for f in found if f.score >= MIN_SCORE) if found else found
