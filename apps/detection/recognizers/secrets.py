@@ -347,7 +347,7 @@ def _is_reference(text: str, start: int, value: str) -> bool:
 # Prose, prices, hashtags, versions, e-mails and links never hold all four; a code expression
 # rarely does and is short.
 PASSWORD_SHAPED_SCORE = 0.6
-_PASSWORD_SYMBOLS = "!#$%^&*()+=?~[]{}|<>"
+_SHAPED_SYMBOLS = "!#$%^&*()+=?~[]{}|<>"
 _PASSWORD_SYMBOL_RE = re.compile(r"[!#$%^&*()+=?~\[\]{}|<>]")
 _WORD_RE = re.compile(r"\S{8,}")
 # A user name before the password ("admin:)_L0tI#6eb", "jsmith/Pa55#word").
@@ -382,13 +382,13 @@ def _password_shaped(text: str) -> list[Finding]:
             continue  # a hashtag
         if _NOT_IN_PASSWORD_RE.search(value) or len(_ALPHA_CHUNK_RE.findall(value)) >= 3:
             continue
-        if _HASHTAG_IN_RE.search(value) and not any(c in _PASSWORD_SYMBOLS.replace("#", "") for c in value):
+        if _HASHTAG_IN_RE.search(value) and not any(c in _SHAPED_SYMBOLS.replace("#", "") for c in value):
             continue
         if (
             any(c.islower() for c in value)
             and any(c.isupper() for c in value)
             and any(c.isdigit() for c in value)
-            and any(c in _PASSWORD_SYMBOLS for c in value)
+            and any(c in _SHAPED_SYMBOLS for c in value)
         ):
             found.append(Finding(SECRET, start, end, PASSWORD_SHAPED_SCORE, "password_shaped"))
     return found
