@@ -60,6 +60,8 @@ def test_a_firm_named_after_its_partners_is_one_organization(text: str, firm: st
         ("I work at Radisch AG & Co. OHG.", "Radisch AG & Co. OHG"),
         ("Contract with Ruppert Gnatz GbR renewed", "Ruppert Gnatz GbR"),
         ("Hermans & Bosman sent me the invoice.", "Hermans & Bosman"),
+        # One of three partners may be missing from the surname list.
+        ("We had a meeting with Gilbert, Page and Smith yesterday.", "Gilbert, Page and Smith"),
     ],
 )
 def test_company_names_of_other_locales(text: str, firm: str) -> None:
@@ -80,6 +82,9 @@ def test_company_names_of_other_locales(text: str, firm: str) -> None:
         "Tom & Jerry is on again.",  # two first names
         "Pedro, Juan y María vienen mañana.",
         "R & D needs a budget, Q&A at five.",
+        # People announced as such: the founders of a firm, a film's cast.
+        "Verdafero is the brainchild of our 3 founders: Eklund, Michael and Hodge.",
+        "A comedy directed by Adamska, starring Hodge, Becker and Vasquez.",
     ],
 )
 def test_people_places_and_products_are_no_partnership(text: str) -> None:

@@ -386,14 +386,25 @@ _ADDRESS_FORMS = word_set(
 )
 
 
+# Words that announce people, not a firm, right before a list of surnames.
+_PEOPLE_BEFORE_RE = re.compile(
+    r"(?i:\b(?:co-?)?founders?|members|team|colleagues|employees|staff|players|authors|friends|children|kids"
+    r"|students|siblings|guests|attendees|speakers|panelists|candidates|winners|fundadores|sócios|socios"
+    r"|fondateurs|gründer|fondatori|written by|directed by|starring)\b[^.\n]{0,20}$"
+)
+
+
 def _partners_ok(words: list[str]) -> bool:
     lowered = [w.lower() for w in words]
     listed, firsts, places = surnames(), first_names(), name_list(_PLACES_FILE).names
-    if not all(w in listed for w in lowered):
+    # Every partner a listed surname; of three or more, one may be missing from the list ("Gilbert,
+    # Page and Smith", "Phillips, Gill and May").
+    unlisted = sum(1 for w in lowered if w not in listed)
+    if unlisted > (1 if len(words) >= 3 else 0):
         return False
-    if sum(1 for w in words if w in places) >= 2:
+    if all(w in places for w in words):
         return False
-    return any(w not in firsts for w in lowered)
+    return any(w not in firsts and w in listed for w in lowered)
 
 
 def recognize_partnership_organizations(text: str) -> list[Finding]:
@@ -401,6 +412,9 @@ def recognize_partnership_organizations(text: str) -> list[Finding]:
     if _PARTNERSHIP_QUICK.search(text) is None:
         return found
     for m in _PARTNERS_RE.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if _PEOPLE_BEFORE_RE.search(text, max(line_start, m.start() - 50), m.start()):
+            continue  # "our 3 founders: Eklund, Michael and Hodge" are people
         partners = [
             w for w in re.findall(r"[^\s,&]+", m.group("name")) if not re.fullmatch(_AND, w) and w[:1].isupper()
         ]
