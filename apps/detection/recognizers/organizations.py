@@ -372,10 +372,11 @@ _FAMILY_FIRM_RE = re.compile(
     rf"(?<![\w'’.-])(?P<name>{_PARTNER}[ \t]+(?:{_FAMILY_TAIL}|Brothers|Bros\.))"
     r"(?![\w'’-])"
 )
-_PARTNERSHIP_QUICK = re.compile(
-    r"[a-zß-öø-ÿ]-[A-ZÀ-ÖØ-Þ]|,[ \t]*[A-ZÀ-ÖØ-Þ]| & [A-ZÀ-ÖØ-Þ]| Sons\b| Partners\b| Associates\b| Bro| [Ff]igli\b"
-    r"| [Ff]ilhos\b| [Ff]ils\b| [Hh]ijos\b| [Aa]sociados\b| Söhne\b| [Zz]onen\b"
+_FAMILY_WORDS = word_set(
+    "sons daughters partners associates brothers bros. figli filhos fils hijos asociados söhne zonen"
 )
+_LAST_PARTNER_QUICK = re.compile(r"[ \t](?:and|&|e|y|et|und|en)[ \t]+(?:[a-z]+[ \t]+){0,2}[A-ZÀ-ÖØ-Þ]")
+_DOUBLE_QUICK = re.compile(r"[a-zß-öø-ÿ]-[A-ZÀ-ÖØ-Þ]")
 # A legal form after the partners belongs to the firm ("Salvemini, Juvara e Gasperi SPA", "Falcone-Ligorio Group").
 _FORM_AFTER_RE = re.compile(rf"(?:[ \t]+{_FAMILY_TAIL})?(?:,?[ \t]+(?:{_LEGAL_FORM})(?![\w&/]))?")
 # A first name or a form of address right before a double-barrelled surname makes it a person's.
@@ -409,9 +410,9 @@ def _partners_ok(words: list[str]) -> bool:
 
 def recognize_partnership_organizations(text: str) -> list[Finding]:
     found: list[Finding] = []
-    if _PARTNERSHIP_QUICK.search(text) is None:
-        return found
-    for m in _PARTNERS_RE.finditer(text):
+    # Each form only where its joint is: "and"/"&" before a capital, a hyphen between capitals, a
+    # family word.
+    for m in _PARTNERS_RE.finditer(text) if _LAST_PARTNER_QUICK.search(text) else ():
         line_start = text.rfind("\n", 0, m.start()) + 1
         if _PEOPLE_BEFORE_RE.search(text, max(line_start, m.start() - 50), m.start()):
             continue  # "our 3 founders: Eklund, Michael and Hodge" are people
@@ -420,7 +421,7 @@ def recognize_partnership_organizations(text: str) -> list[Finding]:
         ]
         if _partners_ok(partners):
             found.append(_partnership(text, m.start("name"), m.end("name")))
-    for m in _DOUBLE_RE.finditer(text):
+    for m in _DOUBLE_RE.finditer(text) if _DOUBLE_QUICK.search(text) else ():
         name = m.group("name")
         if name in name_list(_PLACES_FILE).names or not _partners_ok(name.split("-")):
             continue
@@ -434,7 +435,7 @@ def recognize_partnership_organizations(text: str) -> list[Finding]:
         if after and after.group(1).lower() in first_names():
             continue  # "Zeta-Jones Catherine": a name written surname first
         found.append(_partnership(text, m.start("name"), m.end("name")))
-    for m in _FAMILY_FIRM_RE.finditer(text):
+    for m in _FAMILY_FIRM_RE.finditer(text) if not _FAMILY_WORDS.isdisjoint(lower_words(text)) else ():
         if m.group("name").split()[0].lower() in surnames():
             # The founder's first name and initials belong to the firm ("Michael L. Beatty & Associates").
             start = m.start("name")

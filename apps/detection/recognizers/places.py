@@ -23,6 +23,7 @@ from apps.detection.recognizers.gazetteers import (
     first_names,
     name_list,
     name_list_of,
+    run_words,
     surnames,
 )
 from apps.detection.recognizers.names import COMMON_WORDS
@@ -477,12 +478,16 @@ _NAMED_TOWN_RE = re.compile(
     r"(?<![\w'’.-])(?:(?P<prefix>North|East|West|South|Lake|Port|Fort)[ \t]+(?P<name>[A-Z][a-z]{2,})"
     rf"(?P<suffix2>{_TOWN_SUFFIX})?|(?P<stem>[A-Z][a-z]{{2,}}?){_TOWN_SUFFIX})(?![\w'’-])"
 )
-_NAMED_TOWN_QUICK_RE = re.compile(rf"(?:North|East|West|South|Lake|Port|Fort) [A-Z]|[a-z]{_TOWN_SUFFIX}\b")
+# Both forms hold a capitalised word (``run_words``, computed once per text for the name rules)
+# that ends in a town ending or is a prefix: a set check and a suffix test rule out most messages.
+_TOWN_ENDINGS = tuple(_TOWN_SUFFIX.strip("(?:)").split("|"))
+_TOWN_PREFIXES = frozenset(["North", "East", "West", "South", "Lake", "Port", "Fort"])
 
 
 def _named_towns(text: str) -> list[Finding]:
     found: list[Finding] = []
-    if _NAMED_TOWN_QUICK_RE.search(text) is None:
+    words = run_words(text)
+    if _TOWN_PREFIXES.isdisjoint(words) and not any(word.endswith(_TOWN_ENDINGS) for word in words):
         return found
     firsts, listed = first_names(), surnames()
     for m in _NAMED_TOWN_RE.finditer(text):

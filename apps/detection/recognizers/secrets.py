@@ -349,7 +349,6 @@ def _is_reference(text: str, start: int, value: str) -> bool:
 PASSWORD_SHAPED_SCORE = 0.6
 _SHAPED_SYMBOLS = "!#$%^&*()+=?~[]{}|<>"
 _PASSWORD_SYMBOL_RE = re.compile(r"[!#$%^&*()+=?~\[\]{}|<>]")
-_WORD_RE = re.compile(r"\S{8,}")
 # A user name before the password ("admin:)_L0tI#6eb", "jsmith/Pa55#word").
 _USER_PREFIX_RE = re.compile(r"[A-Za-z][\w.-]{0,40}[:/=](?=\S)")
 # Log lines, JSON, paths, tables and calls hold these; the passwords people paste rarely do.
@@ -357,16 +356,34 @@ _NOT_IN_PASSWORD_RE = re.compile(r"[\"'’|/:=,{}\\]|[!?.]{2}|\^-\^|[^\x00-\x7f]
 # Words joined by symbols ("M5S+IDV+SEL+PD+Radicali") and numbered or bare hashtags ("1.#Grillo").
 _ALPHA_CHUNK_RE = re.compile(r"(?<![^\W_])[^\W\d_]{2,}(?![^\W_])")
 _HASHTAG_IN_RE = re.compile(r"#[^\W\d_]")
+_WORD_END_RE = re.compile(r"\S*")
+_DIGIT_RE = re.compile(r"\d")
+_LONGEST_SHAPED = 100  # characters before a symbol in which its word must start (user name and value)
 _PAIRS = {"(": ")", "[": "]", "{": "}", '"': '"', "'": "'", "`": "`", "<": ">"}
 
 
 def _password_shaped(text: str) -> list[Finding]:
     found: list[Finding] = []
-    if not digit_count(text) or _PASSWORD_SYMBOL_RE.search(text) is None:
+    if not digit_count(text):
         return found
-    for m in _WORD_RE.finditer(text):
-        start, end = m.start(), m.end()
-        word = m.group()
+    # Only the words around a symbol are read (most messages have one or two: "?", "!", a bracket).
+    last_end = -1
+    for symbol in _PASSWORD_SYMBOL_RE.finditer(text):
+        if symbol.start() < last_end:
+            continue
+        end = _WORD_END_RE.match(text, symbol.end()).end()  # type: ignore[union-attr]
+        last_end = end
+        # The word's start: the last space before the symbol, looked for within a password's length.
+        lo = max(0, symbol.start() - _LONGEST_SHAPED)
+        start = max(text.rfind(space, lo, symbol.start()) for space in " \n\t\r") + 1
+        if start == 0 and lo > 0:
+            continue  # a word longer than any password
+        if end - start < 8:
+            continue
+        word = text[start:end]
+        # Lower and upper case and a digit, with string methods (a generator per test cost µs).
+        if word.upper() == word or word.lower() == word or _DIGIT_RE.search(word) is None:
+            continue
         if "://" in word or word.startswith("www.") or re.search(r"@[\w-]+\.[A-Za-z]{2,}", word):
             continue  # a link or an e-mail address
         # A key or a user name before the value ("admin:)_L0tI#6eb", "MAIL_PASSWORD=Lasagna#77").
@@ -385,9 +402,9 @@ def _password_shaped(text: str) -> list[Finding]:
         if _HASHTAG_IN_RE.search(value) and not any(c in _SHAPED_SYMBOLS.replace("#", "") for c in value):
             continue
         if (
-            any(c.islower() for c in value)
+            any(c.isdigit() for c in value)
+            and any(c.islower() for c in value)
             and any(c.isupper() for c in value)
-            and any(c.isdigit() for c in value)
             and any(c in _SHAPED_SYMBOLS for c in value)
         ):
             found.append(Finding(SECRET, start, end, PASSWORD_SHAPED_SCORE, "password_shaped"))
