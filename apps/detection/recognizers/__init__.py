@@ -20,6 +20,7 @@ from apps.detection.recognizers.financial import recognize_credit_card, recogniz
 from apps.detection.recognizers.names import (
     recognize_addressed_name,
     recognize_cued_name,
+    recognize_foreign_script_names,
     recognize_full_name,
     recognize_lowercase_name,
     recognize_name_list,
@@ -50,6 +51,7 @@ __all__ = [
     "recognize_date_of_birth",
     "recognize_email",
     "recognize_employer",
+    "recognize_foreign_script_names",
     "recognize_full_name",
     "recognize_iban",
     "recognize_ids",
@@ -85,6 +87,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_name_list,
     recognize_name_says,
     recognize_lowercase_name,
+    recognize_foreign_script_names,
     recognize_places,
     recognize_records,
     recognize_known_organizations,

@@ -687,3 +687,55 @@ def _places() -> NameList:
 
 def _companies() -> NameList:
     return name_list(_DATA_DIR / "companies.txt")
+
+
+# Names written in their own script inside a message in a Latin-script language ("Thanks 淳!", "My
+# colleague Всеволод will call you", "Can I speak to 김경자?", "Ask مُنذر about it"): the English
+# NER model knows no other script, and the Latin-script rules see no capital. In a mostly Latin
+# message a short run of another script's words is a name far more often than anything else;
+# in Cyrillic and Greek every word must be capitalised (not all capitals: addresses shout their
+# towns), so a quoted word ("привет means hi") is not one. Messages written in those scripts
+# are left to their own rules.
+FOREIGN_SCRIPT_NAME_SCORE = 0.8
+_FOREIGN_SCRIPT_RE = re.compile(
+    # Cyrillic and Greek: one to three capitalised words.
+    r"(?<![\w'’-])(?:[А-ЯЁЄІЇҐЎ][а-яёєіїґў'’-]+(?:[ \t]+[А-ЯЁЄІЇҐЎ][а-яёєіїґў'’-]+){0,2}"
+    r"|[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰς]+(?:[ \t]+[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰς]+){0,2}"
+    # Arabic (harakat included) and Devanagari (vowel signs included): one to four words.
+    r"|[\u0620-\u064a\u064b-\u065f\u0670-\u06d3]+(?:[ \t]+[\u0620-\u064a\u064b-\u065f\u0670-\u06d3]+){0,3}"
+    r"|[\u0900-\u0963\u0966-\u097f’]+(?:[ \t]+[\u0900-\u0963\u0966-\u097f’]+){0,2}"
+    # Han, kana and Hangul: one to four characters, a space allowed between family and given name.
+    r"|[\u3041-\u3096\u30a1-\u30fa\u30fc\u4e00-\u9fff]{1,4}(?:[ \t][\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff]{1,3})?"
+    r"|[\uac00-\ud7af]{2,4}(?:[ \t][\uac00-\ud7af]{1,3})?)(?![\w'’-])"
+)
+_NON_LATIN_QUICK_RE = re.compile(
+    r"[\u0370-\u03ff\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]"
+)
+# A Latin word with a lower-case letter: "ORD" of an order id in "我的订单 ORD-123 在哪里" is none.
+_LATIN_WORD_RE = re.compile(r"(?<![A-Za-zÀ-ÖØ-öø-ÿ])[A-Za-zÀ-ÖØ-öø-ÿ]*[a-zß-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ]*")
+# Greetings and thanks typed in their script inside a Latin message ("ok 谢谢", "Спасибо, got it").
+_FOREIGN_CHAT_WORDS = word_set(
+    """
+    谢谢 謝謝 你好 好的 没有 是的 对 ありがとう こんにちは はい いいえ 안녕 안녕하세요 감사합니다 네 아니요
+    Спасибо Привет Пока Да Нет Дякую Привіт Ευχαριστώ Γεια Ναι Όχι شكرا مرحبا نعم لا धन्यवाद नमस्ते हाँ नहीं
+    """
+)
+_FOREIGN_RUN_MAX_CHARS = 40
+
+
+def recognize_foreign_script_names(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if text.isascii() or _NON_LATIN_QUICK_RE.search(text) is None:
+        return found
+    runs = [m for m in _FOREIGN_SCRIPT_RE.finditer(text) if len(m.group()) <= _FOREIGN_RUN_MAX_CHARS]
+    if not runs or len(runs) > 2 or not any(len(w) > 1 for w in _LATIN_WORD_RE.findall(text)):
+        return found
+    # Every letter of the other script is in the runs: a message written in it, or quoting a
+    # sentence of it, has more (and its lower-case words).
+    if sum(len(_NON_LATIN_QUICK_RE.findall(m.group())) for m in runs) < len(_NON_LATIN_QUICK_RE.findall(text)):
+        return found
+    for m in runs:
+        # A lone kana is a smiley ("ツ"); a lone Han character can be a given name ("淳").
+        if m.group() not in _FOREIGN_CHAT_WORDS and not (len(m.group()) == 1 and "\u3041" <= m.group() <= "\u30fa"):
+            found.append(Finding(PERSON, m.start(), m.end(), FOREIGN_SCRIPT_NAME_SCORE, "foreign_script_name"))
+    return found
