@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from apps.detection.recognizers import recognize_cued_name
+from apps.detection.recognizers.gazetteers import first_names
 from apps.detection.sensitive import detect
 
 FOUND = [
@@ -67,3 +68,22 @@ def test_no_false_positive_on_the_labelled_set() -> None:
             wrong += not gold
     assert found >= 20
     assert wrong == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # First names of the Hungarian, Romanian and Indonesian locales (were unknown).
+        ("My colleague Magdolna will call you", "Magdolna"),
+        ("Can I speak to Sânziana?", "Sânziana"),
+        ("Please cc Salsabila on the thread", "Salsabila"),
+    ],
+)
+def test_first_names_of_more_latin_script_locales_are_known(text: str, name: str) -> None:
+    assert ("PERSON", name) in [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+
+
+def test_names_of_those_locales_that_are_everyday_words_are_left_out() -> None:
+    # "Santa", "Liga", "Vida", "Uma" are Latvian, Romanian or Indonesian names and everyday
+    # Portuguese and Spanish words.
+    assert {"santa", "liga", "vida", "uma", "ela"}.isdisjoint(first_names())
