@@ -19,9 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import numpy as np  # noqa: E402
 from faker import Generator  # noqa: E402
 
-from apps.detection.recognizers.gazetteers import NOT_NAMES  # noqa: E402 — after the path setup
+from apps.detection.recognizers.base import unaccented  # noqa: E402 — after the path setup
+from apps.detection.recognizers.gazetteers import NOT_NAMES  # noqa: E402
 from apps.nlp.word_frequencies import word_frequencies  # noqa: E402
 
 LOCALES = [
@@ -91,8 +93,12 @@ def main() -> None:
         else:
             # The later locales' names that are everyday words of a language we serve ("Santa",
             # "Liga", "Vida", "Uma", "Ela" read as names all over Portuguese text) are left out.
+            # With and without accents: detection also knows "liga" of Latvian "Līga".
             new = sorted(found - names)
-            common = (word_frequencies([n.lower() for n in new], _EVERYDAY_LANGUAGES) >= _EVERYDAY_FROM).any(axis=1)
+            spelt = word_frequencies([n.lower() for n in new], _EVERYDAY_LANGUAGES)
+            bare = word_frequencies([unaccented(n.lower()) for n in new], _EVERYDAY_LANGUAGES)
+            highest = np.fmax(spelt, bare)  # fmax: an unknown word is NaN
+            common = [any(float(x) >= _EVERYDAY_FROM for x in row) for row in highest]
             names.update(n for n, everyday in zip(new, common, strict=True) if not everyday)
     kept = sorted(
         n
