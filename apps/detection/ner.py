@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from apps.detection.findings import LOCATION, ORGANIZATION, PERSON, Finding
 from apps.detection.recognizers.base import word_set
-from apps.detection.recognizers.gazetteers import PRODUCT_WORDS, UI_WORDS, first_names
+from apps.detection.recognizers.gazetteers import PRODUCT_WORDS, ROLE_AND_PLAN_WORDS, UI_WORDS, first_names
 from apps.detection.recognizers.names import WORDLIKE_FIRST_NAMES, spacy_stop_words
 
 if TYPE_CHECKING:
@@ -83,22 +83,13 @@ _KEYWORDS_ANYWHERE = word_set(
 )
 
 
-# Words that name a plan, a job title, a department or a business acronym, never a person,
-# place or company on their own: "for the Family plan", "pour l'offre Premium", "für den Tarif
-# Basic", "Hannah Smith, VP Operations", "ask HR about PTO". As triggers they only sent plan and
-# signature lines to NER, which tagged the plan as a person ("l'offre Business" → PERSON). A
-# company or place they are part of ("Harvard Business School", "Standard Chartered") still
-# opens a window through its other words.
-_ROLE_AND_PLAN_WORDS = word_set(
-    """
-    basic plus premium business family pro enterprise starter standard free unlimited
-    vp svp evp avp ceo cto cfo coo cmo cio ciso cpo
-    operations sales marketing finance engineering legal procurement hr it pto iso kpi okr crm erp
-    emea apac latam
-    """
-)
-# Never a name on their own: UI labels, products and the words above (one set, one lookup).
-_NEVER_NAMES_ALONE = UI_WORDS | PRODUCT_WORDS | _ROLE_AND_PLAN_WORDS
+# Words that name a plan, a job title, a department or a business acronym (gazetteers'
+# ROLE_AND_PLAN_WORDS: "for the Family plan", "pour l'offre Premium", "für den Tarif Basic", "Hannah
+# Smith, VP Operations"): as triggers they only sent plan and signature lines to NER, which tagged
+# the plan as a person ("l'offre Business" → PERSON). A company or place they are part of ("Harvard
+# Business School", "Standard Chartered") still opens a window through its other words.
+# Never a name on their own: UI labels, products and those words (one set, one lookup).
+_NEVER_NAMES_ALONE = UI_WORDS | PRODUCT_WORDS | ROLE_AND_PLAN_WORDS
 
 _PLACE_PREFIXES = frozenset(
     [

@@ -114,6 +114,17 @@ MONTHS_AND_DAYS = word_set(
     vendredi venerdì viernes vrijdag woensdag zaterdag zondag
     """
 )
+# Plan, role and department words and business acronyms ("the Premium plan", "VP Operations", "ask
+# HR about PTO"): never a name or a place on their own (NER's triggers, cued places).
+ROLE_AND_PLAN_WORDS = word_set(
+    """
+    basic plus premium business family pro enterprise starter standard free unlimited
+    vp svp evp avp ceo cto cfo coo cmo cio ciso cpo
+    operations sales marketing finance engineering legal procurement hr it pto iso kpi okr crm erp
+    emea apac latam
+    """
+)
+
 NOT_NAMES = UI_WORDS | PRODUCT_WORDS | frozenset(EN_STOP_WORDS) | MONTHS_AND_DAYS
 # After a company's name, its product rather than the company: "Apple Pay", "my Apple Watch",
 # "my Google account".

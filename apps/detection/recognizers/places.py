@@ -18,6 +18,7 @@ from apps.detection.findings import LOCATION, Finding
 from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered, unaccented
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
+    ROLE_AND_PLAN_WORDS,
     NameList,
     find_names,
     first_names,
@@ -205,6 +206,17 @@ _PLACE_CUE_WORDS = frozenset(
         "comes",
         "visiting",
         "trip",
+        "flight",
+        "flights",
+        "shipping",
+        "ship",
+        "shipped",
+        "deliver",
+        "delivery",
+        "delivering",
+        "train",
+        "drive",
+        "driving",
         # es/pt/fr/de/it/nl
         "vivo",
         "vivimos",
@@ -243,6 +255,9 @@ _PLACE_CUE_RE = re.compile(
     # "I am in Ullaste for a business trip", "originally from Kiel", "arrived at Riverlea this morning"
     rf"|i am in|we are in|originally from|arrived in|arrived at|arriving in|came from|come from|comes from"
     rf"|moved here from|moved from|visiting|trip to"
+    # "Flight to Schmölln tomorrow", "Shipping to Teruel please", "deliver it to…" is not one (a pronoun between)
+    rf"|flight to|flights to|shipping to|ship to|shipped to|deliver to|delivery to|delivering to"
+    rf"|train to|drive to|driving to"
     # "vivo en León", "vou pra Faro", "on déménage à Rennes", "wir ziehen nächsten Monat nach Koblenz",
     # "we verhuizen naar Leiden", "domani vado a Latisana"
     rf"|vivo en|vivimos en|me mudo a|nos mudamos a|viajo a|vivo em|moro em|moramos em|moro no|moro na"
@@ -373,7 +388,9 @@ EVERYDAY_WORD_FROM = -4.6
 
 def _place_like(value: str) -> bool:
     words = [w.lower() for w in re.split(r"[ -]", value)]
-    if any(w in NOT_NAMES or w in _NOT_PLACES for w in words) or (len(words) == 1 and words[0] in first_names()):
+    if any(w in NOT_NAMES or w in _NOT_PLACES or w in ROLE_AND_PLAN_WORDS for w in words) or (
+        len(words) == 1 and words[0] in first_names()
+    ):
         return False
     if value in name_list(_PLACES_FILE).names:
         return True
@@ -475,13 +492,15 @@ _TOWN_SUFFIX = (
     r"|field|ford|wood|dale|mont|burg)"
 )
 _NAMED_TOWN_RE = re.compile(
-    r"(?<![\w'’.-])(?:(?P<prefix>North|East|West|South|Lake|Port|Fort)[ \t]+(?P<name>[A-Z][a-z]{2,})"
-    rf"(?P<suffix2>{_TOWN_SUFFIX})?|(?P<stem>[A-Z][a-z]{{2,}}?){_TOWN_SUFFIX})(?![\w'’-])"
+    # "Port Mathewbury", "New Brucemouth": a prefix before a named town ("New" only there).
+    rf"(?<![\w'’.-])(?:(?:North|East|West|South|Lake|Port|Fort|New)[ \t]+(?P<stem2>[A-Z][a-z]{{2,}}?){_TOWN_SUFFIX}"
+    r"|(?P<prefix>North|East|West|South|Lake|Port|Fort)[ \t]+(?P<name>[A-Z][a-z]{2,})"
+    rf"|(?P<stem>[A-Z][a-z]{{2,}}?){_TOWN_SUFFIX})(?![\w'’-])"
 )
 # Both forms hold a capitalised word (``run_words``, computed once per text for the name rules)
 # that ends in a town ending or is a prefix: a set check and a suffix test rule out most messages.
 _TOWN_ENDINGS = tuple(_TOWN_SUFFIX.strip("(?:)").split("|"))
-_TOWN_PREFIXES = frozenset(["North", "East", "West", "South", "Lake", "Port", "Fort"])
+_TOWN_PREFIXES = frozenset(["North", "East", "West", "South", "Lake", "Port", "Fort", "New"])
 
 
 def _named_towns(text: str) -> list[Finding]:
@@ -491,10 +510,10 @@ def _named_towns(text: str) -> list[Finding]:
         return found
     firsts, listed = first_names(), surnames()
     for m in _NAMED_TOWN_RE.finditer(text):
-        stem = (m.group("name") or m.group("stem")).lower()
+        stem = (m.group("name") or m.group("stem") or m.group("stem2")).lower()
         if stem not in firsts and stem not in listed:
             continue
-        if m.group("stem") is not None:
+        if m.group("stem") is not None:  # one word: not itself a name ("Johnston")
             whole = m.group().lower()
             if whole in firsts or whole in listed or whole in COMMON_WORDS:
                 continue
