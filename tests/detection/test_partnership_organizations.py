@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from apps.detection.findings import ORGANIZATION
-from apps.detection.recognizers import recognize_partnership_organizations
+from apps.detection.recognizers import recognize_partnership_organizations, recognize_signature_companies
 from apps.detection.sensitive import detect
 
 
@@ -93,3 +93,31 @@ def test_people_places_and_products_are_no_partnership(text: str) -> None:
 
 def test_a_surname_first_name_written_after_the_double_surname_is_a_person() -> None:
     assert recognize_partnership_organizations("Zeta-Jones Catherine signed the form.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Julcsa Kárpáthy\nMhealthcoach\n50668 Kiannonkatu 98 Apt. 105, ISHAM, United Kingdom", "Mhealthcoach"),
+        ("??? Astrid Björgvinsdóttir\n??? Lawdragon\n??? 66029 138 Consul Place", "Lawdragon"),
+        ("Jane Doe\nSenior Account Manager\nAcme Robotics\n+1 555 0100", "Acme Robotics"),
+        ("Best regards,\nAllan Björk\nScale Unlimited\nUnit 5022 Box 1225", "Scale Unlimited"),
+    ],
+)
+def test_the_company_line_of_a_signature(text: str, company: str) -> None:
+    assert (ORGANIZATION, company) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Best regards,\nDiana Christensen\nDentist\nPhone: 836.468.0990",  # a job title (Faker's list)
+        "Marlis Carsten\nErzieher\nNoackweg 733\n01394 Halberstadt",
+        "Artemio Blazquez Paniagua\nTécnico de la Web\nC. de Nieves Verdú 88",
+        "Evelyn Richmond\nCivil Service administrator\n67611 Marshall Square Apt. 235",
+        "Louise Rose\nStudio 8\nPearson Knoll\nKatieburgh\nSP78 7LU",  # address lines, not a name and a company
+        "Thanks,\nMaria Lopez\nSales Department\n+34 600 000 000",
+    ],
+)
+def test_titles_departments_and_address_lines_are_no_signature_company(text: str) -> None:
+    assert recognize_signature_companies(text) == []

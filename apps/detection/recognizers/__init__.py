@@ -35,6 +35,7 @@ from apps.detection.recognizers.organizations import (
     recognize_labelled_organizations,
     recognize_legal_form_organizations,
     recognize_partnership_organizations,
+    recognize_signature_companies,
 )
 from apps.detection.recognizers.places import recognize_places
 from apps.detection.recognizers.records import recognize_records
@@ -69,6 +70,7 @@ __all__ = [
     "recognize_places",
     "recognize_records",
     "recognize_secrets",
+    "recognize_signature_companies",
 ]
 
 PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
@@ -96,6 +98,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_institutions,
     recognize_labelled_organizations,
     recognize_partnership_organizations,
+    recognize_signature_companies,
 )
 
 

@@ -10,6 +10,7 @@ gazetteer (0.86), so "Santander" the bank is not "Santander" the city; inside a 
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 from apps.detection.findings import ORGANIZATION, Finding
@@ -451,3 +452,101 @@ def _partnership(text: str, start: int, end: int) -> Finding:
     if (form := _FORM_AFTER_RE.match(text, end)) is not None:
         end = form.end()
     return Finding(ORGANIZATION, start, end, PARTNERSHIP_SCORE, "partnership")
+
+
+# The company line of a signature or address block: a person's name on its own line, at most one
+# job-title line, then a short capitalised line, then a line with digits (the street, a phone):
+#     Julcsa Kárpáthy            Karin M. Beike            Jane Doe
+#     Mhealthcoach               Leasing consultant        Acme Robotics
+#     50668 Kiannonkatu 98 …     Fritz-Armstrong           +1 555 0100
+# Nothing else in a message has that shape; the line is not a place, a job title, a department
+# or a greeting.
+SIGNATURE_COMPANY_SCORE = 0.87
+_LINE_BULLET_RE = re.compile(r"[\s?*•·>|-]*")  # match(text, pos) anchors it at pos
+_NAME_LINE_RE = re.compile(r"\A[A-ZÀ-ÖØ-Þ][\w'’-]+(?:[ \t]+(?:[A-ZÀ-ÖØ-Þ]\.?|[A-ZÀ-ÖØ-Þ][\w'’-]+)){1,3}\Z")
+_TITLE_LINE_RE = re.compile(r"\A[A-ZÀ-ÖØ-Þa-zß-ÿ][\w'’-]*(?:[ \t,/&]+[\w'’()-]+){0,6}\Z")
+_COMPANY_LINE_RE = re.compile(r"\A[A-ZÀ-ÖØ-Þ][\w'’&.-]*(?:[ \t]+[\w'’&.-]+){0,4}\Z")
+_SIGNATURE_NOT_COMPANY = word_set(
+    """
+    department departamento département abteilung dipartimento afdeling team office support
+    regards thanks cheers best sincerely saludos cordialement grüße mobile phone tel fax email
+    """
+)
+
+
+_SIGN_OFF_END_RE = re.compile(
+    r"(?:[,\-–—:]|\b(?i:regards|thanks|cheers|best|sincerely|saludos|cordialement|grüße))\s*\n\Z"
+)
+_JOB_TITLES_FILE = Path(__file__).resolve().parents[1] / "data" / "job_titles.txt"
+
+
+@cache
+def _job_titles() -> frozenset[str]:
+    """Faker's job titles of every Latin-script locale, lower case (``scripts/detection_build_job_titles.py``)."""
+    lines = _JOB_TITLES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def _is_job_title(line: str) -> bool:
+    """A listed job title, or one with its speciality after a comma ("Psychologist, clinical")."""
+    lowered = " ".join(line.lower().split())
+    return lowered in _job_titles() or lowered.split(",", 1)[0] in _job_titles()
+
+
+def _line_body(text: str, start: int, end: int) -> tuple[int, str]:
+    """Where a line's text starts after bullets and markers ("??? ", "• "), and that text."""
+    lead = _LINE_BULLET_RE.match(text, start, end)
+    body_start = lead.end() if lead else start
+    return body_start, text[body_start:end].rstrip()
+
+
+def recognize_signature_companies(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if text.count("\n") < 2:
+        return found
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    firsts, places = first_names(), name_list(_PLACES_FILE).names
+    for k in range(len(lines) - 2):
+        # The name opens the block: the message's first line, after a blank line, or after a
+        # sign-off ("Best regards,"); a line inside an address ("Pearson Knoll") is no name.
+        # (The previous line and the gap before this one only: the whole prefix would be quadratic.)
+        if k and text.count("\n", lines[k - 1][1], lines[k][0]) < 2:
+            previous = text[lines[k - 1][0] : lines[k - 1][1]] + "\n"
+            if not _SIGN_OFF_END_RE.search(previous):
+                continue
+        _, name = _line_body(text, *lines[k])
+        if not _NAME_LINE_RE.match(name):
+            continue
+        name_words = [w.lower().rstrip(".") for w in name.split()]
+        # A known first name, or words that are none of our common or UI words ("Julcsa Kárpáthy").
+        if name_words[0] not in firsts and any(w in NOT_NAMES or w in COMMON_WORDS for w in name_words):
+            continue
+        for company_k in (k + 1, k + 2):
+            if company_k + 1 >= len(lines):
+                break
+            start, company = _line_body(text, *lines[company_k])
+            words = [w.strip(".,").lower() for w in company.split()]
+            is_title = (
+                not _JOB_TITLE_WORDS.isdisjoint(words)
+                or (len(words) > 1 and all(w[:1].islower() for w in company.split()[1:]))
+                or _is_job_title(company)
+            )
+            if company_k == k + 1 and is_title and _TITLE_LINE_RE.match(company):
+                continue  # "Leasing consultant": the company is on the next line
+            if is_title or not _COMPANY_LINE_RE.match(company) or any(c.isdigit() for c in company):
+                break
+            if company in places or not _SIGNATURE_NOT_COMPANY.isdisjoint(words) or words[0] in firsts:
+                break
+            if all(w in NOT_NAMES or w in COMMON_WORDS for w in words):
+                break
+            # A company's words are capitalised but for connectors ("Civil Service administrator" is a
+            # title); one everyday word alone is a title too ("Dentist", "Psychiatrist").
+            if any(w[:1].islower() and not re.fullmatch(_CONNECTOR, w) for w in company.split()[1:]):
+                break
+            following = text[lines[company_k + 1][0] : lines[company_k + 1][1]]
+            if any(c.isdigit() for c in following):
+                found.append(
+                    Finding(ORGANIZATION, start, start + len(company), SIGNATURE_COMPANY_SCORE, "signature_company")
+                )
+            break
+    return found
