@@ -7,7 +7,11 @@ from __future__ import annotations
 import pytest
 
 from apps.detection.findings import ORGANIZATION
-from apps.detection.recognizers import recognize_partnership_organizations, recognize_signature_companies
+from apps.detection.recognizers import (
+    recognize_described_organizations,
+    recognize_partnership_organizations,
+    recognize_signature_companies,
+)
 from apps.detection.sensitive import detect
 
 
@@ -121,3 +125,30 @@ def test_the_company_line_of_a_signature(text: str, company: str) -> None:
 )
 def test_titles_departments_and_address_lines_are_no_signature_company(text: str) -> None:
     assert recognize_signature_companies(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Russell Investments is a design agency based in Kurzenkirchen.", "Russell Investments"),
+        ("Coden is a startup from Naantali.", "Coden"),
+        ("Acme, a logistics firm from Lyon, called.", "Acme"),
+        ("Iberdata es una empresa de software.", "Iberdata"),
+        ("Vantage ist ein Unternehmen aus Köln.", "Vantage"),
+    ],
+)
+def test_a_name_described_as_a_company_is_one(text: str, company: str) -> None:
+    assert (ORGANIZATION, company) in _found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This is a company policy.",
+        "Maria is a consultancy client.",  # a first name alone: a person
+        "Paris is a business hub.",  # a place
+        "The app is a great platform.",
+    ],
+)
+def test_people_places_and_common_words_described_as_companies_are_not_one(text: str) -> None:
+    assert recognize_described_organizations(text) == []

@@ -29,6 +29,7 @@ from apps.detection.recognizers.names import (
 from apps.detection.recognizers.national_ids import recognize_cued_ids, recognize_ids
 from apps.detection.recognizers.network import recognize_ip
 from apps.detection.recognizers.organizations import (
+    recognize_described_organizations,
     recognize_employer,
     recognize_institutions,
     recognize_known_organizations,
@@ -50,6 +51,7 @@ __all__ = [
     "recognize_cued_ids",
     "recognize_cued_name",
     "recognize_date_of_birth",
+    "recognize_described_organizations",
     "recognize_email",
     "recognize_employer",
     "recognize_foreign_script_names",
@@ -99,6 +101,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_labelled_organizations,
     recognize_partnership_organizations,
     recognize_signature_companies,
+    recognize_described_organizations,
 )
 
 

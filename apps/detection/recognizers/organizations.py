@@ -550,3 +550,54 @@ def recognize_signature_companies(text: str) -> list[Finding]:
                 )
             break
     return found
+
+
+# A name the sentence describes as a company: "Russell Investments is a design agency based in …",
+# "Coden is a startup", "Acme, a logistics firm from Lyon, …", "Iberdata es una empresa de …",
+# "Vantage ist ein Unternehmen aus …". The name is the capitalised run before "is a" (or before the
+# comma of the apposition), not a known first name or a place (those are people and towns).
+DESCRIBED_ORGANIZATION_SCORE = 0.87
+_KIND_OF_COMPANY = (
+    r"(?:company|agency|firm|start-?up|studio|consultancy|bank|brand|manufacturer|retailer|provider|"
+    r"non-?profit|charity|organi[sz]ation|business|corporation|platform|vendor|supplier|distributor|publisher|"
+    r"airline|insurer|marketplace|subsidiary|conglomerate|empresa|compañía|companhia|entreprise|société|"
+    r"unternehmen|firma|azienda|società|bedrijf|onderneming)"
+)
+_DESCRIBED_RE = re.compile(
+    rf"(?:(?<=[.!?]\s)|(?<=\A)|(?<=\n))(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+)?{_NAME_WORD}){{0,3}})"
+    r"(?i:[ \t]+(?:is|was|es|era|é|est|était|ist|war|è)[ \t]+(?:a|an|una|uma|une|un|ein|eine|un'|een)[ \t]+"
+    r"|,[ \t]+(?:a|an|una|uma|une|un|ein|eine|un'|een)[ \t]+)"
+    rf"(?i:(?:[\w'’-]+[ \t]+){{0,3}}{_KIND_OF_COMPANY})\b"
+)
+_DESCRIBED_QUICK = word_set(
+    """
+    company agency firm startup start-up studio consultancy bank brand manufacturer retailer provider nonprofit
+    non-profit charity organization organisation business corporation platform vendor supplier distributor
+    publisher airline insurer marketplace subsidiary conglomerate empresa compañía companhia entreprise société
+    unternehmen firma azienda società bedrijf onderneming
+    """
+)
+
+
+def recognize_described_organizations(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if _DESCRIBED_QUICK.isdisjoint(lower_words(text)):
+        return found
+    for m in _DESCRIBED_RE.finditer(text):
+        name = m.group("name").rstrip(".")
+        words = name.split()
+        first = words[0].lower()
+        if first in NOT_NAMES or first in COMMON_WORDS or (len(words) == 1 and first in first_names()):
+            continue  # "This is a company…", "Maria is a consultancy…" (a person described oddly)
+        if name in name_list(_PLACES_FILE).names:
+            continue
+        found.append(
+            Finding(
+                ORGANIZATION,
+                m.start("name"),
+                m.start("name") + len(name),
+                DESCRIBED_ORGANIZATION_SCORE,
+                "described_organization",
+            )
+        )
+    return found
