@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from apps.detection.recognizers import recognize_cued_name
+from apps.detection.recognizers import recognize_cued_name, recognize_person_slots
 from apps.detection.recognizers.gazetteers import first_names
 from apps.detection.sensitive import detect
 
@@ -87,3 +87,26 @@ def test_names_of_those_locales_that_are_everyday_words_are_left_out() -> None:
     # "Santa", "Liga", "Vida", "Uma" are Latvian, Romanian or Indonesian names and everyday
     # Portuguese and Spanish words.
     assert {"santa", "liga", "vida", "uma", "ela"}.isdisjoint(first_names())
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Tomomi lives on Via dei Fiorentini 17.", ["Tomomi"]),
+        ("Alvir spent a year at Weeks-Rivas as the assistant.", ["Alvir"]),
+        ("I'm so jealous! said Maslin to Antonio", ["Maslin", "Antonio"]),
+        ("Why is Glyceria so impulsive?", ["Glyceria"]),
+        ("Warrane, can I please speak to your boss?", ["Warrane"]),
+    ],
+)
+def test_an_unknown_name_in_a_slot_only_a_person_fills(text: str, names: list[str]) -> None:
+    found = [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+    assert all(("PERSON", name) in found for name in names)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Berlin, can you believe it", "Apple said to Google", "Nobody lives here", "Support, can you help?"],
+)
+def test_places_companies_and_words_in_those_slots_are_no_person(text: str) -> None:
+    assert recognize_person_slots(text) == []

@@ -25,6 +25,7 @@ from apps.detection.recognizers.names import (
     recognize_lowercase_name,
     recognize_name_list,
     recognize_name_says,
+    recognize_person_slots,
 )
 from apps.detection.recognizers.national_ids import recognize_cued_ids, recognize_ids
 from apps.detection.recognizers.network import recognize_ip
@@ -68,6 +69,7 @@ __all__ = [
     "recognize_name_says",
     "recognize_partnership_organizations",
     "recognize_patterns",
+    "recognize_person_slots",
     "recognize_phone",
     "recognize_places",
     "recognize_records",
@@ -90,6 +92,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_full_name,
     recognize_name_list,
     recognize_name_says,
+    recognize_person_slots,
     recognize_lowercase_name,
     recognize_foreign_script_names,
     recognize_places,
