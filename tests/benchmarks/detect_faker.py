@@ -125,6 +125,37 @@ def _github_token(rng: random.Random) -> str:
     return "ghp_" + "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(36))
 
 
+def _signatures(fake: Faker, rng: random.Random, n: int) -> tuple[int, int]:
+    """Signature blocks: n with a company line (name / title / company / address, name / company /
+    address / phone), as many without one (name / title / address / phone, a sign-off, name /
+    address / phone); companies found exactly, and ORGANIZATION findings in the blocks without one."""
+    found = wrong = 0
+    for i in range(2 * n):
+        name, job, company = fake.name(), fake.job(), fake.company()
+        address, phone = fake.address(), fake.phone_number()
+        if i % 2 == 0:
+            text = (
+                f"{name}\n{job}\n{company}\n{address}"
+                if rng.random() < 0.5
+                else f"{name}\n{company}\n{address}\nMobile: {phone}"
+            )
+            start = text.index(company)
+            found += any(
+                f.type == "ORGANIZATION" and f.start == start and f.end == start + len(company)
+                for f in detect([text])[0]
+            )
+        else:
+            text = rng.choice(
+                (
+                    f"{name}\n{job}\n{address}\nTel: {phone}",
+                    f"Best regards,\n{name}\n{job}\nPhone: {phone}",
+                    f"{name}\n{address}\n{phone}",
+                )
+            )
+            wrong += sum(1 for f in detect([text])[0] if f.type == "ORGANIZATION")
+    return found, wrong
+
+
 def _rate(
     lines: tuple[str, ...], value: Callable[[], str], kind: str | None, n: int, rng: random.Random
 ) -> tuple[int, list[str]]:
@@ -170,6 +201,12 @@ def main() -> None:
         fake.seed_instance(args.seed)
         row("companies", locale, *_rate(COMPANY_LINES, fake.company, "ORGANIZATION", args.n, rng))
         row("towns", locale, *_rate(TOWN_LINES, fake.city, "LOCATION", args.n, rng))
+    for locale in COMPANY_LOCALES:
+        fake = Faker(locale)
+        fake.seed_instance(args.seed)
+        found, wrong = _signatures(fake, rng, args.n)
+        figures.setdefault("signatures", {})[locale] = f"{found}/{args.n} wrong {wrong}"
+        print(f"signature  {locale:16s} {found:3d}/{args.n} companies, {wrong} organizations on lines without one")
     fake = Faker("en_US")
     fake.seed_instance(args.seed)
     row(
