@@ -128,7 +128,9 @@ def _phrase_starts() -> frozenset[str]:
 
 
 def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], float]) -> float:
-    text = text[:MAX_CHARS]
+    # A typographic apostrophe ("don’t", phones and word processors type it) is the ASCII one, so
+    # contractions tokenise whole; a negation is matched with or without it ("don't" / "dont").
+    text = text[:MAX_CHARS].replace("’", "'")
     raw_tokens = _TOKEN.findall(text)
     ascii_text = text.isascii()
     tokens = [t.lower() for t in raw_tokens] if ascii_text else [_fold(t) for t in raw_tokens]
@@ -167,7 +169,7 @@ def _score(text: str, words: dict[str, float], phrases: dict[tuple[str, ...], fl
                     break
                 if previous in BOOSTERS:
                     value += math.copysign(B_INCR * (1 - 0.05 * distance), value)
-                elif previous in NEGATIONS:
+                elif previous in NEGATIONS or previous.replace("'", "") in NEGATIONS:
                     value *= N_SCALAR
                     break
         sentiments.extend([value] + [0.0] * (width - 1))

@@ -1,6 +1,6 @@
 import pytest
 
-from apps.nlp.sentiment import score_sentiment
+from apps.nlp.sentiment import lexicon_scores, score_sentiment
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,21 @@ def test_scores_stay_in_range_on_adversarial_input() -> None:
     assert scores[3] < -0.9
     # Russian is outside the lexicons: neutral rather than a guess.
     assert scores[4] == 0.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I don't love it", "I don’t love it", "it isn't good", "this doesn’t work", "the new version wasn't helpful"],
+)
+def test_contractions_negate_with_a_straight_or_typographic_apostrophe(text: str) -> None:
+    # "don't" / "don’t" were no negation (the list holds "dont"): "I don't love it" scored positive.
+    assert lexicon_scores([text])[0] < -0.05
+
+
+@pytest.mark.parametrize("text", ["I don't love it", "I don’t love it", "it isn't good", "it wasn't helpful"])
+def test_the_model_follows_the_negated_lexicon(text: str) -> None:
+    assert score_sentiment([text])[0] < -0.05
+
+
+def test_a_negated_complaint_is_praise() -> None:
+    assert score_sentiment(["can't complain, works great"])[0] > 0.05
