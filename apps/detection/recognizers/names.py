@@ -756,14 +756,21 @@ _PERSON_SLOT_RE = re.compile(
     rf"|(?:^|(?<=\n))(?P<vocative>[{_UPPER}][a-zß-öø-ÿ'’]+),[ \t]+(?:can|could|would|will)[ \t]+(?:I|you)\b)",
     re.MULTILINE,
 )
-_PERSON_SLOT_QUICK = word_set(
-    "lives lived spent born grew given emailed texted replied told asked said says whispered shouted why can could would will"
+# The verbs of the slots; "Why" and a vocative's modal are looked for as written (", can I" is
+# rare, "can" everywhere).
+_PERSON_SLOT_VERBS = word_set(
+    "lives lived spent born grew given emailed texted replied told asked said says whispered shouted"
 )
+_VOCATIVE_QUICK_RE = re.compile(r", (?:can|could|would|will) (?:I|you)\b")
 
 
 def recognize_person_slots(text: str) -> list[Finding]:
     found: list[Finding] = []
-    if _PERSON_SLOT_QUICK.isdisjoint(lower_words(text)):
+    if (
+        _PERSON_SLOT_VERBS.isdisjoint(lower_words(text))
+        and "Why " not in text
+        and (", " not in text or _VOCATIVE_QUICK_RE.search(text) is None)
+    ):
         return found
     places, companies = _places().names, _companies().names
     for m in _PERSON_SLOT_RE.finditer(text):
