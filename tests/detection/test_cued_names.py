@@ -106,7 +106,18 @@ def test_an_unknown_name_in_a_slot_only_a_person_fills(text: str, names: list[st
 
 @pytest.mark.parametrize(
     "text",
-    ["Berlin, can you believe it", "Apple said to Google", "Nobody lives here", "Support, can you help?"],
+    [
+        "Berlin, can you believe it",
+        "Apple said to Google",
+        "Nobody lives here",
+        "Support, can you help?",
+        # Greetings and addressees before a vocative's modal are everyday words, not names.
+        "Hola, can you help",
+        "Bonjour, can you help",
+        "Guys, can you check?",
+        "Folks, could you look?",
+        "Thanks, can you help?",
+    ],
 )
 def test_places_companies_and_words_in_those_slots_are_no_person(text: str) -> None:
     assert recognize_person_slots(text) == []

@@ -764,6 +764,15 @@ _PERSON_SLOT_VERBS = word_set(
 _VOCATIVE_QUICK_RE = re.compile(r", (?:can|could|would|will) (?:I|you)\b")
 
 
+_SLOT_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")
+_SLOT_EVERYDAY_FROM = -5.0  # log10 frequency
+
+
+def _everyday_in_any_language(word: str) -> bool:
+    frequencies = word_frequencies([word], _SLOT_LANGUAGES)[0]
+    return bool(np.nan_to_num(frequencies, nan=-99.0).max() >= _SLOT_EVERYDAY_FROM)
+
+
 def recognize_person_slots(text: str) -> list[Finding]:
     found: list[Finding] = []
     if (
@@ -780,6 +789,10 @@ def recognize_person_slots(text: str) -> list[Finding]:
                 continue
             lower = word.lower()
             if lower in NOT_NAMES or lower in COMMON_WORDS or word in places or word in companies:
+                continue
+            # An everyday word of one of our languages that is no listed first name is a greeting or
+            # an addressee ("Hola, can you…", "Guys, can you…", "Bonjour, could you…").
+            if lower not in first_names() and _everyday_in_any_language(lower):
                 continue
             found.append(Finding(PERSON, m.start(group), m.end(group), PERSON_SLOT_SCORE, "person_slot"))
     return found
