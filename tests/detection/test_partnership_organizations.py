@@ -121,6 +121,9 @@ def test_the_company_line_of_a_signature(text: str, company: str) -> None:
         "Evelyn Richmond\nCivil Service administrator\n67611 Marshall Square Apt. 235",
         "Louise Rose\nStudio 8\nPearson Knoll\nKatieburgh\nSP78 7LU",  # address lines, not a name and a company
         "Thanks,\nMaria Lopez\nSales Department\n+34 600 000 000",
+        # A subject line above a sentence that holds a number is no signature.
+        "Maria Lopez\nBilling Question\nMy invoice 123 is wrong",
+        "Anna Schmidt\nFollow Up\nTicket 4521 still open",
     ],
 )
 def test_titles_departments_and_address_lines_are_no_signature_company(text: str) -> None:

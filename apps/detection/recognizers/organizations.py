@@ -493,6 +493,18 @@ def _is_job_title(line: str) -> bool:
     return lowered in _job_titles() or lowered.split(",", 1)[0] in _job_titles()
 
 
+def _contact_line(line: str) -> bool:
+    """A street, a postcode or a phone line ("50668 Kiannonkatu 98", "Unit 5022 Box 1225", "+1 555
+    0100", "Mobile: …"), not a sentence that holds a number ("Ticket 4521 still open")."""
+    digits = sum(c.isdigit() for c in line)
+    if not digits:
+        return False
+    if digits >= 6:
+        return True
+    lower_words = [w for w in line.split() if w[:1].islower() and not re.fullmatch(_CONNECTOR, w)]
+    return len(lower_words) <= 1
+
+
 def _line_body(text: str, start: int, end: int) -> tuple[int, str]:
     """Where a line's text starts after bullets and markers ("??? ", "• "), and that text."""
     lead = _LINE_BULLET_RE.match(text, start, end)
@@ -544,7 +556,7 @@ def recognize_signature_companies(text: str) -> list[Finding]:
             if any(w[:1].islower() and not re.fullmatch(_CONNECTOR, w) for w in company.split()[1:]):
                 break
             following = text[lines[company_k + 1][0] : lines[company_k + 1][1]]
-            if any(c.isdigit() for c in following):
+            if _contact_line(following):
                 found.append(
                     Finding(ORGANIZATION, start, start + len(company), SIGNATURE_COMPANY_SCORE, "signature_company")
                 )
