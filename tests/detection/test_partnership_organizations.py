@@ -151,6 +151,8 @@ def test_a_name_described_as_a_company_is_one(text: str, company: str) -> None:
         "Maria is a consultancy client.",  # a first name alone: a person
         "Paris is a business hub.",  # a place
         "The app is a great platform.",
+        "Premium is a great business plan.",  # a plan, and "business" as an adjective
+        "Support is a company priority.",
     ],
 )
 def test_people_places_and_common_words_described_as_companies_are_not_one(text: str) -> None:

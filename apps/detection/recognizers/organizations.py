@@ -18,6 +18,7 @@ from apps.detection.recognizers.base import literal_alternation, lower_words, wo
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     PRODUCT_AFTER_RE,
+    ROLE_AND_PLAN_WORDS,
     SHOUTED_WORD_AFTER_RE,
     find_names,
     first_names,
@@ -599,7 +600,11 @@ def recognize_described_organizations(text: str) -> list[Finding]:
         name = m.group("name").rstrip(".")
         words = name.split()
         first = words[0].lower()
-        if first in NOT_NAMES or first in COMMON_WORDS or (len(words) == 1 and first in first_names()):
+        if (
+            first in NOT_NAMES
+            or first in COMMON_WORDS
+            or (len(words) == 1 and (first in first_names() or first in ROLE_AND_PLAN_WORDS))
+        ):
             continue  # "This is a company…", "Maria is a consultancy…" (a person described oddly)
         if name in name_list(_PLACES_FILE).names:
             continue
