@@ -154,6 +154,10 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
             continue  # a hashtag or a handle: a topic or an account, not a name in the text
         if value.lower().rstrip(".") in _TITLE_WORDS:
             continue  # "Dott. Irma Mazzini", "Srta. Ana Castro": the model tags the title alone as a place
+        if ("_" in value and not _HANDLE_NAME_RE.fullmatch(value)) or _CAMEL_CASE_RE.fullmatch(value):
+            # An identifier ("REDIS_PASSWORD", "max_retries") or a camel-case term ("CrashLoopBackOff"),
+            # not a name; a handle written as one ("Bruno_Vespa") still is.
+            continue
         if " " in value and value.isupper() and SHOUTED_WORD_AFTER_RE.match(text, finding.end):
             continue  # words of a shouted sentence ("MENTRE LORO SE LA SPASSANO"), not a name
         trimmed = _cut_leading_ui_words(text, finding)
@@ -297,6 +301,12 @@ _TITLE_WORDS = word_set(
     dipl.-ing mag
     """
 )
+
+
+# One word with a capital inside after a lower-case letter three times: "CrashLoopBackOff",
+# "ImagePullBackOff" ("McDonald", "DeVito" have one; handles written as names, "SharonDClarke", two).
+_HANDLE_NAME_RE = re.compile(r"[A-Z][a-z]+(?:_[A-Z][a-z]+)+")
+_CAMEL_CASE_RE = re.compile(r"[A-Za-z]*(?:[a-z][A-Z][A-Za-z]*){3,}")
 
 
 def trim_person_titles(text: str, findings: list[Finding]) -> list[Finding]:

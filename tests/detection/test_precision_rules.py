@@ -1348,3 +1348,21 @@ def test_a_word_shaped_like_a_generated_password_is_a_secret_without_a_cue(text:
 )
 def test_logs_code_hashtags_and_joined_words_are_not_password_shaped(text: str) -> None:
     assert [f for f in recognize_secrets(text) if f.recognizer == "password_shaped"] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pod in CrashLoopBackOff, exit code 137, reason OOMKilled",  # a camel-case term
+        "env:\n  - name: REDIS_PASSWORD\n    value: x\n  - name: REDIS_HOST",  # identifiers, not names
+        "assign it to the Platform team, label auth, priority High",  # a team
+    ],
+)
+def test_identifiers_camel_case_terms_and_teams_are_no_names(text: str) -> None:
+    assert [t for t, _ in _found(text) if t in ("PERSON", "LOCATION", "ORGANIZATION")] == []
+
+
+def test_a_password_with_an_at_sign_is_shaped_like_one() -> None:
+    assert ("SECRET", "Escritorio@2023") in _found("a antiga era Escritorio@2023 e nao funciona mais")
+    # An e-mail address and a handle are not.
+    assert [t for t, _ in _found("ping @JohnDoe2024! or Ana.Lopez@Example.com!1") if t == "SECRET"] == []

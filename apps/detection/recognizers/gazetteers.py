@@ -121,6 +121,7 @@ ROLE_AND_PLAN_WORDS = word_set(
     basic plus premium business family pro enterprise starter standard free unlimited
     vp svp evp avp ceo cto cfo coo cmo cio ciso cpo
     operations sales marketing finance engineering legal procurement hr it pto iso kpi okr crm erp
+    platform infrastructure devops sre qa
     emea apac latam
     """
 )

@@ -82,7 +82,8 @@ def _plausible(kind: str, value: str) -> bool:
     if kind == DATE_OF_BIRTH:
         return bool(_DATE_VALUE_RE.match(value))
     words = value.split()
-    if not 1 <= len(words) <= 5 or any(not w[0].isalpha() for w in words) or re.search(r"[\d@/\\=]", value):
+    # An identifier is no name nor place ("name: REDIS_PASSWORD" in a Kubernetes manifest).
+    if not 1 <= len(words) <= 5 or any(not w[0].isalpha() for w in words) or re.search(r"[\d@/\\=_]", value):
         return False
     lowered = [w.lower().strip(".,") for w in words]
     if all(w in NOT_NAMES or w in COMMON_WORDS for w in lowered):

@@ -343,12 +343,13 @@ def _is_reference(text: str, start: int, value: str) -> bool:
 
 # A word shaped like a generated password stands for one wherever it is ("the code is MROWPnEx#6",
 # "I think my key G*43lJRu leaked", "creds: admin:)_L0tI#6eb", "sent the token ($86&IZES2q&M)"):
-# 8-64 characters holding a lower-case and an upper-case letter, a digit and one of these symbols.
+# 8-64 characters holding a lower-case and an upper-case letter, a digit and one of these symbols
+# ("@" too, outside e-mail addresses and handles: "Escritorio@2023").
 # Prose, prices, hashtags, versions, e-mails and links never hold all four; a code expression
 # rarely does and is short.
 PASSWORD_SHAPED_SCORE = 0.6
-_SHAPED_SYMBOLS = "!#$%^&*()+=?~[]{}|<>"
-_PASSWORD_SYMBOL_RE = re.compile(r"[!#$%^&*()+=?~\[\]{}|<>]")
+_SHAPED_SYMBOLS = "!#$%^&*()+=?~[]{}|<>@"
+_PASSWORD_SYMBOL_RE = re.compile(r"[!#$%^&*()+=?~\[\]{}|<>@]")
 # A user name before the password ("admin:)_L0tI#6eb", "jsmith/Pa55#word").
 _USER_PREFIX_RE = re.compile(r"[A-Za-z][\w.-]{0,40}[:/=](?=\S)")
 # Log lines, JSON, paths, tables and calls hold these; the passwords people paste rarely do.
@@ -384,8 +385,8 @@ def _password_shaped(text: str) -> list[Finding]:
         # Lower and upper case and a digit, with string methods (a generator per test cost µs).
         if word.upper() == word or word.lower() == word or _DIGIT_RE.search(word) is None:
             continue
-        if "://" in word or word.startswith("www.") or re.search(r"@[\w-]+\.[A-Za-z]{2,}", word):
-            continue  # a link or an e-mail address
+        if "://" in word or word.startswith(("www.", "@")) or re.search(r"@[\w-]+\.[A-Za-z]{2,}", word):
+            continue  # a link, an e-mail address or a handle ("Escritorio@2023" is none of them)
         # A key or a user name before the value ("admin:)_L0tI#6eb", "MAIL_PASSWORD=Lasagna#77").
         if (user := _USER_PREFIX_RE.match(word)) is not None:
             start += user.end()
