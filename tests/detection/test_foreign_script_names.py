@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.detection.recognizers import recognize_foreign_script_names
+from apps.detection.recognizers import recognize_foreign_script_names, recognize_native_cued_names
 from apps.detection.sensitive import detect
 
 
@@ -45,3 +45,26 @@ def test_a_name_in_another_script_inside_a_latin_message_is_a_person(text: str, 
 )
 def test_messages_in_that_script_quotes_and_greetings_are_no_name(text: str) -> None:
     assert recognize_foreign_script_names(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Меня зовут Иван Петров, мой заказ не пришёл", "Иван Петров"),
+        ("Мене звати Ольга Коваленко", "Ольга Коваленко"),
+        ("Με λένε Γιώργος Παπαδόπουλος", "Γιώργος Παπαδόπουλος"),
+        ("我叫王伟，我的订单还没到", "王伟"),
+        ("私の名前は田中太郎です", "田中太郎"),
+        ("田中と申します", "田中"),
+        ("제 이름은 김민준입니다", "김민준"),
+        ("اسمي أحمد علي", "أحمد علي"),
+        ("मेरा नाम राहुल शर्मा है", "राहुल शर्मा"),
+    ],
+)
+def test_my_name_is_in_the_non_latin_languages_we_serve(text: str, name: str) -> None:
+    assert ("PERSON", name) in [(f.type, text[f.start : f.end]) for f in detect([text])[0]]
+
+
+@pytest.mark.parametrize("text", ["меня зовут так себе", "私は学生です", "저는 학생입니다", "我叫了出租车"])
+def test_i_am_a_student_is_no_name(text: str) -> None:
+    assert recognize_native_cued_names(text) == []

@@ -25,6 +25,7 @@ from apps.detection.recognizers.names import (
     recognize_lowercase_name,
     recognize_name_list,
     recognize_name_says,
+    recognize_native_cued_names,
     recognize_person_slots,
 )
 from apps.detection.recognizers.national_ids import recognize_cued_ids, recognize_ids
@@ -67,6 +68,7 @@ __all__ = [
     "recognize_lowercase_name",
     "recognize_name_list",
     "recognize_name_says",
+    "recognize_native_cued_names",
     "recognize_partnership_organizations",
     "recognize_patterns",
     "recognize_person_slots",
@@ -95,6 +97,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_person_slots,
     recognize_lowercase_name,
     recognize_foreign_script_names,
+    recognize_native_cued_names,
     recognize_places,
     recognize_records,
     recognize_known_organizations,

@@ -796,3 +796,48 @@ def recognize_person_slots(text: str) -> list[Finding]:
                 continue
             found.append(Finding(PERSON, m.start(group), m.end(group), PERSON_SLOT_SCORE, "person_slot"))
     return found
+
+
+# "My name is …" in the non-Latin-script languages we serve, whose messages no other name rule reads
+# (the English NER model and the capitalisation rules know only Latin script): Russian "меня зовут
+# Иван Петров", Ukrainian "мене звати Ольга", Greek "με λένε Γιώργος", Chinese "我叫王伟", Japanese
+# "私の名前は田中です" / "田中と申します", Korean "제 이름은 김민준입니다", Arabic "اسمي أحمد علي", Hindi
+# "मेरा नाम राहुल शर्मा है". The name is what the phrase frames: capitalised words in Cyrillic and
+# Greek, the Han/kana/Hangul run before the copula or up to punctuation, the words before "है".
+NATIVE_CUE_SCORE = 0.9
+_CYRILLIC_NAME = r"[А-ЯЁЄІЇҐ][а-яёєіїґ'’-]+(?:[ \t]+[А-ЯЁЄІЇҐ][а-яёєіїґ'’-]+){0,2}"
+_GREEK_NAME = r"[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰς]+(?:[ \t]+[Α-ΩΆΈΉΊΌΎΏ][α-ωάέήίόύώϊϋΐΰς]+){0,2}"
+_ARABIC_WORD = r"[\u0620-\u064a\u064b-\u065f\u0670-\u06d3]+"
+_DEVANAGARI_WORD = r"[\u0900-\u0963\u0966-\u097f]+"
+_NATIVE_NAME_RES = (
+    re.compile(
+        rf"(?i:меня[ \t]+зовут|мо[её][ \t]+имя|мене[ \t]+звати|моє[ \t]+ім['’]я)[ \t]*[:—-]?[ \t]*(?P<name>{_CYRILLIC_NAME})"
+    ),
+    re.compile(rf"(?i:με[ \t]+λένε|ονομάζομαι|το[ \t]+όνομά[ \t]+μου[ \t]+είναι)[ \t]*(?P<name>{_GREEK_NAME})"),
+    # Not "我叫了出租车" (I called a taxi): the name starts with no particle and ends the clause.
+    re.compile(r"(?:我叫|我的名字是|我的名字叫)(?P<name>(?![了过着去来到])[\u4e00-\u9fff]{2,3})(?![\u4e00-\u9fff])"),
+    # "私は学生です" is "I am a student": only "my name is" frames a name before です.
+    re.compile(
+        r"(?:私の名前は|わたしの名前は|僕の名前は)(?P<name>[\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff]{1,6}?)です"
+    ),
+    re.compile(r"(?:^|[。、\s])(?P<name>[\u30a1-\u30fa\u4e00-\u9fff]{1,6}?)(?:と申します|といいます)"),
+    # "저는 학생입니다" is "I am a student": "저는" frames a name only before "…(이)라고 합니다".
+    re.compile(r"제[ \t]*이름은[ \t]*(?P<name>[\uac00-\ud7af]{2,4}?)(?:입니다|이에요|예요|이라고|라고)"),
+    re.compile(r"저는[ \t]*(?P<name>[\uac00-\ud7af]{2,4}?)(?:이라고|라고)[ \t]*합니다"),
+    re.compile(rf"اسمي[ \t]+(?P<name>{_ARABIC_WORD}(?:[ \t]+{_ARABIC_WORD}){{0,2}})"),
+    re.compile(rf"मेरा[ \t]+नाम[ \t]+(?P<name>{_DEVANAGARI_WORD}(?:[ \t]+{_DEVANAGARI_WORD}){{0,2}}?)[ \t]+(?:है|हैं)"),
+)
+_NATIVE_CUE_QUICK_RE = re.compile(
+    r"зовут|имя|звати|ім['’]я|λένε|ονομάζομαι|όνομά|我叫|名字|名前|申します|いいます|이름|저는|اسمي|नाम",
+    re.I,
+)
+
+
+def recognize_native_cued_names(text: str) -> list[Finding]:
+    found: list[Finding] = []
+    if text.isascii() or _NATIVE_CUE_QUICK_RE.search(text) is None:
+        return found
+    for regex in _NATIVE_NAME_RES:
+        for m in regex.finditer(text):
+            found.append(Finding(PERSON, m.start("name"), m.end("name"), NATIVE_CUE_SCORE, "native_cued_name"))
+    return found
