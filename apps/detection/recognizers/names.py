@@ -764,12 +764,11 @@ _PERSON_SLOT_VERBS = word_set(
 _VOCATIVE_QUICK_RE = re.compile(r", (?:can|could|would|will) (?:I|you)\b")
 
 
-_SLOT_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")
 _SLOT_EVERYDAY_FROM = -5.0  # log10 frequency
 
 
 def _everyday_in_any_language(word: str) -> bool:
-    frequencies = word_frequencies([word], _SLOT_LANGUAGES)[0]
+    frequencies = word_frequencies([word], _LEXICON_LANGUAGES)[0]
     return bool(np.nan_to_num(frequencies, nan=-99.0).max() >= _SLOT_EVERYDAY_FROM)
 
 

@@ -61,10 +61,16 @@ _LEGAL_FORM = (
     r"|B\.V\.?|BV|N\.V\.?|NV|Lda\.?|Ltda\.?|LTDA|EIRELI|Oy|AB|ASA|A/S|ApS|Pty(?:\s+Ltd\.?)?|Group|Holdings?"
     r"|Sp\.\s?z\s?o\.\s?o\.|Pte\.?(?:\s+Ltd\.?)?|Pvt\.?(?:\s+Ltd\.?)?|Sdn\.?\s+Bhd\.?|K\.K\."
 )
-# "y asociados", "e figli", "& Sons" between the partners and the form ("Vendrell y asociados S.Coop.").
+# "and" in the languages we serve, between partners and before a family word.
+_AND = r"(?:and|&|e|y|et|und|en)"
+# "y asociados", "e figli", "& Sons" between the partners and the form ("Vendrell y asociados S.Coop.");
+# the English and German words only capitalised.
+_FAMILY_CAPITALISED = ("Sons", "Daughters", "Partners", "Associates", "Söhne")
+_FAMILY_EITHER_CASE = ("figli", "filhos", "fils", "hijos", "asociados", "zonen")
 _FAMILY_TAIL = (
-    r"(?:and|&|e|y|et|und|en)[ \t]+(?:Sons|Daughters|Partners|Associates|[Ff]igli|[Ff]ilhos|[Ff]ils|[Hh]ijos"
-    r"|[Aa]sociados|Söhne|[Zz]onen)"
+    rf"{_AND}[ \t]+(?:"
+    + "|".join([*_FAMILY_CAPITALISED, *(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _FAMILY_EITHER_CASE)])
+    + ")"
 )
 _SUFFIX_ORG_RE = re.compile(
     rf"(?<![\w'’&.-])(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,4}}"
@@ -363,7 +369,6 @@ _PARTNER = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]*(?:['’][A-Za-zß-öø-ÿ]+)?"
 # Surnames with their particles ("van der Sloot & Huijben", "Rijcken & van Egisheim", "da Luz e Filhos").
 _PARTICLES = r"(?:van|von|de|der|den|da|do|dos|das|di|del|la|le|ter|ten)"
 _PARTNER_FULL = rf"(?:{_PARTICLES}[ \t]+){{0,2}}{_PARTNER}"
-_AND = r"(?:and|&|e|y|et|und|en)"
 _PARTNERS_RE = re.compile(
     rf"(?<![\w'’.-])(?P<name>{_PARTNER_FULL}(?:,[ \t]*{_PARTNER_FULL}){{1,3}},?[ \t]+{_AND}[ \t]+{_PARTNER_FULL}"
     # Two partners only with "&" ("Hermans & Bosman"): "Smith and Jones" are as often two people.
@@ -374,10 +379,8 @@ _FAMILY_FIRM_RE = re.compile(
     rf"(?<![\w'’.-])(?P<name>{_PARTNER}[ \t]+(?:{_FAMILY_TAIL}|Brothers|Bros\.))"
     r"(?![\w'’-])"
 )
-_FAMILY_WORDS = word_set(
-    "sons daughters partners associates brothers bros. figli filhos fils hijos asociados söhne zonen"
-)
-_LAST_PARTNER_QUICK = re.compile(r"[ \t](?:and|&|e|y|et|und|en)[ \t]+(?:[a-z]+[ \t]+){0,2}[A-ZÀ-ÖØ-Þ]")
+_FAMILY_WORDS = frozenset([*(w.lower() for w in _FAMILY_CAPITALISED), *_FAMILY_EITHER_CASE, "brothers", "bros."])
+_LAST_PARTNER_QUICK = re.compile(rf"[ \t]{_AND}[ \t]+(?:[a-z]+[ \t]+){{0,2}}[A-ZÀ-ÖØ-Þ]")
 _DOUBLE_QUICK = re.compile(r"[a-zß-öø-ÿ]-[A-ZÀ-ÖØ-Þ]")
 # A legal form after the partners belongs to the firm ("Salvemini, Juvara e Gasperi SPA", "Falcone-Ligorio Group").
 _FORM_AFTER_RE = re.compile(rf"(?:[ \t]+{_FAMILY_TAIL})?(?:,?[ \t]+(?:{_LEGAL_FORM})(?![\w&/]))?")

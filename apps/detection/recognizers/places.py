@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from apps.detection.findings import LOCATION, Finding
-from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered, unaccented
+from apps.detection.recognizers.base import digit_count, literal_alternation, lower_words, lowered, unaccented, word_set
 from apps.detection.recognizers.gazetteers import (
     NOT_NAMES,
     ROLE_AND_PLAN_WORDS,
@@ -485,12 +485,17 @@ def _cities_before_countries(text: str) -> list[Finding]:
 # compass or water word ("Port Hayley", "North Brandon", "Lake Jennifer", "West Brittany"). No cue
 # is needed: neither form is anything but a town. A word that is itself a listed name is a
 # person's ("Johnston", "Preston", "Ashton"), and a suffix needs a stem of three letters or more.
-# Not after "New" ("New Day", "New Taylor Swift album") nor "Mount": Faker uses neither.
+# "New" only before a named town ("New Colinshire"; "New Day", "New Taylor Swift album" are none).
 NAMED_TOWN_SCORE = 0.86
-_TOWN_SUFFIX = (
-    r"(?:town|ton|land|ville|berg|burgh|borough|bury|view|port|mouth|stad|furt|chester|fort|haven|side|shire"
-    r"|field|ford|wood|dale|mont|burg)"
+_TOWN_ENDINGS = tuple(
+    sorted(
+        word_set(
+            "town ton land ville berg burgh borough bury view port mouth stad furt chester fort haven side shire field ford"
+            " wood dale mont burg"
+        )
+    )
 )
+_TOWN_SUFFIX = "(?:" + "|".join(_TOWN_ENDINGS) + ")"
 _NAMED_TOWN_RE = re.compile(
     # "Port Mathewbury", "New Brucemouth": a prefix before a named town ("New" only there).
     rf"(?<![\w'’.-])(?:(?:North|East|West|South|Lake|Port|Fort|New)[ \t]+(?P<stem2>[A-Z][a-z]{{2,}}?){_TOWN_SUFFIX}"
@@ -499,7 +504,6 @@ _NAMED_TOWN_RE = re.compile(
 )
 # Both forms hold a capitalised word (``run_words``, computed once per text for the name rules)
 # that ends in a town ending or is a prefix: a set check and a suffix test rule out most messages.
-_TOWN_ENDINGS = tuple(_TOWN_SUFFIX.strip("(?:)").split("|"))
 _TOWN_PREFIXES = frozenset(["North", "East", "West", "South", "Lake", "Port", "Fort", "New"])
 
 
