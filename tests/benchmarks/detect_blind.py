@@ -16,6 +16,14 @@ versions, UUIDs, UI labels, placeholders):
 - ``tests/data/sensitive_blind_heldout.jsonl`` (320 messages, another author, other assistants):
   only its score is read, once at the end of a round of work.
 
+A second pair was written the same way on 2026-12-02 (fifteenth session) by two more independent
+authors, told to vary organizations (invented companies of every shape, legal forms, well-known
+ones), names of many cultures typed as people type them, and tricky non-entities (tools, teams, UI
+labels, placeholders): ``sensitive_blind2_dev.jsonl`` (320 messages: sales/CRM, procurement,
+legal, invoicing, logistics, real estate, banking, agencies, DevOps, PR; rules may be chosen on it)
+and ``sensitive_blind2_heldout.jsonl`` (320 messages: HR, healthcare, schools, public services,
+telecom, e-commerce, travel, insurance, nonprofits, coding; only its score is read).
+
 Labelling guide (as given): PERSON any person's name, without titles; LOCATION towns, countries,
 regions, airports, and a street address as one span from the house number through the street
 (the town after it is a LOCATION of its own); ORGANIZATION companies, banks, universities,
@@ -51,7 +59,12 @@ django.setup()
 from apps.detection.sensitive import detect  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-FILES = (DATA / "sensitive_blind_dev.jsonl", DATA / "sensitive_blind_heldout.jsonl")
+FILES = (
+    DATA / "sensitive_blind_dev.jsonl",
+    DATA / "sensitive_blind_heldout.jsonl",
+    DATA / "sensitive_blind2_dev.jsonl",
+    DATA / "sensitive_blind2_heldout.jsonl",
+)
 Span = tuple[str, int, int]
 
 

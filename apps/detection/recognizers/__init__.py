@@ -34,6 +34,7 @@ from apps.detection.recognizers.organizations import (
     recognize_described_organizations,
     recognize_employer,
     recognize_institutions,
+    recognize_kind_organizations,
     recognize_known_organizations,
     recognize_labelled_organizations,
     recognize_legal_form_organizations,
@@ -62,6 +63,7 @@ __all__ = [
     "recognize_ids",
     "recognize_institutions",
     "recognize_ip",
+    "recognize_kind_organizations",
     "recognize_known_organizations",
     "recognize_labelled_organizations",
     "recognize_legal_form_organizations",
@@ -108,6 +110,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_partnership_organizations,
     recognize_signature_companies,
     recognize_described_organizations,
+    recognize_kind_organizations,
 )
 
 
