@@ -278,8 +278,11 @@ def companies_after_people(text: str, findings: list[Finding]) -> list[Finding]:
             continue
         start, end = m.span("org")
         touched = range(bisect.bisect_right(ends, start), bisect.bisect_left(starts, end))
-        if any(findings[i].recognizer != "spacy_ner" and findings[i].type != ORGANIZATION for i in touched):
-            continue  # a pattern finding (an e-mail, a cued place, an address) stands there
+        patterns = [findings[i] for i in touched if findings[i].recognizer != "spacy_ner"]
+        if any(f.type != ORGANIZATION or f.end >= end for f in patterns):
+            # A pattern finding stands there (an e-mail, a cued place, an address), or a company
+            # found whole already ("Tidewater Brewing Co." with its legal form's full stop).
+            continue
         replaced.update(touched)
         added.append(Finding(ORGANIZATION, start, end, 0.86, "employer_after_person"))
     if not added:

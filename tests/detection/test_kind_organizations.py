@@ -72,3 +72,20 @@ def test_a_first_name_and_a_kind_word_that_is_a_surname_is_a_person() -> None:
 )
 def test_borrowed_and_dutch_everyday_words_are_no_people(text: str) -> None:
     assert [value for kind, value in _found(text) if kind == PERSON] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("connecting Lars (CTO, Halvorsen & Berg AS, Oslo) with Aisha", "Halvorsen & Berg AS"),
+        ("Client brief from Marisol Vega at Tidewater Brewing Co.: they want", "Tidewater Brewing Co."),
+        ("Arrendatario: Grupo Textil Valdés S.A. de C.V.", "Grupo Textil Valdés S.A. de C.V."),
+        ("client is Zielony Ogród sp. z o.o., contact Agnieszka", "Zielony Ogród sp. z o.o."),
+        ("answer: 'Cloudnine Hosting BV stores customer data in Amsterdam'", "Cloudnine Hosting BV"),
+        ("The Federal Reserve Bank of New York declined to comment.", "Federal Reserve Bank of New York"),
+        ("IBAN PL61 1090 1014 0000 0712 1981 2874, bank PKO Bank Polski.", "PKO Bank Polski"),
+        ("Thanks Bank of America for nothing", "Bank of America"),
+    ],
+)
+def test_legal_forms_and_institutions_are_found_whole(text: str, company: str) -> None:
+    assert (ORGANIZATION, company) in _found(text)

@@ -27,6 +27,7 @@ from apps.detection.recognizers.names import (
     recognize_name_says,
     recognize_native_cued_names,
     recognize_person_slots,
+    recognize_titled_names,
 )
 from apps.detection.recognizers.national_ids import recognize_cued_ids, recognize_ids
 from apps.detection.recognizers.network import recognize_ip
@@ -79,6 +80,7 @@ __all__ = [
     "recognize_records",
     "recognize_secrets",
     "recognize_signature_companies",
+    "recognize_titled_names",
 ]
 
 PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
@@ -97,6 +99,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_name_list,
     recognize_name_says,
     recognize_person_slots,
+    recognize_titled_names,
     recognize_lowercase_name,
     recognize_foreign_script_names,
     recognize_native_cued_names,

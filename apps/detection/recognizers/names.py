@@ -840,3 +840,60 @@ def recognize_native_cued_names(text: str) -> list[Finding]:
         for m in regex.finditer(text):
             found.append(Finding(PERSON, m.start("name"), m.end("name"), NATIVE_CUE_SCORE, "native_cued_name"))
     return found
+
+
+# A surname or a full name after a title or form of address: "Hr. Schneider", "Fr. Öztürk", "Sr.
+# Domínguez", "meneer De Vries", "sig. Gavino Piras", and typed in lower case after a lower-case
+# title ("mr. delgado", "m. benali"). The title is no part of the name. A capital "M." is left
+# alone (as often an initial), and so is "Don" (as often a first name).
+TITLED_NAME_SCORE = 0.87
+_WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
+_TITLE_ABBREVIATIONS = (
+    "mr|mrs|ms|mx|dr|dra|prof|hr|fr|sr|sra|srta|dña|sig|sig\\.ra|dott|dott\\.ssa|avv|ing|mme|mlle|dhr|mevr|mw"
+)
+_TITLE_WORDS_WRITTEN = "miss|herr|herrn|frau|señor|señora|doña|signor|signora|monsieur|madame|meneer|mevrouw"
+_TITLE_CUES = word_set((_TITLE_ABBREVIATIONS + "|" + _TITLE_WORDS_WRITTEN + "|m").replace("\\.", ".").replace("|", " "))
+# Any capitalised word: "McCray", "DeVries", "SMITH" after a title are names as much as "Smith".
+_TITLED_WORD = rf"[{_UPPER}][^\W\d_]*(?:['’-][^\W\d_]+)*"
+_PARTICLE = r"(?:de|van|von|der|den|da|di|del|la|le|du|dos|das|do|ter|ten)"
+_TITLED_RE = re.compile(
+    rf"(?<![\w.])(?P<title>(?i:(?:{_TITLE_ABBREVIATIONS})\.|{_TITLE_WORDS_WRITTEN}|(?-i:m\.)))[ \t]+"
+    rf"(?:(?P<name>{_TITLED_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+){{0,2}}{_TITLED_WORD}){{0,2}})"
+    r"|(?P<lower>[^\W\d_A-Z][^\W\d_]{2,}(?:[ \t]+[^\W\d_A-Z][^\W\d_]{2,})?))(?![\w'’-])"
+)
+# Lower-case words after a title: a name only when rare in every language we serve ("mr. delgado",
+# not "mr. right", "m. le directeur") or a listed surname that is no common word.
+_TITLED_LOWER_RARE_BELOW = -5.0
+
+
+def recognize_titled_names(text: str) -> list[Finding]:
+    if _TITLE_CUES.isdisjoint(lower_words(text)):
+        return []
+    found: list[Finding] = []
+    for m in _TITLED_RE.finditer(text):
+        if m.group("name") is not None:
+            words = m.group("name").split()
+            if all(w.lower() in NOT_NAMES or w.lower() in _COMMON for w in words):
+                continue
+            found.append(Finding(PERSON, m.start("name"), m.end("name"), TITLED_NAME_SCORE, "titled_name"))
+            continue
+        if not m.group("title").islower():
+            continue  # "Mr. delgado": a capital title before a lower-case word is no typed-lower name
+        if (
+            m.group("title") == "m."
+            and (before := _WORD_BEFORE_RE.search(text, max(0, m.start() - 40), m.start()))
+            and before.group(1).lower() in first_names()
+        ):
+            continue  # "bertram m. jørgensen": a middle initial
+        words = list(re.finditer(r"\S+", m.group("lower")))
+        frequencies = word_frequencies([w.group() for w in words], _LEXICON_LANGUAGES)
+        common = np.where(np.isnan(frequencies), -np.inf, frequencies).max(axis=1) >= _TITLED_LOWER_RARE_BELOW
+        end = None
+        for word, is_common in zip(words, common, strict=True):
+            value = word.group()
+            if value in _COMMON or value in NOT_NAMES or (is_common and value not in surnames()):
+                break
+            end = m.start("lower") + word.end()
+        if end is not None:
+            found.append(Finding(PERSON, m.start("lower"), end, TITLED_NAME_SCORE, "titled_name"))
+    return found

@@ -61,10 +61,10 @@ _CONNECTOR = r"(?:&|and|und|y|e|et|en|de|del|da|do|dos|van|den|der|von|di|la|le)
 _LEGAL_FORM = (
     r"(?:GmbH|AG|Stiftung)\s*&\s*Co\.?\s*(?:KGaA|KG|OHG)|GmbH|AG|KGaA|KG|OHG|GbR|e\.\s?[VG]\.|SE|Ltd\.?|Limited|LLC|LLP"
     r"|PLC|plc|Inc\.?|Corp\.?|Co\."
-    r"|S\.\s?A\.(?:\s?S\.|R\.L\.|D\.?|T\.|U\.?)?|S\.A\.?R\.?L\.?|S\.A|SA|SAS|SARL|Sàrl|S\.L\.(?:U\.|L\.|N\.E\.?)?|SLU|SLL|SL"
+    r"|S\.\s?A\.\s+de\s+C\.\s?V\.|S\.\s?de\s+R\.\s?L\.(?:\s+de\s+C\.\s?V\.)?|S\.\s?A\.(?:\s?S\.|R\.L\.|D\.?|T\.|U\.?)?|S\.A\.?R\.?L\.?|S\.A|SA|SAS|SARL|Sàrl|S\.L\.(?:U\.|L\.|N\.E\.?)?|SLU|SLL|SL"
     r"|S\.C\.P\.?|S\.\s?Coop\.?|S\.\s?Com\.?|S/A|S\.r\.l\.?|Srl|srl|SRL|s\.r\.l\.?|S\.p\.A\.?|SpA|SPA"
-    r"|B\.V\.?|BV|N\.V\.?|NV|Lda\.?|Ltda\.?|LTDA|EIRELI|Oy|AB|ASA|A/S|ApS|Pty(?:\s+Ltd\.?)?|Group|Holdings?"
-    r"|Sp\.\s?z\s?o\.\s?o\.|Pte\.?(?:\s+Ltd\.?)?|Pvt\.?(?:\s+Ltd\.?)?|Sdn\.?\s+Bhd\.?|K\.K\."
+    r"|B\.V\.?|BV|N\.V\.?|NV|Lda\.?|Ltda\.?|LTDA|EIRELI|Oy|AB|ASA|AS|A/S|ApS|Pty(?:\s+Ltd\.?)?|Group|Holdings?"
+    r"|[Ss]p\.\s?z\s?o\.\s?o\.|Pte\.?(?:\s+Ltd\.?)?|Pvt\.?(?:\s+Ltd\.?)?|Sdn\.?\s+Bhd\.?|K\.K\."
 )
 # "and" in the languages we serve, between partners and before a family word.
 _AND = r"(?:and|&|e|y|et|und|en)"
@@ -78,7 +78,8 @@ _FAMILY_TAIL = (
     + ")"
 )
 _SUFFIX_ORG_RE = re.compile(
-    rf"(?<![\w'’&.-])(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,4}}"
+    # Not inside a word or after an apostrophe within one ("O'Neil"); an opening quote is fine.
+    rf"(?<![\w&.-])(?<!\w['’])(?P<name>{_NAME_WORD}(?:[ \t]+(?:{_CONNECTOR}[ \t]+){{0,2}}{_NAME_WORD}){{0,4}}"
     rf"(?:[ \t]+{_FAMILY_TAIL})?)"
     # Brazil's sole traders after a dash ("Caldeira - EI", "Nunes - ME"): only there, "ME" and "EI" are words too.
     rf"(?:,?[ \t]+(?P<form>{_LEGAL_FORM})|[ \t]+-[ \t]+(?P<dash_form>ME|EI|EPP))(?![\w&/])"
@@ -88,7 +89,7 @@ _LEGAL_FORMS_WRITTEN = """
     GmbH AG KG KGaA OHG GbR e.V. e.G. SE Ltd Ltd. Limited LLC LLP PLC plc Inc Inc. Corp Corp. Co. S.A. S.A SA
     S.A.S. S.A.R.L. S.A.D S.A.D. S.A.T. SAS SARL Sàrl S.L. S.L.U. S.L.L. S.L.N.E S.L.N.E. SL SLU SLL S.C.P S.C.P.
     S.Coop. S.Coop S.Com. S.Com S.A.U S.A.U. S/A S.r.l. S.r.l Srl srl SRL s.r.l. s.r.l S.p.A. S.p.A SpA SPA B.V. B.V BV N.V. N.V NV Lda Lda.
-    Ltda Ltda. LTDA EIRELI ME EI EPP Oy AB ASA A/S ApS Pty Group Holding Holdings Sp. Pte Pte. Pvt Pvt. Bhd Bhd.
+    Ltda Ltda. LTDA EIRELI ME EI EPP Oy AB ASA AS A/S ApS Pty Group Holding Holdings Sp. sp. Pte Pte. Pvt Pvt. Bhd Bhd.
     K.K.
 """
 _LEGAL_FORM_WORDS = frozenset(_LEGAL_FORMS_WRITTEN.split())
@@ -190,8 +191,14 @@ _INSTITUTION_PARTICLE = r"(?:de la|de|del|di|da|do|das|dos|des|du|of|für|della|
 _INSTITUTION_RE = re.compile(
     # "l'Université de Strasbourg": an elided article may stand before it.
     rf"(?<![\w-])(?:{_INSTITUTION_KIND})"
-    rf"(?:[ \t]+(?:{_INSTITUTION_PARTICLE}[ \t]*)?[A-ZÀ-ÖØ-Þ][\w'’&-]*(?<!['’])){{1,3}}"
+    # A capital before a full stop and a letter is an abbreviation, not a word ("Valdés S.A. de C.V.").
+    rf"(?:[ \t]+(?:{_INSTITUTION_PARTICLE}[ \t]*)?[A-ZÀ-ÖØ-Þ][\w'’&-]*(?<!['’])(?![.]\w)){{1,3}}"
 )
+# English kinds also end a name: the capitalised words before them belong to it ("Federal Reserve
+# Bank of New York", "PKO Bank Polski", "Riverside Community Hospital").
+_KIND_ENDS_NAME = frozenset(["Bank", "Hospital", "University"])
+_FORM_AFTER_RE = re.compile(rf",?[ \t]+(?:{_LEGAL_FORM})(?![\w&/])")
+_WORDS_BEFORE_RE = re.compile(r"(?<![\w'’@#&./-])((?:[A-ZÀ-ÖØ-Þ][\w'’&-]*[ \t]+){1,3})\Z")
 _INSTITUTION_QUICK_RE = re.compile(
     literal_alternation(
         (
@@ -246,7 +253,16 @@ def recognize_institutions(text: str) -> list[Finding]:
         # "Bank Transfer", "University Campus": the kind before an everyday word is no name.
         if all(w.lower() in NOT_NAMES or w.lower() in COMMON_WORDS for w in words[1:]):
             continue
-        found.append(Finding(ORGANIZATION, m.start(), m.end(), INSTITUTION_SCORE, "institution"))
+        start = m.start()
+        if words[0] in _KIND_ENDS_NAME and (before := _WORDS_BEFORE_RE.search(text, max(0, start - 60), start)):
+            # Leading words that start no company ("Thanks", "My") stay out.
+            kept = list(re.finditer(r"\S+", before.group(1)))
+            while kept and kept[0].group().lower() in _NOT_COMPANY_START:
+                kept.pop(0)
+            if kept:
+                start = before.start() + kept[0].start()
+        form = _FORM_AFTER_RE.match(text, m.end())  # "Grupo Textil Valdés S.A. de C.V."
+        found.append(Finding(ORGANIZATION, start, form.end() if form else m.end(), INSTITUTION_SCORE, "institution"))
     return found
 
 
@@ -696,7 +712,15 @@ def _kind_span(text: str, parts: list[tuple[int, int, str]]) -> tuple[int, int] 
     """Indices ``[i, j)`` of the company inside a run of capitalised words, if a kind word names one:
     the run up to its last kind-last word, else the run from its first kind-first word."""
     lowered = [w.lower() for _, _, w in parts]
-    last = next((k for k in range(len(parts) - 1, 0, -1) if lowered[k] in _KINDS_LAST), None)
+    # Not after a connector: "Helena Sousa da Contabilidade" is someone of the accounts firm.
+    last = next(
+        (
+            k
+            for k in range(len(parts) - 1, 0, -1)
+            if lowered[k] in _KINDS_LAST and lowered[k - 1] not in _KIND_CONNECTORS
+        ),
+        None,
+    )
     first = next((k for k in range(len(parts) - 1) if lowered[k] in _KINDS_FIRST), None)
     spans = ([(0, last + 1, True)] if last is not None else []) + (
         [(first, len(parts), False)] if first is not None else []
