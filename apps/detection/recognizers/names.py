@@ -885,15 +885,15 @@ def recognize_titled_names(text: str) -> list[Finding]:
             and before.group(1).lower() in first_names()
         ):
             continue  # "bertram m. jørgensen": a middle initial
-        words = list(re.finditer(r"\S+", m.group("lower")))
-        frequencies = word_frequencies([w.group() for w in words], _LEXICON_LANGUAGES)
+        typed = list(re.finditer(r"\S+", m.group("lower")))
+        frequencies = word_frequencies([w.group() for w in typed], _LEXICON_LANGUAGES)
         common = np.where(np.isnan(frequencies), -np.inf, frequencies).max(axis=1) >= _TITLED_LOWER_RARE_BELOW
         end = None
-        for word, is_common in zip(words, common, strict=True):
-            value = word.group()
+        for typed_word, is_common in zip(typed, common, strict=True):
+            value = typed_word.group()
             if value in _COMMON or value in NOT_NAMES or (is_common and value not in surnames()):
                 break
-            end = m.start("lower") + word.end()
+            end = m.start("lower") + typed_word.end()
         if end is not None:
             found.append(Finding(PERSON, m.start("lower"), end, TITLED_NAME_SCORE, "titled_name"))
     return found
