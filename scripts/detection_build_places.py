@@ -104,6 +104,8 @@ NOT_PLACES = frozenset(
         "Chama",
         "Banda",
         "Cabo",
+        "Engels",  # Dutch "English"
+        "Mobil",  # German "mobile (phone)", before a number in signatures
     ]
 )
 

@@ -102,9 +102,11 @@ _EVERYDAY_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")  # English firs
 _EVERYDAY_MARGIN = 0.7
 
 
-def _everyday_words(value: str) -> bool:
+def _everyday_words(value: str, *, english: bool = True) -> bool:
     """Every word of a NER PERSON is a word of some language we serve and none is a listed first
-    name or surname ("Hablé", "Rückmeldung zum Angebot", "Regenerate Key", "Payroll")."""
+    name or surname ("Hablé", "Rückmeldung zum Angebot", "Regenerate Key", "Payroll"). Without
+    ``english``, only words other languages use most count: English lists hold its place names
+    ("Missouri", "UK"), as common there as "Backlog"."""
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", value)]
     if not words or any(w in first_names() or w in surnames() for w in words):
         return False
@@ -118,7 +120,10 @@ def _everyday_words(value: str) -> bool:
     listed = (~np.isnan(table[:, :-1])).sum(axis=1)
     ranked = np.sort(np.nan_to_num(table, nan=-9.0), axis=1)
     borrowed = (table[:, 0] == best) & (ranked[:, -1] - ranked[:, -2] >= _EVERYDAY_MARGIN)
-    return bool(((best >= _EVERYDAY_FROM) & ((listed <= 2) | borrowed)).all())
+    everyday = (best >= _EVERYDAY_FROM) & ((listed <= 2) | borrowed)
+    if not english:
+        everyday &= table[:, 0] != best  # NaN (unlisted in English) compares unequal
+    return bool(everyday.all())
 
 
 # Words before a place that make a listed first name there a place after all ("flew to Victoria",
@@ -186,6 +191,14 @@ def refine_entities(text: str, entities: Iterable[Finding]) -> list[Finding]:
             continue  # a place after a place cue was kept above: towns are words of one language too
         elif finding.type == LOCATION and _first_name_not_place(value, before):
             kept.append(Finding(PERSON, finding.start, finding.end, finding.score, finding.recognizer))
+        elif (
+            finding.type == LOCATION
+            and _PLACE_CUE_BEFORE_RE.search(before) is None
+            and _PLACE_PREPOSITION_BEFORE_RE.search(before) is None
+            and value not in name_list(_PLACES_FILE).names
+            and _everyday_words(value, english=False)
+        ):
+            continue  # "Mobil 0171…", "naar het Engels", "clicca su Procedi", "marcad como Ganada"
         else:
             kept.append(finding)
     return kept

@@ -59,9 +59,12 @@ _STREET = (
 # A flat, suite or apartment before or after the street ("Flat 15B, Brooks Manors", "… Suite 211").
 _UNIT = r"(?:Flat|Studio|Unit|Apartment|Apt\.?|Suite|Ste\.?|Piso|Planta|Andar|Apto\.?|Dpto\.?|Étage|Interno|Int\.)\s+\w{1,4}"
 # What may follow a street: a unit, then a postcode (UK, Dutch, numeric incl. "1000-001") and a town.
+# A town's name, with the short words inside many ("Rio de Janeiro", "Frankfurt am Main", "Freiburg im
+# Breisgau", "Clermont-Ferrand", "Stratford-upon-Avon").
+_TOWN = rf"{_CAP}(?:(?:[ -](?:de|do|da|dos|das|del|di|du|am|an|im|la|le|el|sur|upon|on|en|ob|bei))?[ -]{_CAP}){{0,2}}"
 _TAIL = (
     rf"(?:,?\s+{_UNIT})?(?:,?\s*\d{{1,2}}º\s*[A-Z]\b)?"
-    rf"(?:,?\s+(?:[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\s+|\d{{4}}\s?[A-Z]{{2}}\s+|\d{{4,5}}(?:-\d{{3}})?\s+)?{_CAP}(?:[ -]{_CAP}){{0,2}})?"
+    rf"(?:,?\s+(?:[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\s+|\d{{4}}\s?[A-Z]{{2}}\s+|\d{{4,5}}(?:-\d{{3}})?\s+)?{_TOWN})?"
 )
 _ROMANCE_STREET = (
     r"(?i:Calle|C/|C\.|Avenida|Avda\.|Av\.|Paseo|Camino|Ronda|Plaza|Pasaje|Carrer|Travesía|Glorieta|Rua|R\."
@@ -102,8 +105,9 @@ _ADDRESS_QUICK_RE = re.compile(r"\d")
 # writes it (street and town are two entities), so the address is reported as two findings. The
 # postcode between them is neither.
 _TOWN_AFTER_STREET_RE = re.compile(
-    rf",\s*(?:[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\s+|\d{{4}}\s?[A-Z]{{2}}\s+|\d{{4,5}}(?:-\d{{3}})?\s+)?"
-    rf"(?P<town>{_CAP}(?:[ -]{_CAP}){{0,2}}?)(?:\s+[A-Z]{{1,2}}\d[A-Z\d]?)?\Z"
+    # After a comma, or on the next line of an address block ("Industriestraße 47\n73033 Göppingen").
+    rf"(?:,\s*|[ \t]*\n\s*)(?:[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\s+|\d{{4}}\s?[A-Z]{{2}}\s+|\d{{4,5}}(?:-\d{{3}})?\s+)?"
+    rf"(?P<town>{_TOWN}?)(?:\s+[A-Z]{{1,2}}\d[A-Z\d]?)?\Z"
 )
 
 
@@ -546,7 +550,11 @@ def recognize_places(text: str) -> list[Finding]:
                 town = None  # "Flat 15B, Brooks Manors": the comma is inside the street
             found.append(Finding(LOCATION, m.start(), town.start() if town else end, ADDRESS_SCORE, "street_address"))
             if town is not None:
-                found.append(Finding(LOCATION, town.start("town"), town.end("town"), ADDRESS_SCORE, "street_address"))
+                town_end = town.end("town")
+                head, _, last = town.group("town").rpartition(" ")
+                if head and last in _REGION_CODES:
+                    town_end -= len(last) + 1  # "Sydney NSW 2000": the state is a place of its own
+                found.append(Finding(LOCATION, town.start("town"), town_end, ADDRESS_SCORE, "street_address"))
     cued = not _PLACE_CUE_WORDS.isdisjoint(words) and _PLACE_CUE_QUICK_RE.search(lowered(text)) is not None
     for m in _PLACE_CUE_RE.finditer(text) if cued else ():
         if _place_like(m.group("place")):
@@ -562,7 +570,38 @@ def recognize_places(text: str) -> list[Finding]:
     # After the gazetteer: a listed town that only looks named after someone keeps its full name
     # ("Frankfurt am Main").
     found.extend(_outside(_named_towns(text), found))
+    if "," in text or " - " in text:
+        found.extend(_outside(_region_codes(text, found), found))
     return found
+
+
+# A state's or province's code after its town, as US, Canadian, Australian and Brazilian addresses
+# write it ("Austin, TX 78701", "Toronto, ON", "Sydney NSW 2000", "São Paulo - SP"): a place of its
+# own, as the town is. Only after a town found above and before a postcode or the end of the part.
+_REGION_CODES = word_set(
+    """
+    AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC
+    ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY
+    ON QC BC AB MB NS NB NL PE SK YT NU NT
+    NSW VIC QLD TAS ACT
+    SP RJ MG RS PR BA CE GO DF ES AM PB RN PI MT RO TO AC AP RR SE
+    """
+)
+_REGION_AFTER_RE = re.compile(
+    r"(?:,[ \t]*|[ \t]+-[ \t]+|[ \t]+)(?P<code>[A-Z]{2,3})(?=[ \t]+\d{4,5}\b|[ \t]*(?:[,.;)\n]|\Z))"
+)
+
+
+def _region_codes(text: str, found: list[Finding]) -> list[Finding]:
+    codes = []
+    for finding in found:
+        if (
+            finding.type == LOCATION
+            and (m := _REGION_AFTER_RE.match(text, finding.end))
+            and m.group("code") in _REGION_CODES
+        ):
+            codes.append(Finding(LOCATION, m.start("code"), m.end("code"), ADDRESS_SCORE, "region_code"))
+    return codes
 
 
 def _outside(candidates: list[Finding], found: list[Finding]) -> list[Finding]:
