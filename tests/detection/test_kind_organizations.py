@@ -9,6 +9,7 @@ import pytest
 
 from apps.detection.findings import ORGANIZATION, PERSON
 from apps.detection.recognizers import recognize_kind_organizations
+from apps.detection.recognizers.gazetteers import known_companies
 from apps.detection.sensitive import detect
 
 
@@ -89,3 +90,24 @@ def test_borrowed_and_dutch_everyday_words_are_no_people(text: str) -> None:
 )
 def test_legal_forms_and_institutions_are_found_whole(text: str, company: str) -> None:
     assert (ORGANIZATION, company) in _found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("Mi cuenta es ES91 2100 0418 4502 0005 1332 en CaixaBank, titular Pablo", "CaixaBank"),  # a listed company
+        ("theyre using a competitor (Sysco) but unhappy", "Sysco"),
+        ("Our shipment arrived damaged, it came with Maersk from Rotterdam", "Maersk"),  # hand-written
+        ("Dr. Amara Okafor of the World Health Organization said rates fell", "World Health Organization"),
+        ("She previously advised the IMF on debt.", "IMF"),
+    ],
+)
+def test_well_known_and_listed_companies_are_organizations(text: str, company: str) -> None:
+    assert (ORGANIZATION, company) in _found(text)
+
+
+def test_listed_companies_named_by_an_everyday_word_keep_only_their_full_name() -> None:
+    # "Shell plc", "Target Corporation" are listed; alone, "Shell" and "Target" are everyday words.
+    names = known_companies().names
+    assert {"Shell plc", "Target Corporation", "Progressive Corporation"} <= names
+    assert not {"Shell", "Target", "Progressive"} & names

@@ -416,16 +416,15 @@ def test_known_places_and_companies(text: str, expected: list[tuple[str, str]]) 
 
 
 def test_the_gazetteers_are_built_from_their_sources() -> None:
-    from apps.detection.recognizers.gazetteers import name_list
-    from apps.detection.recognizers.organizations import _COMPANIES_FILE
+    from apps.detection.recognizers.gazetteers import known_companies, name_list
     from apps.detection.recognizers.places import _PLACES_FILE
 
-    places, companies = name_list(_PLACES_FILE), name_list(_COMPANIES_FILE)
+    places, companies = name_list(_PLACES_FILE), known_companies()
     assert len(places.names) > 5000
     assert {"Wien", "Vienna", "Lisboa", "Germany", "New York"} <= places.names
     assert not {"Nice", "Mobile", "Reading", "Vine", "Florence"} & places.names  # common words, first names
     assert places.longest >= 3
-    assert {"Santander", "Siemens", "Bank of America"} <= companies.names
+    assert {"Santander", "Siemens", "Bank of America", "Nordea", "CaixaBank"} <= companies.names  # hand-written, listed
 
 
 @pytest.mark.parametrize(

@@ -181,6 +181,19 @@ def name_list(path: Path) -> NameList:
     return name_list_of(line for line in lines if line and not line.startswith("#"))
 
 
+@cache
+def known_companies() -> NameList:
+    """The hand-written well-known companies (``companies.txt``) and the stock indices' members
+    (``listed_companies.txt``, ``scripts/detection_build_listed_companies.py``), one list."""
+    data = _DATA.parent
+    return name_list_of(
+        line
+        for path in (data / "companies.txt", data / "listed_companies.txt")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+
+
 def name_list_of(names: Iterable[str]) -> NameList:
     listed = frozenset(names)
     words = [_NAME_WORD_RE.findall(name) for name in listed]

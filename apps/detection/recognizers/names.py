@@ -30,6 +30,7 @@ from apps.detection.recognizers.gazetteers import (
     NameList,
     capitalised_runs,
     first_names,
+    known_companies,
     name_list,
     run_words,
     surnames,
@@ -686,7 +687,7 @@ def _places() -> NameList:
 
 
 def _companies() -> NameList:
-    return name_list(_DATA_DIR / "companies.txt")
+    return known_companies()
 
 
 # Names written in their own script inside a message in a Latin-script language ("Thanks 淳!", "My

@@ -1,5 +1,6 @@
-"""Well-known companies by name (``data/companies.txt``): the small NER model calls "Petrobras" a
-place, "Siemens" a person, or misses "Accenture" outright, and the ORGANIZATION rules
+"""Well-known companies by name (``data/companies.txt``, hand-written, and ``data/listed_companies.txt``,
+the members of 20 stock indices): the small NER model calls "Petrobras" a place, "Siemens" a person,
+or misses "Accenture" outright, and the ORGANIZATION rules
 (``entity_rules``) keep a NER organization only beside a cue or a legal-form suffix.
 
 A listed name standing alone among capitalised words beats both NER (0.85) and the place
@@ -25,6 +26,7 @@ from apps.detection.recognizers.gazetteers import (
     capitalised_runs,
     find_names,
     first_names,
+    known_companies,
     name_list,
     run_words,
     surnames,
@@ -34,7 +36,6 @@ from apps.nlp.word_frequencies import word_frequencies
 
 KNOWN_ORGANIZATION_SCORE = 0.87
 KNOWN_ORGANIZATION_IN_RUN_SCORE = 0.8
-_COMPANIES_FILE = Path(__file__).resolve().parents[1] / "data" / "companies.txt"
 
 
 def recognize_known_organizations(text: str) -> list[Finding]:
@@ -46,7 +47,7 @@ def recognize_known_organizations(text: str) -> list[Finding]:
             KNOWN_ORGANIZATION_SCORE if alone else KNOWN_ORGANIZATION_IN_RUN_SCORE,
             "organization_gazetteer",
         )
-        for start, end, alone in find_names(text, name_list(_COMPANIES_FILE))
+        for start, end, alone in find_names(text, known_companies())
         if not PRODUCT_AFTER_RE.match(text, end)
     ]
 

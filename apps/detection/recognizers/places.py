@@ -22,6 +22,7 @@ from apps.detection.recognizers.gazetteers import (
     NameList,
     find_names,
     first_names,
+    known_companies,
     name_list,
     name_list_of,
     run_words,
@@ -40,7 +41,6 @@ CUED_PLACE_SCORE = 0.86
 GAZETTEER_PLACE_SCORE = 0.86
 GAZETTEER_PLACE_IN_RUN_SCORE = 0.8
 _PLACES_FILE = Path(__file__).resolve().parents[1] / "data" / "places.txt"
-_COMPANIES_FILE = _PLACES_FILE.with_name("companies.txt")
 
 _CAP = r"[A-ZÀ-ÖØ-Þ][\wß-ÿ'’]+"
 # English street types: the USPS standard suffixes people use, plus British ones ("Mews", "Close").
@@ -478,7 +478,7 @@ def _cities_before_countries(text: str) -> list[Finding]:
         words = [w.lower() for w in re.split(r"[ -]", city)]
         if any(w in _NOT_CITY_WORDS for w in words) or words[0] in COMMON_WORDS or city in _countries().names:
             continue  # a company, a greeting ("Hi Maria, Spain is…"), a list of countries
-        if _place_like(city) and city not in name_list(_COMPANIES_FILE).names:
+        if _place_like(city) and city not in known_companies().names:
             found.append(Finding(LOCATION, city_start, m.end("city"), CITY_BEFORE_COUNTRY_SCORE, "city_country"))
     return found
 
