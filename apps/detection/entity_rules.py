@@ -39,7 +39,7 @@ from apps.detection.recognizers.gazetteers import (
     name_list,
     surnames,
 )
-from apps.detection.recognizers.names import COMMON_WORDS, WORDLIKE_FIRST_NAMES
+from apps.detection.recognizers.names import COMMON_WORDS, GREETING_WORDS, WORDLIKE_FIRST_NAMES, opens_line
 from apps.nlp.word_frequencies import word_frequencies
 
 _ORG_SUFFIXES = (
@@ -65,9 +65,12 @@ _WALLET_RE = re.compile(r"\s[Pp]ay\Z")
 
 
 def _cut_leading_ui_words(text: str, finding: Finding) -> Finding | None:
+    """Without its leading UI words ("Click Submit"), or the greeting that opens a letter ("Beste Bram,")."""
     start = finding.start
     for word in re.finditer(r"\S+", text[finding.start : finding.end]):
-        if word.group().strip(".,:;").lower() not in UI_WORDS:
+        lowered = word.group().strip(".,:;").lower()
+        greeting = start == finding.start and lowered in GREETING_WORDS and opens_line(text, finding.start)
+        if lowered not in UI_WORDS and not greeting:
             break
         start = finding.start + word.end()
         while start < finding.end and text[start].isspace():
@@ -100,6 +103,9 @@ _EVERYDAY_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")  # English firs
 # How much more (log10) English must use a word than the next language, for a word other languages
 # borrowed to count as an everyday English word ("monitoring" 0.8; "Merkel" is German's most, "Biden" 0.6).
 _EVERYDAY_MARGIN = 0.7
+# Any language using a word this much more than every other makes it that language's word, however
+# many lists also hold it (Dutch "kun" -3.5, elsewhere -5.6 at most; "Merkel" 1.0, "Macron" 1.3).
+_EVERYDAY_ONE_LANGUAGE = 1.5
 
 
 def _everyday_words(value: str, *, english: bool = True) -> bool:
@@ -114,12 +120,14 @@ def _everyday_words(value: str, *, english: bool = True) -> bool:
     best = np.fmax.reduce(table, axis=1)  # NaN: in no list
     # A name is written the same in every language and listed in most of them at similar rates
     # ("Obama", "Merkel"); a word belongs to one or two ("Hablé", "Rückmeldung", "Payroll", Dutch
-    # "Beste"), or is an English word the others borrowed and use far less ("Monitoring", "Void").
+    # "Beste"), or is an English word the others borrowed and use far less ("Monitoring", "Void"),
+    # or one language's by far ("Kun").
     # Dutch lists hold many German and English words ("zum", "Angebot"): Dutch counts for how
     # common a word is, not for how many languages list it.
     listed = (~np.isnan(table[:, :-1])).sum(axis=1)
     ranked = np.sort(np.nan_to_num(table, nan=-9.0), axis=1)
-    borrowed = (table[:, 0] == best) & (ranked[:, -1] - ranked[:, -2] >= _EVERYDAY_MARGIN)
+    lead = ranked[:, -1] - ranked[:, -2]
+    borrowed = ((table[:, 0] == best) & (lead >= _EVERYDAY_MARGIN)) | (lead >= _EVERYDAY_ONE_LANGUAGE)
     everyday = (best >= _EVERYDAY_FROM) & ((listed <= 2) | borrowed)
     if not english:
         everyday &= table[:, 0] != best  # NaN (unlisted in English) compares unequal

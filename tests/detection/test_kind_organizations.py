@@ -111,3 +111,11 @@ def test_listed_companies_named_by_an_everyday_word_keep_only_their_full_name() 
     names = known_companies().names
     assert {"Shell plc", "Target Corporation", "Progressive Corporation"} <= names
     assert not {"Shell", "Target", "Progressive"} & names
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Peux-tu créer une formule Google Sheets qui calcule la TVA ?", "Sources : export Shopify et Google Analytics 4."],
+)
+def test_a_companys_product_is_no_company(text: str) -> None:
+    assert _found(text) == []

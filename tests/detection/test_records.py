@@ -89,3 +89,31 @@ def test_many_people_at_companies_stay_linear() -> None:
     found = detect([text])[0]
     assert ("ORGANIZATION", "Acme Foods") in {(f.type, text[f.start : f.end]) for f in found[:4]}
     assert time.process_time() - started < 5
+
+
+def test_customer_and_company_columns_name_people_and_organizations() -> None:
+    text = (
+        "Nombre;Empresa;Ciudad;Teléfono\n"
+        "Diego Paredes;Vinos Paredes;Mendoza;+54 261 455 7890\n"
+        "Camila Rojas;Café Andino SpA;Santiago;+56 9 8765 4321"
+    )
+    found = {(f.type, text[f.start : f.end]) for f in detect([text])[0]}
+    assert {
+        ("PERSON", "Diego Paredes"),
+        ("ORGANIZATION", "Vinos Paredes"),
+        ("ORGANIZATION", "Café Andino SpA"),
+    } <= found
+    text = "txn_id,customer,card,amount\ntx_99102,Harold Jenkins,5425 2334 3010 9903,89.00"
+    assert ("PERSON", "Harold Jenkins") in {(f.type, text[f.start : f.end]) for f in detect([text])[0]}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Carrier: XPO.", "XPO"),
+        ("Company: Acme Inc.", "Acme Inc."),
+        ("Insurer: Maple Shield Insurance.", "Maple Shield Insurance"),
+    ],
+)
+def test_a_fields_full_stop_is_no_part_of_a_company_but_its_abbreviation_is(text: str, value: str) -> None:
+    assert [text[f.start : f.end] for f in detect([text])[0]] == [value]

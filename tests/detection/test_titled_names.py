@@ -41,3 +41,17 @@ def test_a_name_after_a_title_is_a_person_without_the_title(text: str, name: str
 )
 def test_a_lower_case_title_before_a_word_or_an_initial_names_no_one_new(text: str) -> None:
     assert _people(text) in ([], [text])
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Is this ok: 'card 6011 0009 9013 9424 exp 11/26 name Daniel Okoro'", ["Daniel Okoro"]),  # no closing quote
+        ("Ask Sarah O'Neill about the order", ["Sarah O'Neill"]),
+        ("Beste Bram,\n\nDank voor het prettige gesprek", ["Bram"]),  # a Dutch greeting is no given name
+        ("Estimado Carlos Pérez:\nle escribo por la factura", ["Carlos Pérez"]),
+        ("Chauffeur Mehmet Aydın belde net. Kun je de klant informeren?", ["Mehmet Aydın"]),  # Dutch "kun"
+    ],
+)
+def test_names_end_at_the_name_and_letters_open_with_no_name(text: str, people: list[str]) -> None:
+    assert _people(text) == people

@@ -128,8 +128,13 @@ ROLE_AND_PLAN_WORDS = word_set(
 
 NOT_NAMES = UI_WORDS | PRODUCT_WORDS | frozenset(EN_STOP_WORDS) | MONTHS_AND_DAYS
 # After a company's name, its product rather than the company: "Apple Pay", "my Apple Watch",
-# "my Google account".
-PRODUCT_AFTER_RE = re.compile(r"[ \t]+(?:pay|watch|card|cards|wallet|account)\b", re.IGNORECASE)
+# "my Google account", "Google Sheets".
+PRODUCT_AFTER_RE = re.compile(
+    r"[ \t]+(?:pay|watch|card|cards|wallet|account|sheets|docs|drive|calendar|analytics|maps|cloud|workspace|ads"
+    r"|meet|forms|slides|translate|search|console|store|play|photos|music|prime|office|teams|outlook|excel|api|sdk"
+    r"|app|apps)\b",
+    re.IGNORECASE,
+)
 # A word in capitals right after a span: the span is part of a shouted sentence ("MENTRE LORO SE
 # LA SPASSANO"), whose capitals say nothing about names or companies.
 SHOUTED_WORD_AFTER_RE = re.compile(r"[ \t]+[A-ZÀ-Þ]{2,}\b")
@@ -209,9 +214,11 @@ _CAP_RUN_RE = re.compile(
     # Not inside a word, a handle or a path, but after an elided article ("d'Inès Marchand",
     # "l'Université de Strasbourg", "dell'Anna").
     r"[A-ZÀ-ÖØ-ÞĀ-Ž](?:(?<![\w'’@./\\-][A-ZÀ-ÖØ-ÞĀ-Ž])|(?<=(?<!\w)[dDlL]['’][A-ZÀ-ÖØ-ÞĀ-Ž])|(?<=ll['’][A-ZÀ-ÖØ-ÞĀ-Ž]))"
-    r"[\w'’]*"
+    # An apostrophe inside a word or before its "s" ("O'Neil", "Anna's"), not a closing quote after
+    # it ("name Daniel Okoro'").
+    r"\w*(?:['’]\w+)*"
     r"(?:(?:(?:[ -](?:de|do|da|dos|das|del|di|du|am|an|la|le|el|upon|sur|on|of|van|von|der|den|ter)){1,2}(?=[ -][A-ZÀ-ÖØ-ÞĀ-Ž]))?"
-    r"[ -][A-ZÀ-ÖØ-ÞĀ-Ž][\w'’]*)*"
+    r"[ -][A-ZÀ-ÖØ-ÞĀ-Ž]\w*(?:['’]\w+)*)*"
 )
 _NAME_WORD_RE = re.compile(r"[^ -]+")
 

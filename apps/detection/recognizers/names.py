@@ -214,7 +214,7 @@ _CAP = rf"[{_UPPER}](?:[^\W\d_A-Z'’]+(?:['’][^\W\d_]+)?|['’][{_UPPER}][^\W
 _TITLE = r"(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sr|Sra|Srta|Herr|Frau|Mme|Mlle|Dra)\.?"
 _GREETING_RE = re.compile(
     rf"(?:\A|(?<=[\n.!?>]\s)|(?<=\n))\s*(?P<cue>(?i:dear|hi|hello|hey|hallo|hola|olá|ola|bonjour|salut|cher|chère"
-    rf"|liebe|lieber|querido|querida|caro|cara))\s+(?P<name>(?:{_TITLE}\s+)?{_CAP}(?:\s+{_CAP}){{0,2}})"
+    rf"|liebe|lieber|querido|querida|caro|cara|beste|hoi|geachte|estimado|estimada|prezado|prezada|gentile))\s+(?P<name>(?:{_TITLE}\s+)?{_CAP}(?:\s+{_CAP}){{0,2}})"
     rf"(?=\s*(?:[,!:\n]|\Z))"
 )
 _SIGN_OFFS = (
@@ -278,7 +278,7 @@ def _plausible_name(words: list[str], *, single_needs_list: bool) -> bool:
 
 # Cue words for a set-intersection pre-check: most messages have none, and then the three
 # regexes below do not run.
-_GREETING_WORDS = frozenset(
+GREETING_WORDS = frozenset(
     [
         "dear",
         "hi",
@@ -344,7 +344,7 @@ def recognize_addressed_name(text: str) -> list[Finding]:
     """Names after a greeting, above a sign-off, or after a verb that takes a person."""
     found: list[Finding] = []
     words = lower_words(text)
-    greeting = not _GREETING_WORDS.isdisjoint(words)
+    greeting = not GREETING_WORDS.isdisjoint(words)
     sign_off = "\n" in text and not _SIGN_OFF_WORDS.isdisjoint(words)
     addressee = not _ADDRESSEE_WORDS.isdisjoint(words)
     if sign_off or addressee:
@@ -403,6 +403,18 @@ _PARTICLES = word_set("de do da dos das del di du la le van von der den ter")
 _PARTICLE_WORDS = "(?:de|do|da|dos|das|del|di|du|la|le|van|von|der|den|ter)"
 
 
+# Greetings that open a letter, some also given names elsewhere (Dutch "Beste", Italian "Cara").
+GREETING_WORDS = word_set(
+    "dear hi hey hello hallo hoi beste geachte hola ola olá estimado estimada querido querida prezado prezada"
+    " caro cara gentile bonjour salut cher chère liebe lieber"
+)
+
+
+def opens_line(text: str, start: int) -> bool:
+    """Nothing but blanks or an opening quote before ``start`` on its line."""
+    return not text[text.rfind("\n", 0, start) + 1 : start].strip(" \t'\"“‘«")
+
+
 def recognize_full_name(text: str) -> list[Finding]:
     found: list[Finding] = []
     firsts = first_names()
@@ -412,8 +424,13 @@ def recognize_full_name(text: str) -> list[Finding]:
         i = 0
         while i < len(parts) - 1:
             word = parts[i][2].lower()
-            if word not in firsts or word in NOT_NAMES or word in WORDLIKE_FIRST_NAMES:
-                i += 1
+            if (
+                word not in firsts
+                or word in NOT_NAMES
+                or word in WORDLIKE_FIRST_NAMES
+                or (word in GREETING_WORDS and opens_line(text, parts[i][0]))
+            ):
+                i += 1  # "Beste Bram," opens a Dutch letter: the greeting is no given name
                 continue
             # Up to two capitalised surname words, particles between them allowed, after up to two
             # more given names ("Juana Maura Bastida Alberto", "Humberto José Luis Polo Orozco": two

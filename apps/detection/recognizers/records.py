@@ -3,9 +3,9 @@
 People paste what their systems hold into assistants: a JSON payload (``"first_name": "Aiko"``),
 a form dump (``Name: Thabo Nkosi``), a CSV export (``emp_id,name,ssn,dob`` then rows). The field's
 name says what its value is, where the value alone (a lone "Aiko", a bare "1985-02-14") says too
-little for the other recognizers. So a value under a field that names a person, a birth date or a
-town is that, whatever its case or shape, if it looks like one (words for a name, a date for a
-birth date).
+little for the other recognizers. So a value under a field that names a person, a birth date, a
+town or a company is that, whatever its case or shape, if it looks like one (words for a name, a
+date for a birth date).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from apps.detection.findings import DATE_OF_BIRTH, LOCATION, PERSON, Finding
+from apps.detection.findings import DATE_OF_BIRTH, LOCATION, ORGANIZATION, PERSON, Finding
 from apps.detection.recognizers.base import lower_words
 from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names, surnames
 from apps.detection.recognizers.names import COMMON_WORDS
@@ -31,7 +31,13 @@ for _type, _names in (
         " contact_name employee_name passenger passenger_name traveller traveler traveller_name patient"
         " patient_name applicant candidate nombre nombre_completo apellido apellidos nome nome_completo sobrenome"
         " cognome prénom prenom nom nom_complet vorname nachname naam voornaam achternaam titular intestatario"
-        " inhaber",
+        " inhaber customer client guest employee contact consignee cliente kunde klant",
+    ),
+    (
+        ORGANIZATION,
+        "company company_name account account_name organization organisation employer vendor supplier insurer"
+        " carrier lender merchant empresa compañía companhia firma unternehmen bedrijf azienda società entreprise"
+        " société",
     ),
     (
         DATE_OF_BIRTH,
@@ -81,6 +87,8 @@ def _plausible(kind: str, value: str) -> bool:
         return False
     if kind == DATE_OF_BIRTH:
         return bool(_DATE_VALUE_RE.match(value))
+    if ":" in value or re.search(r"[.;]\s", value):
+        return False  # more than a value: "Company: Vantage Robotics. Traveller: Kwame Mensah"
     words = value.split()
     # An identifier is no name nor place ("name: REDIS_PASSWORD" in a Kubernetes manifest).
     if not 1 <= len(words) <= 5 or any(not w[0].isalpha() for w in words) or re.search(r"[\d@/\\=_]", value):
@@ -107,12 +115,20 @@ _LINE_FIELD_RE = re.compile(
 _QUICK_RE = re.compile(r":")
 
 
+def _without_full_stop(value: str) -> str:
+    """A sentence's full stop after the value is no part of it ("Carrier: XPO."); an abbreviation's
+    is ("Acme Inc.", "Lopes Lda.", "Vidal S.A.")."""
+    last = value.rsplit(None, 1)[-1] if value.strip() else ""
+    abbreviation = "." in last[:-1] or (len(last) <= 5 and not last[:-1].isupper())
+    return value[:-1] if value.endswith(".") and not abbreviation else value
+
+
 def _fields(text: str) -> list[Finding]:
     found = []
     for regex in (_JSON_FIELD_RE, _LINE_FIELD_RE):
         for m in regex.finditer(text):
             kind = _field(m.group("key"))
-            value = m.group("value").strip().strip("\"'")
+            value = _without_full_stop(m.group("value").strip().strip("\"'"))
             if kind is None or not _plausible(kind, value):
                 continue
             start = text.index(value, m.start("value"))
