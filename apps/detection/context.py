@@ -103,7 +103,21 @@ def make_context(
 
 
 # Words naming a payment card: evidence for a card number, against a phone number.
-CARD_WORDS = ("card", "visa", "mastercard", "amex", "maestro", "tarjeta", "cartão", "carte", "karte", "kartennummer")
+CARD_WORDS = (
+    "card",
+    "visa",
+    "mastercard",
+    "amex",
+    "maestro",
+    "tarjeta",
+    "cartão",
+    "carte",
+    "karte",
+    "kartennummer",
+    "kaart",
+    "kaartnummer",
+    "creditcard",
+)
 
 # Identifiers that are *not* personal data and often sit next to numbers in chat messages.
 REFERENCE_WORDS = (

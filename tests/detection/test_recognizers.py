@@ -121,9 +121,10 @@ def test_iban_valid_spaced_and_compact():
 
 
 def test_iban_wrong_check_digit_rejected():
-    # Without the word "IBAN" right before it (with it: a mistyped IBAN, see below).
-    text = "konto DE88 3704 0044 0532 0130 00"
+    # Without an account word right before it ("IBAN", "Konto", "rekening": a mistyped IBAN, see below).
+    text = "ref DE88 3704 0044 0532 0130 00"
     assert recognize_iban(text) == []
+    assert recognize_iban("Konto DE88 3704 0044 0532 0130 00")[0].recognizer == "iban_unchecked"
 
 
 def test_iban_not_extended_into_following_caps_word():

@@ -132,7 +132,11 @@ _IBAN_CONTEXT = make_context(positive=("iban", "bank", "account", "cuenta", "con
 
 # Right after the word "IBAN", a number with a country's IBAN structure whose check digits fail is
 # still an account number (mistyped, or made up in an example someone pastes): as with cards.
-_IBAN_WORD_BEFORE_RE = re.compile(r"(?i:iban)\s*(?:[:#]|no\.?|n[º°]|number)?\s*\Z")
+# The account's word in our languages too, and whose it is between ("o IBAN da empresa:", "rekening").
+_IBAN_WORD_BEFORE_RE = re.compile(
+    r"(?i:iban|rekening(?:nummer)?|conta|cuenta|compte|konto(?:nummer)?|bank\s+account)"
+    r"(?:\s+(?:da|de|del|do|of|der|van|du)\s+[^\W\d_]+)?\s*(?:[:#]|no\.?|n[º°]|number)?\s*\Z"
+)
 
 
 def _iban_kind(candidate: str) -> str | None:
@@ -166,7 +170,7 @@ def recognize_iban(text: str) -> list[Finding]:
                 score = _IBAN_CONTEXT.score(text, m.start(), end, 0.95)
                 found.append(Finding(IBAN, m.start(), end, score, "iban"))
                 break
-            if kind == "mistyped" and _IBAN_WORD_BEFORE_RE.search(text, max(0, m.start() - 16), m.start()):
+            if kind == "mistyped" and _IBAN_WORD_BEFORE_RE.search(text, max(0, m.start() - 32), m.start()):
                 found.append(Finding(IBAN, m.start(), m.start() + len(candidate), 0.7, "iban_unchecked"))
                 break
             parts = parts[:-2] if len(parts) > 2 else []

@@ -265,12 +265,15 @@ _ID_CUE_WORDS = (
     r"|carn[ée]\s+de\s+conducir|carteira\s+de\s+motorista|f[üu]hrerschein(?:nummer)?|patente(?:\s+di\s+guida)?"
     r"|social\s+insurance\s+number|national\s+insurance(?:\s+number)?|ni\s+number|sozialversicherungsnummer"
     r"|sv-nummer|rentenversicherungsnummer|steuer-?id(?:nr)?|steueridentifikationsnummer|steuernummer"
-    r"|num[ée]ro\s+de\s+s[ée]cu(?:rit[ée]\s+sociale)?|s[ée]cu|codice\s+fiscale|tessera\s+sanitaria"
+    r"|num[ée]ro\s+de\s+s[ée]cu(?:rit[ée]\s+sociale)?|n[º°]\s+de\s+s[ée]curit[ée]\s+sociale|s[ée]cu"
+    r"|codice\s+fiscale|tessera\s+sanitaria|clave\s+de\s+elector"
     r"|tax\s+(?:id|file\s+number|identification\s+number)|nhs\s+number|medicare\s+(?:number|card)|aadhaar)"
-    r"|(?-i:SIN|PAN|RG|RUT|RUN|NIE|NIF|DNI|CPF|CNI|BSN|UTR|TIN|TFN|CURP|RFC|NIR|NINO|PPSN?|AHV|SVNR|NIC|CNP)"
+    r"|(?-i:SIN|PAN|RG|RUT|RUN|NIE|NIF|DNI|CPF|CNI|BSN|UTR|TIN|TFN|CURP|RFC|NIR|NINO|PPSN?|AHV|SVNR|NIC|CNP|CF)"
 )
 _ID_CUE_RE = re.compile(
     rf"(?<![\w-])(?:{_ID_CUE_WORDS})(?![\w-])"
+    # A nationality between the document and its number ("passeport marocain n° UZ4589123").
+    r"(?:\s+[a-zà-ÿ]{4,12}(?=\s*(?i:n[º°o]|no\.|nr\.|number|número|numéro|nummer)))?"
     r"(?:\s*(?i:number|no\.?|nr\.?|n[º°o]\.?|#|num\.?|número|numéro|nummer))?"
     # Whose it is, then a colon: "Passeport de Karim Haddad : 19AB12345", "Reisepass von Tim
     # Hoffmann: C4J8K2L9M", "the PAN of consultant Rohit Kulkarni: ABCPK1234F".
@@ -294,7 +297,8 @@ _ID_CUE_FIRST_WORDS = word_set(
     carnet carteira führerschein fuhrerschein führerscheinnummer fuhrerscheinnummer patente social ni
     sozialversicherungsnummer sv-nummer rentenversicherungsnummer steuer-id steuerid steuer-idnr steueridnr
     steueridentifikationsnummer steuernummer numéro numero sécu secu codice tessera tax nhs medicare aadhaar
-    sin pan rg rut run nie nif dni cpf cni bsn utr tin tfn curp rfc nir nino pps ppsn ahv svnr nic cnp
+    sin pan rg rut run nie nif dni cpf cni bsn utr tin tfn curp rfc nir nino pps ppsn ahv svnr nic cnp cf
+    n° nº clave
     """
 )
 # The value stands right after the cue: surer than a phone read from the same digits ("NHS number
