@@ -23,6 +23,13 @@ labels, placeholders): ``sensitive_blind2_dev.jsonl`` (320 messages: sales/CRM, 
 legal, invoicing, logistics, real estate, banking, agencies, DevOps, PR; rules may be chosen on it)
 and ``sensitive_blind2_heldout.jsonl`` (320 messages: HR, healthcare, schools, public services,
 telecom, e-commerce, travel, insurance, nonprofits, coding; only its score is read).
+A third pair, written later the same day after the second pair's rules had landed (so its held-out
+half measures the session's work on text no rule saw), with two thirds of the messages in
+es/pt/fr/de/it/nl, Luhn- and mod-97-valid cards and IBANs, and decoy order numbers and references
+that fail those checksums: ``sensitive_blind3_dev.jsonl`` (customer support: retail, telecom,
+banking, insurance, travel, utilities, rentals, clinics, software) and
+``sensitive_blind3_heldout.jsonl`` (employees and citizens: HR, IT helpdesk, legal, procurement, CRM,
+PR, customs, hospitals, schools, municipal services).
 
 Labelling guide (as given): PERSON any person's name, without titles; LOCATION towns, countries,
 regions, airports, and a street address as one span from the house number through the street
@@ -64,6 +71,8 @@ FILES = (
     DATA / "sensitive_blind_heldout.jsonl",
     DATA / "sensitive_blind2_dev.jsonl",
     DATA / "sensitive_blind2_heldout.jsonl",
+    DATA / "sensitive_blind3_dev.jsonl",
+    DATA / "sensitive_blind3_heldout.jsonl",
 )
 Span = tuple[str, int, int]
 

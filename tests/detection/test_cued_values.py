@@ -39,3 +39,28 @@ def test_a_value_after_its_cue_is_found_whatever_its_checksum(text: str, kind: s
 )
 def test_the_same_shapes_without_their_cue_are_nothing(text: str) -> None:
     assert [kind for kind, _ in _found(text) if kind in ("CREDIT_CARD", "IBAN")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("mevr. Hilde Wouters: rijksregisternummer 71.05.22-164.09, woonachtig", "71.05.22-164.09"),
+        ("It's for Keith Bramley, NHS no. 943 476 5919. The insulin", "943 476 5919"),  # not a phone
+        ("driver: Freya Lindgren, licence LINDG905224F99RK, dob 24/05/1999", "LINDG905224F99RK"),
+        ("licence number NOWAK802157TN9XY, no additional driver", "NOWAK802157TN9XY"),  # its "NO" kept
+        ("Dona Aparecida Moura, passaporte FT482019, nascida em", "FT482019"),
+        ("die Passnummer meines Mannes: X4829173. Name: Beat", "X4829173"),
+        ("Versichertennummer A123456780.", "A123456780"),
+        ("permis n° 120875300412, carte", "120875300412"),
+        ("número de utente 284 193 057.", "284 193 057"),
+        ("Roberto Villa (CI CA48291BD) e Marta", "CA48291BD"),
+        ("carta de condução P-1928374 5, pagamento", "P-1928374 5"),
+        ("nome;codice_fiscale;citta\nSara Gallo;GLLSRA90A41F205X;Torino", "GLLSRA90A41F205X"),  # an id column
+    ],
+)
+def test_identity_documents_of_our_languages_name_their_number(text: str, value: str) -> None:
+    assert ("NATIONAL_ID", value) in _found(text)
+
+
+def test_a_licence_word_before_ordinary_words_names_no_id() -> None:
+    assert _found("I will need a licence for this software, number 2 of 5") == []

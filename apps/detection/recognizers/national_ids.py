@@ -266,18 +266,23 @@ _ID_CUE_WORDS = (
     r"|social\s+insurance\s+number|national\s+insurance(?:\s+number)?|ni\s+number|sozialversicherungsnummer"
     r"|sv-nummer|rentenversicherungsnummer|steuer-?id(?:nr)?|steueridentifikationsnummer|steuernummer"
     r"|num[ée]ro\s+de\s+s[ée]cu(?:rit[ée]\s+sociale)?|n[º°]\s+de\s+s[ée]curit[ée]\s+sociale|s[ée]cu"
-    r"|codice\s+fiscale|tessera\s+sanitaria|clave\s+de\s+elector"
+    r"|codice\s+fiscale|tessera\s+sanitaria|clave\s+de\s+elector|tarjeta\s+sanitaria|n[úu]mero\s+de\s+utente"
+    r"|rijksregisternummer|num[ée]ro\s+national|versichertennummer|passnummer|paspoortnummer|rijbewijsnummer"
+    r"|permis(?=\s+n[º°o])|carta\s+de\s+condu[çc][ãa]o|licen[cs]e(?=\s+[A-Z0-9]{6})"
     r"|tax\s+(?:id|file\s+number|identification\s+number)|nhs\s+number|medicare\s+(?:number|card)|aadhaar)"
-    r"|(?-i:SIN|PAN|RG|RUT|RUN|NIE|NIF|DNI|CPF|CNI|BSN|UTR|TIN|TFN|CURP|RFC|NIR|NINO|PPSN?|AHV|SVNR|NIC|CNP|CF)"
+    r"|(?-i:SIN|PAN|RG|RUT|RUN|NIE|NIF|DNI|CPF|CNI|BSN|UTR|TIN|TFN|CURP|RFC|NIR|NINO|PPSN?|AHV|SVNR|NIC|CNP|CF|CI|NHS)"
 )
 _ID_CUE_RE = re.compile(
     rf"(?<![\w-])(?:{_ID_CUE_WORDS})(?![\w-])"
     # A nationality between the document and its number ("passeport marocain n° UZ4589123").
     r"(?:\s+[a-zà-ÿ]{4,12}(?=\s*(?i:n[º°o]|no\.|nr\.|number|número|numéro|nummer)))?"
-    r"(?:\s*(?i:number|no\.?|nr\.?|n[º°o]\.?|#|num\.?|número|numéro|nummer))?"
+    # The number's word as a word: "licence number NOWAK802157…" keeps its "NO".
+    r"(?:\s*(?i:number|no\.?|nr\.?|n[º°o]\.?|#|num\.?|número|numéro|nummer)(?![A-Za-z]))?"
     # Whose it is, then a colon: "Passeport de Karim Haddad : 19AB12345", "Reisepass von Tim
     # Hoffmann: C4J8K2L9M", "the PAN of consultant Rohit Kulkarni: ABCPK1234F".
     r"(?:\s+(?i:of|for|de|du|des|del|da|do|di|von)(?:\s+[a-z]{3,12})?(?:\s+[A-ZÀ-ÖØ-Þ][\w'’-]+){1,3}(?=\s*:))?"
+    # Or a German possessive: "die Passnummer meines Mannes: X4829173".
+    r"(?:\s+(?i:meines|meiner|seines|seiner|ihres|ihrer|unseres|unserer)\s+[^\W\d_]+(?=\s*:))?"
     r"(?:\s*(?i:is|es|é|est|ist|lautet|era|was|:|=|-|–))*\s*"
     # Groups of capitals and digits, a space, dot, dash or slash between two; every group has a
     # digit or is one to three capitals ("QQ 12 34 56 C", "65 170839 J 003").
@@ -298,7 +303,8 @@ _ID_CUE_FIRST_WORDS = word_set(
     sozialversicherungsnummer sv-nummer rentenversicherungsnummer steuer-id steuerid steuer-idnr steueridnr
     steueridentifikationsnummer steuernummer numéro numero sécu secu codice tessera tax nhs medicare aadhaar
     sin pan rg rut run nie nif dni cpf cni bsn utr tin tfn curp rfc nir nino pps ppsn ahv svnr nic cnp cf
-    n° nº clave
+    n° nº clave tarjeta rijksregisternummer versichertennummer passnummer paspoortnummer rijbewijsnummer
+    permis condução conducao licence license ci passaporte número
     """
 )
 # The value stands right after the cue: surer than a phone read from the same digits ("NHS number

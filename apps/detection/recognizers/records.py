@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from apps.detection.findings import DATE_OF_BIRTH, LOCATION, ORGANIZATION, PERSON, Finding
+from apps.detection.findings import DATE_OF_BIRTH, LOCATION, NATIONAL_ID, ORGANIZATION, PERSON, Finding
 from apps.detection.recognizers.base import lower_words
 from apps.detection.recognizers.gazetteers import NOT_NAMES, first_names, surnames
 from apps.detection.recognizers.names import COMMON_WORDS
@@ -45,6 +45,11 @@ for _type, _names in (
         " data_de_nascimento data_di_nascita date_de_naissance date_naissance geburtsdatum geboortedatum",
     ),
     (LOCATION, "city town ciudad cidade città citta ville stadt ort stad municipality comune localidad"),
+    (
+        NATIONAL_ID,
+        "national_id id_number passport passport_number passport_no tax_id codice_fiscale cf dni nie nif cpf bsn"
+        " nhs_number nhs insurance_number steuer_id",
+    ),
 ):
     for _name in _names.split():
         _FIELD_TYPES[_name] = _type
@@ -87,6 +92,8 @@ def _plausible(kind: str, value: str) -> bool:
         return False
     if kind == DATE_OF_BIRTH:
         return bool(_DATE_VALUE_RE.match(value))
+    if kind == NATIONAL_ID:  # an identifier's shape: letters and digits, six at least, some digits
+        return _ID_VALUE_RE.fullmatch(value) is not None and sum(c.isdigit() for c in value) >= 4
     if ":" in value or re.search(r"[.;]\s", value):
         return False  # more than a value: "Company: Vantage Robotics. Traveller: Kwame Mensah"
     words = value.split()
@@ -104,6 +111,7 @@ def _plausible(kind: str, value: str) -> bool:
 
 
 _LANGUAGES = ("en", "es", "pt", "fr", "de", "it")
+_ID_VALUE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 .\-/]{4,22}[A-Za-z0-9]")
 _EVERYDAY_FROM = -5.0
 
 
