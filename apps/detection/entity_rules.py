@@ -342,11 +342,15 @@ _CAMEL_CASE_RE = re.compile(r"[A-Za-z]*(?:[a-z][A-Z][A-Za-z]*){3,}")
 
 
 def trim_person_titles(text: str, findings: list[Finding]) -> list[Finding]:
-    """``findings`` with a leading title or form of address cut from each PERSON."""
+    """``findings`` with a leading title or form of address cut from each PERSON, and a PERSON that
+    is a title alone dropped ("this is Dr. Whitaker's office": the cue took "Dr")."""
     out = []
     for finding in findings:
-        if finding.type == PERSON and (m := _TITLE_RE.match(text, finding.start, finding.end)):
-            finding = Finding(PERSON, m.end(), finding.end, finding.score, finding.recognizer)
+        if finding.type == PERSON:
+            if text[finding.start : finding.end].lower().rstrip(".") in _TITLE_WORDS:
+                continue
+            if m := _TITLE_RE.match(text, finding.start, finding.end):
+                finding = Finding(PERSON, m.end(), finding.end, finding.score, finding.recognizer)
         out.append(finding)
     return out
 

@@ -119,3 +119,15 @@ def test_listed_companies_named_by_an_everyday_word_keep_only_their_full_name() 
 )
 def test_a_companys_product_is_no_company(text: str) -> None:
     assert _found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("voor de functie van Data Engineer bij Bakkerij Van Dam. Hij woont", "Bakkerij Van Dam"),
+        ("een afspraak verzetten bij Huisartsenpraktijk De Brug in Haarlem.", "Huisartsenpraktijk De Brug"),
+        ("flight to Lagos cancelled, Arik Air wont answer phone", "Arik Air"),
+    ],
+)
+def test_a_foreign_kind_word_first_needs_no_rare_word_after_it(text: str, company: str) -> None:
+    assert (ORGANIZATION, company) in _found(text)

@@ -55,3 +55,14 @@ def test_a_lower_case_title_before_a_word_or_an_initial_names_no_one_new(text: s
 )
 def test_names_end_at_the_name_and_letters_open_with_no_name(text: str, people: list[str]) -> None:
     assert _people(text) == people
+
+
+@pytest.mark.parametrize(
+    ("text", "people"),
+    [
+        ("Hi, this is Dr. Whitaker's office at the clinic", ["Whitaker"]),  # no possessive, no lone title
+        ("we need to reschedule Mr. Abdullah's MRI. Please call", ["Abdullah"]),
+    ],
+)
+def test_a_possessive_ends_a_titled_name(text: str, people: list[str]) -> None:
+    assert _people(text) == people

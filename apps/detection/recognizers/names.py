@@ -865,6 +865,7 @@ def recognize_native_cued_names(text: str) -> list[Finding]:
 # title ("mr. delgado", "m. benali"). The title is no part of the name. A capital "M." is left
 # alone (as often an initial), and so is "Don" (as often a first name).
 TITLED_NAME_SCORE = 0.87
+_POSSESSIVE_TAIL_RE = re.compile(r"['’]s\b.*\Z", re.DOTALL)
 _WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
 _TITLE_ABBREVIATIONS = (
     "mr|mrs|ms|mx|dr|dra|prof|hr|fr|sr|sra|srta|dña|sig|sig\\.ra|dott|dott\\.ssa|avv|ing|mme|mlle|dhr|mevr|mw"
@@ -890,10 +891,13 @@ def recognize_titled_names(text: str) -> list[Finding]:
     found: list[Finding] = []
     for m in _TITLED_RE.finditer(text):
         if m.group("name") is not None:
-            words = m.group("name").split()
-            if all(w.lower() in NOT_NAMES or w.lower() in _COMMON for w in words):
+            # A possessive ends the name ("Dr. Whitaker's office", "Mr. Abdullah's MRI").
+            name = _POSSESSIVE_TAIL_RE.sub("", m.group("name"))
+            words = name.split()
+            if not words or all(w.lower() in NOT_NAMES or w.lower() in _COMMON for w in words):
                 continue
-            found.append(Finding(PERSON, m.start("name"), m.end("name"), TITLED_NAME_SCORE, "titled_name"))
+            start = m.start("name")
+            found.append(Finding(PERSON, start, start + len(name), TITLED_NAME_SCORE, "titled_name"))
             continue
         if not m.group("title").islower():
             continue  # "Mr. delgado": a capital title before a lower-case word is no typed-lower name

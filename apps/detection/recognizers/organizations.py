@@ -663,7 +663,7 @@ _KINDS_LAST = word_set(
     builders engineering manufacturing supplies imports exports trading marketing advertising agency hosting
     networks telecom electronics farms dairy wines winery vineyards hotels resorts outfitters outdoor interiors
     furniture skincare cosmetics beauty fashion mill steel chemicals biotech therapeutics diagnostics hospital
-    clinic university college academy institute foundation association agents aerospace semiconductors recycling
+    clinic university college academy institute foundation association agents aerospace semiconductors recycling air
     versicherung versicherungen logistik bau maschinenbau immobilien technik elektronik spedition verlag brauerei
     bäckerei apotheke klinik kliniken werke energie medien systeme
     seguros construcciones constructora inmobiliaria transportes logística alimentos consultores consultoría
@@ -678,15 +678,22 @@ _KINDS_LAST = word_set(
     verzekeringen bouw bouwmaterialen logistiek techniek makelaardij vastgoed accountants advocaten
     """
 )
-_KINDS_FIRST = word_set(
+# Kind words that open a business's name in our other languages and are no English words: the
+# name after them needs no rare word ("Bakkerij Van Dam", "Huisartsenpraktijk De Brug").
+_KINDS_FIRST_FOREIGN = word_set(
     """
-    agenzia agence agencia agência agentur studio estudio estúdio atelier brouwerij brauerei bodega bodegas
-    ingenieurbüro architekturbüro kanzlei autohaus imobiliária inmobiliaria reclamebureau makelaardij transports
-    transportes trasporti construcciones construções costruzioni construtora tienda hotel hôtel hostal pousada
-    restaurante ristorante trattoria pizzeria farmacia farmácia pharmacie apotheke laboratorio laboratório
-    laboratorios laboratoires editorial editora éditions edizioni distribuidora supermercados maison cabinet
-    despacho bufete asesoría gestoría consultora contabilidade stichting brasserie boulangerie livraria libreria
+    agenzia agence agencia agência agentur brouwerij brauerei bodega bodegas ingenieurbüro architekturbüro
+    kanzlei autohaus autowerkstatt werkstatt imobiliária inmobiliaria reclamebureau makelaardij transports
+    transportes trasporti construcciones construções costruzioni construtora tienda hostal pousada restaurante
+    ristorante trattoria pizzeria farmacia farmácia pharmacie apotheke apotheek laboratorio laboratório
+    laboratorios laboratoires editora éditions edizioni distribuidora supermercados despacho bufete asesoría
+    gestoría consultora contabilidade stichting boulangerie livraria libreria bakkerij huisartsenpraktijk
+    tandartspraktijk praktijk reisbureau reisebüro schildersbedrijf hausverwaltung ottica optique óptica viajes
+    viagens immo aguas
     """
+)
+_KINDS_FIRST = _KINDS_FIRST_FOREIGN | word_set(
+    "studio estudio estúdio atelier hotel hôtel maison cabinet brasserie editorial garage"
 )
 # As a capitalised run holds them (a set check on the cached run words: ~0.3 µs a message).
 _KINDS_WRITTEN = frozenset(f(w) for w in _KINDS_LAST | _KINDS_FIRST for f in (str.capitalize, str.upper))
@@ -750,7 +757,7 @@ def _kind_span(text: str, parts: list[tuple[int, int, str]]) -> tuple[int, int] 
         # "Rebecca Mills", "Ana Seguros": a first name and a kind word that is a surname too.
         if len(name) == 1 and name[0].lower() in first_names() and j - i == 2:
             continue
-        if _distinctive(name, places=kind_last):
+        if (not kind_last and lowered[i] in _KINDS_FIRST_FOREIGN) or _distinctive(name, places=kind_last):
             return i, j
     return None
 
