@@ -39,7 +39,13 @@ from apps.detection.recognizers.gazetteers import (
     name_list,
     surnames,
 )
-from apps.detection.recognizers.names import COMMON_WORDS, GREETING_WORDS, WORDLIKE_FIRST_NAMES, opens_line
+from apps.detection.recognizers.names import (
+    COMMON_WORDS,
+    GREETING_WORDS,
+    LEXICON_LANGUAGES,
+    WORDLIKE_FIRST_NAMES,
+    opens_line,
+)
 from apps.nlp.word_frequencies import word_frequencies
 
 _ORG_SUFFIXES = (
@@ -99,7 +105,6 @@ _WORD_BEFORE_RE = re.compile(r"([^\W\d_]+)[ \t]+\Z")
 # sets (BTC / WNUT-17 / Bosque train, EWT dev, presidio even): -5.5 gains 0.000-0.005 F1 on each,
 # -6.0 costs BTC and Bosque recall.
 _EVERYDAY_FROM = -5.5
-_EVERYDAY_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")  # English first, Dutch last: see below
 # How much more (log10) English must use a word than the next language, for a word other languages
 # borrowed to count as an everyday English word ("monitoring" 0.8; "Merkel" is German's most, "Biden" 0.6).
 _EVERYDAY_MARGIN = 0.7
@@ -116,7 +121,7 @@ def _everyday_words(value: str, *, english: bool = True) -> bool:
     words = [w.lower() for w in re.findall(r"[^\W\d_]+", value)]
     if not words or any(w in first_names() or w in surnames() for w in words):
         return False
-    table = word_frequencies(words, _EVERYDAY_LANGUAGES)
+    table = word_frequencies(words, LEXICON_LANGUAGES)
     best = np.fmax.reduce(table, axis=1)  # NaN: in no list
     # A name is written the same in every language and listed in most of them at similar rates
     # ("Obama", "Merkel"); a word belongs to one or two ("Hablé", "Rückmeldung", "Payroll", Dutch

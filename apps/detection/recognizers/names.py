@@ -527,7 +527,7 @@ def _person_item(words: list[str]) -> bool:
         ):
             return False
     value = " ".join(words)
-    return value not in _places().names and value not in _companies().names
+    return value not in _places().names and value not in known_companies().names
 
 
 def recognize_name_list(text: str) -> list[Finding]:
@@ -637,7 +637,8 @@ LOWER_NAME_SCORE = 0.8
 # Our languages' word lists (wordfreq, via ``apps.nlp.word_frequencies``), and where a word stops
 # being rare in every list (log10 frequency; the lists stop at -6) or is too common in ours to be
 # taken as a surname.
-_LEXICON_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")
+# English first and Dutch last: ``entity_rules`` reads the columns by position.
+LEXICON_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")
 RARE_WORD_BELOW = -5.7
 COMMON_WORD_FROM = -3.9
 # A first name is also a word when it is frequent (from ``WORD_FIRST_NAME_FROM``) in some language
@@ -678,7 +679,7 @@ def recognize_lowercase_name(text: str) -> list[Finding]:
     words = sorted({word for _, _, first, last in candidates for word in (first, last)})
     languages = word_languages()
     table = word_frequencies(words, languages)
-    ours = table[:, [languages.index(code) for code in _LEXICON_LANGUAGES]]
+    ours = table[:, [languages.index(code) for code in LEXICON_LANGUAGES]]
     highest = np.where(np.isnan(table), -np.inf, table).max(axis=1)
     highest_ours = np.where(np.isnan(ours), -np.inf, ours).max(axis=1)
     lowest_ours = np.where(np.isnan(ours), _UNLISTED, ours).min(axis=1)
@@ -701,10 +702,6 @@ _DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 
 def _places() -> NameList:
     return name_list(_DATA_DIR / "places.txt")
-
-
-def _companies() -> NameList:
-    return known_companies()
 
 
 # Names written in their own script inside a message in a Latin-script language ("Thanks 淳!", "My
@@ -786,7 +783,7 @@ _SLOT_EVERYDAY_FROM = -5.0  # log10 frequency
 
 
 def _everyday_in_any_language(word: str) -> bool:
-    frequencies = word_frequencies([word], _LEXICON_LANGUAGES)[0]
+    frequencies = word_frequencies([word], LEXICON_LANGUAGES)[0]
     return bool(np.nan_to_num(frequencies, nan=-99.0).max() >= _SLOT_EVERYDAY_FROM)
 
 
@@ -798,7 +795,7 @@ def recognize_person_slots(text: str) -> list[Finding]:
         and (", " not in text or _VOCATIVE_QUICK_RE.search(text) is None)
     ):
         return found
-    places, companies = _places().names, _companies().names
+    places, companies = _places().names, known_companies().names
     for m in _PERSON_SLOT_RE.finditer(text):
         for group in ("subject", "speaker", "listener", "why", "vocative"):
             word = m.group(group)
@@ -908,7 +905,7 @@ def recognize_titled_names(text: str) -> list[Finding]:
         ):
             continue  # "bertram m. jørgensen": a middle initial
         typed = list(re.finditer(r"\S+", m.group("lower")))
-        frequencies = word_frequencies([w.group() for w in typed], _LEXICON_LANGUAGES)
+        frequencies = word_frequencies([w.group() for w in typed], LEXICON_LANGUAGES)
         common = np.where(np.isnan(frequencies), -np.inf, frequencies).max(axis=1) >= _TITLED_LOWER_RARE_BELOW
         end = None
         for typed_word, is_common in zip(typed, common, strict=True):

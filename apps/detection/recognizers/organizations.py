@@ -31,7 +31,7 @@ from apps.detection.recognizers.gazetteers import (
     run_words,
     surnames,
 )
-from apps.detection.recognizers.names import COMMON_WORDS, spacy_stop_words
+from apps.detection.recognizers.names import COMMON_WORDS, LEXICON_LANGUAGES, spacy_stop_words
 from apps.nlp.word_frequencies import word_frequencies
 
 KNOWN_ORGANIZATION_SCORE = 0.87
@@ -700,7 +700,6 @@ _KINDS_WRITTEN = frozenset(f(w) for w in _KINDS_LAST | _KINDS_FIRST for f in (st
 _KIND_CONNECTORS = frozenset(["de", "do", "da", "dos", "das", "del", "di", "du", "la", "le", "el", "of", "van", "von"])
 # log10 frequency from which a word of the name is everyday in some language we serve (Zipf 4).
 _KIND_RARE_BELOW = -5.0
-_KIND_LANGUAGES = ("en", "es", "pt", "fr", "de", "it", "nl")
 _KIND_NAME_WORDS = 4
 _STOP_WORDS = spacy_stop_words("en")
 
@@ -711,7 +710,7 @@ def _distinctive(words: list[str], *, places: bool) -> bool:
     lowered = [w.lower() for w in words]
     if any(w in surnames() for w in lowered) or (places and any(w in name_list(_PLACES_FILE).names for w in words)):
         return True
-    table = word_frequencies(lowered, _KIND_LANGUAGES)
+    table = word_frequencies(lowered, LEXICON_LANGUAGES)
     common = np.fmax.reduce(table, axis=1) >= _KIND_RARE_BELOW  # NaN (in no list) compares False
     return not bool(common.all())
 
