@@ -1365,3 +1365,14 @@ def test_a_password_with_an_at_sign_is_shaped_like_one() -> None:
     assert ("SECRET", "Escritorio@2023") in _found("a antiga era Escritorio@2023 e nao funciona mais")
     # An e-mail address and a handle are not.
     assert [t for t, _ in _found("ping @JohnDoe2024! or Ana.Lopez@Example.com!1") if t == "SECRET"] == []
+
+
+def test_a_long_comma_list_without_a_conjunction_stays_linear() -> None:
+    # "Austin, TX" 20,000 times took ten minutes (each item re-read the rest of the list).
+    from apps.detection.recognizers.names import recognize_name_list
+
+    start = time.process_time()
+    assert recognize_name_list("Austin, TX " * 20_000) == []
+    assert time.process_time() - start < 10.0
+    text = "cc: Anna Smith, Bob Jones, Carla Diaz and Dev Patel"
+    assert len(recognize_name_list(text)) == 4

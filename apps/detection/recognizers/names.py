@@ -494,13 +494,18 @@ LIST_NAME_SCORE = FULL_NAME_SCORE
 _CAP_WORD = rf"(?=[{_UPPER}]){_WORD}"
 _ITEM = rf"{_CAP_WORD}(?:[ \t]+(?:(?:de|da|do|dos|del|van|von|der|den|di|la|le)[ \t]+)?{_CAP_WORD}){{0,2}}"
 _CONJUNCTION = r"(?:and|y|e|et|und|en|&|or|o|ou|oder|of|i)"
+# At most ``_LIST_ITEMS`` items before the conjunction: a long comma list with no conjunction after it
+# ("Austin, TX, Austin, TX, …") made the engine read the rest of the list from every item before
+# failing — quadratic, ten minutes on 220 kB. Bounded, each start reads a bounded stretch.
+_LIST_ITEMS = 30
 _NAME_LIST_RE = re.compile(
-    rf"(?<![\w'’-])(?P<items>{_ITEM}(?:[ \t]*[,;][ \t]*{_ITEM})*(?:[ \t]*,?[ \t]+{_CONJUNCTION}[ \t]+{_ITEM}))(?![\w'’-])"
+    rf"(?<![\w'’-])(?P<items>{_ITEM}(?:[ \t]*[,;][ \t]*{_ITEM}){{0,{_LIST_ITEMS}}}"
+    rf"(?:[ \t]*,?[ \t]+{_CONJUNCTION}[ \t]+{_ITEM}))(?![\w'’-])"
 )
 _LIST_LABEL_RE = re.compile(
     r"(?i:cc|bcc|to|attendees|participants|participantes|presentes|teilnehmer|teilnehmende|aanwezig|aanwezigen"
     r"|présents|presenti|partecipanti|invitados|convidados)[ \t]*:[ \t]*"
-    rf"(?P<items>{_ITEM}(?:[ \t]*[,;][ \t]*{_ITEM})*(?:[ \t]*,?[ \t]+{_CONJUNCTION}[ \t]+{_ITEM})?)"
+    rf"(?P<items>{_ITEM}(?:[ \t]*[,;][ \t]*{_ITEM}){{0,{_LIST_ITEMS}}}(?:[ \t]*,?[ \t]+{_CONJUNCTION}[ \t]+{_ITEM})?)"
 )
 _ITEM_SPLIT_RE = re.compile(rf"[ \t]*[,;][ \t]*|[ \t]+{_CONJUNCTION}[ \t]+")
 _LIST_QUICK_RE = re.compile(rf"[,;:][ \t]*[{_UPPER}]|[ \t]{_CONJUNCTION}[ \t]+[{_UPPER}]")
