@@ -1375,4 +1375,10 @@ def test_a_long_comma_list_without_a_conjunction_stays_linear() -> None:
     assert recognize_name_list("Austin, TX " * 20_000) == []
     assert time.process_time() - start < 10.0
     text = "cc: Anna Smith, Bob Jones, Carla Diaz and Dev Patel"
-    assert len(recognize_name_list(text)) == 4
+    # The label's list and the plain list both find them; overlaps are resolved later.
+    assert {text[f.start : f.end] for f in recognize_name_list(text)} == {
+        "Anna Smith",
+        "Bob Jones",
+        "Carla Diaz",
+        "Dev Patel",
+    }
