@@ -64,3 +64,50 @@ def test_identity_documents_of_our_languages_name_their_number(text: str, value:
 
 def test_a_licence_word_before_ordinary_words_names_no_id() -> None:
     assert _found("I will need a licence for this software, number 2 of 5") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        # the first by its checksum, the second written the same way after "meine"
+        (
+            "die Steuer-ID meiner Frau lautet 47 036 892 816, meine 81 295 473 016. Wir",
+            ["47 036 892 816", "81 295 473 016"],
+        ),
+        ("passport X1234567 and his is X7654321", ["X1234567", "X7654321"]),
+        ("pasaporte: AB123456, el de mi hija: AB654321.", ["AB123456", "AB654321"]),
+    ],
+)
+def test_an_id_listed_after_another_written_the_same_way_is_one_too(text: str, values: list[str]) -> None:
+    assert [value for kind, value in _found(text) if kind == "NATIONAL_ID"] == values
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("passport X1234567, order X2345678", "X1234567"),  # the gap names what the next value is
+        ("NHS number 943 476 5919, phone 555 123 4567", "943 476 5919"),
+        ("passport X1234567. Flight X2345678 leaves at 9", "X1234567"),  # a new sentence
+    ],
+)
+def test_a_value_the_gap_names_otherwise_is_not_listed(text: str, first: str) -> None:
+    assert [value for kind, value in _found(text) if kind == "NATIONAL_ID"] == [first]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Solicito compensación según el Reglamento 261/2004, por favor",
+        "Verzekerd bij ons, polis 77-410293, schade aan de auto",
+        "A referência Multibanco 123 456 789, entidade 11249, ainda é válida?",
+        "Betalingskenmerk 6865 3822 73, bedrag 615 euro",
+        "Our VAT no. is GB 123 4567 89.",
+        "Boleto com código 34191.79001 01043.510047 91020.150008 7 venceu",
+    ],
+)
+def test_numbers_named_as_references_rules_or_tax_numbers_are_no_phones(text: str) -> None:
+    assert [kind for kind, _ in _found(text) if kind == "PHONE"] == []
+
+
+def test_a_subscriber_number_field_is_a_phone() -> None:
+    assert ("PHONE", "+44 7700 900781") in _found('{"msisdn": "+44 7700 900781"}')

@@ -29,7 +29,7 @@ from apps.detection.recognizers.names import (
     recognize_person_slots,
     recognize_titled_names,
 )
-from apps.detection.recognizers.national_ids import recognize_cued_ids, recognize_ids
+from apps.detection.recognizers.national_ids import ids_listed_after, recognize_cued_ids, recognize_ids
 from apps.detection.recognizers.network import recognize_ip
 from apps.detection.recognizers.organizations import (
     recognize_described_organizations,
@@ -126,4 +126,4 @@ def recognize_patterns(text: str, min_score: float = MIN_SCORE) -> list[Finding]
         found = recognizer(text)
         if found:
             findings.extend([f for f in found if f.score >= min_score])
-    return findings
+    return ids_listed_after(findings, text)

@@ -18,7 +18,7 @@ from stdnum.pl import pesel
 from stdnum.pt import nif
 from stdnum.us import ssn as us_ssn
 
-from apps.detection.context import REFERENCE_WORDS, Context, make_context
+from apps.detection.context import CARD_WORDS, REFERENCE_WORDS, Context, make_context, words_regex
 from apps.detection.findings import NATIONAL_ID, SSN, Finding
 from apps.detection.recognizers.base import compact, digit_count, digits_of, lower_words, word_set
 
@@ -327,3 +327,44 @@ def recognize_cued_ids(text: str) -> list[Finding]:
             continue
         found.append(Finding(NATIONAL_ID, m.start("value"), m.end("value"), _ID_CUE_SCORE, "id_after_cue"))
     return found
+
+
+# What may stand between an id and the next one of a list: a comma or a conjunction, then up to
+# 40 characters without a digit or a full stop ("47 036 892 816, meine 81 295 473 016"; "X1234567
+# and his is X7654321"), ending in a space, colon or equals sign.
+_LIST_GAP_RE = re.compile(r"\s*(?:[,;/&]|\s(?:and|or|und|oder|y|o|e|ou|et|en|of)\s)[^\d.!?\n]{0,40}[\s:=]|\s*[,;/&]\s*")
+_SHAPE_CLASS = {"d": r"\d", "a": "[A-Za-z]"}
+
+
+def listed_after(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where a value written exactly like the id ``text[start:end]`` follows it in a list: the
+    same kind of number, though its cue or checksum named only the first."""
+    value = text[start:end]
+    shape = "".join(
+        _SHAPE_CLASS["d"] if c.isdigit() else _SHAPE_CLASS["a"] if c.isascii() and c.isalpha() else re.escape(c)
+        for c in value
+    )
+    m = re.compile(rf"(?<![\w.\-/]){shape}(?![\w@]|[.\-/]\w)").search(text, end, end + 48 + len(value))
+    if m is None or m.group() == value or _LIST_GAP_RE.fullmatch(text, end, m.start()) is None:
+        return None
+    if _OTHER_KIND_RE.search(text, end, m.start()):
+        return None  # "ID 123 456 7890, phone 555 123 4567": the gap names the next value
+    return m.start(), m.end()
+
+
+# Words naming what a next value of the same shape is instead.
+_OTHER_KIND_RE = words_regex(
+    (*REFERENCE_WORDS, *CARD_WORDS, "phone", "tel", "mobile", "cell", "fax", "account", "iban", "number")
+)
+
+
+def ids_listed_after(findings: list[Finding], text: str) -> list[Finding]:
+    """``findings`` plus, after each national id or SSN, the next value of a list written the
+    same way (``listed_after``), with the first one's type and score."""
+    extra = []
+    for finding in findings:
+        if finding.type in (NATIONAL_ID, SSN):
+            span = listed_after(text, finding.start, finding.end)
+            if span is not None:
+                extra.append(Finding(finding.type, span[0], span[1], finding.score, "id_listed"))
+    return findings + extra if extra else findings
