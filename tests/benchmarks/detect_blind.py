@@ -30,6 +30,11 @@ that fail those checksums: ``sensitive_blind3_dev.jsonl`` (customer support: ret
 banking, insurance, travel, utilities, rentals, clinics, software) and
 ``sensitive_blind3_heldout.jsonl`` (employees and citizens: HR, IT helpdesk, legal, procurement, CRM,
 PR, customs, hospitals, schools, municipal services).
+A fourth pair, written on 2026-12-02 (sixteenth session) before that session changed anything, 70 %
+English: ``sensitive_blind4_dev.jsonl`` (employees asking assistants to draft, summarise, translate
+and debug, the personal data mostly inside what they paste; names of many cultures and places
+without cues) and ``sensitive_blind4_heldout.jsonl`` (customers and citizens writing to support,
+booking, bank, insurance, clinic and public-service bots).
 
 Labelling guide (as given): PERSON any person's name, without titles; LOCATION towns, countries,
 regions, airports, and a street address as one span from the house number through the street
@@ -73,6 +78,8 @@ FILES = (
     DATA / "sensitive_blind2_heldout.jsonl",
     DATA / "sensitive_blind3_dev.jsonl",
     DATA / "sensitive_blind3_heldout.jsonl",
+    DATA / "sensitive_blind4_dev.jsonl",
+    DATA / "sensitive_blind4_heldout.jsonl",
 )
 Span = tuple[str, int, int]
 

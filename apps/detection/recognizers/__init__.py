@@ -43,6 +43,7 @@ from apps.detection.recognizers.organizations import (
     recognize_signature_companies,
 )
 from apps.detection.recognizers.places import recognize_places
+from apps.detection.recognizers.providers import recognize_provider_organizations
 from apps.detection.recognizers.records import recognize_records
 from apps.detection.recognizers.secrets import recognize_secrets
 
@@ -114,6 +115,7 @@ PATTERN_RECOGNIZERS: tuple[Recognizer, ...] = (
     recognize_signature_companies,
     recognize_described_organizations,
     recognize_kind_organizations,
+    recognize_provider_organizations,
 )
 
 

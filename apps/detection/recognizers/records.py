@@ -37,7 +37,11 @@ for _type, _names in (
         ORGANIZATION,
         "company company_name account account_name organization organisation employer vendor supplier insurer"
         " carrier lender merchant empresa compañía companhia firma unternehmen bedrijf azienda società entreprise"
-        " société",
+        " société bank bank_name banco banque banca insurance_company assureur aseguradora seguradora versicherung"
+        " versicherer assicurazione verzekeraar provider proveedor fornecedor fournisseur lieferant fornitore"
+        " leverancier operator operadora opérateur airline aerolínea garage werkstatt officina taller landlord"
+        " vermieter bailleur arrendador senhorio verhuurder contractor auftragnehmer courier transportista"
+        " transportadora transporteur spediteur corriere vervoerder competitor broker issuer",
     ),
     (
         DATE_OF_BIRTH,
